@@ -1,0 +1,1 @@
+// The bits command family: declared in the command table when implemented.

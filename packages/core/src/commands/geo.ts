@@ -1,0 +1,1 @@
+// The geo command family: declared in the command table when implemented.

@@ -1,0 +1,1 @@
+// The hashes command family: declared in the command table when implemented.

@@ -1,0 +1,1 @@
+// The hyperloglog command family: declared in the command table when implemented.

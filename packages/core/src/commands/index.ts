@@ -1,0 +1,15 @@
+/** Loads every command family into the table (each module declares its commands on load). */
+import './strings.ts';
+import './bits.ts';
+import './hashes.ts';
+import './lists.ts';
+import './sets.ts';
+import './zsets.ts';
+import './geo.ts';
+import './hyperloglog.ts';
+import './keys.ts';
+import './server.ts';
+import './sort.ts';
+import './transactions.ts';
+
+export { commands, keyIndexes } from './table.ts';

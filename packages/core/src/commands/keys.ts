@@ -1,0 +1,1 @@
+// The keys command family: declared in the command table when implemented.

@@ -1,0 +1,1 @@
+// The lists command family: declared in the command table when implemented.

@@ -1,0 +1,1 @@
+// The server command family: declared in the command table when implemented.

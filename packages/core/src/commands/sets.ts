@@ -1,0 +1,1 @@
+// The sets command family: declared in the command table when implemented.

@@ -1,0 +1,1 @@
+// The sort command family: declared in the command table when implemented.

@@ -1,0 +1,1 @@
+// The strings command family: declared in the command table when implemented.

@@ -1,0 +1,116 @@
+/**
+ * The command table (DESIGN invariant 1): every command is declared once, with its handler beside
+ * the declaration, like Redis's src/commands/*.json. Dispatch, arity errors, COMMAND INFO/DOCS/
+ * GETKEYS, ACL categories, slot routing, READONLY rejection, MULTI validation and journaling all
+ * read this table; nothing keeps a second list of command names.
+ */
+import type { Reply } from '../reply.ts';
+import type { Ctx } from './context.ts';
+
+export type CommandFlag =
+  | 'write'
+  | 'readonly'
+  | 'denyoom'
+  | 'module'
+  | 'admin'
+  | 'pubsub'
+  | 'noscript'
+  | 'blocking'
+  | 'loading'
+  | 'stale'
+  | 'skip_monitor'
+  | 'skip_slowlog'
+  | 'asking'
+  | 'fast'
+  | 'no_auth'
+  | 'may_replicate'
+  | 'no_mandatory_keys'
+  | 'no_async_loading'
+  | 'no_multi'
+  | 'movablekeys'
+  | 'allow_busy';
+
+/** Where a command's keys are, in Redis's legacy (first, last, step) form plus an exact finder. */
+export interface KeySpec {
+  /** Index of the first key argument; 0 when the command takes no keys. */
+  firstKey: number;
+  /** Index of the last key; -1 means the last argument, -2 the one before it. */
+  lastKey: number;
+  step: number;
+  /** For commands whose keys move (numkeys, STORE options): the exact key indexes of an argv. */
+  keys?: (argv: readonly string[]) => number[];
+}
+
+export interface CommandSpec extends Partial<KeySpec> {
+  /** Lowercase name; a subcommand is given as its own name, e.g. 'encoding' under 'object'. */
+  name: string;
+  /** Redis arity: n means exactly n arguments (name included), -n at least n. */
+  arity: number;
+  flags: readonly CommandFlag[];
+  /** ACL categories without '@' (e.g. 'read', 'string', 'fast'). */
+  acl: readonly string[];
+  /** Command group for COMMAND DOCS: 'string', 'hash', 'list', 'set', 'sorted-set', 'generic', ... */
+  group: string;
+  summary?: string;
+  complexity?: string;
+  since?: string;
+  handler?: (ctx: Ctx) => Reply;
+  subcommands?: CommandSpec[];
+}
+
+export interface Command extends Omit<CommandSpec, 'firstKey' | 'lastKey' | 'step'>, KeySpec {
+  /** 'get', or 'object|encoding' for a subcommand. */
+  fullName: string;
+  write: boolean;
+  readonly: boolean;
+  denyoom: boolean;
+  parent?: Command;
+  sub?: Map<string, Command>;
+}
+
+/** The registry: lowercase name -> command. */
+export const commands = new Map<string, Command>();
+
+function build(spec: CommandSpec, parent?: Command): Command {
+  const cmd: Command = {
+    ...spec,
+    firstKey: spec.firstKey ?? 0,
+    lastKey: spec.lastKey ?? 0,
+    step: spec.step ?? 0,
+    fullName: parent ? `${parent.name}|${spec.name}` : spec.name,
+    write: spec.flags.includes('write'),
+    readonly: spec.flags.includes('readonly'),
+    denyoom: spec.flags.includes('denyoom'),
+    parent,
+  };
+  if (spec.subcommands) {
+    cmd.sub = new Map();
+    for (const s of spec.subcommands) cmd.sub.set(s.name, build(s, cmd));
+  }
+  return cmd;
+}
+
+/** Declares commands. Each family module calls this at load time. */
+export function defineCommands(...specs: CommandSpec[]): void {
+  for (const spec of specs) {
+    if (commands.has(spec.name)) throw new Error(`command ${spec.name} declared twice`);
+    commands.set(spec.name, build(spec));
+  }
+}
+
+/** Key argument indexes of an argv for a command (COMMAND GETKEYS, slot routing, ACL key checks). */
+export function keyIndexes(cmd: Command, argv: readonly string[]): number[] {
+  if (cmd.keys) return cmd.keys(argv);
+  if (cmd.firstKey <= 0) return [];
+  const last = cmd.lastKey < 0 ? argv.length + cmd.lastKey : cmd.lastKey;
+  const out: number[] = [];
+  for (let i = cmd.firstKey; i <= last && i < argv.length; i += cmd.step || 1) out.push(i);
+  return out;
+}
+
+/** Key positions for the common shapes. */
+export const oneKey = { firstKey: 1, lastKey: 1, step: 1 } as const;
+export const allKeys = { firstKey: 1, lastKey: -1, step: 1 } as const;
+export const twoKeys = { firstKey: 1, lastKey: 2, step: 1 } as const;
+/** MSET-like: key value key value ... */
+export const keyValuePairs = { firstKey: 1, lastKey: -1, step: 2 } as const;

@@ -1,0 +1,1 @@
+// The zsets command family: declared in the command table when implemented.

@@ -1,0 +1,54 @@
+/**
+ * Engine: the entry point of every command (DESIGN "The path of one command"). It routes a
+ * command to the shard that owns its keys; until sharding arrives there is one shard, in this
+ * thread, and routing is a direct call. It also drives the shard's background work (active
+ * expiry) on a timer that never keeps the process alive.
+ */
+import type { EngineConfig } from '../config.ts';
+import { activeExpireCycle } from '../keyspace/expiry.ts';
+import type { Reply } from '../reply.ts';
+import { Session } from './session.ts';
+import { Shard, type Effect } from './shard.ts';
+
+export interface EngineOptions {
+  config?: Partial<EngineConfig>;
+  /** Clock in unix ms (tests pass a controllable one). */
+  clock?: () => number;
+  /** Run the active expiry cycle on a timer (default true). */
+  activeExpire?: boolean;
+}
+
+export class Engine {
+  readonly shard: Shard;
+  private timer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(opts: EngineOptions = {}) {
+    this.shard = new Shard(opts.config, opts.clock);
+    if (opts.activeExpire !== false) this.startCron();
+  }
+
+  createSession(): Session {
+    return new Session();
+  }
+
+  execute(session: Session, argv: string[]): Reply {
+    return this.shard.execute(session, argv);
+  }
+
+  /** Subscribes to effects (journal, replicas, tests); one call per atomic group. */
+  onEffects(fn: ((effects: Effect[]) => void) | null): void {
+    this.shard.onEffects = fn;
+  }
+
+  private startCron(): void {
+    const hz = Math.max(1, Math.min(500, this.shard.config.hz));
+    this.timer = setInterval(() => activeExpireCycle(this.shard), 1000 / hz);
+    // Portable unref: Node timers have it, browsers' numeric ids do not.
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  close(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Shard: the databases one thread owns, and the single place where a command runs (DESIGN "The
+ * path of one command"): table lookup, arity, MULTI queueing, OOM check, the handler, and the
+ * effects the command produced.
+ */
+import { commands, type Command } from '../commands/table.ts';
+import '../commands/index.ts';
+import { Ctx } from '../commands/context.ts';
+import { defaultConfig, setConfigValue, type EngineConfig } from '../config.ts';
+import { ErrorReply, OOM, error, unknownCommand, unknownSubcommand, wrongArity } from '../errors.ts';
+import { Keyspace } from '../keyspace/keyspace.ts';
+import { performEvictions } from '../keyspace/eviction.ts';
+import { QUEUED, type Reply } from '../reply.ts';
+import type { Session } from './session.ts';
+
+/** One effect: a deterministic argv to replay on database `db` (DESIGN invariant 3). */
+export interface Effect {
+  db: number;
+  argv: string[];
+}
+
+export interface ShardStats {
+  keyspaceHits: number;
+  keyspaceMisses: number;
+  expiredKeys: number;
+  evictedKeys: number;
+  commands: number;
+}
+
+/** Commands that run even while a MULTI is queueing (multi.c / server.c processCommand). */
+const TX_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+export class Shard {
+  readonly config: EngineConfig;
+  readonly dbs: Keyspace[];
+  readonly stats: ShardStats = { keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, evictedKeys: 0, commands: 0 };
+  /** The current command's time in unix ms. */
+  now: number;
+  /** Estimated bytes of data held (keys, values, TTLs), kept incrementally. */
+  used = 0;
+  /** Changes since start (Redis's server.dirty). */
+  dirty = 0;
+  /** Whether keys are expired here (false on replicas and while replaying effects). */
+  expireEnabled = true;
+  /** LFU bookkeeping instead of LRU (an LFU maxmemory-policy is set). */
+  lfu = false;
+  /** The session whose command is running (for CLIENT NO-TOUCH). */
+  current: Session | null = null;
+  /** Receives each command's effects, one array per atomic group (a command, or a whole EXEC). */
+  onEffects: ((effects: Effect[]) => void) | null = null;
+  /** Called for every modified key (client-side caching invalidation, later). */
+  onKeyModified: ((db: number, key: string) => void) | null = null;
+  /** Receives keyspace notifications. */
+  onNotify: ((db: number, cls: string, event: string, key: string) => void) | null = null;
+  /** Eviction candidates kept between evictions, as Redis's EvictionPoolLRU. */
+  evictionPool: unknown[] = [];
+
+  private pending: Effect[] = [];
+  private inExec = false;
+
+  constructor(
+    config: Partial<EngineConfig> = {},
+    readonly clock: () => number = Date.now,
+  ) {
+    this.config = { ...defaultConfig(), ...config };
+    this.lfu = this.config['maxmemory-policy'].includes('lfu');
+    this.now = clock();
+    this.dbs = [];
+    for (let i = 0; i < this.config.databases; i++) this.dbs.push(new Keyspace(this, i));
+  }
+
+  /** CONFIG SET for engine parameters; returns an error reply or null. */
+  setConfig(name: string, value: string): ErrorReply | null {
+    const e = setConfigValue(this.config, name, value);
+    if (e) return e;
+    this.lfu = this.config['maxmemory-policy'].includes('lfu');
+    if (this.config.maxmemory > 0) performEvictions(this);
+    return null;
+  }
+
+  /** Runs one command for a session: the whole path from argv to reply. */
+  execute(session: Session, argv: string[]): Reply {
+    const name = argv[0]!;
+    let cmd = commands.get(name) ?? commands.get(name.toLowerCase());
+    if (cmd === undefined) return this.reject(session, unknownCommand(argv));
+    if (cmd.sub) {
+      if (argv.length < 2) return this.reject(session, wrongArity(cmd.name));
+      const sub = cmd.sub.get(argv[1]!.toLowerCase());
+      if (sub === undefined) return this.reject(session, unknownSubcommand(cmd.name, argv[1]!));
+      cmd = sub;
+    }
+    const argc = argv.length;
+    if (cmd.arity > 0 ? argc !== cmd.arity : argc < -cmd.arity) return this.reject(session, wrongArity(cmd.fullName));
+    if (session.multi !== null && !TX_CONTROL.has(cmd.fullName)) {
+      if (cmd.flags.includes('no_multi')) {
+        return this.reject(session, error('ERR Command not allowed inside a transaction'));
+      }
+      if (cmd.denyoom && this.config.maxmemory > 0 && !performEvictions(this)) return this.reject(session, OOM);
+      session.multi.push(argv);
+      return QUEUED;
+    }
+    this.now = this.clock();
+    if (this.config.maxmemory > 0 && !performEvictions(this) && cmd.denyoom) {
+      this.flushEffects();
+      return OOM;
+    }
+    const reply = this.call(session, cmd, argv);
+    if (!this.inExec) this.flushEffects();
+    return reply;
+  }
+
+  /** An error before the command runs; inside MULTI it also dooms the transaction. */
+  private reject(session: Session, e: ErrorReply): ErrorReply {
+    if (session.multi !== null) session.multiError = true;
+    return e;
+  }
+
+  /** Runs a validated command's handler (also used by EXEC for each queued command). */
+  call(session: Session, cmd: Command, argv: string[]): Reply {
+    const db = this.dbs[session.db]!;
+    const ctx = new Ctx(this, session, db, argv, cmd);
+    const dirty = this.dirty;
+    this.current = session;
+    let reply: Reply;
+    try {
+      reply = cmd.handler!(ctx);
+    } catch (e) {
+      if (e instanceof ErrorReply) reply = e;
+      else reply = error(`ERR internal error in '${cmd.fullName}': ${(e as Error)?.message ?? e}`);
+    }
+    this.current = null;
+    this.stats.commands++;
+    if (this.dirty !== dirty && !ctx.customEffects && (cmd.write || cmd.flags.includes('may_replicate'))) {
+      this.propagate(db.id, argv);
+    }
+    return reply;
+  }
+
+  /** Runs a MULTI queue atomically; effects of the whole transaction form one group. */
+  runTransaction(session: Session, queue: string[][]): Reply[] {
+    const replies: Reply[] = [];
+    const outer = this.inExec;
+    this.inExec = true;
+    try {
+      for (const argv of queue) {
+        let cmd = commands.get(argv[0]!.toLowerCase())!;
+        if (cmd.sub) cmd = cmd.sub.get(argv[1]!.toLowerCase())!;
+        replies.push(this.call(session, cmd, argv));
+      }
+    } finally {
+      this.inExec = outer;
+    }
+    return replies;
+  }
+
+  /** Queues an effect of the running command (or of expiry/eviction outside a command). */
+  propagate(db: number, argv: string[]): void {
+    if (this.onEffects !== null) this.pending.push({ db, argv });
+  }
+
+  /** Hands the pending effects to the sink as one atomic group. */
+  flushEffects(): void {
+    if (this.pending.length === 0) return;
+    const group = this.pending;
+    this.pending = [];
+    this.onEffects!(group);
+  }
+
+  notify(db: number, cls: string, event: string, key: string): void {
+    if (this.onNotify !== null) this.onNotify(db, cls, event, key);
+  }
+
+  /** Keys across all databases. */
+  get keyCount(): number {
+    let n = 0;
+    for (const db of this.dbs) n += db.size;
+    return n;
+  }
+}

@@ -1,0 +1,309 @@
+/**
+ * Keyspace: one Redis database. Keys map to values in a Dict that also keeps each key's LRU/LFU
+ * word; TTLs live in a second Dict (absolute unix ms), like Redis's `expires`, so active expiry
+ * samples only keys that have one.
+ *
+ * Every change goes through set/add/delete/modified, which keep the memory estimate, count the
+ * change (dirty), and tell WATCHing sessions — handlers never touch `main` directly to write.
+ */
+import { Dict } from '../types/dict.ts';
+import { WRONGTYPE } from '../errors.ts';
+import {
+  EXPIRE_OVERHEAD,
+  KEY_OVERHEAD,
+  RObject,
+  stringMemory,
+  typeOf,
+  valueMemory,
+  type TypeName,
+  type Value,
+} from './object.ts';
+import type { Shard } from '../engine/shard.ts';
+import type { Session } from '../engine/session.ts';
+import { lfuTouch, lruClock, newKeyMeta } from './eviction.ts';
+
+/** A WATCHed key's record, per session (multi.c watchedKey). */
+export interface WatchedKey {
+  db: Keyspace;
+  key: string;
+  /** The key was already logically expired when WATCH ran (deleting it later is no change). */
+  expired: boolean;
+}
+
+export class Keyspace {
+  readonly main = new Dict<Value>({ meta: true });
+  readonly expires = new Dict<number>({ empty: 0 });
+  /** Sessions WATCHing each key, or null when nobody watches anything here. */
+  watched: Map<string, Set<Session>> | null = null;
+  /** Where the active expiry cycle resumes its SCAN of `expires`. */
+  expireCursor = 0;
+
+  constructor(
+    readonly shard: Shard,
+    public id: number,
+  ) {}
+
+  get size(): number {
+    return this.main.size;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reading
+
+  /** A key's value for a read command: expires it if due, counts hits/misses, touches LRU/LFU. */
+  lookupRead(key: string): Value | undefined {
+    if (this.expires.size > 0 && this.expireIfNeeded(key)) {
+      this.shard.stats.keyspaceMisses++;
+      return undefined;
+    }
+    const main = this.main;
+    const i = main.find(key);
+    if (i < 0) {
+      this.shard.stats.keyspaceMisses++;
+      return undefined;
+    }
+    this.shard.stats.keyspaceHits++;
+    this.touch(i);
+    return main.vals[i];
+  }
+
+  /** A key's value for a write command: expires it if due and touches LRU/LFU, no hit/miss stats. */
+  lookupWrite(key: string): Value | undefined {
+    if (this.expires.size > 0 && this.expireIfNeeded(key)) return undefined;
+    const main = this.main;
+    const i = main.find(key);
+    if (i < 0) return undefined;
+    this.touch(i);
+    return main.vals[i];
+  }
+
+  /** The value without side effects (no expiry, no LRU/LFU touch): for OBJECT, TYPE-less peeks. */
+  peek(key: string): Value | undefined {
+    if (this.isExpired(key)) return undefined;
+    return this.main.get(key);
+  }
+
+  /** A key of the given type for reading, undefined when missing; WRONGTYPE is thrown. */
+  read<T extends Value>(key: string, type: TypeName): T | undefined {
+    const v = this.lookupRead(key);
+    if (v !== undefined && typeOf(v) !== type) throw WRONGTYPE;
+    return v as T | undefined;
+  }
+
+  /** A key of the given type for writing, undefined when missing; WRONGTYPE is thrown. */
+  write<T extends Value>(key: string, type: TypeName): T | undefined {
+    const v = this.lookupWrite(key);
+    if (v !== undefined && typeOf(v) !== type) throw WRONGTYPE;
+    return v as T | undefined;
+  }
+
+  exists(key: string): boolean {
+    if (this.expires.size > 0 && this.expireIfNeeded(key)) return false;
+    return this.main.find(key) >= 0;
+  }
+
+  private touch(i: number): void {
+    const shard = this.shard;
+    if (shard.current?.noTouch) return;
+    const meta = this.main.meta!;
+    meta[i] = shard.lfu ? lfuTouch(meta[i]!, shard) : lruClock(shard.now);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Writing
+
+  /** Adds a key that does not exist (callers looked it up first). */
+  add(key: string, value: Value): void {
+    const i = this.main.insertNew(key, value);
+    this.main.meta![i] = newKeyMeta(this.shard);
+    this.shard.used += KEY_OVERHEAD + stringMemory(key) + this.account(value);
+    this.signal(key);
+  }
+
+  /**
+   * Redis's setKey: stores value under key, replacing any old value; the TTL is removed unless
+   * keepTTL. The key counts as modified for WATCH.
+   */
+  set(key: string, value: Value, keepTTL = false): void {
+    const main = this.main;
+    const i = main.find(key);
+    if (i < 0) {
+      this.add(key, value);
+      return;
+    }
+    const old = main.vals[i]!;
+    this.shard.used += this.account(value) - valueMemory(old);
+    main.vals[i] = value;
+    if (!keepTTL && this.expires.size > 0) this.removeExpire(key);
+    this.signal(key);
+  }
+
+  /** Deletes a key and its TTL; returns true when it existed. Counts as a modification. */
+  delete(key: string): boolean {
+    const main = this.main;
+    const i = main.find(key);
+    if (i < 0) return false;
+    const old = main.vals[i]!;
+    main.delete(key);
+    this.shard.used -= KEY_OVERHEAD + stringMemory(key) + valueMemory(old);
+    if (this.expires.size > 0) this.removeExpire(key);
+    this.signal(key);
+    return true;
+  }
+
+  /**
+   * Call after changing a container in place: re-accounts its memory, deletes it when it became
+   * empty (Redis never keeps an empty aggregate), and signals the change.
+   */
+  modified(key: string, obj: RObject): void {
+    if (obj.type !== 'string' && obj.size === 0) {
+      this.delete(key);
+      return;
+    }
+    const before = obj.accounted;
+    this.shard.used += this.account(obj) - before;
+    this.signal(key);
+  }
+
+  private account(v: Value): number {
+    if (typeof v === 'string') return stringMemory(v);
+    v.accounted = v.memory();
+    return v.accounted;
+  }
+
+  /** Marks a key as changed: counts a dirty change and invalidates WATCHes on it. */
+  signal(key: string): void {
+    this.shard.dirty++;
+    if (this.watched !== null) this.touchWatched(key);
+    const onModified = this.shard.onKeyModified;
+    if (onModified !== null) onModified(this.id, key);
+  }
+
+  private touchWatched(key: string): void {
+    const sessions = this.watched!.get(key);
+    if (sessions === undefined) return;
+    for (const s of sessions) {
+      const wk = s.watchedKey(this, key);
+      if (wk?.expired) {
+        // The key was already expired at WATCH time: its deletion is logically no change.
+        if (this.main.find(key) < 0) {
+          wk.expired = false;
+          continue;
+        }
+      }
+      s.dirtyCAS = true;
+    }
+  }
+
+  /** FLUSHDB/FLUSHALL/SWAPDB: every watched key that exists (or existed in `other`) is touched. */
+  touchAllWatched(other?: Keyspace): void {
+    if (this.watched === null) return;
+    for (const [key, sessions] of this.watched) {
+      const here = this.main.find(key) >= 0;
+      const there = other !== undefined && other.main.find(key) >= 0;
+      if (!here && !there) continue;
+      for (const s of sessions) {
+        const wk = s.watchedKey(this, key);
+        if (wk?.expired && here && !there && other === undefined) {
+          // A stale key removed by a flush is no logical change (multi.c touchAllWatchedKeysInDb).
+          if (this.isExpired(key)) {
+            wk.expired = false;
+            continue;
+          }
+        }
+        s.dirtyCAS = true;
+      }
+    }
+  }
+
+  /** Deletes every key. Returns how many there were. */
+  flush(): number {
+    const n = this.main.size;
+    this.touchAllWatched();
+    let mem = 0;
+    this.main.forEach((k, v) => {
+      mem += KEY_OVERHEAD + stringMemory(k) + valueMemory(v);
+    });
+    this.shard.used -= mem + this.expires.size * EXPIRE_OVERHEAD;
+    this.main.clear();
+    this.expires.clear();
+    this.shard.dirty += n;
+    return n;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Expiry
+
+  /** The key's absolute expire time in unix ms, or -1 without one (the key must exist). */
+  getExpire(key: string): number {
+    if (this.expires.size === 0) return -1;
+    const t = this.expires.get(key);
+    return t === undefined ? -1 : t;
+  }
+
+  /** Sets the key's absolute expire time (the key must exist). Counts as a modification. */
+  setExpire(key: string, at: number): void {
+    if (this.expires.set(key, at)) this.shard.used += EXPIRE_OVERHEAD;
+    this.signal(key);
+  }
+
+  /** Removes a TTL; returns true when there was one. Does not signal (callers decide). */
+  removeExpire(key: string): boolean {
+    if (!this.expires.delete(key)) return false;
+    this.shard.used -= EXPIRE_OVERHEAD;
+    return true;
+  }
+
+  /** True when the key has a TTL that has passed (whether or not it was deleted yet). */
+  isExpired(key: string): boolean {
+    if (this.expires.size === 0) return false;
+    const t = this.expires.get(key);
+    return t !== undefined && t <= this.shard.now;
+  }
+
+  /**
+   * Lazy expiry: deletes the key if its TTL has passed and returns true. Replicas and replays
+   * (shard.expireEnabled false) report it expired without deleting: the primary sends the DEL.
+   */
+  expireIfNeeded(key: string): boolean {
+    const t = this.expires.get(key);
+    if (t === undefined || t > this.shard.now) return false;
+    if (this.shard.expireEnabled) this.deleteExpired(key);
+    return true;
+  }
+
+  /** Deletes an expired key and propagates it as DEL, as Redis's deleteExpiredKeyAndPropagate. */
+  deleteExpired(key: string): void {
+    this.delete(key);
+    const shard = this.shard;
+    shard.stats.expiredKeys++;
+    shard.propagate(this.id, ['DEL', key]);
+    shard.notify(this.id, 'x', 'expired', key);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Iteration
+
+  /** A random key that is not expired (expired ones met on the way are deleted), or null. */
+  randomKey(): string | null {
+    const main = this.main;
+    // Redis gives up on expiry after a bounded number of tries when all keys are volatile.
+    for (let tries = 0; main.size > 0; tries++) {
+      const i = main.randomIndex();
+      const key = main.keys[i]!;
+      if (this.expires.size > 0 && this.expireIfNeeded(key)) {
+        if (tries > 100 && this.expires.size === main.size) return key;
+        continue;
+      }
+      return key;
+    }
+    return null;
+  }
+
+  /** Type of the value at key, or undefined (expires it if due; does not touch LRU). */
+  typeAt(key: string): TypeName | undefined {
+    if (this.expires.size > 0 && this.expireIfNeeded(key)) return undefined;
+    const v = this.main.get(key);
+    return v === undefined ? undefined : typeOf(v);
+  }
+}

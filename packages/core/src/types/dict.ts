@@ -1,0 +1,299 @@
+/**
+ * Dict: the hash table behind the keyspace, expires, hashes and sets.
+ *
+ * Why not a JavaScript Map: Redis needs three things a Map cannot give. O(1) uniform random
+ * entries (RANDOMKEY, SPOP, SRANDMEMBER, HRANDFIELD, eviction and active-expiry sampling), a
+ * SCAN cursor that never misses an entry present for the whole iteration even across resizes,
+ * and a per-key metadata word (LRU/LFU clock) without a wrapper object per key.
+ *
+ * Layout (like V8's OrderedHashMap, with the buckets exposed): entries live densely in parallel
+ * arrays (keys, vals, next, meta); `buckets` holds the head entry of each chain, `next` links the
+ * chain. A deleted entry becomes a hole on a free list and is reused by the next insert, so entry
+ * indexes are stable until the table compacts (when fewer than a quarter are live). A key's
+ * bucket is hash & mask, exactly like Redis's dict, so Redis's reverse-binary SCAN cursor works
+ * unchanged when the bucket array doubles or halves.
+ */
+
+const MIN_BUCKETS = 4;
+const SEED = (Math.random() * 0x100000000) >>> 0;
+
+/** FNV-1a over the char codes, then murmur3's finalizer for good low bits (we mask them). */
+export function hashString(s: string): number {
+  let h = SEED ^ s.length;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function rev32(v: number): number {
+  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
+  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
+  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
+  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
+  return ((v >>> 16) | (v << 16)) >>> 0;
+}
+
+export interface DictOptions<V> {
+  /** Keep a 32-bit metadata word per entry (the keyspace's LRU/LFU clock). */
+  meta?: boolean;
+  /**
+   * The value a freed entry holds. A dict of numbers passes 0 so V8 keeps `vals` an unboxed
+   * double array (storing undefined would box every number).
+   */
+  empty?: V;
+}
+
+export class Dict<V> {
+  /** Entry keys; undefined marks a free entry. Index < hwm. */
+  keys: (string | undefined)[] = [];
+  vals: V[] = [];
+  /** Per-entry metadata (LRU/LFU), or null when not kept. */
+  meta: Uint32Array | null;
+  size = 0;
+  private next: Int32Array;
+  private buckets: Int32Array;
+  private mask: number;
+  /** Number of entries ever used since the last compaction (live + free). */
+  private hwm = 0;
+  private free = -1;
+  private readonly empty: V;
+
+  constructor(opts: DictOptions<V> = {}) {
+    this.empty = opts.empty as V;
+    this.meta = opts.meta ? new Uint32Array(8) : null;
+    this.next = new Int32Array(8);
+    this.buckets = new Int32Array(MIN_BUCKETS).fill(-1);
+    this.mask = MIN_BUCKETS - 1;
+  }
+
+  /** Index of the entry holding key, or -1. */
+  find(key: string): number {
+    const keys = this.keys;
+    const next = this.next;
+    let i = this.buckets[hashString(key) & this.mask]!;
+    while (i >= 0) {
+      if (keys[i] === key) return i;
+      i = next[i]!;
+    }
+    return -1;
+  }
+
+  has(key: string): boolean {
+    return this.find(key) >= 0;
+  }
+
+  get(key: string): V | undefined {
+    const i = this.find(key);
+    return i < 0 ? undefined : this.vals[i];
+  }
+
+  /** Sets key to val; returns true when the key is new. */
+  set(key: string, val: V): boolean {
+    const i = this.find(key);
+    if (i >= 0) {
+      this.vals[i] = val;
+      return false;
+    }
+    this.insertNew(key, val);
+    return true;
+  }
+
+  /** Adds a key known to be absent; returns its entry index (stable until a delete compacts). */
+  insertNew(key: string, val: V): number {
+    let i = this.free;
+    if (i >= 0) {
+      this.free = this.next[i]!;
+      this.keys[i] = key;
+      this.vals[i] = val;
+    } else {
+      i = this.hwm++;
+      if (i >= this.next.length) this.growEntries();
+      this.keys.push(key);
+      this.vals.push(val);
+    }
+    if (this.meta) this.meta[i] = 0;
+    const b = hashString(key) & this.mask;
+    this.next[i] = this.buckets[b]!;
+    this.buckets[b] = i;
+    if (++this.size > (this.mask + 1) * 2) this.rehash((this.mask + 1) * 2);
+    return i;
+  }
+
+  /** Deletes key; returns true when it was present. */
+  delete(key: string): boolean {
+    const b = hashString(key) & this.mask;
+    const keys = this.keys;
+    const next = this.next;
+    let prev = -1;
+    let i = this.buckets[b]!;
+    while (i >= 0) {
+      if (keys[i] === key) {
+        if (prev < 0) this.buckets[b] = next[i]!;
+        else next[prev] = next[i]!;
+        this.release(i);
+        return true;
+      }
+      prev = i;
+      i = next[i]!;
+    }
+    return false;
+  }
+
+  /** Deletes the entry at index i (from find or randomIndex). */
+  deleteAt(i: number): void {
+    this.delete(this.keys[i]!);
+  }
+
+  private release(i: number): void {
+    this.keys[i] = undefined;
+    this.vals[i] = this.empty;
+    this.next[i] = this.free;
+    this.free = i;
+    this.size--;
+    const hwm = this.hwm;
+    if (hwm > 16 && this.size < hwm >>> 2) this.compact();
+    else if (this.mask + 1 > MIN_BUCKETS && this.size < (this.mask + 1) >>> 3) this.rehash((this.mask + 1) >>> 1);
+  }
+
+  /** A uniformly random live entry index, or -1 when empty. Expected O(1): at least 1/4 of entries are live. */
+  randomIndex(): number {
+    if (this.size === 0) return -1;
+    const keys = this.keys;
+    const hwm = this.hwm;
+    for (;;) {
+      const i = (Math.random() * hwm) | 0;
+      if (keys[i] !== undefined) return i;
+    }
+  }
+
+  /**
+   * One step of Redis's SCAN: visits every entry of the bucket the cursor names (fn must not
+   * modify the dict) and returns the next cursor, 0 when the iteration is complete.
+   */
+  scan(cursor: number, fn: (key: string, val: V) => void): number {
+    const mask = this.mask;
+    const keys = this.keys;
+    let i = this.buckets[cursor & mask]!;
+    while (i >= 0) {
+      fn(keys[i]!, this.vals[i]!);
+      i = this.next[i]!;
+    }
+    // Reverse-binary increment of the cursor's masked bits (dict.c dictScan).
+    let v = (cursor | ~mask) >>> 0;
+    v = rev32(v);
+    v = (v + 1) >>> 0;
+    return rev32(v);
+  }
+
+  /** Visits live entries in index order. fn must not modify the dict. */
+  forEach(fn: (key: string, val: V, index: number) => void): void {
+    const keys = this.keys;
+    const vals = this.vals;
+    for (let i = 0, n = this.hwm; i < n; i++) {
+      const k = keys[i];
+      if (k !== undefined) fn(k, vals[i]!, i);
+    }
+  }
+
+  *entries(): IterableIterator<[string, V]> {
+    const keys = this.keys;
+    for (let i = 0; i < this.hwm; i++) {
+      const k = keys[i];
+      if (k !== undefined) yield [k, this.vals[i]!];
+    }
+  }
+
+  keyList(): string[] {
+    const out = new Array<string>(this.size);
+    let j = 0;
+    const keys = this.keys;
+    for (let i = 0, n = this.hwm; i < n; i++) {
+      const k = keys[i];
+      if (k !== undefined) out[j++] = k;
+    }
+    return out;
+  }
+
+  clear(): void {
+    this.keys = [];
+    this.vals = [];
+    this.size = 0;
+    this.hwm = 0;
+    this.free = -1;
+    this.next = new Int32Array(8);
+    if (this.meta) this.meta = new Uint32Array(8);
+    this.buckets = new Int32Array(MIN_BUCKETS).fill(-1);
+    this.mask = MIN_BUCKETS - 1;
+  }
+
+  /** Number of buckets (for tests of the SCAN guarantee). */
+  get bucketCount(): number {
+    return this.mask + 1;
+  }
+
+  private growEntries(): void {
+    const cap = this.next.length;
+    const n = cap + (cap >>> 1) + 8;
+    const next = new Int32Array(n);
+    next.set(this.next);
+    this.next = next;
+    if (this.meta) {
+      const meta = new Uint32Array(n);
+      meta.set(this.meta);
+      this.meta = meta;
+    }
+  }
+
+  private rehash(nbuckets: number): void {
+    const buckets = new Int32Array(nbuckets).fill(-1);
+    const mask = nbuckets - 1;
+    const keys = this.keys;
+    const next = this.next;
+    for (let i = 0, n = this.hwm; i < n; i++) {
+      const k = keys[i];
+      if (k === undefined) continue;
+      const b = hashString(k) & mask;
+      next[i] = buckets[b]!;
+      buckets[b] = i;
+    }
+    this.buckets = buckets;
+    this.mask = mask;
+  }
+
+  /** Moves live entries to the front, dropping holes, and resizes the buckets to fit. */
+  private compact(): void {
+    const n = this.size;
+    const oldKeys = this.keys;
+    const oldVals = this.vals;
+    const oldMeta = this.meta;
+    const keys = new Array<string | undefined>(n);
+    const vals = new Array<V>(n);
+    const cap = Math.max(8, n + (n >>> 1));
+    const meta = oldMeta ? new Uint32Array(cap) : null;
+    let j = 0;
+    for (let i = 0, h = this.hwm; i < h; i++) {
+      const k = oldKeys[i];
+      if (k === undefined) continue;
+      keys[j] = k;
+      vals[j] = oldVals[i]!;
+      if (meta) meta[j] = oldMeta![i]!;
+      j++;
+    }
+    this.keys = keys;
+    this.vals = vals;
+    this.meta = meta;
+    this.next = new Int32Array(cap);
+    this.hwm = n;
+    this.free = -1;
+    let nb = MIN_BUCKETS;
+    while (nb * 2 < n) nb *= 2;
+    this.rehash(nb);
+  }
+}
