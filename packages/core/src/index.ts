@@ -63,6 +63,8 @@ abstract class Base<M extends 'sync' | 'async'> extends Commands<M> {
   ) {
     super();
     this.session = engine.createSession();
+    // RESP3 reply shapes map best onto JavaScript: maps become objects, doubles numbers.
+    this.session.resp = 3;
     this.decode = options.decode ?? 'text';
   }
 

@@ -1,4 +1,5 @@
 /**
+import { isInt64Text } from '../bytes.ts';
  * What a key can hold. A plain string value is stored as the binary string itself (no wrapper:
  * most keys are strings, and a wrapper object would cost more than the value). Everything else is
  * an RObject: a container with its own size estimate, kept in O(1) by the structure itself.
@@ -38,4 +39,10 @@ export const EXPIRE_OVERHEAD = 40;
 
 export function valueMemory(v: Value): number {
   return typeof v === 'string' ? stringMemory(v) : v.accounted;
+}
+
+/** OBJECT ENCODING of a plain string value (object.c: int, embstr up to 44 bytes, raw). */
+export function stringEncoding(s: string): string {
+  if (s.length <= 20 && isInt64Text(s)) return 'int';
+  return s.length <= 44 ? 'embstr' : 'raw';
 }
