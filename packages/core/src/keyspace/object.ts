@@ -1,9 +1,10 @@
 /**
-import { isInt64Text } from '../bytes.ts';
  * What a key can hold. A plain string value is stored as the binary string itself (no wrapper:
  * most keys are strings, and a wrapper object would cost more than the value). Everything else is
  * an RObject: a container with its own size estimate, kept in O(1) by the structure itself.
  */
+
+import { isInt64Text } from '../bytes.ts';
 
 export type TypeName = 'string' | 'list' | 'set' | 'zset' | 'hash';
 
