@@ -17,7 +17,7 @@ export function activeExpireCycle(shard: Shard, budgetMs = (1000 / shard.config.
   const perLoop = KEYS_PER_LOOP + (KEYS_PER_LOOP / 4) * effort;
   const stale = ACCEPTABLE_STALE_PERCENT - effort;
   let expired = 0;
-  shard.now = Date.now();
+  shard.now = shard.clock();
   const expiredKeys: string[] = [];
   for (const db of shard.dbs) {
     let iterations = 0;
