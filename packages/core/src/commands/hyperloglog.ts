@@ -1,1 +1,253 @@
-// The hyperloglog command family: declared in the command table when implemented.
+/**
+ * PFADD / PFCOUNT / PFMERGE / PFDEBUG (hyperloglog.c). The HLL lives in a plain string value in
+ * Redis's own format (types/hyperloglog.ts), so GET/SET move it between memorykv and redis-server.
+ *
+ * Effects: PFADD and PFMERGE replay deterministically from their argv. PFCOUNT of one key writes
+ * the cached cardinality into the value when it was stale; Redis counts that as a change
+ * (server.dirty++) and, the command being flagged may_replicate, propagates PFCOUNT itself, so
+ * replicas and the journal hold the same bytes. We do the same: the shard propagates the argv when
+ * the dirty counter moved. PFCOUNT of several keys never writes.
+ */
+import { error, type ErrorReply } from '../errors.ts';
+import { OK, Status, type Reply } from '../reply.ts';
+import type { Value } from '../keyspace/object.ts';
+import type { Ctx } from './context.ts';
+import { allKeys, defineCommands, oneKey } from './table.ts';
+import {
+  EMPTY_HLL,
+  HLL_DENSE,
+  HLL_HDR_SIZE,
+  HLL_REGISTERS,
+  HLL_SPARSE,
+  HllBuf,
+  cachedCard,
+  denseAddToString,
+  denseRegister,
+  hllCount,
+  hllCountRaw,
+  hllMerge,
+  isHLL,
+  withCachedCard,
+} from '../types/hyperloglog.ts';
+
+const NOT_HLL: ErrorReply = error('WRONGTYPE Key is not a valid HyperLogLog string value.');
+const INVALID_HLL: ErrorReply = error('INVALIDOBJ Corrupted HLL object detected');
+
+/** Above this many elements, one PFADD copies a dense HLL into a buffer instead of patching the string. */
+const DENSE_PATCH_MAX = 16;
+
+function sparseMaxBytes(ctx: Ctx): number {
+  // TODO(config.ts): 'hll-sparse-max-bytes' is not in EngineConfig yet; Redis's default is 3000.
+  const v = (ctx.shard.config as unknown as Record<string, unknown>)['hll-sparse-max-bytes'];
+  return typeof v === 'number' ? v : 3000;
+}
+
+/**
+ * A string value as a binary string. A mutable StrBuf (SETBIT/SETRANGE) is read through its
+ * binary-string view.
+ */
+function binary(v: Value): string {
+  if (typeof v === 'string') return v;
+  // TODO(strbuf.ts): use the StrBuf export once types/strbuf.ts lands; until then any string
+  // RObject is expected to render its bytes as a binary string.
+  return String(v);
+}
+
+/** The value of a key known to exist, checked to be a HLL (isHLLObjectOrReply). */
+function hllOf(v: Value): string {
+  const s = binary(v);
+  if (!isHLL(s)) throw NOT_HLL;
+  return s;
+}
+
+const statusDense = new Status('dense');
+const statusSparse = new Status('sparse');
+
+/** Redis replies the uint64 estimate through addReplyLongLong: beyond 2^63 it turns negative. */
+function cardReply(card: number | bigint): Reply {
+  return typeof card === 'bigint' ? BigInt.asIntN(64, card) : card;
+}
+
+defineCommands(
+  {
+    name: 'pfadd',
+    arity: -2,
+    flags: ['write', 'denyoom', 'fast'],
+    acl: ['write', 'hyperloglog', 'fast'],
+    group: 'hyperloglog',
+    ...oneKey,
+    summary: "Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.",
+    complexity: 'O(1) to add every element.',
+    since: '2.8.9',
+    handler(ctx) {
+      const { db, argv } = ctx;
+      const key = argv[1]!;
+      const v = db.write(key, 'string');
+      const created = v === undefined;
+      const s = created ? EMPTY_HLL : hllOf(v);
+      let out: string | null = null;
+      if (argv.length > 2) {
+        if (s.charCodeAt(4) === HLL_DENSE && argv.length - 2 <= DENSE_PATCH_MAX) {
+          out = denseAddToString(s, argv, 2);
+        } else {
+          // Work on a copy: a corrupt sparse HLL found midway leaves the key untouched.
+          const h = HllBuf.from(s);
+          const max = sparseMaxBytes(ctx);
+          let changed = false;
+          for (let j = 2; j < argv.length; j++) {
+            const r = h.add(argv[j]!, max);
+            if (r === 1) changed = true;
+            else if (r < 0) throw INVALID_HLL;
+          }
+          if (changed) {
+            h.invalidateCache();
+            out = h.toString();
+          }
+        }
+      }
+      if (created) db.add(key, out ?? EMPTY_HLL);
+      else if (out !== null) db.set(key, out, true);
+      else return 0;
+      ctx.notify('$', 'pfadd', key);
+      return 1;
+    },
+  },
+  {
+    name: 'pfcount',
+    arity: -2,
+    flags: ['readonly', 'may_replicate'],
+    acl: ['read', 'hyperloglog', 'slow'],
+    group: 'hyperloglog',
+    ...allKeys,
+    summary: 'Returns the approximated cardinality of the set(s) observed by the HyperLogLog key(s).',
+    complexity:
+      'O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.',
+    since: '2.8.9',
+    handler(ctx) {
+      const { db, argv } = ctx;
+      if (argv.length > 2) {
+        // The cardinality of the union, in a temporary set of raw registers.
+        const max = new Uint8Array(HLL_REGISTERS);
+        for (let j = 1; j < argv.length; j++) {
+          const v = db.read(argv[j]!, 'string');
+          if (v === undefined) continue;
+          if (!hllMerge(max, hllOf(v))) throw INVALID_HLL;
+        }
+        return cardReply(hllCountRaw(max));
+      }
+      const key = argv[1]!;
+      const v = db.read(key, 'string');
+      if (v === undefined) return 0;
+      const s = hllOf(v);
+      const cached = cachedCard(s);
+      if (cached !== -1) return cached;
+      const card = hllCount(s);
+      if (card === null) throw INVALID_HLL;
+      db.set(key, withCachedCard(s, card), true);
+      return cardReply(card);
+    },
+  },
+  {
+    name: 'pfmerge',
+    arity: -2,
+    flags: ['write', 'denyoom'],
+    acl: ['write', 'hyperloglog', 'slow'],
+    group: 'hyperloglog',
+    ...allKeys,
+    summary: 'Merges one or more HyperLogLog values into a single key.',
+    complexity: 'O(N) to merge N HyperLogLogs, but with high constant times.',
+    since: '2.8.9',
+    handler(ctx) {
+      const { db, argv } = ctx;
+      const max = new Uint8Array(HLL_REGISTERS);
+      let useDense = false;
+      for (let j = 1; j < argv.length; j++) {
+        const v = db.read(argv[j]!, 'string');
+        if (v === undefined) continue;
+        const s = hllOf(v);
+        if (s.charCodeAt(4) === HLL_DENSE) useDense = true;
+        if (!hllMerge(max, s)) throw INVALID_HLL;
+      }
+      const dest = argv[1]!;
+      const dv = db.write(dest, 'string');
+      // The destination, when it exists, was validated above as one of the inputs.
+      const h = HllBuf.from(dv === undefined ? EMPTY_HLL : binary(dv));
+      if (useDense && !h.toDense()) throw INVALID_HLL;
+      const sparseMax = sparseMaxBytes(ctx);
+      for (let j = 0; j < HLL_REGISTERS; j++) {
+        if (max[j] !== 0) h.set(j, max[j]!, sparseMax);
+      }
+      h.invalidateCache();
+      if (dv === undefined) db.add(dest, h.toString());
+      else db.set(dest, h.toString(), true);
+      // A PFADD event: in theory PFMERGE is a mass-add of elements.
+      ctx.notify('$', 'pfadd', dest);
+      return OK;
+    },
+  },
+  {
+    name: 'pfdebug',
+    arity: 3,
+    flags: ['write', 'denyoom', 'admin'],
+    acl: ['write', 'hyperloglog', 'admin', 'slow', 'dangerous'],
+    group: 'hyperloglog',
+    firstKey: 2,
+    lastKey: 2,
+    step: 1,
+    summary: 'Internal commands for debugging HyperLogLog values.',
+    complexity: 'N/A',
+    since: '2.8.9',
+    handler(ctx) {
+      const { db, argv } = ctx;
+      const sub = argv[1]!.toLowerCase();
+      const key = argv[2]!;
+      const v = db.write(key, 'string');
+      if (v === undefined) return error('ERR The specified key does not exist');
+      const s = hllOf(v);
+      switch (sub) {
+        case 'getreg': {
+          let dense = s;
+          if (s.charCodeAt(4) === HLL_SPARSE) {
+            const h = HllBuf.from(s);
+            if (!h.toDense()) throw INVALID_HLL;
+            dense = h.toString();
+            db.set(key, dense, true); // the encoding change is propagated, as in Redis
+          }
+          const regs: number[] = new Array(HLL_REGISTERS);
+          for (let j = 0; j < HLL_REGISTERS; j++) regs[j] = denseRegister(dense, j);
+          return regs;
+        }
+        case 'decode': {
+          if (s.charCodeAt(4) !== HLL_SPARSE) return error('ERR HLL encoding is not sparse');
+          const parts: string[] = [];
+          for (let p = HLL_HDR_SIZE; p < s.length; ) {
+            const op = s.charCodeAt(p);
+            if ((op & 0xc0) === 0) {
+              parts.push(`z:${(op & 0x3f) + 1}`);
+              p++;
+            } else if ((op & 0xc0) === 0x40) {
+              parts.push(`Z:${(((op & 0x3f) << 8) | (p + 1 < s.length ? s.charCodeAt(p + 1) : 0)) + 1}`);
+              p += 2;
+            } else {
+              parts.push(`v:${((op >> 2) & 0x1f) + 1},${(op & 3) + 1}`);
+              p++;
+            }
+          }
+          return parts.join(' ');
+        }
+        case 'encoding':
+          return s.charCodeAt(4) === HLL_DENSE ? statusDense : statusSparse;
+        case 'todense': {
+          if (s.charCodeAt(4) !== HLL_SPARSE) return 0;
+          const h = HllBuf.from(s);
+          if (!h.toDense()) throw INVALID_HLL;
+          db.set(key, h.toString(), true);
+          return 1;
+        }
+        default:
+          return error(`ERR Unknown PFDEBUG subcommand '${argv[1]}'`);
+      }
+    },
+  },
+);
+

@@ -1,0 +1,618 @@
+/**
+ * HyperLogLog exactly as Redis stores it (hyperloglog.c), so that a value written by redis-server
+ * works here and vice versa, and PFCOUNT answers the same number for the same inputs.
+ *
+ * A HLL is a plain string value:
+ *
+ *   "HYLL" | encoding (0 dense, 1 sparse) | 3 unused bytes | cached cardinality (8 bytes, LE;
+ *   its MSB set = cache invalid) | registers
+ *
+ * Dense: 16384 registers of 6 bits, LSB first (12288 bytes). Sparse: run-length opcodes
+ * (ZERO 00xxxxxx, XZERO 01xxxxxx xxxxxxxx, VAL 1vvvvvxx), promoted to dense when a register needs
+ * a value above 32 or the string would grow beyond hll-sparse-max-bytes.
+ *
+ * Reading works on the binary string itself (charCodeAt, no copy). Writing goes through HllBuf
+ * (a Uint8Array), except for the common "few elements into a dense HLL" PFADD, which patches the
+ * changed bytes into the string (see denseAddToString) rather than copying 12 KB twice.
+ *
+ * Hashing is MurmurHash64A on two 32-bit halves: BigInt would allocate on every element.
+ */
+import { fromBytes } from '../bytes.ts';
+
+export const HLL_P = 14;
+export const HLL_Q = 64 - HLL_P;
+export const HLL_REGISTERS = 1 << HLL_P;
+const HLL_P_MASK = HLL_REGISTERS - 1;
+const HLL_BITS = 6;
+const HLL_REGISTER_MAX = (1 << HLL_BITS) - 1;
+export const HLL_HDR_SIZE = 16;
+export const HLL_DENSE_SIZE = HLL_HDR_SIZE + ((HLL_REGISTERS * HLL_BITS + 7) >> 3);
+export const HLL_DENSE = 0;
+export const HLL_SPARSE = 1;
+const HLL_MAX_ENCODING = 1;
+/** Byte of the header whose MSB flags the cached cardinality as stale (card[7]). */
+const CARD_MSB = 15;
+
+const HLL_SPARSE_VAL_MAX_VALUE = 32;
+const HLL_SPARSE_VAL_MAX_LEN = 4;
+const HLL_SPARSE_ZERO_MAX_LEN = 64;
+const HLL_SPARSE_XZERO_MAX_LEN = 16384;
+const HLL_ALPHA_INF = 0.721347520444481703680;
+
+export const HLL_SEED = 0xadc83b19;
+
+// -----------------------------------------------------------------------------------------------
+// MurmurHash64A (Redis's endian-neutral variant), on 32-bit halves
+
+const M_HI = 0xc6a4a793;
+const M_LO = 0x5bd1e995;
+const M_LO0 = M_LO & 0xffff;
+const M_LO1 = M_LO >>> 16;
+
+/** Result registers of mulM / murmurHash64A: no allocation on the hot path. */
+let rHi = 0;
+let rLo = 0;
+
+/** (hi:lo * m) mod 2^64 into rHi:rLo. */
+function mulM(hi: number, lo: number): void {
+  const a0 = lo & 0xffff;
+  const a1 = lo >>> 16;
+  const t = a0 * M_LO0;
+  const mid1 = a1 * M_LO0 + (t >>> 16);
+  const mid2 = a0 * M_LO1 + (mid1 & 0xffff);
+  const carry = a1 * M_LO1 + (mid1 >>> 16) + (mid2 >>> 16);
+  rLo = Math.imul(lo, M_LO) >>> 0;
+  rHi = (carry + Math.imul(hi, M_LO) + Math.imul(lo, M_HI)) >>> 0;
+}
+
+/** MurmurHash64A of a binary string; the result is left in rHi:rLo. */
+function murmur(key: string, seed: number): void {
+  const len = key.length;
+  mulM(0, len);
+  let hHi = rHi;
+  let hLo = (rLo ^ seed) >>> 0;
+  const end = len - (len & 7);
+  let i = 0;
+  while (i < end) {
+    const kLo =
+      (key.charCodeAt(i) | (key.charCodeAt(i + 1) << 8) | (key.charCodeAt(i + 2) << 16) | (key.charCodeAt(i + 3) << 24)) >>> 0;
+    const kHi =
+      (key.charCodeAt(i + 4) | (key.charCodeAt(i + 5) << 8) | (key.charCodeAt(i + 6) << 16) | (key.charCodeAt(i + 7) << 24)) >>> 0;
+    i += 8;
+    mulM(kHi, kLo);
+    // k ^= k >> 47
+    mulM(rHi, (rLo ^ (rHi >>> 15)) >>> 0);
+    mulM((hHi ^ rHi) >>> 0, (hLo ^ rLo) >>> 0);
+    hHi = rHi;
+    hLo = rLo;
+  }
+  const tail = len & 7;
+  if (tail !== 0) {
+    // Redis's fall-through switch: byte t of the tail goes to bit 8*t of h.
+    for (let t = tail - 1; t >= 4; t--) hHi ^= key.charCodeAt(i + t) << ((t - 4) << 3);
+    for (let t = Math.min(tail, 4) - 1; t >= 0; t--) hLo ^= key.charCodeAt(i + t) << (t << 3);
+    mulM(hHi >>> 0, hLo >>> 0);
+    hHi = rHi;
+    hLo = rLo;
+  }
+  hLo = (hLo ^ (hHi >>> 15)) >>> 0;
+  mulM(hHi >>> 0, hLo);
+  rLo = (rLo ^ (rHi >>> 15)) >>> 0;
+}
+
+/** MurmurHash64A as a BigInt (tests and debugging; the engine uses the 32-bit halves). */
+export function murmurHash64A(key: string, seed: number = HLL_SEED): bigint {
+  murmur(key, seed);
+  return (BigInt(rHi) << 32n) | BigInt(rLo);
+}
+
+/**
+ * hllPatLen: the register an element maps to and the length of its "000..1" run, packed as
+ * count * HLL_REGISTERS + index (one number, no allocation).
+ */
+export function hllPatLen(ele: string): number {
+  murmur(ele, HLL_SEED);
+  const index = rLo & HLL_P_MASK;
+  // The hash shifted right by P, with bit Q forced so that the count is at most Q+1.
+  const low = rLo >>> HLL_P;
+  let count: number;
+  if (low !== 0) count = 32 - Math.clz32(low & -low);
+  else if (rHi !== 0) count = 32 - HLL_P + 32 - Math.clz32(rHi & -rHi);
+  else count = HLL_Q + 1;
+  return count * HLL_REGISTERS + index;
+}
+
+// -----------------------------------------------------------------------------------------------
+// Validation and reading (straight from the binary string)
+
+/** isHLLObjectOrReply minus the type check: magic, known encoding, exact dense size. */
+export function isHLL(s: string): boolean {
+  if (s.length < HLL_HDR_SIZE) return false;
+  if (s.charCodeAt(0) !== 0x48 || s.charCodeAt(1) !== 0x59 || s.charCodeAt(2) !== 0x4c || s.charCodeAt(3) !== 0x4c) return false;
+  const enc = s.charCodeAt(4);
+  if (enc > HLL_MAX_ENCODING) return false;
+  return enc !== HLL_DENSE || s.length === HLL_DENSE_SIZE;
+}
+
+/** The value of a fresh HLL: sparse, one XZERO opcode covering all registers, cache valid at 0. */
+export const EMPTY_HLL: string = (() => {
+  const b = new Uint8Array(HLL_HDR_SIZE + 2);
+  b.set([0x48, 0x59, 0x4c, 0x4c, HLL_SPARSE]);
+  const l = HLL_SPARSE_XZERO_MAX_LEN - 1;
+  b[HLL_HDR_SIZE] = (l >> 8) | 0x40;
+  b[HLL_HDR_SIZE + 1] = l & 0xff;
+  return fromBytes(b);
+})();
+
+/** The cached cardinality, or -1 when the cache is stale. */
+export function cachedCard(s: string): number | bigint {
+  if (s.charCodeAt(CARD_MSB) & 0x80) return -1;
+  const lo = (s.charCodeAt(8) | (s.charCodeAt(9) << 8) | (s.charCodeAt(10) << 16) | (s.charCodeAt(11) << 24)) >>> 0;
+  const hi = (s.charCodeAt(12) | (s.charCodeAt(13) << 8) | (s.charCodeAt(14) << 16) | (s.charCodeAt(15) << 24)) >>> 0;
+  if (hi < 0x200000) return hi * 0x100000000 + lo;
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+/** The string with its cached cardinality replaced by card (valid cache). */
+export function withCachedCard(s: string, card: number | bigint): string {
+  let c = BigInt.asUintN(64, BigInt(card));
+  let bytes = '';
+  for (let i = 0; i < 8; i++, c >>= 8n) bytes += String.fromCharCode(Number(c & 0xffn));
+  return s.slice(0, 8) + bytes + s.slice(16);
+}
+
+/** Register histogram of a dense HLL, reading the string 12 bytes (16 registers) at a time. */
+function denseRegHisto(s: string, h: Int32Array): void {
+  for (let i = HLL_HDR_SIZE; i < HLL_DENSE_SIZE; i += 12) {
+    const b0 = s.charCodeAt(i), b1 = s.charCodeAt(i + 1), b2 = s.charCodeAt(i + 2);
+    const b3 = s.charCodeAt(i + 3), b4 = s.charCodeAt(i + 4), b5 = s.charCodeAt(i + 5);
+    const b6 = s.charCodeAt(i + 6), b7 = s.charCodeAt(i + 7), b8 = s.charCodeAt(i + 8);
+    const b9 = s.charCodeAt(i + 9), b10 = s.charCodeAt(i + 10), b11 = s.charCodeAt(i + 11);
+    h[b0 & 63]!++;
+    h[((b0 >> 6) | (b1 << 2)) & 63]!++;
+    h[((b1 >> 4) | (b2 << 4)) & 63]!++;
+    h[b2 >> 2]!++;
+    h[b3 & 63]!++;
+    h[((b3 >> 6) | (b4 << 2)) & 63]!++;
+    h[((b4 >> 4) | (b5 << 4)) & 63]!++;
+    h[b5 >> 2]!++;
+    h[b6 & 63]!++;
+    h[((b6 >> 6) | (b7 << 2)) & 63]!++;
+    h[((b7 >> 4) | (b8 << 4)) & 63]!++;
+    h[b8 >> 2]!++;
+    h[b9 & 63]!++;
+    h[((b9 >> 6) | (b10 << 2)) & 63]!++;
+    h[((b10 >> 4) | (b11 << 4)) & 63]!++;
+    h[b11 >> 2]!++;
+  }
+}
+
+/** Register histogram of a sparse HLL; false when the opcodes do not cover exactly 16384 registers. */
+function sparseRegHisto(s: string, h: Int32Array): boolean {
+  const end = s.length;
+  let idx = 0;
+  let p = HLL_HDR_SIZE;
+  while (p < end) {
+    const op = s.charCodeAt(p);
+    if ((op & 0xc0) === 0) {
+      const runlen = (op & 0x3f) + 1;
+      idx += runlen;
+      h[0]! += runlen;
+      p++;
+    } else if ((op & 0xc0) === 0x40) {
+      // A truncated XZERO reads the byte past the end as 0, like sds's terminator.
+      const runlen = (((op & 0x3f) << 8) | (p + 1 < end ? s.charCodeAt(p + 1) : 0)) + 1;
+      idx += runlen;
+      h[0]! += runlen;
+      p += 2;
+    } else {
+      const runlen = (op & 3) + 1;
+      idx += runlen;
+      h[((op >> 2) & 0x1f) + 1]! += runlen;
+      p++;
+    }
+  }
+  return idx === HLL_REGISTERS;
+}
+
+/** Ertl's sigma ("New cardinality estimation algorithms for HyperLogLog sketches"). */
+function hllSigma(x: number): number {
+  if (x === 1) return Infinity;
+  let zPrime: number;
+  let y = 1;
+  let z = x;
+  do {
+    x *= x;
+    zPrime = z;
+    z += x * y;
+    y += y;
+  } while (zPrime !== z);
+  return z;
+}
+
+/** Ertl's tau. */
+function hllTau(x: number): number {
+  if (x === 0 || x === 1) return 0;
+  let zPrime: number;
+  let y = 1.0;
+  let z = 1 - x;
+  do {
+    x = Math.sqrt(x);
+    zPrime = z;
+    y *= 0.5;
+    const d = 1 - x;
+    z -= d * d * y;
+  } while (zPrime !== z);
+  return z / 3;
+}
+
+/** 2^63: llroundl's result for anything it cannot represent (LLONG_MIN, seen as unsigned). */
+const LLONG_MIN_U = 1n << 63n;
+
+/** hllCount's estimator over a register histogram; an integer (bigint beyond 2^53). */
+function estimate(h: Int32Array): number | bigint {
+  const m = HLL_REGISTERS;
+  let z = m * hllTau((m - h[HLL_Q + 1]!) / m);
+  for (let j = HLL_Q; j >= 1; --j) {
+    z += h[j]!;
+    z *= 0.5;
+  }
+  z += m * hllSigma(h[0]! / m);
+  const e = Math.round((HLL_ALPHA_INF * m * m) / z);
+  if (e <= Number.MAX_SAFE_INTEGER) return e;
+  // llroundl overflows to LLONG_MIN on x86-64; Redis keeps that as an unsigned 64-bit value.
+  if (!(e < 2 ** 63)) return LLONG_MIN_U;
+  return BigInt(e);
+}
+
+const histo = new Int32Array(64);
+
+/** hllCount of a valid HLL string; null when a sparse representation is corrupt. */
+export function hllCount(s: string): number | bigint | null {
+  histo.fill(0);
+  if (s.charCodeAt(4) === HLL_DENSE) denseRegHisto(s, histo);
+  else if (!sparseRegHisto(s, histo)) return null;
+  return estimate(histo);
+}
+
+/** hllCount over raw registers (one byte each), as PFCOUNT of several keys uses. */
+export function hllCountRaw(max: Uint8Array): number | bigint {
+  histo.fill(0);
+  for (let i = 0; i < HLL_REGISTERS; i++) histo[max[i]!]!++;
+  return estimate(histo);
+}
+
+/**
+ * hllMerge: max[i] = MAX(max[i], register i of the HLL string). False when a sparse
+ * representation is corrupt (max may then hold part of it, as in Redis).
+ */
+export function hllMerge(max: Uint8Array, s: string): boolean {
+  if (s.charCodeAt(4) === HLL_DENSE) {
+    for (let i = 0; i < HLL_REGISTERS; i++) {
+      const byte = HLL_HDR_SIZE + ((i * HLL_BITS) >> 3);
+      const fb = (i * HLL_BITS) & 7;
+      const b1 = byte + 1 < HLL_DENSE_SIZE ? s.charCodeAt(byte + 1) : 0;
+      const v = ((s.charCodeAt(byte) >> fb) | (b1 << (8 - fb))) & HLL_REGISTER_MAX;
+      if (v > max[i]!) max[i] = v;
+    }
+    return true;
+  }
+  const end = s.length;
+  let i = 0;
+  let p = HLL_HDR_SIZE;
+  while (p < end) {
+    const op = s.charCodeAt(p);
+    if ((op & 0xc0) === 0) {
+      i += (op & 0x3f) + 1;
+      p++;
+    } else if ((op & 0xc0) === 0x40) {
+      i += (((op & 0x3f) << 8) | (p + 1 < end ? s.charCodeAt(p + 1) : 0)) + 1;
+      p += 2;
+    } else {
+      let runlen = (op & 3) + 1;
+      const regval = ((op >> 2) & 0x1f) + 1;
+      if (runlen + i > HLL_REGISTERS) break;
+      while (runlen--) {
+        if (regval > max[i]!) max[i] = regval;
+        i++;
+      }
+      p++;
+    }
+  }
+  return i === HLL_REGISTERS;
+}
+
+/** A dense register read from the string (tests, PFDEBUG-like inspection). */
+export function denseRegister(s: string, index: number): number {
+  const byte = HLL_HDR_SIZE + ((index * HLL_BITS) >> 3);
+  const fb = (index * HLL_BITS) & 7;
+  const b1 = byte + 1 < s.length ? s.charCodeAt(byte + 1) : 0;
+  return ((s.charCodeAt(byte) >> fb) | (b1 << (8 - fb))) & HLL_REGISTER_MAX;
+}
+
+// -----------------------------------------------------------------------------------------------
+// Writing
+
+/**
+ * PFADD of elements argv[from..] into a dense HLL string, patching only the bytes that change:
+ * the string is never copied into a buffer, so the cost is O(1) per element plus one rope that V8
+ * flattens (a memcpy) on the next read. Returns the new string, or null when no register changed.
+ */
+export function denseAddToString(s: string, argv: readonly string[], from: number): string | null {
+  // Overlay of changed bytes (few: two per element at most), newest wins.
+  const pos: number[] = [];
+  const val: number[] = [];
+  const byteAt = (i: number): number => {
+    for (let j = pos.length - 1; j >= 0; j--) if (pos[j] === i) return val[j]!;
+    return i < HLL_DENSE_SIZE ? s.charCodeAt(i) : 0;
+  };
+  const put = (i: number, v: number): void => {
+    if (i >= HLL_DENSE_SIZE) return; // the sds terminator Redis writes zero bits into
+    for (let j = 0; j < pos.length; j++) {
+      if (pos[j] === i) {
+        val[j] = v;
+        return;
+      }
+    }
+    pos.push(i);
+    val.push(v);
+  };
+  for (let a = from; a < argv.length; a++) {
+    const pl = hllPatLen(argv[a]!);
+    const count = Math.floor(pl / HLL_REGISTERS);
+    const index = pl & HLL_P_MASK;
+    const byte = HLL_HDR_SIZE + ((index * HLL_BITS) >> 3);
+    const fb = (index * HLL_BITS) & 7;
+    const fb8 = 8 - fb;
+    const b0 = byteAt(byte);
+    const b1 = byteAt(byte + 1);
+    const old = ((b0 >> fb) | (b1 << fb8)) & HLL_REGISTER_MAX;
+    if (count <= old) continue;
+    put(byte, ((b0 & ~(HLL_REGISTER_MAX << fb)) | (count << fb)) & 0xff);
+    put(byte + 1, ((b1 & ~(HLL_REGISTER_MAX >> fb8)) | (count >> fb8)) & 0xff);
+  }
+  if (pos.length === 0) return null;
+  const order = pos.map((_, j) => j).sort((x, y) => pos[x]! - pos[y]!);
+  let out = s.slice(0, CARD_MSB) + String.fromCharCode(s.charCodeAt(CARD_MSB) | 0x80);
+  let prev = HLL_HDR_SIZE;
+  for (const j of order) {
+    const p = pos[j]!;
+    out += s.slice(prev, p) + String.fromCharCode(val[j]!);
+    prev = p + 1;
+  }
+  return out + s.slice(prev);
+}
+
+/**
+ * A HLL being modified, in a growable byte buffer: the sparse edits (splitting and merging
+ * opcodes, promotion to dense) are Redis's hllSparseSet step by step, so the bytes come out
+ * identical to redis-server's.
+ */
+export class HllBuf {
+  /** Bytes; capacity beyond len is scratch (and b[len] plays the sds terminator, kept 0). */
+  b: Uint8Array;
+  len: number;
+
+  constructor(b: Uint8Array, len: number) {
+    this.b = b;
+    this.len = len;
+  }
+
+  static from(s: string): HllBuf {
+    const len = s.length;
+    const cap = s.charCodeAt(4) === HLL_DENSE ? len + 1 : len + 64;
+    const b = new Uint8Array(cap);
+    for (let i = 0; i < len; i++) b[i] = s.charCodeAt(i);
+    return new HllBuf(b, len);
+  }
+
+  toString(): string {
+    return fromBytes(this.b, 0, this.len);
+  }
+
+  get encoding(): number {
+    return this.b[4]!;
+  }
+
+  invalidateCache(): void {
+    this.b[CARD_MSB]! |= 0x80;
+  }
+
+  /** hllAdd: 1 when a register changed, 0 when not, -1 on a corrupt sparse representation. */
+  add(ele: string, sparseMaxBytes: number): number {
+    const pl = hllPatLen(ele);
+    return this.set(pl & HLL_P_MASK, Math.floor(pl / HLL_REGISTERS), sparseMaxBytes);
+  }
+
+  set(index: number, count: number, sparseMaxBytes: number): number {
+    if (this.b[4] === HLL_DENSE) return this.denseSet(index, count);
+    return this.sparseSet(index, count, sparseMaxBytes);
+  }
+
+  denseSet(index: number, count: number): number {
+    const b = this.b;
+    const byte = HLL_HDR_SIZE + ((index * HLL_BITS) >> 3);
+    const fb = (index * HLL_BITS) & 7;
+    const fb8 = 8 - fb;
+    const old = ((b[byte]! >> fb) | (b[byte + 1]! << fb8)) & HLL_REGISTER_MAX;
+    if (count <= old) return 0;
+    b[byte] = (b[byte]! & ~(HLL_REGISTER_MAX << fb)) | (count << fb);
+    if (byte + 1 < HLL_DENSE_SIZE) b[byte + 1] = (b[byte + 1]! & ~(HLL_REGISTER_MAX >> fb8)) | (count >> fb8);
+    return 1;
+  }
+
+  /** hllSparseToDense: false when the sparse opcodes do not cover exactly the 16384 registers. */
+  toDense(): boolean {
+    const src = this.b;
+    if (src[4] === HLL_DENSE) return true;
+    const dense = new Uint8Array(HLL_DENSE_SIZE + 1);
+    dense.set(src.subarray(0, HLL_HDR_SIZE));
+    dense[4] = HLL_DENSE;
+    const end = this.len;
+    let idx = 0;
+    let p = HLL_HDR_SIZE;
+    const save = this.b;
+    this.b = dense;
+    while (p < end) {
+      const op = src[p]!;
+      if ((op & 0xc0) === 0) {
+        idx += (op & 0x3f) + 1;
+        p++;
+      } else if ((op & 0xc0) === 0x40) {
+        idx += (((op & 0x3f) << 8) | src[p + 1]!) + 1;
+        p += 2;
+      } else {
+        let runlen = (op & 3) + 1;
+        const regval = ((op >> 2) & 0x1f) + 1;
+        if (runlen + idx > HLL_REGISTERS) break;
+        while (runlen--) this.denseSet(idx++, regval);
+        p++;
+      }
+    }
+    if (idx !== HLL_REGISTERS) {
+      this.b = save;
+      return false;
+    }
+    this.len = HLL_DENSE_SIZE;
+    return true;
+  }
+
+  /**
+   * hllSparseSet: sets register index to count if greater. 1 when changed, 0 when not, -1 when
+   * the representation is corrupt. May promote to dense (count > 32, or the string would grow
+   * beyond sparseMaxBytes).
+   */
+  sparseSet(index: number, count: number, sparseMaxBytes: number): number {
+    if (count > HLL_SPARSE_VAL_MAX_VALUE) return this.promote(index, count);
+    // Room for the worst case (XZERO split into XZERO-VAL-XZERO) plus the terminator byte.
+    if (this.b.length < this.len + 4) {
+      const nb = new Uint8Array(Math.max(this.len + 4, Math.min(this.len * 2, sparseMaxBytes + 4)));
+      nb.set(this.b.subarray(0, this.len));
+      this.b = nb;
+    }
+    const b = this.b;
+
+    // Step 1: locate the opcode covering the register.
+    let p = HLL_HDR_SIZE;
+    let end = this.len;
+    let first = 0;
+    let prev = -1;
+    let span = 0;
+    while (p < end) {
+      const op = b[p]!;
+      let oplen = 1;
+      if ((op & 0xc0) === 0) span = (op & 0x3f) + 1;
+      else if (op & 0x80) span = (op & 3) + 1;
+      else {
+        span = (((op & 0x3f) << 8) | b[p + 1]!) + 1;
+        oplen = 2;
+      }
+      if (index <= first + span - 1) break;
+      prev = p;
+      p += oplen;
+      first += span;
+    }
+    if (span === 0 || p >= end) return -1;
+
+    const op = b[p]!;
+    const isXzero = (op & 0xc0) === 0x40;
+    const isZero = (op & 0xc0) === 0;
+    const isVal = (op & 0x80) !== 0;
+    let next = isXzero ? p + 2 : p + 1;
+    if (next >= end) next = -1;
+    const runlen = isZero ? (op & 0x3f) + 1 : isXzero ? (((op & 0x3f) << 8) | b[p + 1]!) + 1 : (op & 3) + 1;
+
+    // Step 2: trivial cases.
+    let updated = false;
+    if (isVal) {
+      const oldcount = ((op >> 2) & 0x1f) + 1;
+      if (oldcount >= count) return 0;
+      if (runlen === 1) {
+        b[p] = valOp(count, 1);
+        updated = true;
+      }
+    }
+    if (!updated && isZero && runlen === 1) {
+      b[p] = valOp(count, 1);
+      updated = true;
+    }
+
+    if (!updated) {
+      // General case: split the opcode into up to three.
+      const seq: number[] = [];
+      const last = first + span - 1;
+      if (isZero || isXzero) {
+        if (index !== first) pushZeros(seq, index - first);
+        seq.push(valOp(count, 1));
+        if (index !== last) pushZeros(seq, last - index);
+      } else {
+        const curval = ((op >> 2) & 0x1f) + 1;
+        if (index !== first) seq.push(valOp(curval, index - first));
+        seq.push(valOp(count, 1));
+        if (index !== last) seq.push(valOp(curval, last - index));
+      }
+
+      // Step 3: substitute the new sequence for the old opcode.
+      const seqlen = seq.length;
+      const oldlen = isXzero ? 2 : 1;
+      const deltalen = seqlen - oldlen;
+      if (deltalen > 0 && this.len + deltalen > sparseMaxBytes) return this.promote(index, count);
+      if (deltalen !== 0 && next !== -1) b.copyWithin(next + deltalen, next, end);
+      this.len += deltalen;
+      b[this.len] = 0;
+      for (let j = 0; j < seqlen; j++) b[p + j] = seq[j]!;
+      end += deltalen;
+    }
+
+    // Step 4: merge adjacent VAL opcodes of equal value where the run fits.
+    p = prev >= 0 ? prev : HLL_HDR_SIZE;
+    let scanlen = 5;
+    while (p < end && scanlen--) {
+      const o = b[p]!;
+      if ((o & 0xc0) === 0x40) {
+        p += 2;
+        continue;
+      } else if ((o & 0xc0) === 0) {
+        p++;
+        continue;
+      }
+      if (p + 1 < end && b[p + 1]! & 0x80) {
+        const o2 = b[p + 1]!;
+        const v1 = ((o >> 2) & 0x1f) + 1;
+        const v2 = ((o2 >> 2) & 0x1f) + 1;
+        if (v1 === v2) {
+          const len = (o & 3) + 1 + (o2 & 3) + 1;
+          if (len <= HLL_SPARSE_VAL_MAX_LEN) {
+            b[p + 1] = valOp(v1, len);
+            b.copyWithin(p, p + 1, end);
+            this.len--;
+            end--;
+            b[this.len] = 0;
+            continue;
+          }
+        }
+      }
+      p++;
+    }
+    this.invalidateCache();
+    return 1;
+  }
+
+  private promote(index: number, count: number): number {
+    if (!this.toDense()) return -1;
+    return this.denseSet(index, count);
+  }
+}
+
+function valOp(val: number, len: number): number {
+  return (((val - 1) << 2) | (len - 1)) | 0x80;
+}
+
+function pushZeros(seq: number[], len: number): void {
+  if (len > HLL_SPARSE_ZERO_MAX_LEN) {
+    const l = len - 1;
+    seq.push((l >> 8) | 0x40, l & 0xff);
+  } else {
+    seq.push(len - 1);
+  }
+}
