@@ -1,1 +1,483 @@
-// The keys command family: declared in the command table when implemented.
+/**
+ * The generic keyspace commands (db.c, object.c): DEL UNLINK EXISTS TYPE KEYS SCAN RANDOMKEY
+ * RENAME RENAMENX COPY MOVE TOUCH OBJECT DBSIZE. The expire family lives in expire.ts.
+ */
+import { DB_INDEX, NOT_INTEGER, NO_SUCH_KEY, SYNTAX, error, type ErrorReply } from '../errors.ts';
+import { parseInt64 } from '../bytes.ts';
+import { globMatch } from '../glob.ts';
+import type { Keyspace } from '../keyspace/keyspace.ts';
+import { stringEncoding, typeOf, type Value } from '../keyspace/object.ts';
+import { idleTime, lfuDecr } from '../keyspace/eviction.ts';
+import { OK, Status, type Reply } from '../reply.ts';
+import type { Ctx } from './context.ts';
+import { is } from './args.ts';
+import { parseScanArgs, scanDict } from './scan.ts';
+import { allKeys, defineCommands, oneKey, twoKeys } from './table.ts';
+import { lookupNoTouch } from './expire.ts';
+
+export const SAME_OBJECT = error('ERR source and destination objects are the same');
+const INT_RANGE = error('ERR value is out of range, value must between -2147483648 and 2147483647');
+
+/**
+ * Redis's getIntFromObjectOrReply: an int64 that must also fit a C int. With `msg`, both failures
+ * answer it (SWAPDB's "invalid first DB index"); without, Redis's two generic errors.
+ */
+export function int32Arg(s: string, msg?: ErrorReply): number {
+  const v = parseInt64(s);
+  if (v !== v) throw msg ?? NOT_INTEGER;
+  if (v < -2147483648 || v > 2147483647) throw msg ?? INT_RANGE;
+  return v;
+}
+
+/** A database of this shard by index, or ERR DB index is out of range. */
+export function dbAt(ctx: Ctx, id: number): Keyspace {
+  const db = ctx.shard.dbs[id];
+  if (id < 0 || db === undefined) throw DB_INDEX;
+  return db;
+}
+
+/** Carries a key's LRU/LFU word to where its value now lives (the object keeps it in Redis). */
+function keepMeta(from: number, to: Keyspace, key: string): void {
+  to.main.meta![to.main.find(key)] = from;
+}
+
+function metaOf(db: Keyspace, key: string): number {
+  return db.main.meta![db.main.find(key)]!;
+}
+
+function delGeneric(ctx: Ctx): number {
+  const { argv, db } = ctx;
+  let n = 0;
+  for (let j = 1; j < argv.length; j++) {
+    const key = argv[j]!;
+    if (db.expires.size > 0) db.expireIfNeeded(key);
+    if (db.delete(key)) {
+      ctx.notify('g', 'del', key);
+      n++;
+    }
+  }
+  // Lazily expired keys already replicated as DEL; nothing else changed.
+  if (n === 0) ctx.suppressEffects();
+  return n;
+}
+
+function renameGeneric(ctx: Ctx, nx: boolean): Reply {
+  const { argv, db } = ctx;
+  const src = argv[1]!;
+  const dst = argv[2]!;
+  // Only the command's own changes replicate (as its argv); failures change nothing.
+  const v = db.lookupWrite(src);
+  if (v === undefined) {
+    ctx.suppressEffects();
+    throw NO_SUCH_KEY;
+  }
+  if (src === dst) {
+    ctx.suppressEffects();
+    return nx ? 0 : OK;
+  }
+  const expire = db.getExpire(src);
+  const meta = metaOf(db, src);
+  if (db.lookupWrite(dst) !== undefined) {
+    if (nx) {
+      ctx.suppressEffects();
+      return 0;
+    }
+    db.delete(dst);
+  }
+  db.add(dst, v);
+  if (expire !== -1) db.setExpire(dst, expire);
+  db.delete(src);
+  keepMeta(meta, db, dst);
+  ctx.notify('g', 'rename_from', src);
+  ctx.notify('g', 'rename_to', dst);
+  return nx ? 1 : OK;
+}
+
+/** object.c: small non-negative integers are shared objects unless an LRU/LFU policy is in force. */
+function refCount(ctx: Ctx, v: Value): number {
+  if (typeof v !== 'string' || v.length > 4 || stringEncoding(v) !== 'int') return 1;
+  const n = Number(v);
+  if (n < 0 || n >= 10000) return 1;
+  const policy = ctx.shard.config['maxmemory-policy'];
+  if (ctx.shard.config.maxmemory > 0 && (policy.includes('lru') || policy.includes('lfu'))) return 1;
+  return 2147483647;
+}
+
+const LFU_SELECTED = error(
+  'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+);
+const LFU_NOT_SELECTED = error(
+  'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+);
+
+const OBJECT_HELP = [
+  'OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'ENCODING <key>',
+  '    Return the kind of internal representation used in order to store the value',
+  '    associated with a <key>.',
+  'FREQ <key>',
+  '    Return the access frequency index of the <key>. The returned integer is',
+  '    proportional to the logarithm of the recent access frequency of the key.',
+  'IDLETIME <key>',
+  '    Return the idle time of the <key>, that is the approximated number of',
+  '    seconds elapsed since the last access to the key.',
+  'REFCOUNT <key>',
+  '    Return the number of references of the value associated with the specified',
+  '    <key>.',
+  'HELP',
+  '    Prints this help.',
+].map((l) => new Status(l));
+
+/** OBJECT's lookup (LOOKUP_NOTOUCH): the entry index in main, or -1 when missing. */
+function objectLookup(ctx: Ctx): number {
+  const db = ctx.db;
+  return lookupNoTouch(db, ctx.argv[2]!) === undefined ? -1 : db.main.find(ctx.argv[2]!);
+}
+
+const objectKey = { firstKey: 2, lastKey: 2, step: 1 } as const;
+const objectFlags = ['readonly'] as const;
+const objectAcl = ['keyspace', 'read', 'slow'] as const;
+
+defineCommands(
+  {
+    name: 'del',
+    arity: -2,
+    flags: ['write'],
+    acl: ['keyspace', 'write', 'slow'],
+    group: 'generic',
+    ...allKeys,
+    summary: 'Deletes one or more keys.',
+    complexity:
+      'O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).',
+    since: '1.0.0',
+    handler: delGeneric,
+  },
+  {
+    name: 'unlink',
+    arity: -2,
+    flags: ['write', 'fast'],
+    acl: ['keyspace', 'write', 'fast'],
+    group: 'generic',
+    ...allKeys,
+    summary: 'Asynchronously deletes one or more keys.',
+    complexity:
+      'O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.',
+    since: '4.0.0',
+    handler: delGeneric,
+  },
+  {
+    name: 'exists',
+    arity: -2,
+    flags: ['readonly', 'fast'],
+    acl: ['keyspace', 'read', 'fast'],
+    group: 'generic',
+    ...allKeys,
+    summary: 'Determines whether one or more keys exist.',
+    complexity: 'O(N) where N is the number of keys to check.',
+    since: '1.0.0',
+    handler(ctx) {
+      const { argv, db } = ctx;
+      let n = 0;
+      for (let j = 1; j < argv.length; j++) if (lookupNoTouch(db, argv[j]!) !== undefined) n++;
+      return n;
+    },
+  },
+  {
+    name: 'type',
+    arity: 2,
+    flags: ['readonly', 'fast'],
+    acl: ['keyspace', 'read', 'fast'],
+    group: 'generic',
+    ...oneKey,
+    summary: 'Determines the type of value stored at a key.',
+    complexity: 'O(1)',
+    since: '1.0.0',
+    handler(ctx) {
+      const v = lookupNoTouch(ctx.db, ctx.argv[1]!);
+      return new Status(v === undefined ? 'none' : typeOf(v));
+    },
+  },
+  {
+    name: 'keys',
+    arity: 2,
+    flags: ['readonly'],
+    acl: ['keyspace', 'read', 'slow', 'dangerous'],
+    group: 'generic',
+    summary: 'Returns all key names that match a pattern.',
+    complexity:
+      'O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.',
+    since: '1.0.0',
+    handler(ctx) {
+      const db = ctx.db;
+      const pattern = ctx.argv[1]!;
+      const all = pattern === '*';
+      const volatile = db.expires.size > 0;
+      const out: string[] = [];
+      // Expired keys are skipped, not deleted: the iteration must not change the dict.
+      db.main.forEach((key) => {
+        if ((all || globMatch(pattern, key)) && !(volatile && db.isExpired(key))) out.push(key);
+      });
+      return out;
+    },
+  },
+  {
+    name: 'scan',
+    arity: -2,
+    flags: ['readonly'],
+    acl: ['keyspace', 'read', 'slow'],
+    group: 'generic',
+    summary: 'Iterates over the key names in the database.',
+    complexity:
+      'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.',
+    since: '2.8.0',
+    handler(ctx) {
+      const db = ctx.db;
+      const o = parseScanArgs(ctx.argv, 1, true);
+      const found: string[] = [];
+      const cursor = scanDict(db.main, o, (key) => found.push(key));
+      // db.c step 3, after the walk: drop expired keys (deleting them) and other types.
+      const out: string[] = [];
+      const type = o.type;
+      for (const key of found) {
+        if (type !== null) {
+          const v = lookupNoTouch(db, key);
+          if (v === undefined || typeOf(v) !== type) continue;
+        } else if (db.expires.size > 0 && db.expireIfNeeded(key)) continue;
+        out.push(key);
+      }
+      return [String(cursor), out];
+    },
+  },
+  {
+    name: 'randomkey',
+    arity: 1,
+    flags: ['readonly'],
+    acl: ['keyspace', 'read', 'slow'],
+    group: 'generic',
+    summary: 'Returns a random key name from the database.',
+    complexity: 'O(1)',
+    since: '1.0.0',
+    handler: (ctx) => ctx.db.randomKey(),
+  },
+  {
+    name: 'rename',
+    arity: 3,
+    flags: ['write'],
+    acl: ['keyspace', 'write', 'slow'],
+    group: 'generic',
+    ...twoKeys,
+    summary: 'Renames a key and overwrites the destination.',
+    complexity: 'O(1)',
+    since: '1.0.0',
+    handler: (ctx) => renameGeneric(ctx, false),
+  },
+  {
+    name: 'renamenx',
+    arity: 3,
+    flags: ['write', 'fast'],
+    acl: ['keyspace', 'write', 'fast'],
+    group: 'generic',
+    ...twoKeys,
+    summary: 'Renames a key only when the target key name doesn\'t exist.',
+    complexity: 'O(1)',
+    since: '1.0.0',
+    handler: (ctx) => renameGeneric(ctx, true),
+  },
+  {
+    name: 'copy',
+    arity: -3,
+    flags: ['write', 'denyoom'],
+    acl: ['keyspace', 'write', 'slow'],
+    group: 'generic',
+    ...twoKeys,
+    summary: 'Copies the value of a key to a new key.',
+    complexity:
+      'O(N) worst case for collections, where N is the number of nested items. O(1) for string values.',
+    since: '6.2.0',
+    handler(ctx) {
+      const { argv, db } = ctx;
+      let dst = db;
+      let replace = false;
+      for (let j = 3; j < argv.length; j++) {
+        const a = argv[j]!;
+        if (is(a, 'replace')) replace = true;
+        else if (is(a, 'db') && j + 1 < argv.length) dst = dbAt(ctx, int32Arg(argv[++j]!));
+        else throw SYNTAX;
+      }
+      const src = argv[1]!;
+      const newkey = argv[2]!;
+      if (dst === db && src === newkey) throw SAME_OBJECT;
+      ctx.suppressEffects();
+      const v = db.lookupRead(src);
+      if (v === undefined) return 0;
+      const expire = db.getExpire(src);
+      let exists = false;
+      if (dst.lookupWrite(newkey) !== undefined) {
+        if (!replace) return 0;
+        exists = true;
+      }
+      const copy = typeof v === 'string' ? v : v.clone();
+      if (exists) dst.delete(newkey);
+      dst.add(newkey, copy);
+      if (expire !== -1) dst.setExpire(newkey, expire);
+      ctx.shard.notify(dst.id, 'g', 'copy_to', newkey);
+      ctx.emit(argv);
+      return 1;
+    },
+  },
+  {
+    name: 'move',
+    arity: 3,
+    flags: ['write', 'fast'],
+    acl: ['keyspace', 'write', 'fast'],
+    group: 'generic',
+    ...oneKey,
+    summary: 'Moves a key to another database.',
+    complexity: 'O(1)',
+    since: '1.0.0',
+    handler(ctx) {
+      const { argv, db } = ctx;
+      const dst = dbAt(ctx, int32Arg(argv[2]!));
+      if (dst === db) throw SAME_OBJECT;
+      const key = argv[1]!;
+      ctx.suppressEffects();
+      const v = db.lookupWrite(key);
+      if (v === undefined) return 0;
+      const expire = db.getExpire(key);
+      if (dst.lookupWrite(key) !== undefined) return 0;
+      const meta = metaOf(db, key);
+      dst.add(key, v);
+      if (expire !== -1) dst.setExpire(key, expire);
+      db.delete(key);
+      keepMeta(meta, dst, key);
+      ctx.notify('g', 'move_from', key);
+      ctx.shard.notify(dst.id, 'g', 'move_to', key);
+      ctx.emit(argv);
+      return 1;
+    },
+  },
+  {
+    name: 'touch',
+    arity: -2,
+    flags: ['readonly', 'fast'],
+    acl: ['keyspace', 'read', 'fast'],
+    group: 'generic',
+    ...allKeys,
+    summary: 'Returns the number of existing keys out of those specified after updating the time they were last accessed.',
+    complexity: 'O(N) where N is the number of keys that will be touched.',
+    since: '3.2.1',
+    handler(ctx) {
+      const { argv, db, shard } = ctx;
+      // TOUCH touches even for a CLIENT NO-TOUCH client (db.c lookupKey), which Keyspace reads
+      // from shard.current.
+      const current = shard.current;
+      shard.current = null;
+      let n = 0;
+      try {
+        for (let j = 1; j < argv.length; j++) if (db.lookupRead(argv[j]!) !== undefined) n++;
+      } finally {
+        shard.current = current;
+      }
+      return n;
+    },
+  },
+  {
+    name: 'object',
+    arity: -2,
+    flags: [],
+    acl: ['slow'],
+    group: 'generic',
+    summary: 'A container for object introspection commands',
+    complexity: 'Depends on subcommand.',
+    since: '2.2.3',
+    subcommands: [
+      {
+        name: 'encoding',
+        arity: 3,
+        flags: objectFlags,
+        acl: objectAcl,
+        group: 'generic',
+        ...objectKey,
+        summary: 'Inspect the internal encoding of a Redis object',
+        complexity: 'O(1)',
+        since: '2.2.3',
+        handler(ctx) {
+          const v = lookupNoTouch(ctx.db, ctx.argv[2]!);
+          if (v === undefined) return null;
+          return typeof v === 'string' ? stringEncoding(v) : v.encoding();
+        },
+      },
+      {
+        name: 'freq',
+        arity: 3,
+        flags: objectFlags,
+        acl: objectAcl,
+        group: 'generic',
+        ...objectKey,
+        summary: 'Get the logarithmic access frequency counter of a Redis object',
+        complexity: 'O(1)',
+        since: '4.0.0',
+        handler(ctx) {
+          const i = objectLookup(ctx);
+          if (i < 0) return null;
+          if (!ctx.shard.config['maxmemory-policy'].includes('lfu')) throw LFU_NOT_SELECTED;
+          return lfuDecr(ctx.db.main.meta![i]!, ctx.shard);
+        },
+      },
+      {
+        name: 'idletime',
+        arity: 3,
+        flags: objectFlags,
+        acl: objectAcl,
+        group: 'generic',
+        ...objectKey,
+        summary: 'Get the time since a Redis object was last accessed',
+        complexity: 'O(1)',
+        since: '2.2.3',
+        handler(ctx) {
+          const i = objectLookup(ctx);
+          if (i < 0) return null;
+          if (ctx.shard.config['maxmemory-policy'].includes('lfu')) throw LFU_SELECTED;
+          return Math.floor(idleTime(ctx.db.main.meta![i]!, ctx.now) / 1000);
+        },
+      },
+      {
+        name: 'refcount',
+        arity: 3,
+        flags: objectFlags,
+        acl: objectAcl,
+        group: 'generic',
+        ...objectKey,
+        summary: 'Get the number of references to the value of the key',
+        complexity: 'O(1)',
+        since: '2.2.3',
+        handler(ctx) {
+          const v = lookupNoTouch(ctx.db, ctx.argv[2]!);
+          return v === undefined ? null : refCount(ctx, v);
+        },
+      },
+      {
+        name: 'help',
+        arity: 2,
+        flags: ['loading', 'stale'],
+        acl: ['keyspace', 'slow'],
+        group: 'generic',
+        summary: 'Show helpful text about the different subcommands',
+        complexity: 'O(1)',
+        since: '6.2.0',
+        handler: () => OBJECT_HELP,
+      },
+    ],
+  },
+  {
+    name: 'dbsize',
+    arity: 1,
+    flags: ['readonly', 'fast'],
+    acl: ['keyspace', 'read', 'fast'],
+    group: 'server',
+    summary: 'Returns the number of keys in the database.',
+    complexity: 'O(1)',
+    since: '1.0.0',
+    handler: (ctx) => ctx.db.size,
+  },
+);
