@@ -40,7 +40,9 @@ const log = (s: string) => process.stdout.write(s + '\n');
 function commit(): string {
   try {
     const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    return sha;
+    // Others work in the same tree: say when the measured core differs from the commit.
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', '../packages/core/src'], { encoding: 'utf8' }).trim();
+    return dirty ? `${sha}+uncommitted core changes` : sha;
   } catch {
     return 'unknown';
   }

@@ -40,7 +40,7 @@ export interface CaseResult {
   tasks: TaskResult[];
 }
 
-interface Task {
+export interface Task {
   impl: Impl;
   /** One operation per tinybench iteration: the timer's cost is included, as in the issue's figures. */
   perCall?: boolean;
@@ -407,4 +407,11 @@ export async function runOps(opts: OpsOptions): Promise<CaseResult[]> {
   mock.disconnect();
   if (sink < 0) log(String(sink));
   return out;
+}
+
+/** The memorykv tasks of one case on a fresh database, for profiling (bench/profile.ts). */
+export function memorykvTasks(name: string): Task[] {
+  const def = cases().find((c) => c.name.toLowerCase() === name.toLowerCase());
+  if (!def) throw new Error(`no case ${name}; cases: ${cases().map((c) => c.name).join(', ')}`);
+  return def.memorykv(openSync({ activeExpire: false }));
 }
