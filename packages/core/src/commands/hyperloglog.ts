@@ -20,21 +20,22 @@ import {
   HLL_REGISTERS,
   HLL_SPARSE,
   HllBuf,
+  PROMOTE,
   cachedCard,
   denseAddToString,
   denseRegister,
+  hllAdd,
   hllCount,
   hllCountRaw,
   hllMerge,
   isHLL,
+  sparseSet,
   withCachedCard,
+  withStaleCache,
 } from '../types/hyperloglog.ts';
 
 const NOT_HLL: ErrorReply = error('WRONGTYPE Key is not a valid HyperLogLog string value.');
 const INVALID_HLL: ErrorReply = error('INVALIDOBJ Corrupted HLL object detected');
-
-/** Above this many elements, one PFADD copies a dense HLL into a buffer instead of patching the string. */
-const DENSE_PATCH_MAX = 16;
 
 function sparseMaxBytes(ctx: Ctx): number {
   // TODO(config.ts): 'hll-sparse-max-bytes' is not in EngineConfig yet; Redis's default is 3000.
@@ -84,29 +85,28 @@ defineCommands(
       const key = argv[1]!;
       const v = db.write(key, 'string');
       const created = v === undefined;
-      const s = created ? EMPTY_HLL : hllOf(v);
-      let out: string | null = null;
-      if (argv.length > 2) {
-        if (s.charCodeAt(4) === HLL_DENSE && argv.length - 2 <= DENSE_PATCH_MAX) {
-          out = denseAddToString(s, argv, 2);
-        } else {
-          // Work on a copy: a corrupt sparse HLL found midway leaves the key untouched.
-          const h = HllBuf.from(s);
-          const max = sparseMaxBytes(ctx);
-          let changed = false;
-          for (let j = 2; j < argv.length; j++) {
-            const r = h.add(argv[j]!, max);
-            if (r === 1) changed = true;
-            else if (r < 0) throw INVALID_HLL;
+      let s = created ? EMPTY_HLL : hllOf(v);
+      let changed = false;
+      const sparseMax = sparseMaxBytes(ctx);
+      for (let j = 2; j < argv.length; j++) {
+        if (s.charCodeAt(4) === HLL_DENSE) {
+          const r = denseAddToString(s, argv, j);
+          if (r !== null) {
+            s = r;
+            changed = true;
           }
-          if (changed) {
-            h.invalidateCache();
-            out = h.toString();
-          }
+          break;
+        }
+        // Nothing is stored before the loop ends: a corrupt HLL leaves the key untouched.
+        const r = hllAdd(s, argv[j]!, sparseMax);
+        if (r === null) throw INVALID_HLL;
+        if (r !== s) {
+          s = r;
+          changed = true;
         }
       }
-      if (created) db.add(key, out ?? EMPTY_HLL);
-      else if (out !== null) db.set(key, out, true);
+      if (created) db.add(key, s);
+      else if (changed) db.set(key, s, true);
       else return 0;
       ctx.notify('$', 'pfadd', key);
       return 1;
@@ -171,15 +171,33 @@ defineCommands(
       const dest = argv[1]!;
       const dv = db.write(dest, 'string');
       // The destination, when it exists, was validated above as one of the inputs.
-      const h = HllBuf.from(dv === undefined ? EMPTY_HLL : binary(dv));
-      if (useDense && !h.toDense()) throw INVALID_HLL;
+      let s = dv === undefined ? EMPTY_HLL : binary(dv);
+      let h: HllBuf | null = null;
+      if (useDense) {
+        h = HllBuf.from(s);
+        if (!h.toDense()) throw INVALID_HLL;
+      }
       const sparseMax = sparseMaxBytes(ctx);
       for (let j = 0; j < HLL_REGISTERS; j++) {
-        if (max[j] !== 0) h.set(j, max[j]!, sparseMax);
+        const count = max[j]!;
+        if (count === 0) continue;
+        if (h !== null) {
+          h.denseSet(j, count);
+          continue;
+        }
+        const r = sparseSet(s, j, count, sparseMax);
+        if (r === PROMOTE) {
+          h = HllBuf.from(s);
+          if (h.toDense()) h.denseSet(j, count);
+          else h = null; // unreachable for a validated input; Redis goes on with the sparse form
+        } else if (r !== null) {
+          s = r;
+        }
       }
-      h.invalidateCache();
-      if (dv === undefined) db.add(dest, h.toString());
-      else db.set(dest, h.toString(), true);
+      s = h !== null ? h.toString() : s;
+      s = withStaleCache(s);
+      if (dv === undefined) db.add(dest, s);
+      else db.set(dest, s, true);
       // A PFADD event: in theory PFMERGE is a mass-add of elements.
       ctx.notify('$', 'pfadd', dest);
       return OK;

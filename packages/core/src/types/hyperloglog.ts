@@ -11,9 +11,8 @@
  * (ZERO 00xxxxxx, XZERO 01xxxxxx xxxxxxxx, VAL 1vvvvvxx), promoted to dense when a register needs
  * a value above 32 or the string would grow beyond hll-sparse-max-bytes.
  *
- * Reading works on the binary string itself (charCodeAt, no copy). Writing goes through HllBuf
- * (a Uint8Array), except for the common "few elements into a dense HLL" PFADD, which patches the
- * changed bytes into the string (see denseAddToString) rather than copying 12 KB twice.
+ * Reading works on the binary string itself (charCodeAt, no copy); so do the edits of PFADD
+ * (see "Writing"). Whole-HLL work (promotion, PFMERGE into a dense target) uses HllBuf.
  *
  * Hashing is MurmurHash64A on two 32-bit halves: BigInt would allocate on every element.
  */
@@ -49,61 +48,64 @@ const M_LO = 0x5bd1e995;
 const M_LO0 = M_LO & 0xffff;
 const M_LO1 = M_LO >>> 16;
 
-/** Result registers of mulM / murmurHash64A: no allocation on the hot path. */
-let rHi = 0;
-let rLo = 0;
-
-/** (hi:lo * m) mod 2^64 into rHi:rLo. */
-function mulM(hi: number, lo: number): void {
+/** The high 32 bits of lo * M_LO (lo unsigned), by 16-bit halves so every product stays exact. */
+function mulHiMLo(lo: number): number {
   const a0 = lo & 0xffff;
   const a1 = lo >>> 16;
   const t = a0 * M_LO0;
   const mid1 = a1 * M_LO0 + (t >>> 16);
   const mid2 = a0 * M_LO1 + (mid1 & 0xffff);
-  const carry = a1 * M_LO1 + (mid1 >>> 16) + (mid2 >>> 16);
-  rLo = Math.imul(lo, M_LO) >>> 0;
-  rHi = (carry + Math.imul(hi, M_LO) + Math.imul(lo, M_HI)) >>> 0;
+  return a1 * M_LO1 + (mid1 >>> 16) + (mid2 >>> 16);
 }
 
-/** MurmurHash64A of a binary string; the result is left in rHi:rLo. */
+/** The hash of the last murmur() call (module state, so the hot path allocates nothing). */
+let rHi = 0;
+let rLo = 0;
+
+/**
+ * MurmurHash64A of a binary string into rHi:rLo (int32 views of the halves). Each "x *= m" is
+ * x.lo*m.lo (full 64 bits) + (x.hi*m.lo + x.lo*m.hi) << 32, modulo 2^64.
+ */
 function murmur(key: string, seed: number): void {
   const len = key.length;
-  mulM(0, len);
-  let hHi = rHi;
-  let hLo = (rLo ^ seed) >>> 0;
+  let hLo = Math.imul(len, M_LO) ^ seed;
+  let hHi = (mulHiMLo(len) + Math.imul(len, M_HI)) | 0;
   const end = len - (len & 7);
   let i = 0;
   while (i < end) {
-    const kLo =
-      (key.charCodeAt(i) | (key.charCodeAt(i + 1) << 8) | (key.charCodeAt(i + 2) << 16) | (key.charCodeAt(i + 3) << 24)) >>> 0;
-    const kHi =
-      (key.charCodeAt(i + 4) | (key.charCodeAt(i + 5) << 8) | (key.charCodeAt(i + 6) << 16) | (key.charCodeAt(i + 7) << 24)) >>> 0;
+    let kLo = key.charCodeAt(i) | (key.charCodeAt(i + 1) << 8) | (key.charCodeAt(i + 2) << 16) | (key.charCodeAt(i + 3) << 24);
+    let kHi = key.charCodeAt(i + 4) | (key.charCodeAt(i + 5) << 8) | (key.charCodeAt(i + 6) << 16) | (key.charCodeAt(i + 7) << 24);
     i += 8;
-    mulM(kHi, kLo);
-    // k ^= k >> 47
-    mulM(rHi, (rLo ^ (rHi >>> 15)) >>> 0);
-    mulM((hHi ^ rHi) >>> 0, (hLo ^ rLo) >>> 0);
-    hHi = rHi;
-    hLo = rLo;
+    let lo = kLo >>> 0; // k *= m
+    kHi = (mulHiMLo(lo) + Math.imul(kHi, M_LO) + Math.imul(lo, M_HI)) | 0;
+    kLo = Math.imul(lo, M_LO) ^ (kHi >>> 15); // k ^= k >> r
+    lo = kLo >>> 0; // k *= m
+    kHi = (mulHiMLo(lo) + Math.imul(kHi, M_LO) + Math.imul(lo, M_HI)) | 0;
+    kLo = Math.imul(lo, M_LO);
+    hHi ^= kHi; // h ^= k; h *= m
+    lo = (hLo ^ kLo) >>> 0;
+    hHi = (mulHiMLo(lo) + Math.imul(hHi, M_LO) + Math.imul(lo, M_HI)) | 0;
+    hLo = Math.imul(lo, M_LO);
   }
   const tail = len & 7;
   if (tail !== 0) {
-    // Redis's fall-through switch: byte t of the tail goes to bit 8*t of h.
+    // Redis's fall-through switch: tail byte t goes to bits 8t..8t+7 of h.
     for (let t = tail - 1; t >= 4; t--) hHi ^= key.charCodeAt(i + t) << ((t - 4) << 3);
     for (let t = Math.min(tail, 4) - 1; t >= 0; t--) hLo ^= key.charCodeAt(i + t) << (t << 3);
-    mulM(hHi >>> 0, hLo >>> 0);
-    hHi = rHi;
-    hLo = rLo;
+    const lo = hLo >>> 0;
+    hHi = (mulHiMLo(lo) + Math.imul(hHi, M_LO) + Math.imul(lo, M_HI)) | 0;
+    hLo = Math.imul(lo, M_LO);
   }
-  hLo = (hLo ^ (hHi >>> 15)) >>> 0;
-  mulM(hHi >>> 0, hLo);
-  rLo = (rLo ^ (rHi >>> 15)) >>> 0;
+  const lo = (hLo ^ (hHi >>> 15)) >>> 0; // h ^= h >> r; h *= m; h ^= h >> r
+  hHi = (mulHiMLo(lo) + Math.imul(hHi, M_LO) + Math.imul(lo, M_HI)) | 0;
+  rHi = hHi;
+  rLo = Math.imul(lo, M_LO) ^ (hHi >>> 15);
 }
 
 /** MurmurHash64A as a BigInt (tests and debugging; the engine uses the 32-bit halves). */
 export function murmurHash64A(key: string, seed: number = HLL_SEED): bigint {
   murmur(key, seed);
-  return (BigInt(rHi) << 32n) | BigInt(rLo);
+  return (BigInt(rHi >>> 0) << 32n) | BigInt(rLo >>> 0);
 }
 
 /**
@@ -117,7 +119,7 @@ export function hllPatLen(ele: string): number {
   const low = rLo >>> HLL_P;
   let count: number;
   if (low !== 0) count = 32 - Math.clz32(low & -low);
-  else if (rHi !== 0) count = 32 - HLL_P + 32 - Math.clz32(rHi & -rHi);
+  else if (rHi !== 0) count = 64 - HLL_P - Math.clz32(rHi & -rHi);
   else count = HLL_Q + 1;
   return count * HLL_REGISTERS + index;
 }
@@ -159,6 +161,13 @@ export function withCachedCard(s: string, card: number | bigint): string {
   let bytes = '';
   for (let i = 0; i < 8; i++, c >>= 8n) bytes += String.fromCharCode(Number(c & 0xffn));
   return s.slice(0, 8) + bytes + s.slice(16);
+}
+
+/** The string with its cached cardinality flagged stale (HLL_INVALIDATE_CACHE). */
+export function withStaleCache(s: string): string {
+  const c = s.charCodeAt(CARD_MSB);
+  if (c & 0x80) return s;
+  return s.slice(0, CARD_MSB) + String.fromCharCode(c | 0x80) + s.slice(HLL_HDR_SIZE);
 }
 
 /** Register histogram of a dense HLL, reading the string 12 bytes (16 registers) at a time. */
@@ -332,31 +341,22 @@ export function denseRegister(s: string, index: number): number {
 
 // -----------------------------------------------------------------------------------------------
 // Writing
+//
+// Copying a HLL between a string and a byte buffer costs about 8 ns a byte each way in V8 (100 µs
+// for a dense HLL), against well under a microsecond for what Redis does per element. So the
+// common edits build the new string from slices of the old one around the few bytes that change:
+// V8 makes that a rope and flattens it with a memcpy when it is next read.
+
+/** Changed bytes of the dense string being patched: new value, or -1 (scratch, reset after use). */
+const overlay = new Int16Array(HLL_DENSE_SIZE + 1).fill(-1);
+const touched: number[] = [];
 
 /**
- * PFADD of elements argv[from..] into a dense HLL string, patching only the bytes that change:
- * the string is never copied into a buffer, so the cost is O(1) per element plus one rope that V8
- * flattens (a memcpy) on the next read. Returns the new string, or null when no register changed.
+ * PFADD of elements argv[from..] into a dense HLL string, patching only the bytes that change
+ * (O(1) per element). Returns the new string, with the cache flagged stale, or null when no
+ * register changed.
  */
 export function denseAddToString(s: string, argv: readonly string[], from: number): string | null {
-  // Overlay of changed bytes (few: two per element at most), newest wins.
-  const pos: number[] = [];
-  const val: number[] = [];
-  const byteAt = (i: number): number => {
-    for (let j = pos.length - 1; j >= 0; j--) if (pos[j] === i) return val[j]!;
-    return i < HLL_DENSE_SIZE ? s.charCodeAt(i) : 0;
-  };
-  const put = (i: number, v: number): void => {
-    if (i >= HLL_DENSE_SIZE) return; // the sds terminator Redis writes zero bits into
-    for (let j = 0; j < pos.length; j++) {
-      if (pos[j] === i) {
-        val[j] = v;
-        return;
-      }
-    }
-    pos.push(i);
-    val.push(v);
-  };
   for (let a = from; a < argv.length; a++) {
     const pl = hllPatLen(argv[a]!);
     const count = Math.floor(pl / HLL_REGISTERS);
@@ -364,32 +364,180 @@ export function denseAddToString(s: string, argv: readonly string[], from: numbe
     const byte = HLL_HDR_SIZE + ((index * HLL_BITS) >> 3);
     const fb = (index * HLL_BITS) & 7;
     const fb8 = 8 - fb;
-    const b0 = byteAt(byte);
-    const b1 = byteAt(byte + 1);
+    let b0 = overlay[byte]!;
+    if (b0 < 0) b0 = s.charCodeAt(byte);
+    // The byte after the last register is the sds terminator: it reads as 0 and keeps 0.
+    let b1 = overlay[byte + 1]!;
+    if (b1 < 0) b1 = byte + 1 < HLL_DENSE_SIZE ? s.charCodeAt(byte + 1) : 0;
     const old = ((b0 >> fb) | (b1 << fb8)) & HLL_REGISTER_MAX;
     if (count <= old) continue;
-    put(byte, ((b0 & ~(HLL_REGISTER_MAX << fb)) | (count << fb)) & 0xff);
-    put(byte + 1, ((b1 & ~(HLL_REGISTER_MAX >> fb8)) | (count >> fb8)) & 0xff);
+    if (overlay[byte]! < 0) touched.push(byte);
+    overlay[byte] = ((b0 & ~(HLL_REGISTER_MAX << fb)) | (count << fb)) & 0xff;
+    if (byte + 1 < HLL_DENSE_SIZE) {
+      if (overlay[byte + 1]! < 0) touched.push(byte + 1);
+      overlay[byte + 1] = ((b1 & ~(HLL_REGISTER_MAX >> fb8)) | (count >> fb8)) & 0xff;
+    }
   }
-  if (pos.length === 0) return null;
-  const order = pos.map((_, j) => j).sort((x, y) => pos[x]! - pos[y]!);
-  let out = s.slice(0, CARD_MSB) + String.fromCharCode(s.charCodeAt(CARD_MSB) | 0x80);
+  if (touched.length === 0) return null;
+  touched.sort((x, y) => x - y);
+  const parts: string[] = [s.slice(0, CARD_MSB), String.fromCharCode(s.charCodeAt(CARD_MSB) | 0x80)];
   let prev = HLL_HDR_SIZE;
-  for (const j of order) {
-    const p = pos[j]!;
-    out += s.slice(prev, p) + String.fromCharCode(val[j]!);
+  for (let j = 0; j < touched.length; j++) {
+    const p = touched[j]!;
+    if (p > prev) parts.push(s.slice(prev, p));
+    parts.push(String.fromCharCode(overlay[p]!));
+    overlay[p] = -1;
     prev = p + 1;
   }
-  return out + s.slice(prev);
+  parts.push(s.slice(prev));
+  touched.length = 0;
+  return parts.join('');
+}
+
+/** hllSparseSet's answer when the register cannot stay sparse: the caller promotes to dense. */
+export const PROMOTE: unique symbol = Symbol('promote');
+
+/** Bytes kept after the replaced opcode in the edit window: step 4 looks at most ~12 bytes ahead. */
+const WINDOW_AFTER = 24;
+const seq: number[] = [];
+
+/**
+ * hllSparseSet on a sparse HLL string: sets register index to count if greater. Returns the new
+ * string (cache flagged stale), s itself when nothing changed, null when the representation is
+ * corrupt, or PROMOTE when Redis would convert to dense (count > 32, or the string would grow
+ * beyond sparseMaxBytes). The opcode edits are Redis's step by step, so the bytes match.
+ */
+export function sparseSet(s: string, index: number, count: number, sparseMaxBytes: number): string | null | typeof PROMOTE {
+  if (count > HLL_SPARSE_VAL_MAX_VALUE) return PROMOTE;
+
+  // Step 1: locate the opcode covering the register.
+  const end = s.length;
+  let p = HLL_HDR_SIZE;
+  let first = 0;
+  let prev = -1;
+  let span = 0;
+  while (p < end) {
+    const op = s.charCodeAt(p);
+    let oplen = 1;
+    if ((op & 0xc0) === 0) span = (op & 0x3f) + 1;
+    else if (op & 0x80) span = (op & 3) + 1;
+    else {
+      span = (((op & 0x3f) << 8) | (p + 1 < end ? s.charCodeAt(p + 1) : 0)) + 1;
+      oplen = 2;
+    }
+    if (index <= first + span - 1) break;
+    prev = p;
+    p += oplen;
+    first += span;
+  }
+  if (span === 0 || p >= end) return null;
+
+  const op = s.charCodeAt(p);
+  const isXzero = (op & 0xc0) === 0x40;
+  const isZero = (op & 0xc0) === 0;
+  const runlen = span;
+
+  // Step 2: a VAL already >= count changes nothing; a run of one is rewritten in place.
+  seq.length = 0;
+  if (!isZero && !isXzero) {
+    if (((op >> 2) & 0x1f) + 1 >= count) return s;
+  }
+  if (runlen === 1 && !isXzero) {
+    seq.push(valOp(count, 1));
+  } else {
+    // General case: split the opcode into up to three.
+    const last = first + span - 1;
+    if (isZero || isXzero) {
+      if (index !== first) pushZeros(seq, index - first);
+      seq.push(valOp(count, 1));
+      if (index !== last) pushZeros(seq, last - index);
+    } else {
+      const curval = ((op >> 2) & 0x1f) + 1;
+      if (index !== first) seq.push(valOp(curval, index - first));
+      seq.push(valOp(count, 1));
+      if (index !== last) seq.push(valOp(curval, last - index));
+    }
+  }
+
+  // Step 3: the new sequence replaces the old opcode, unless the string would grow too big.
+  const oldlen = isXzero ? 2 : 1;
+  const deltalen = seq.length - oldlen;
+  if (deltalen > 0 && end + deltalen > sparseMaxBytes) return PROMOTE;
+
+  // Step 4, in a window from the previous opcode: merge adjacent VALs of equal value whose runs
+  // fit one opcode (Redis scans up to 5 opcodes).
+  const w0 = prev >= 0 ? prev : HLL_HDR_SIZE;
+  const after = p + oldlen;
+  const tail = Math.min(end, after + WINDOW_AFTER);
+  const win: number[] = [];
+  for (let i = w0; i < p; i++) win.push(s.charCodeAt(i));
+  for (let i = 0; i < seq.length; i++) win.push(seq[i]!);
+  for (let i = after; i < tail; i++) win.push(s.charCodeAt(i));
+  let q = 0;
+  let scanlen = 5;
+  while (q < win.length && scanlen--) {
+    const o = win[q]!;
+    if ((o & 0xc0) === 0x40) {
+      q += 2;
+      continue;
+    } else if ((o & 0xc0) === 0) {
+      q++;
+      continue;
+    }
+    if (q + 1 < win.length && win[q + 1]! & 0x80) {
+      const o2 = win[q + 1]!;
+      const v1 = ((o >> 2) & 0x1f) + 1;
+      if (v1 === ((o2 >> 2) & 0x1f) + 1) {
+        const len = (o & 3) + (o2 & 3) + 2;
+        if (len <= HLL_SPARSE_VAL_MAX_LEN) {
+          win[q + 1] = valOp(v1, len);
+          win.splice(q, 1);
+          continue;
+        }
+      }
+    }
+    q++;
+  }
+  return (
+    s.slice(0, CARD_MSB) +
+    String.fromCharCode(s.charCodeAt(CARD_MSB) | 0x80) +
+    s.slice(HLL_HDR_SIZE, w0) +
+    String.fromCharCode.apply(null, win) +
+    s.slice(tail)
+  );
+}
+
+/** hllSparseToDense as a string; null when the opcodes do not cover exactly the 16384 registers. */
+export function sparseToDense(s: string): string | null {
+  const h = HllBuf.from(s);
+  return h.toDense() ? h.toString() : null;
 }
 
 /**
- * A HLL being modified, in a growable byte buffer: the sparse edits (splitting and merging
- * opcodes, promotion to dense) are Redis's hllSparseSet step by step, so the bytes come out
- * identical to redis-server's.
+ * hllAdd of one element into a HLL string of either encoding: the new string (s itself when no
+ * register changed) or null when a sparse representation is corrupt. Promotes like Redis.
  */
+export function hllAdd(s: string, ele: string, sparseMaxBytes: number): string | null {
+  const pl = hllPatLen(ele);
+  return hllSet(s, pl & HLL_P_MASK, Math.floor(pl / HLL_REGISTERS), sparseMaxBytes);
+}
+
+/** Sets a register to count if greater, in either encoding (see hllAdd). */
+export function hllSet(s: string, index: number, count: number, sparseMaxBytes: number): string | null {
+  if (s.charCodeAt(4) === HLL_SPARSE) {
+    const r = sparseSet(s, index, count, sparseMaxBytes);
+    if (r !== PROMOTE) return r;
+  }
+  const h = HllBuf.from(s);
+  if (!h.toDense()) return null;
+  if (h.denseSet(index, count) === 0) return s;
+  h.invalidateCache();
+  return h.toString();
+}
+
+/** A HLL in a byte buffer, for whole-HLL work: promotion to dense, PFMERGE into a dense target. */
 export class HllBuf {
-  /** Bytes; capacity beyond len is scratch (and b[len] plays the sds terminator, kept 0). */
+  /** Bytes, plus one beyond len that plays the sds terminator (kept 0). */
   b: Uint8Array;
   len: number;
 
@@ -400,8 +548,7 @@ export class HllBuf {
 
   static from(s: string): HllBuf {
     const len = s.length;
-    const cap = s.charCodeAt(4) === HLL_DENSE ? len + 1 : len + 64;
-    const b = new Uint8Array(cap);
+    const b = new Uint8Array(len + 1);
     for (let i = 0; i < len; i++) b[i] = s.charCodeAt(i);
     return new HllBuf(b, len);
   }
@@ -418,17 +565,7 @@ export class HllBuf {
     this.b[CARD_MSB]! |= 0x80;
   }
 
-  /** hllAdd: 1 when a register changed, 0 when not, -1 on a corrupt sparse representation. */
-  add(ele: string, sparseMaxBytes: number): number {
-    const pl = hllPatLen(ele);
-    return this.set(pl & HLL_P_MASK, Math.floor(pl / HLL_REGISTERS), sparseMaxBytes);
-  }
-
-  set(index: number, count: number, sparseMaxBytes: number): number {
-    if (this.b[4] === HLL_DENSE) return this.denseSet(index, count);
-    return this.sparseSet(index, count, sparseMaxBytes);
-  }
-
+  /** hllDenseSet: 1 when the register grew, else 0. */
   denseSet(index: number, count: number): number {
     const b = this.b;
     const byte = HLL_HDR_SIZE + ((index * HLL_BITS) >> 3);
@@ -441,18 +578,17 @@ export class HllBuf {
     return 1;
   }
 
-  /** hllSparseToDense: false when the sparse opcodes do not cover exactly the 16384 registers. */
+  /** hllSparseToDense: false (and no change) when the sparse opcodes are corrupt. */
   toDense(): boolean {
     const src = this.b;
     if (src[4] === HLL_DENSE) return true;
     const dense = new Uint8Array(HLL_DENSE_SIZE + 1);
+    // Magic and cached cardinality carry over; the unused bytes too, as in Redis.
     dense.set(src.subarray(0, HLL_HDR_SIZE));
     dense[4] = HLL_DENSE;
     const end = this.len;
     let idx = 0;
     let p = HLL_HDR_SIZE;
-    const save = this.b;
-    this.b = dense;
     while (p < end) {
       const op = src[p]!;
       if ((op & 0xc0) === 0) {
@@ -465,154 +601,32 @@ export class HllBuf {
         let runlen = (op & 3) + 1;
         const regval = ((op >> 2) & 0x1f) + 1;
         if (runlen + idx > HLL_REGISTERS) break;
-        while (runlen--) this.denseSet(idx++, regval);
+        while (runlen--) {
+          const byte = HLL_HDR_SIZE + ((idx * HLL_BITS) >> 3);
+          const fb = (idx * HLL_BITS) & 7;
+          dense[byte]! |= regval << fb;
+          if (byte + 1 < HLL_DENSE_SIZE) dense[byte + 1]! |= regval >> (8 - fb);
+          idx++;
+        }
         p++;
       }
     }
-    if (idx !== HLL_REGISTERS) {
-      this.b = save;
-      return false;
-    }
+    if (idx !== HLL_REGISTERS) return false;
+    this.b = dense;
     this.len = HLL_DENSE_SIZE;
     return true;
-  }
-
-  /**
-   * hllSparseSet: sets register index to count if greater. 1 when changed, 0 when not, -1 when
-   * the representation is corrupt. May promote to dense (count > 32, or the string would grow
-   * beyond sparseMaxBytes).
-   */
-  sparseSet(index: number, count: number, sparseMaxBytes: number): number {
-    if (count > HLL_SPARSE_VAL_MAX_VALUE) return this.promote(index, count);
-    // Room for the worst case (XZERO split into XZERO-VAL-XZERO) plus the terminator byte.
-    if (this.b.length < this.len + 4) {
-      const nb = new Uint8Array(Math.max(this.len + 4, Math.min(this.len * 2, sparseMaxBytes + 4)));
-      nb.set(this.b.subarray(0, this.len));
-      this.b = nb;
-    }
-    const b = this.b;
-
-    // Step 1: locate the opcode covering the register.
-    let p = HLL_HDR_SIZE;
-    let end = this.len;
-    let first = 0;
-    let prev = -1;
-    let span = 0;
-    while (p < end) {
-      const op = b[p]!;
-      let oplen = 1;
-      if ((op & 0xc0) === 0) span = (op & 0x3f) + 1;
-      else if (op & 0x80) span = (op & 3) + 1;
-      else {
-        span = (((op & 0x3f) << 8) | b[p + 1]!) + 1;
-        oplen = 2;
-      }
-      if (index <= first + span - 1) break;
-      prev = p;
-      p += oplen;
-      first += span;
-    }
-    if (span === 0 || p >= end) return -1;
-
-    const op = b[p]!;
-    const isXzero = (op & 0xc0) === 0x40;
-    const isZero = (op & 0xc0) === 0;
-    const isVal = (op & 0x80) !== 0;
-    let next = isXzero ? p + 2 : p + 1;
-    if (next >= end) next = -1;
-    const runlen = isZero ? (op & 0x3f) + 1 : isXzero ? (((op & 0x3f) << 8) | b[p + 1]!) + 1 : (op & 3) + 1;
-
-    // Step 2: trivial cases.
-    let updated = false;
-    if (isVal) {
-      const oldcount = ((op >> 2) & 0x1f) + 1;
-      if (oldcount >= count) return 0;
-      if (runlen === 1) {
-        b[p] = valOp(count, 1);
-        updated = true;
-      }
-    }
-    if (!updated && isZero && runlen === 1) {
-      b[p] = valOp(count, 1);
-      updated = true;
-    }
-
-    if (!updated) {
-      // General case: split the opcode into up to three.
-      const seq: number[] = [];
-      const last = first + span - 1;
-      if (isZero || isXzero) {
-        if (index !== first) pushZeros(seq, index - first);
-        seq.push(valOp(count, 1));
-        if (index !== last) pushZeros(seq, last - index);
-      } else {
-        const curval = ((op >> 2) & 0x1f) + 1;
-        if (index !== first) seq.push(valOp(curval, index - first));
-        seq.push(valOp(count, 1));
-        if (index !== last) seq.push(valOp(curval, last - index));
-      }
-
-      // Step 3: substitute the new sequence for the old opcode.
-      const seqlen = seq.length;
-      const oldlen = isXzero ? 2 : 1;
-      const deltalen = seqlen - oldlen;
-      if (deltalen > 0 && this.len + deltalen > sparseMaxBytes) return this.promote(index, count);
-      if (deltalen !== 0 && next !== -1) b.copyWithin(next + deltalen, next, end);
-      this.len += deltalen;
-      b[this.len] = 0;
-      for (let j = 0; j < seqlen; j++) b[p + j] = seq[j]!;
-      end += deltalen;
-    }
-
-    // Step 4: merge adjacent VAL opcodes of equal value where the run fits.
-    p = prev >= 0 ? prev : HLL_HDR_SIZE;
-    let scanlen = 5;
-    while (p < end && scanlen--) {
-      const o = b[p]!;
-      if ((o & 0xc0) === 0x40) {
-        p += 2;
-        continue;
-      } else if ((o & 0xc0) === 0) {
-        p++;
-        continue;
-      }
-      if (p + 1 < end && b[p + 1]! & 0x80) {
-        const o2 = b[p + 1]!;
-        const v1 = ((o >> 2) & 0x1f) + 1;
-        const v2 = ((o2 >> 2) & 0x1f) + 1;
-        if (v1 === v2) {
-          const len = (o & 3) + 1 + (o2 & 3) + 1;
-          if (len <= HLL_SPARSE_VAL_MAX_LEN) {
-            b[p + 1] = valOp(v1, len);
-            b.copyWithin(p, p + 1, end);
-            this.len--;
-            end--;
-            b[this.len] = 0;
-            continue;
-          }
-        }
-      }
-      p++;
-    }
-    this.invalidateCache();
-    return 1;
-  }
-
-  private promote(index: number, count: number): number {
-    if (!this.toDense()) return -1;
-    return this.denseSet(index, count);
   }
 }
 
 function valOp(val: number, len: number): number {
-  return (((val - 1) << 2) | (len - 1)) | 0x80;
+  return ((val - 1) << 2) | (len - 1) | 0x80;
 }
 
-function pushZeros(seq: number[], len: number): void {
+function pushZeros(out: number[], len: number): void {
   if (len > HLL_SPARSE_ZERO_MAX_LEN) {
     const l = len - 1;
-    seq.push((l >> 8) | 0x40, l & 0xff);
+    out.push((l >> 8) | 0x40, l & 0xff);
   } else {
-    seq.push(len - 1);
+    out.push(len - 1);
   }
 }
