@@ -5,12 +5,13 @@
  *
  *   npm run bench                                  # everything (a few minutes)
  *   cd bench && npx tsx run.ts --time 300          # shorter per-task budget (ms)
+ *   cd bench && npx tsx run.ts --rounds 3          # rounds over all tasks, best kept (default 2)
  *   cd bench && npx tsx run.ts --filter 'GET|SET'  # only matching commands
  *   cd bench && npx tsx run.ts --no-memory         # skip the 1M-key memory comparison
  *   cd bench && npx tsx run.ts --no-write          # print, do not write results
  *
  * The root script goes through a nested `npm run`, which swallows flags as npm config, so the
- * same options are also read from BENCH_TIME, BENCH_FILTER, BENCH_NO_MEMORY=1, BENCH_NO_WRITE=1,
+ * same options are also read from BENCH_TIME, BENCH_ROUNDS, BENCH_FILTER, BENCH_NO_MEMORY=1, BENCH_NO_WRITE=1,
  * BENCH_KEYS (`BENCH_TIME=300 npm run bench`).
  */
 import { execFileSync } from 'node:child_process';
@@ -27,6 +28,7 @@ const { values: args } = parseArgs({
   allowPositionals: true,
   options: {
     time: { type: 'string', default: env.BENCH_TIME ?? '1000' },
+    rounds: { type: 'string', default: env.BENCH_ROUNDS ?? '2' },
     filter: { type: 'string', default: env.BENCH_FILTER },
     'no-memory': { type: 'boolean', default: env.BENCH_NO_MEMORY === '1' },
     'no-write': { type: 'boolean', default: env.BENCH_NO_WRITE === '1' },
@@ -58,12 +60,13 @@ const run: RunResult = {
   loadavg: os.loadavg(),
   commit: commit(),
   timePerTaskMs: time,
+  rounds: Number(args.rounds),
   ops: [],
   verdicts: [],
 };
 
 log(`memorykv bench — Node ${run.node}, ${run.cpus}, load ${run.loadavg.map((x) => x.toFixed(2)).join(' ')}`);
-run.ops = await runOps({ time, filter: args.filter ? new RegExp(args.filter, 'i') : undefined, log });
+run.ops = await runOps({ time, rounds: Number(args.rounds), filter: args.filter ? new RegExp(args.filter, 'i') : undefined, log });
 run.verdicts = verdicts(run.ops);
 
 if (!args['no-memory']) {

@@ -22,6 +22,7 @@ export interface RunResult {
   loadavg: number[];
   commit: string;
   timePerTaskMs: number;
+  rounds: number;
   ops: CaseResult[];
   verdicts: Verdict[];
   memory?: MemoryResult;
@@ -91,7 +92,7 @@ function showValue(json: string): string {
 
 export function markdown(run: RunResult): string {
   const lines: string[] = [];
-  lines.push(`Run of ${run.date} — commit \`${run.commit}\`, Node ${run.node}, ${run.cpus}, load average ${run.loadavg.map((x) => x.toFixed(2)).join(' ')} at start, ${run.timePerTaskMs} ms per task.`);
+  lines.push(`Run of ${run.date} — commit \`${run.commit}\`, Node ${run.node}, ${run.cpus}, load average ${run.loadavg.map((x) => x.toFixed(2)).join(' ')} at start, ${run.timePerTaskMs} ms per task, best of ${run.rounds} rounds.`);
   lines.push('');
   lines.push('### Throughput (ops/s, higher is better)');
   lines.push('');
