@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { testEngine } from '../../test/util.ts';
 import { ErrorReply } from '../errors.ts';
 import { MapReply, OK, type Reply } from '../reply.ts';
 import { RHash } from '../types/hash.ts';
+import { Dict } from '../types/dict.ts';
 import type { Effect } from '../engine/shard.ts';
 
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
@@ -411,6 +412,36 @@ describe('HRANDFIELD', () => {
     expect(counts.size).toBe(200);
     for (const c of counts.values()) expect(c).toBeGreaterThan(30);
   });
+});
+
+describe('HRANDFIELD cost does not depend on the hash size', () => {
+  it('1M fields cost the same Dict work as 1k', () => {
+    const small = setup();
+    const big = setup();
+    for (const [t, n] of [
+      [small, 1000],
+      [big, 1_000_000],
+    ] as const) {
+      const h = new RHash(t.shard.config);
+      for (let i = 0; i < n; i++) h.set(`f${i}`, 'v');
+      t.db.add('h', h);
+    }
+    const measure = (run: (...a: (string | number)[]) => Reply, argv: (string | number)[]) => {
+      const walks = ['forEach', 'entries', 'keyList', 'scan'].map((m) => vi.spyOn(Dict.prototype, m as 'forEach'));
+      const random = vi.spyOn(Dict.prototype, 'randomIndex');
+      expect(run(...argv)).not.toBeInstanceOf(ErrorReply);
+      for (const w of walks) expect(w).not.toHaveBeenCalled();
+      const n = random.mock.calls.length;
+      vi.restoreAllMocks();
+      return n;
+    };
+    for (const argv of [['HRANDFIELD', 'h'], ['HRANDFIELD', 'h', 10, 'WITHVALUES'], ['HRANDFIELD', 'h', -50]]) {
+      const a = measure(small.run, argv);
+      const b = measure(big.run, argv);
+      expect(a).toBeGreaterThan(0);
+      expect(b).toBeLessThanOrEqual(a + 20);
+    }
+  }, 60_000);
 });
 
 describe('HSCAN', () => {
