@@ -12,6 +12,7 @@ import { error, type ErrorReply } from '../errors.ts';
 import { OK, Status, type Reply } from '../reply.ts';
 import type { Value } from '../keyspace/object.ts';
 import type { Ctx } from './context.ts';
+import { stringValue, type StringValue } from '../types/strbuf.ts';
 import { allKeys, defineCommands, oneKey } from './table.ts';
 import {
   EMPTY_HLL,
@@ -43,15 +44,9 @@ function sparseMaxBytes(ctx: Ctx): number {
   return typeof v === 'number' ? v : 3000;
 }
 
-/**
- * A string value as a binary string. A mutable StrBuf (SETBIT/SETRANGE) is read through its
- * binary-string view.
- */
+/** A string value (plain, or a StrBuf left by SETRANGE/SETBIT) as a binary string. */
 function binary(v: Value): string {
-  if (typeof v === 'string') return v;
-  // TODO(strbuf.ts): use the StrBuf export once types/strbuf.ts lands; until then any string
-  // RObject is expected to render its bytes as a binary string.
-  return String(v);
+  return typeof v === 'string' ? v : stringValue(v as StringValue);
 }
 
 /** The value of a key known to exist, checked to be a HLL (isHLLObjectOrReply). */
