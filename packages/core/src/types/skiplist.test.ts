@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { SkipList, type LexRange, type ScoreRange, type ZNode } from './skiplist.ts';
+
+/** Checks every structural invariant: order, spans, backward links, tail, length. */
+function check(zsl: SkipList): void {
+  const nodes: ZNode[] = [];
+  for (let n = zsl.first(); n !== null; n = n.forward[0]!) nodes.push(n);
+  expect(nodes.length).toBe(zsl.length);
+  expect(zsl.tail).toBe(nodes.length ? nodes[nodes.length - 1] : null);
+  const rankOf = new Map<ZNode, number>();
+  nodes.forEach((n, i) => rankOf.set(n, i + 1));
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
+    expect(n.backward).toBe(i === 0 ? null : nodes[i - 1]);
+    if (i > 0) {
+      const p = nodes[i - 1]!;
+      expect(p.score < n.score || (p.score === n.score && p.ele < n.ele)).toBe(true);
+    }
+  }
+  const all = [zsl.header, ...nodes];
+  for (const n of all) {
+    const from = n === zsl.header ? 0 : rankOf.get(n)!;
+    for (let lv = 0; lv < n.forward.length; lv++) {
+      const f = n.forward[lv]!;
+      if (f !== null) expect(n.span[lv]).toBe(rankOf.get(f)! - from);
+    }
+  }
+  expect(zsl.header.forward.length).toBe(zsl.level);
+}
+
+const range = (min: number, max: number, minex = false, maxex = false): ScoreRange => ({ min, max, minex, maxex });
+const lex = (min: string, max: string): LexRange => {
+  const b = (s: string) =>
+    s === '-' ? { inf: -1 as const, value: '', ex: true } : s === '+' ? { inf: 1 as const, value: '', ex: true } : { inf: 0 as const, value: s.slice(1), ex: s[0] === '(' };
+  return { min: b(min), max: b(max) };
+};
+
+describe('SkipList', () => {
+  it('keeps (score, member) order with spans through inserts, updates and deletes', () => {
+    const zsl = new SkipList();
+    const ref = new Map<string, number>();
+    for (let i = 0; i < 2000; i++) {
+      const ele = `m${(i * 7919) % 2000}`;
+      const score = (i * 31) % 97;
+      zsl.insert(score, ele);
+      ref.set(ele, score);
+    }
+    check(zsl);
+    let i = 0;
+    for (const [ele, score] of ref) {
+      if (i % 3 === 0) expect(zsl.delete(score, ele)).toBe(true);
+      else if (i % 3 === 1) {
+        zsl.updateScore(score, ele, score + (i % 5) - 2);
+      }
+      i++;
+    }
+    check(zsl);
+    expect(zsl.delete(12345, 'nope')).toBe(false);
+  });
+
+  it('orders equal scores by member bytes (binary strings, prefix first)', () => {
+    const zsl = new SkipList();
+    for (const m of ['b', 'a', '\xff', 'ab', '', '\x00', 'B']) zsl.insert(1, m);
+    const out: string[] = [];
+    for (let n = zsl.first(); n !== null; n = n.forward[0]!) out.push(n.ele);
+    expect(out).toEqual(['', '\x00', 'B', 'a', 'ab', 'b', '\xff']);
+  });
+
+  it('answers ranks and rank lookups', () => {
+    const zsl = new SkipList();
+    for (let i = 0; i < 500; i++) zsl.insert(i, `e${i}`);
+    for (let i = 0; i < 500; i += 37) {
+      expect(zsl.getRank(i, `e${i}`)).toBe(i + 1);
+      expect(zsl.getByRank(i + 1)!.ele).toBe(`e${i}`);
+    }
+    expect(zsl.getRank(3, 'e4')).toBe(0);
+    expect(zsl.getByRank(0)).toBe(null);
+    expect(zsl.getByRank(501)).toBe(null);
+  });
+
+  it('finds score and lex ranges and deletes them', () => {
+    const zsl = new SkipList();
+    for (let i = 1; i <= 10; i++) zsl.insert(i, `e${i}`);
+    expect(zsl.firstInRange(range(3, 5))!.score).toBe(3);
+    expect(zsl.lastInRange(range(3, 5))!.score).toBe(5);
+    expect(zsl.firstInRange(range(3, 5, true, true))!.score).toBe(4);
+    expect(zsl.lastInRange(range(3, 5, true, true))!.score).toBe(4);
+    expect(zsl.firstInRange(range(5, 3))).toBe(null);
+    expect(zsl.firstInRange(range(4, 4, true))).toBe(null);
+    expect(zsl.firstInRange(range(11, Infinity))).toBe(null);
+    expect(zsl.lastInRange(range(-Infinity, 0.5))).toBe(null);
+    const removed: string[] = [];
+    expect(zsl.deleteRangeByScore(range(2, 4, false, true), (e) => removed.push(e))).toBe(2);
+    expect(removed).toEqual(['e2', 'e3']);
+    expect(zsl.deleteRangeByRank(1, 2, () => {})).toBe(2); // e1, e4
+    check(zsl);
+    expect(zsl.first()!.ele).toBe('e5');
+
+    const lz = new SkipList();
+    for (const m of ['a', 'b', 'c', 'd', 'e']) lz.insert(0, m);
+    expect(lz.firstInLexRange(lex('(a', '[c'))!.ele).toBe('b');
+    expect(lz.lastInLexRange(lex('(a', '[c'))!.ele).toBe('c');
+    expect(lz.firstInLexRange(lex('-', '+'))!.ele).toBe('a');
+    expect(lz.lastInLexRange(lex('-', '+'))!.ele).toBe('e');
+    expect(lz.firstInLexRange(lex('+', '-'))).toBe(null);
+    expect(lz.firstInLexRange(lex('(c', '(c'))).toBe(null);
+    expect(lz.deleteRangeByLex(lex('[b', '(d'), () => {})).toBe(2);
+    check(lz);
+  });
+
+  it('does O(log N) work for a rank lookup in a million-element list', () => {
+    const zsl = new SkipList();
+    // Descending inserts land at the head: building stays O(N).
+    for (let i = 1_000_000 - 1; i >= 0; i--) zsl.insert(i, 'm');
+    let worst = 0;
+    for (const r of [0, 1, 499_999, 777_777, 999_999]) {
+      zsl.visits = 0;
+      expect(zsl.getRank(r, 'm')).toBe(r + 1);
+      worst = Math.max(worst, zsl.visits);
+      zsl.visits = 0;
+      expect(zsl.getByRank(r + 1)!.score).toBe(r);
+      worst = Math.max(worst, zsl.visits);
+    }
+    // Expected ~ (1/p) * log_{1/p}(N) = 4 * 10 = 40 steps; a linear walk would be ~10^6.
+    expect(worst).toBeLessThan(400);
+  });
+});

@@ -1,0 +1,261 @@
+/**
+ * RZSet: a sorted set value (t_zset.c zset): a member -> score Dict for O(1) ZSCORE and a
+ * skiplist with spans for order, ranks and ranges in O(log N).
+ *
+ * Redis keeps small sorted sets in a listpack and switches to skiplist+dict past
+ * zset-max-listpack-entries / zset-max-listpack-value. We always use the skiplist (a listpack
+ * would only make small sets slower here) and only track which encoding Redis would report:
+ * `listpack` flips to false on the same insert that would convert in Redis, and back to true only
+ * where Redis calls zsetConvertToListpackIfNeeded (results built by *STORE commands).
+ */
+import { Dict } from './dict.ts';
+import { RObject, stringMemory } from '../keyspace/object.ts';
+import { SkipList, type LexRange, type ScoreRange, type ZNode } from './skiplist.ts';
+
+/** Fixed cost of an RZSet: the object, its Dict and the skiplist header. */
+const ZSET_BASE = 160;
+/** Per member beyond the member's string: skiplist node (avg 1.33 levels), dict entry. */
+const ZSET_ENTRY = 88;
+
+/** The two thresholds deciding the reported encoding (config zset-max-listpack-*). */
+export interface ZSetLimits {
+  'zset-max-listpack-entries': number;
+  'zset-max-listpack-value': number;
+}
+
+export class RZSet extends RObject {
+  readonly type = 'zset' as const;
+  readonly dict = new Dict<number>({ empty: 0 });
+  readonly zsl = new SkipList();
+  /** Whether Redis would hold these contents as a listpack (see the file comment). */
+  listpack: boolean;
+  private bytes = ZSET_BASE;
+
+  constructor(listpack = true) {
+    super();
+    this.listpack = listpack;
+  }
+
+  /**
+   * zsetTypeCreate: a new, empty sorted set for about sizeHint members whose first member is
+   * valLenHint bytes long.
+   */
+  static create(limits: ZSetLimits, sizeHint: number, valLenHint: number): RZSet {
+    return new RZSet(
+      sizeHint <= limits['zset-max-listpack-entries'] && valLenHint <= limits['zset-max-listpack-value'],
+    );
+  }
+
+  get size(): number {
+    return this.dict.size;
+  }
+
+  memory(): number {
+    return this.bytes;
+  }
+
+  encoding(): string {
+    return this.listpack ? 'listpack' : 'skiplist';
+  }
+
+  /** The member's score, or undefined when it is not in the set. */
+  score(member: string): number | undefined {
+    const i = this.dict.find(member);
+    return i < 0 ? undefined : this.dict.vals[i];
+  }
+
+  has(member: string): boolean {
+    return this.dict.find(member) >= 0;
+  }
+
+  /**
+   * Adds a member known to be absent. With limits, first converts the reported encoding the way
+   * zsetAdd does before inserting into a full listpack.
+   */
+  insert(member: string, score: number, limits?: ZSetLimits): void {
+    if (
+      limits !== undefined &&
+      this.listpack &&
+      (this.dict.size + 1 > limits['zset-max-listpack-entries'] || member.length > limits['zset-max-listpack-value'])
+    ) {
+      this.listpack = false;
+    }
+    // A listpack stores an integral score as an integer, so -0 reads back as 0 (zzlInsertAt).
+    if (this.listpack && score === 0) score = 0;
+    this.dict.insertNew(member, score);
+    this.zsl.insert(score, member);
+    this.bytes += stringMemory(member) + ZSET_ENTRY;
+  }
+
+  /** Changes the score of a member known to be present with score cur. */
+  update(member: string, cur: number, score: number): void {
+    if (cur === score) return;
+    if (this.listpack && score === 0) score = 0;
+    this.zsl.updateScore(cur, member, score);
+    this.dict.set(member, score);
+  }
+
+  /** Sets a member's score, adding it if needed; returns true when it was added. */
+  add(member: string, score: number, limits?: ZSetLimits): boolean {
+    const cur = this.score(member);
+    if (cur === undefined) {
+      this.insert(member, score, limits);
+      return true;
+    }
+    this.update(member, cur, score);
+    return false;
+  }
+
+  /** Removes a member; returns false when it was not there. */
+  delete(member: string): boolean {
+    const i = this.dict.find(member);
+    if (i < 0) return false;
+    const score = this.dict.vals[i]!;
+    this.dict.delete(member);
+    this.zsl.delete(score, member);
+    this.bytes -= stringMemory(member) + ZSET_ENTRY;
+    return true;
+  }
+
+  /** 0-based rank of member (from the highest score when reverse), or -1 when absent. */
+  rank(member: string, reverse = false): number {
+    const score = this.score(member);
+    if (score === undefined) return -1;
+    const r = this.zsl.getRank(score, member);
+    return reverse ? this.zsl.length - r : r - 1;
+  }
+
+  /** The node at a 0-based rank counted from the lowest score (from the highest when reverse). */
+  nodeAt(rank: number, reverse = false): ZNode | null {
+    if (rank < 0 || rank >= this.zsl.length) return null;
+    return this.zsl.getByRank(reverse ? this.zsl.length - rank : rank + 1);
+  }
+
+  first(): ZNode | null {
+    return this.zsl.first();
+  }
+
+  last(): ZNode | null {
+    return this.zsl.tail;
+  }
+
+  firstInRange(r: ScoreRange): ZNode | null {
+    return this.zsl.firstInRange(r);
+  }
+
+  lastInRange(r: ScoreRange): ZNode | null {
+    return this.zsl.lastInRange(r);
+  }
+
+  firstInLexRange(r: LexRange): ZNode | null {
+    return this.zsl.firstInLexRange(r);
+  }
+
+  lastInLexRange(r: LexRange): ZNode | null {
+    return this.zsl.lastInLexRange(r);
+  }
+
+  /** Members ranked start..stop (0-based, inclusive, already clamped), in order or reversed. */
+  rangeByRank(start: number, stop: number, reverse = false): [string, number][] {
+    const out: [string, number][] = [];
+    let n = this.nodeAt(start, reverse);
+    for (let i = start; i <= stop && n !== null; i++) {
+      out.push([n.ele, n.score]);
+      n = reverse ? n.backward : n.forward[0]!;
+    }
+    return out;
+  }
+
+  /** Members with scores in r, in order or reversed, skipping offset and taking up to limit (<0: all). */
+  rangeByScore(r: ScoreRange, reverse = false, offset = 0, limit = -1): [string, number][] {
+    const out: [string, number][] = [];
+    if (offset < 0) return out;
+    let n = reverse ? this.zsl.lastInRange(r) : this.zsl.firstInRange(r);
+    while (n !== null && offset > 0) {
+      n = reverse ? n.backward : n.forward[0]!;
+      offset--;
+    }
+    while (n !== null && limit !== 0) {
+      if (reverse ? !(r.minex ? n.score > r.min : n.score >= r.min) : !(r.maxex ? n.score < r.max : n.score <= r.max)) break;
+      out.push([n.ele, n.score]);
+      limit--;
+      n = reverse ? n.backward : n.forward[0]!;
+    }
+    return out;
+  }
+
+  /** Number of members with scores in r, from two rank lookups (O(log N)). */
+  countInRange(r: ScoreRange): number {
+    const f = this.zsl.firstInRange(r);
+    if (f === null) return 0;
+    const l = this.zsl.lastInRange(r)!;
+    return this.zsl.getRank(l.score, l.ele) - this.zsl.getRank(f.score, f.ele) + 1;
+  }
+
+  /** Number of members in the lex range r (O(log N)). */
+  countInLexRange(r: LexRange): number {
+    const f = this.zsl.firstInLexRange(r);
+    if (f === null) return 0;
+    const l = this.zsl.lastInLexRange(r)!;
+    return this.zsl.getRank(l.score, l.ele) - this.zsl.getRank(f.score, f.ele) + 1;
+  }
+
+  /** Removes 0-based ranks start..stop (clamped by the caller); returns how many. */
+  deleteRangeByRank(start: number, stop: number): number {
+    return this.zsl.deleteRangeByRank(start + 1, stop + 1, this.onRemove);
+  }
+
+  deleteRangeByScore(r: ScoreRange): number {
+    return this.zsl.deleteRangeByScore(r, this.onRemove);
+  }
+
+  deleteRangeByLex(r: LexRange): number {
+    return this.zsl.deleteRangeByLex(r, this.onRemove);
+  }
+
+  private readonly onRemove = (ele: string): void => {
+    this.dict.delete(ele);
+    this.bytes -= stringMemory(ele) + ZSET_ENTRY;
+  };
+
+  /** Every [member, score] in order. */
+  toArray(): [string, number][] {
+    const out = new Array<[string, number]>(this.zsl.length);
+    let i = 0;
+    for (let n = this.zsl.first(); n !== null; n = n.forward[0]!) out[i++] = [n.ele, n.score];
+    return out;
+  }
+
+  /** Visits members in order; stop by returning false. */
+  forEach(fn: (member: string, score: number) => boolean | void): void {
+    for (let n = this.zsl.first(); n !== null; n = n.forward[0]!) if (fn(n.ele, n.score) === false) return;
+  }
+
+  /**
+   * zsetConvertToListpackIfNeeded: reports listpack again when the set fits the limits (Redis does
+   * this only for sets built by ZUNIONSTORE/ZINTERSTORE/ZDIFFSTORE, GEOSEARCHSTORE/GEORADIUS STORE).
+   */
+  convertToListpackIfNeeded(limits: ZSetLimits, maxElementLength: number): void {
+    if (this.listpack) return;
+    if (this.size <= limits['zset-max-listpack-entries'] && maxElementLength <= limits['zset-max-listpack-value']) {
+      this.listpack = true;
+      for (let n = this.zsl.first(); n !== null; n = n.forward[0]!) {
+        if (n.score === 0 && Object.is(n.score, -0)) {
+          n.score = 0;
+          this.dict.set(n.ele, 0);
+        }
+      }
+    }
+  }
+
+  clone(): RZSet {
+    const z = new RZSet(this.listpack);
+    // From the tail down, as zsetDup: each insert lands at the head, so it costs O(1).
+    for (let n = this.zsl.tail; n !== null; n = n.backward) {
+      z.dict.insertNew(n.ele, n.score);
+      z.zsl.insert(n.score, n.ele);
+    }
+    z.bytes = this.bytes;
+    return z;
+  }
+}
