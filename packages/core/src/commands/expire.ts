@@ -3,11 +3,10 @@
  * PEXPIRETIME, PERSIST. Relative times replicate as PEXPIREAT of the absolute time, and a time
  * already past deletes the key and replicates as DEL (DESIGN invariant 3).
  */
-import { error, invalidExpire } from '../errors.ts';
+import { NOT_INTEGER, error, invalidExpire } from '../errors.ts';
 import type { Keyspace } from '../keyspace/keyspace.ts';
 import type { Value } from '../keyspace/object.ts';
 import { parseInt64 } from '../bytes.ts';
-import { NOT_INTEGER } from '../errors.ts';
 import type { Ctx } from './context.ts';
 import { defineCommands, oneKey } from './table.ts';
 
@@ -130,7 +129,7 @@ defineCommands(
     acl: setAcl,
     group: 'generic',
     ...oneKey,
-    summary: "Sets the expiration time of a key in seconds.",
+    summary: 'Sets the expiration time of a key in seconds.',
     complexity: 'O(1)',
     since: '1.0.0',
     handler: (ctx) => expireGeneric(ctx, ctx.now, true),
@@ -142,7 +141,7 @@ defineCommands(
     acl: setAcl,
     group: 'generic',
     ...oneKey,
-    summary: "Sets the expiration time of a key in milliseconds.",
+    summary: 'Sets the expiration time of a key in milliseconds.',
     complexity: 'O(1)',
     since: '2.6.0',
     handler: (ctx) => expireGeneric(ctx, ctx.now, false),
