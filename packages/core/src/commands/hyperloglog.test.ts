@@ -376,3 +376,64 @@ describe('values, TTL, effects, notifications', () => {
     expect(errText(run('PFDEBUG', 'foo', 'k'))).toBe("ERR Unknown PFDEBUG subcommand 'foo'");
   });
 });
+
+describe('Redis test suite cases (unit/hyperloglog.tcl)', () => {
+  it('PFSELFTEST passes', () => {
+    const { run } = setup();
+    expect(run('PFSELFTEST')).toBe(OK);
+  });
+
+  it('detects corruption made with APPEND / SETRANGE', () => {
+    const { run } = setup();
+    run('PFADD', 'hll', 'a', 'b', 'c');
+    run('APPEND', 'hll', 'hello');
+    expect(errText(run('PFCOUNT', 'hll'))).toBe(INVALID);
+    for (const [pos, bytes] of [[0, '0123'], [4, 'x'], [4, '\x00']] as const) {
+      run('DEL', 'hll');
+      run('PFADD', 'hll', 'a', 'b', 'c');
+      run('SETRANGE', 'hll', pos, bytes);
+      expect(errText(run('PFCOUNT', 'hll'))).toBe(NOT_HLL);
+    }
+  });
+
+  it('never fails other than with a Redis error on randomly damaged values', () => {
+    const { run } = setup();
+    const r = lcg(11);
+    for (let j = 0; j < 100; j++) {
+      run('DEL', 'hll');
+      const n = r() % 2500;
+      run('PFADD', 'hll', ...eles(`${j}:`, 0, n));
+      for (let i = 0; i < 5; i++) {
+        const len = run('STRLEN', 'hll') as number;
+        run('SETRANGE', 'hll', r() % len, String.fromCharCode(r() >>> 24));
+        if (r() & 1) break;
+      }
+      for (const argv of [['PFCOUNT', 'hll'], ['PFCOUNT', 'hll', 'other'], ['PFADD', 'hll', 'x', 'y'], ['PFMERGE', 'm', 'hll']]) {
+        const reply = run(...argv);
+        if (reply instanceof ErrorReply) expect(reply.message).toMatch(/^(INVALIDOBJ|WRONGTYPE) /);
+      }
+    }
+  });
+
+  it('cache invalidation flag (byte 15)', () => {
+    const { run } = setup();
+    run('PFADD', 'hll', 'a', 'b', 'c');
+    run('PFCOUNT', 'hll');
+    expect(run('GETRANGE', 'hll', 15, 15)).toBe('\x00');
+    run('PFADD', 'hll', 'a', 'b', 'c');
+    expect(run('GETRANGE', 'hll', 15, 15)).toBe('\x00');
+    run('PFADD', 'hll', '1', '2', '3');
+    expect(run('GETRANGE', 'hll', 15, 15)).toBe('\x80');
+  });
+
+  it('PFMERGE into one of its sources, and of a union', () => {
+    const { run } = setup();
+    run('PFADD', 'hll1', 'a', 'b', 'c');
+    run('PFADD', 'hll2', 'b', 'c', 'd');
+    run('PFADD', 'hll3', 'c', 'd', 'e');
+    expect(run('PFMERGE', 'hll', 'hll1', 'hll2', 'hll3')).toBe(OK);
+    expect(run('PFCOUNT', 'hll')).toBe(5);
+    expect(run('PFMERGE', 'hll1')).toBe(OK);
+    expect(run('PFCOUNT', 'hll1')).toBe(3);
+  });
+});

@@ -29,6 +29,7 @@ import {
   hllCount,
   hllCountRaw,
   hllMerge,
+  hllPatLen,
   isHLL,
   sparseSet,
   withCachedCard,
@@ -262,5 +263,101 @@ defineCommands(
       }
     },
   },
+  {
+    name: 'pfselftest',
+    arity: 1,
+    flags: ['admin'],
+    acl: ['hyperloglog', 'admin', 'slow', 'dangerous'],
+    group: 'hyperloglog',
+    summary: 'An internal command for testing HyperLogLog values.',
+    complexity: 'N/A',
+    since: '2.8.9',
+    handler(ctx) {
+      return pfSelfTest(sparseMaxBytes(ctx));
+    },
+  },
 );
 
+/**
+ * Redis runs 1000 register cycles and adds 10M elements; a tenth of each keeps the command under
+ * half a second here instead of stalling the shard for several.
+ */
+const SELFTEST_ELEMENTS = 1_000_000;
+const SELFTEST_CYCLES = 100;
+
+/**
+ * PFSELFTEST: register access of the dense encoding, then the estimate's error on growing
+ * cardinalities with a dense and a sparse HLL side by side (which must agree while both exist).
+ */
+function pfSelfTest(sparseMax: number): Reply {
+  const dense = HllBuf.from(EMPTY_HLL);
+  dense.toDense();
+  const bytecounters = new Uint8Array(HLL_REGISTERS);
+  for (let j = 0; j < SELFTEST_CYCLES; j++) {
+    for (let i = 0; i < HLL_REGISTERS; i++) {
+      const r = (Math.random() * 64) | 0;
+      bytecounters[i] = r;
+      setRegister(dense, i, r);
+    }
+    const s = dense.toString();
+    for (let i = 0; i < HLL_REGISTERS; i++) {
+      const val = denseRegister(s, i);
+      if (val !== bytecounters[i]) {
+        return error(`TESTFAILED Register ${i} should be ${bytecounters[i]} but is ${val}`);
+      }
+    }
+  }
+
+  const registers = HllBuf.from(EMPTY_HLL);
+  registers.toDense();
+  // The sparse HLL as a string while sparse, then (promoted) as a buffer like the dense one.
+  let o = EMPTY_HLL;
+  let promoted: HllBuf | null = null;
+  const relerr = 1.04 / Math.sqrt(HLL_REGISTERS);
+  let checkpoint = 1;
+  const seedLo = (Math.random() * 0x100000000) >>> 0;
+  const seedHi = (Math.random() * 0x100000000) >>> 0;
+  for (let j = 1; j <= SELFTEST_ELEMENTS; j++) {
+    // ele = j ^ seed, as 8 little-endian bytes.
+    const lo = (j ^ seedLo) >>> 0;
+    const ele = String.fromCharCode(
+      lo & 0xff, (lo >>> 8) & 0xff, (lo >>> 16) & 0xff, lo >>> 24,
+      seedHi & 0xff, (seedHi >>> 8) & 0xff, (seedHi >>> 16) & 0xff, seedHi >>> 24,
+    );
+    const pl = hllPatLenOf(ele);
+    registers.denseSet(pl.index, pl.count);
+    if (promoted !== null) promoted.denseSet(pl.index, pl.count);
+    else {
+      const r = sparseSet(o, pl.index, pl.count, sparseMax);
+      if (r === PROMOTE) {
+        promoted = HllBuf.from(o);
+        promoted.toDense();
+        promoted.denseSet(pl.index, pl.count);
+      } else if (r !== null) o = r;
+    }
+    if (j !== checkpoint) continue;
+    if (j < sparseMax / 2 && promoted !== null) return error('TESTFAILED sparse encoding not used');
+    const card = hllCount(registers.toString())!;
+    const other = hllCount(promoted !== null ? promoted.toString() : o);
+    if (card !== other) return error('TESTFAILED dense/sparse disagree');
+    let maxerr = Math.ceil(relerr * 6 * checkpoint);
+    if (j === 10) maxerr = 1; // collisions make a larger error at 10 statistically likely
+    const abserr = Math.abs(checkpoint - Number(card));
+    if (abserr > maxerr) return error(`TESTFAILED Too big error. card:${checkpoint} abserr:${abserr}`);
+    checkpoint *= 10;
+  }
+  return OK;
+}
+
+function setRegister(h: HllBuf, index: number, val: number): void {
+  const b = h.b;
+  const byte = HLL_HDR_SIZE + ((index * 6) >> 3);
+  const fb = (index * 6) & 7;
+  b[byte] = (b[byte]! & ~(63 << fb)) | (val << fb);
+  b[byte + 1] = (b[byte + 1]! & ~(63 >> (8 - fb))) | (val >> (8 - fb));
+}
+
+function hllPatLenOf(ele: string): { index: number; count: number } {
+  const pl = hllPatLen(ele);
+  return { index: pl & (HLL_REGISTERS - 1), count: Math.floor(pl / HLL_REGISTERS) };
+}
