@@ -157,9 +157,13 @@ export function cachedCard(s: string): number | bigint {
 
 /** The string with its cached cardinality replaced by card (valid cache). */
 export function withCachedCard(s: string, card: number | bigint): string {
-  let c = BigInt.asUintN(64, BigInt(card));
   let bytes = '';
-  for (let i = 0; i < 8; i++, c >>= 8n) bytes += String.fromCharCode(Number(c & 0xffn));
+  if (typeof card === 'number') {
+    for (let i = 0; i < 8; i++, card = Math.floor(card / 256)) bytes += String.fromCharCode(card % 256);
+  } else {
+    let c = BigInt.asUintN(64, card);
+    for (let i = 0; i < 8; i++, c >>= 8n) bytes += String.fromCharCode(Number(c & 0xffn));
+  }
   return [s.slice(0, 8), bytes, s.slice(16)].join('');
 }
 
