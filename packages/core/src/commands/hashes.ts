@@ -2,7 +2,14 @@
  * The hashes command family (t_hash.c): HSET HSETNX HGET HMGET HMSET HDEL HEXISTS HLEN HSTRLEN
  * HKEYS HVALS HGETALL HINCRBY HINCRBYFLOAT HRANDFIELD HSCAN.
  */
-import { formatHumanDouble, parseDouble, parseInt64Exact } from '../bytes.ts';
+import {
+  addLongDouble,
+  formatLongDouble,
+  isFiniteLongDouble,
+  parseInt64Exact,
+  parseLongDouble,
+  type LongDouble,
+} from '../bytes.ts';
 import { NOT_FLOAT, NOT_INTEGER, OVERFLOW, SYNTAX, error, wrongArity } from '../errors.ts';
 import { MapReply, OK, type Reply } from '../reply.ts';
 import { RHash, distinctRandomIndexes } from '../types/hash.ts';
@@ -17,6 +24,8 @@ const NAN_OR_INF = error('ERR value is NaN or Infinity');
 const INCR_NAN_OR_INF = error('ERR increment would produce NaN or Infinity');
 const OUT_OF_RANGE = error('ERR value is out of range');
 const LONG_RANGE = error('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807');
+
+const LD_ZERO: LongDouble = { neg: false, m: 0n, e: 0 };
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
@@ -351,19 +360,21 @@ defineCommands(
     since: '2.6.0',
     handler(ctx) {
       const [, key, field, incrText] = ctx.argv as [string, string, string, string];
-      const incr = parseDouble(incrText);
-      if (incr !== incr) throw NOT_FLOAT;
-      if (incr === Infinity || incr === -Infinity) throw NAN_OR_INF;
+      // Redis adds in C long double (x87 extended precision): bytes.ts emulates it exactly.
+      const incr = parseLongDouble(incrText);
+      if (incr === null) throw NOT_FLOAT;
+      if (!isFiniteLongDouble(incr)) throw NAN_OR_INF;
       const existing = ctx.db.write<RHash>(key, 'hash');
-      let value = 0;
+      let value: LongDouble = LD_ZERO;
       const old = existing?.get(field);
       if (old !== undefined) {
-        value = parseDouble(old);
-        if (value !== value) throw HASH_NOT_FLOAT;
+        const v = parseLongDouble(old);
+        if (v === null) throw HASH_NOT_FLOAT;
+        value = v;
       }
-      value += incr;
-      if (value !== value || value === Infinity || value === -Infinity) throw INCR_NAN_OR_INF;
-      const text = formatHumanDouble(value);
+      const sum = addLongDouble(value, incr);
+      if (!isFiniteLongDouble(sum)) throw INCR_NAN_OR_INF;
+      const text = formatLongDouble(sum);
       const h = existing ?? new RHash(ctx.shard.config);
       h.set(field, text);
       commit(ctx, key, h, existing === undefined);
