@@ -35,6 +35,7 @@ export interface EngineConfig {
   'zset-max-listpack-value': number;
   'list-max-listpack-size': number;
   'list-compress-depth': number;
+  'hll-sparse-max-bytes': number;
 }
 
 export function defaultConfig(): EngineConfig {
@@ -57,6 +58,7 @@ export function defaultConfig(): EngineConfig {
     'zset-max-listpack-value': 64,
     'list-max-listpack-size': -2,
     'list-compress-depth': 0,
+    'hll-sparse-max-bytes': 3000,
   };
 }
 

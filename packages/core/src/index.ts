@@ -15,11 +15,11 @@ import type { EngineConfig } from './config.ts';
 import type { Decode } from './reply.ts';
 import { RedisError, settle, settleExec, toArgv, type Arg } from './api/client.ts';
 import { Commands } from './api/commands.ts';
-import { Transaction } from './api/transaction.ts';
+import { AsyncTransaction, SyncTransaction } from './api/transaction.ts';
 
 export { RedisError, type Arg } from './api/client.ts';
 export type { Result, SetOptions, Bulk } from './api/commands.ts';
-export { Transaction } from './api/transaction.ts';
+export { AsyncTransaction, SyncTransaction } from './api/transaction.ts';
 export { Engine } from './engine/engine.ts';
 export { Session } from './engine/session.ts';
 export { Shard, type Effect } from './engine/shard.ts';
@@ -85,33 +85,13 @@ abstract class Base<M extends 'sync' | 'async'> extends Commands<M> {
   }
 }
 
-/** A transaction on a synchronous database: exec() returns the replies (null when a WATCH failed). */
-export class SyncTransaction extends Transaction<'multi'> {
-  constructor(private readonly db: SyncDatabase) {
-    super();
-  }
-  exec(): unknown[] | null {
-    return this.db['runTransaction'](this.queue);
-  }
-}
-
-/** A transaction on an asynchronous database. */
-export class AsyncTransaction extends Transaction<'multi'> {
-  constructor(private readonly db: Database) {
-    super();
-  }
-  async exec(): Promise<unknown[] | null> {
-    return this.db['runTransaction'](this.queue);
-  }
-}
-
 /** In-memory, single-shard database whose methods return values directly (no await). */
 export class SyncDatabase extends Base<'sync'> {
   protected send(args: Arg[]): unknown {
     return this.run(args);
   }
   multi(): SyncTransaction {
-    return new SyncTransaction(this);
+    return new SyncTransaction((queue) => this.runTransaction(queue));
   }
   /** Selects the logical database (0..15) for this handle's later commands. */
   select(db: number): 'OK' {
@@ -135,7 +115,7 @@ export class Database extends Base<'async'> {
     }
   }
   multi(): AsyncTransaction {
-    return new AsyncTransaction(this);
+    return new AsyncTransaction((queue) => this.runTransaction(queue));
   }
   async select(db: number): Promise<'OK'> {
     return this.run(['SELECT', db]) as 'OK';

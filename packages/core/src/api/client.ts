@@ -23,7 +23,8 @@ export class RedisError extends Error {
   }
 }
 
-export type Mode = 'sync' | 'async' | 'multi';
+/** How a command's result comes back: a value, a promise, or the transaction itself (chaining). */
+export type Mode = 'sync' | 'async' | 'multi-sync' | 'multi-async';
 
 export function toArgv(args: readonly Arg[]): string[] {
   const argv = new Array<string>(args.length);

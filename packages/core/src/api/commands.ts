@@ -6,9 +6,15 @@
  * Anything not covered here is reachable with call().
  */
 import type { Arg, Mode } from './client.ts';
-import type { Transaction } from './transaction.ts';
+import type { AsyncTransaction, SyncTransaction } from './transaction.ts';
 
-export type Result<M extends Mode, T> = M extends 'sync' ? T : M extends 'async' ? Promise<T> : Transaction<M>;
+export type Result<M extends Mode, T> = M extends 'sync'
+  ? T
+  : M extends 'async'
+    ? Promise<T>
+    : M extends 'multi-sync'
+      ? SyncTransaction
+      : AsyncTransaction;
 
 export type Bulk = string | null;
 type Int = number;

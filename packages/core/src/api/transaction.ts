@@ -1,15 +1,40 @@
 /**
  * A transaction built with typed methods and run atomically by exec(): MULTI, the queued
  * commands and EXEC go to the engine through the database's session, so WATCH applies.
+ * exec() answers the replies in order (a failed command's RedisError in its place), or null when
+ * a WATCHed key changed.
  */
-import type { Arg, Mode } from './client.ts';
+import type { Arg } from './client.ts';
 import { Commands } from './commands.ts';
 
-export class Transaction<M extends Mode = 'multi'> extends Commands<M> {
-  readonly queue: Arg[][] = [];
+type Runner = (queue: Arg[][]) => unknown[] | null;
 
+/** A transaction of a synchronous database: exec() returns the replies. */
+export class SyncTransaction extends Commands<'multi-sync'> {
+  readonly queue: Arg[][] = [];
+  constructor(private readonly runner: Runner) {
+    super();
+  }
   protected send(args: Arg[]): this {
     this.queue.push(args);
     return this;
+  }
+  exec(): unknown[] | null {
+    return this.runner(this.queue);
+  }
+}
+
+/** A transaction of an asynchronous database: exec() resolves to the replies. */
+export class AsyncTransaction extends Commands<'multi-async'> {
+  readonly queue: Arg[][] = [];
+  constructor(private readonly runner: Runner) {
+    super();
+  }
+  protected send(args: Arg[]): this {
+    this.queue.push(args);
+    return this;
+  }
+  async exec(): Promise<unknown[] | null> {
+    return this.runner(this.queue);
   }
 }

@@ -40,9 +40,7 @@ const NOT_HLL: ErrorReply = error('WRONGTYPE Key is not a valid HyperLogLog stri
 const INVALID_HLL: ErrorReply = error('INVALIDOBJ Corrupted HLL object detected');
 
 function sparseMaxBytes(ctx: Ctx): number {
-  // TODO(config.ts): 'hll-sparse-max-bytes' is not in EngineConfig yet; Redis's default is 3000.
-  const v = (ctx.shard.config as unknown as Record<string, unknown>)['hll-sparse-max-bytes'];
-  return typeof v === 'number' ? v : 3000;
+  return ctx.shard.config['hll-sparse-max-bytes'];
 }
 
 /** A string value (plain, or a StrBuf left by SETRANGE/SETBIT) as a binary string. */

@@ -18,14 +18,26 @@ export interface ScanOptions {
 
 const INVALID_CURSOR = error('ERR invalid cursor');
 
+const ULONG_MAX = 18446744073709551615n;
+
+/**
+ * A cursor as Redis reads it with strtoul (db.c parseScanCursorOrReply): "" is 0, a sign is
+ * allowed and "-N" wraps around; a leading space, trailing junk or overflow is invalid.
+ */
+function parseCursor(c: string): number {
+  if (c === '') return 0;
+  const m = /^([+-]?)(\d+)$/.exec(c);
+  if (!m) throw INVALID_CURSOR;
+  let v = BigInt(m[2]!);
+  if (v > ULONG_MAX) throw INVALID_CURSOR;
+  if (m[1] === '-') v = (ULONG_MAX + 1n - v) & ULONG_MAX;
+  // Cursors beyond 32 bits name no bucket of ours; like any unknown cursor they just continue.
+  return Number(v & 0xffffffffn);
+}
+
 /** Parses `cursor [MATCH pattern] [COUNT n] [TYPE t]` from argv[start] on. */
 export function parseScanArgs(argv: readonly string[], start: number, allowType: boolean): ScanOptions {
-  const c = argv[start]!;
-  if (!/^\d+$/.test(c) || c.length > 20) throw INVALID_CURSOR;
-  const big = BigInt(c);
-  if (big > 18446744073709551615n) throw INVALID_CURSOR;
-  // Cursors beyond 32 bits name no bucket of ours; like an unknown cursor they just continue.
-  const cursor = Number(big & 0xffffffffn);
+  const cursor = parseCursor(argv[start]!);
   const o: ScanOptions = { cursor, count: 10, match: null, type: null };
   for (let i = start + 1; i < argv.length; i += 2) {
     const a = argv[i]!;

@@ -20,29 +20,6 @@ function checkFlushArgs(argv: readonly string[]): void {
   throw SYNTAX;
 }
 
-/** Keyspace's swappable contents (db.c dbSwapDatabases swaps dict, expires and the cursor). */
-interface DbContents {
-  main: Dict<Value>;
-  expires: Dict<number>;
-  expireCursor: number;
-}
-
-/**
- * Swaps what two databases hold while each Keyspace keeps its id and its WATCH registrations:
- * sessions address databases by index, and a client WATCHing a key of db 0 still watches db 0.
- */
-function swapContents(a: Keyspace, b: Keyspace): void {
-  const x = a as unknown as DbContents;
-  const y = b as unknown as DbContents;
-  const { main, expires, expireCursor } = x;
-  x.main = y.main;
-  x.expires = y.expires;
-  x.expireCursor = y.expireCursor;
-  y.main = main;
-  y.expires = expires;
-  y.expireCursor = expireCursor;
-}
-
 const INVALID_FIRST = error('ERR invalid first DB index');
 const INVALID_SECOND = error('ERR invalid second DB index');
 
@@ -117,7 +94,7 @@ defineCommands(
       if (a !== b) {
         a.touchAllWatched(b);
         b.touchAllWatched(a);
-        swapContents(a, b);
+        a.swapWith(b);
       }
       // Replicated even for a db with itself, as Redis does (server.dirty++).
       ctx.emit(ctx.argv);

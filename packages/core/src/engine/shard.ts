@@ -11,7 +11,7 @@ import { ErrorReply, OOM, error, unknownCommand, unknownSubcommand, wrongArity }
 import { Keyspace } from '../keyspace/keyspace.ts';
 import { performEvictions } from '../keyspace/eviction.ts';
 import { QUEUED, type Reply } from '../reply.ts';
-import type { Session } from './session.ts';
+import { Session } from './session.ts';
 
 /** One effect: a deterministic argv to replay on database `db` (DESIGN invariant 3). */
 export interface Effect {
@@ -42,6 +42,11 @@ export class Shard {
   dirty = 0;
   /** Whether keys are expired here (false on replicas and while replaying effects). */
   expireEnabled = true;
+  /**
+   * Replaying effects (journal recovery, a primary's stream): no key counts as expired, as when
+   * Redis loads or applies its master's stream (the DELs for expired keys are in the effects).
+   */
+  replaying = false;
   /** LFU bookkeeping instead of LRU (an LFU maxmemory-policy is set). */
   lfu = false;
   /** The session whose command is running (for CLIENT NO-TOUCH). */
@@ -152,6 +157,30 @@ export class Shard {
     }
     return replies;
   }
+
+  /**
+   * Applies a group of effects (from the journal or a primary) through the same command table.
+   * Nothing expires meanwhile and nothing is propagated again.
+   */
+  replay(effects: readonly Effect[], session: Session = this.replaySession): void {
+    const { expireEnabled, onEffects } = this;
+    this.expireEnabled = false;
+    this.replaying = true;
+    this.onEffects = null;
+    try {
+      for (const e of effects) {
+        session.db = e.db;
+        const r = this.execute(session, e.argv);
+        if (r instanceof ErrorReply) throw new Error(`replaying ${e.argv[0]} failed: ${r.message}`);
+      }
+    } finally {
+      this.expireEnabled = expireEnabled;
+      this.replaying = false;
+      this.onEffects = onEffects;
+    }
+  }
+
+  private readonly replaySession = new Session();
 
   /** Queues an effect of the running command (or of expiry/eviction outside a command). */
   propagate(db: number, argv: string[]): void {

@@ -31,8 +31,8 @@ export interface WatchedKey {
 }
 
 export class Keyspace {
-  readonly main = new Dict<Value>({ meta: true });
-  readonly expires = new Dict<number>({ empty: 0 });
+  main = new Dict<Value>({ meta: true });
+  expires = new Dict<number>({ empty: 0 });
   /** Sessions WATCHing each key, or null when nobody watches anything here. */
   watched: Map<string, Set<Session>> | null = null;
   /** Where the active expiry cycle resumes its SCAN of `expires`. */
@@ -216,6 +216,16 @@ export class Keyspace {
     }
   }
 
+  /**
+   * SWAPDB: exchanges what two databases hold while each Keyspace keeps its id and its WATCH
+   * registrations (sessions address databases by index; db.c dbSwapDatabases does the same).
+   */
+  swapWith(other: Keyspace): void {
+    [this.main, other.main] = [other.main, this.main];
+    [this.expires, other.expires] = [other.expires, this.expires];
+    [this.expireCursor, other.expireCursor] = [other.expireCursor, this.expireCursor];
+  }
+
   /** Deletes every key. Returns how many there were. */
   flush(): number {
     const n = this.main.size;
@@ -256,7 +266,7 @@ export class Keyspace {
 
   /** True when the key has a TTL that has passed (whether or not it was deleted yet). */
   isExpired(key: string): boolean {
-    if (this.expires.size === 0) return false;
+    if (this.expires.size === 0 || this.shard.replaying) return false;
     const t = this.expires.get(key);
     return t !== undefined && t <= this.shard.now;
   }
@@ -266,16 +276,23 @@ export class Keyspace {
    * (shard.expireEnabled false) report it expired without deleting: the primary sends the DEL.
    */
   expireIfNeeded(key: string): boolean {
+    if (this.shard.replaying) return false;
     const t = this.expires.get(key);
     if (t === undefined || t > this.shard.now) return false;
     if (this.shard.expireEnabled) this.deleteExpired(key);
     return true;
   }
 
-  /** Deletes an expired key and propagates it as DEL, as Redis's deleteExpiredKeyAndPropagate. */
+  /**
+   * Deletes an expired key and propagates it as DEL, as Redis's deleteExpiredKeyAndPropagate.
+   * Watchers are signalled, but the command that happened to trigger it is not dirtied: its own
+   * argv must not be propagated just because a key expired under it.
+   */
   deleteExpired(key: string): void {
-    this.delete(key);
     const shard = this.shard;
+    const dirty = shard.dirty;
+    this.delete(key);
+    shard.dirty = dirty;
     shard.stats.expiredKeys++;
     shard.propagate(this.id, ['DEL', key]);
     shard.notify(this.id, 'x', 'expired', key);
