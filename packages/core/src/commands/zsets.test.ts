@@ -318,6 +318,16 @@ describe('ZRANGE family', () => {
     expect(t.run('ZRANGEBYLEX', 'l', '-', '+', 'LIMIT', 1, 2)).toEqual(['b', 'c']);
   });
 
+  it('scans a listpack linearly for lex ranges over unequal scores, as Redis does', () => {
+    const t = setup();
+    t.run('ZADD', 'lx', 1, 'b', 2, 'a', 3, 'c', 4, 'aa');
+    expect(t.run('ZRANGEBYLEX', 'lx', '[a', '[b')).toEqual(['b', 'a']);
+    expect(t.run('ZLEXCOUNT', 'lx', '[a', '[b')).toBe(2);
+    expect(t.run('ZREVRANGEBYLEX', 'lx', '[b', '[a')).toEqual(['aa', 'c', 'a', 'b']);
+    expect(t.run('ZREMRANGEBYLEX', 'lx', '[a', '[b')).toBe(2);
+    expect(t.run('ZRANGE', 'lx', 0, -1)).toEqual(['c', 'aa']);
+  });
+
   it('answers RESP3 WITHSCORES as [member, score] pairs', () => {
     const t = seeded();
     t.resp3();

@@ -217,6 +217,8 @@ export function zaddGeneric(ctx: Ctx, argv: readonly string[], incrCommand: bool
   let idx = 2;
   for (; idx < argv.length; idx++) {
     const o = argv[idx]!;
+    // Scores start with a digit, sign or dot (all below 'A'): no option word to look for.
+    if (o.charCodeAt(0) < 65) break;
     if (is(o, 'nx')) nx = true;
     else if (is(o, 'xx')) xx = true;
     else if (is(o, 'ch')) ch = true;
@@ -459,25 +461,36 @@ function zpop(ctx: Ctx, keys: readonly string[], max: boolean, count: number, ne
   if (zs === undefined) return emitKey ? NULL_ARRAY : [];
   if (count === 0) return [];
   if (count === -1) count = 1;
-  const llen = zs.size;
-  const rangelen = count > llen ? llen : count;
+  const popped = popZSet(ctx, key, zs, max, count);
   const items: Reply[] = [];
-  for (let i = 0; i < rangelen; i++) {
-    const node = max ? zs.last()! : zs.first()!;
-    const ele = node.ele;
-    const score = node.score;
-    zs.delete(ele);
+  for (const [ele, score] of popped) {
     if (nested) items.push([ele, new Double(score)]);
     else items.push(ele, new Double(score));
   }
-  ctx.notify('z', max ? 'zpopmax' : 'zpopmin', key);
-  afterRemove(ctx, key, zs);
   if (emitKey) {
     // ZMPOP replays as the ZPOPMIN/ZPOPMAX that did the work on the key it found.
-    ctx.emit([max ? 'ZPOPMAX' : 'ZPOPMIN', key, String(rangelen)]);
+    ctx.emit([max ? 'ZPOPMAX' : 'ZPOPMIN', key, String(popped.length)]);
     return [key, items];
   }
   return items;
+}
+
+/**
+ * Pops up to count (>= 1) members from the low (or high, max) end of a non-empty zset stored at
+ * key, with the zpopmin/zpopmax (and del) notifications and the key deleted when emptied. The
+ * core of ZPOPMIN/ZPOPMAX/ZMPOP, for the blocking variants too; effects are the caller's.
+ */
+export function popZSet(ctx: Ctx, key: string, zs: RZSet, max: boolean, count: number): [string, number][] {
+  const n = count > zs.size ? zs.size : count;
+  const out = new Array<[string, number]>(n);
+  for (let i = 0; i < n; i++) {
+    const node = max ? zs.last()! : zs.first()!;
+    out[i] = [node.ele, node.score];
+    zs.delete(node.ele);
+  }
+  ctx.notify('z', max ? 'zpopmax' : 'zpopmin', key);
+  afterRemove(ctx, key, zs);
+  return out;
 }
 
 function zpopMinMax(ctx: Ctx, max: boolean): Reply {

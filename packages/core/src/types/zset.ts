@@ -10,7 +10,7 @@
  */
 import { Dict } from './dict.ts';
 import { RObject, stringMemory } from '../keyspace/object.ts';
-import { SkipList, type LexRange, type ScoreRange, type ZNode } from './skiplist.ts';
+import { SkipList, lexGteMin, lexLteMax, type LexRange, type ScoreRange, type ZNode } from './skiplist.ts';
 
 /** Fixed cost of an RZSet: the object, its Dict and the skiplist header. */
 const ZSET_BASE = 160;
@@ -147,12 +147,28 @@ export class RZSet extends RObject {
     return this.zsl.lastInRange(r);
   }
 
+  /*
+   * Lex ranges assume all scores are equal. When they are not, Redis answers whatever its
+   * search finds: a linear scan over a listpack (deterministic, emulated here for sets Redis
+   * would keep as listpacks) or a skiplist descent (which depends on random node levels).
+   */
+
   firstInLexRange(r: LexRange): ZNode | null {
-    return this.zsl.firstInLexRange(r);
+    if (!this.listpack) return this.zsl.firstInLexRange(r);
+    if (!this.zsl.isInLexRange(r)) return null;
+    for (let n = this.zsl.first(); n !== null; n = n.forward[0]!) {
+      if (lexGteMin(n.ele, r)) return lexLteMax(n.ele, r) ? n : null;
+    }
+    return null;
   }
 
   lastInLexRange(r: LexRange): ZNode | null {
-    return this.zsl.lastInLexRange(r);
+    if (!this.listpack) return this.zsl.lastInLexRange(r);
+    if (!this.zsl.isInLexRange(r)) return null;
+    for (let n = this.zsl.tail; n !== null; n = n.backward) {
+      if (lexLteMax(n.ele, r)) return lexGteMin(n.ele, r) ? n : null;
+    }
+    return null;
   }
 
   /** Members ranked start..stop (0-based, inclusive, already clamped), in order or reversed. */
@@ -194,6 +210,11 @@ export class RZSet extends RObject {
 
   /** Number of members in the lex range r (O(log N)). */
   countInLexRange(r: LexRange): number {
+    if (this.listpack) {
+      let count = 0;
+      for (let n = this.firstInLexRange(r); n !== null && lexLteMax(n.ele, r); n = n.forward[0]!) count++;
+      return count;
+    }
     const f = this.zsl.firstInLexRange(r);
     if (f === null) return 0;
     const l = this.zsl.lastInLexRange(r)!;
@@ -210,7 +231,16 @@ export class RZSet extends RObject {
   }
 
   deleteRangeByLex(r: LexRange): number {
-    return this.zsl.deleteRangeByLex(r, this.onRemove);
+    if (!this.listpack) return this.zsl.deleteRangeByLex(r, this.onRemove);
+    let removed = 0;
+    let n = this.firstInLexRange(r);
+    while (n !== null && lexLteMax(n.ele, r)) {
+      const next = n.forward[0]!;
+      this.delete(n.ele);
+      removed++;
+      n = next;
+    }
+    return removed;
   }
 
   private readonly onRemove = (ele: string): void => {
