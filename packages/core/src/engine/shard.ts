@@ -95,12 +95,12 @@ export class Shard {
       cmd = sub;
     }
     const argc = argv.length;
-    if (cmd.arity > 0 ? argc !== cmd.arity : argc < -cmd.arity) return this.reject(session, wrongArity(cmd.fullName));
+    if (cmd.arity > 0 ? argc !== cmd.arity : argc < -cmd.arity) return this.reject(session, wrongArity(cmd.fullName), cmd);
     if (session.multi !== null && !TX_CONTROL.has(cmd.fullName)) {
       if (cmd.flags.includes('no_multi')) {
         return this.reject(session, error('ERR Command not allowed inside a transaction'));
       }
-      if (cmd.denyoom && this.config.maxmemory > 0 && !performEvictions(this)) return this.reject(session, OOM);
+      if (cmd.denyoom && this.config.maxmemory > 0 && !performEvictions(this)) return this.reject(session, OOM, cmd);
       session.multi.push(argv);
       return QUEUED;
     }
@@ -114,8 +114,16 @@ export class Shard {
     return reply;
   }
 
-  /** An error before the command runs; inside MULTI it also dooms the transaction. */
-  private reject(session: Session, e: ErrorReply): ErrorReply {
+  /**
+   * An error before the command runs; inside MULTI it also dooms the transaction. A rejected
+   * EXEC discards the transaction at once (server.c rejectCommand -> execCommandAbort).
+   */
+  private reject(session: Session, e: ErrorReply, cmd?: Command): ErrorReply {
+    if (cmd?.name === 'exec') {
+      session.discardMulti();
+      const reason = e.message.startsWith('ERR ') ? e.message.slice(4) : e.message;
+      return error(`EXECABORT Transaction discarded because of: ${reason}`);
+    }
     if (session.multi !== null) session.multiError = true;
     return e;
   }
