@@ -315,7 +315,9 @@ describe('RespParser: protocol errors, as redis-server reports them', () => {
     ['*1\r\n$+4\r\nPING\r\n', [E_BULK]],
     ['*1\r\n$04\r\nPING\r\n', [E_BULK]],
     ['*1\r\n$536870913\r\n', [E_BULK]],
-    ['*1\r\n$536870912\r\n', []],
+    // Redis accepts 536870912 (proto-max-bulk-len): a V8 string holds at most 2^29 - 24 chars.
+    ['*1\r\n$536870888\r\n', []],
+    ['*1\r\n$536870889\r\n', [E_BULK]],
     ['*1\r\n$99999999999999999999\r\n', [E_BULK]],
     ['*2\r\n$4\r\nECHO\r\n$0\r\n\r\n', [['ECHO', '']]],
     ['*1\r\n$4\r\nPING\r\n*1\r\nX', [['PING']]],
