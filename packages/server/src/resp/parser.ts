@@ -18,10 +18,10 @@
  * client-query-buffer-limit applies to what is buffered but not parsed yet, as in Redis.
  *
  * Copies: a chunk that holds whole commands is parsed in place; only an incomplete header or
- * inline line is carried over (into a buffer that grows geometrically). A bulk that does not
- * fit in what has arrived is assembled in a buffer of exactly its size, so each payload byte is
- * copied once before becoming a string, however many chunks it arrives in (Redis's big-arg read
- * path does the same with an exactly-sized query buffer).
+ * inline line (or a bulk under 1KB) is carried over, into a buffer that grows geometrically. A
+ * larger bulk that has not fully arrived is assembled in a buffer of exactly its size, so each
+ * payload byte is copied once before becoming a string, however many chunks it arrives in
+ * (Redis's big-arg read path does the same with an exactly-sized query buffer).
  */
 import { constants } from 'node:buffer';
 import { ErrorReply } from '@memorykv/core';
