@@ -130,44 +130,360 @@ export function parseDouble(s: string): number {
 /** Decimal and hexadecimal float syntax that strtod accepts (no inf/nan, handled above). */
 const FLOAT_RE = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|0[xX][0-9a-fA-F]+)$/;
 
+// ---------------------------------------------------------------------------------------------
+// Doubles as Redis 7.2 prints them (util.c d2string -> fpconv_dtoa, a Grisu2 implementation).
+//
+// Grisu2 is not always the shortest round-trip form that JavaScript's Number#toString gives (a
+// few doubles get one more digit, or a different last digit), and fpconv switches to exponent
+// notation at other thresholds than JavaScript, so the algorithm is reimplemented here to give
+// byte-identical replies. 64-bit arithmetic uses BigInt; integral doubles (the common case for
+// scores) take the fast path Redis takes too (ll2string).
+
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+/** Index of the high word of a double in U32 (platform endianness). */
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+
+const HIDDEN = 1n << 52n;
+const MASK64 = (1n << 64n) - 1n;
+const HALF64 = 1n << 63n;
+
+/** 10^(-348 + 8i), i < 87, as 64-bit significands rounded half up, with binary exponents. */
+const POW10_FRAC: bigint[] = [];
+const POW10_EXP: number[] = [];
+for (let i = 0; i < 87; i++) {
+  const k = -348 + 8 * i;
+  const num = k >= 0 ? 10n ** BigInt(k) : 1n;
+  const den = k >= 0 ? 1n : 10n ** BigInt(-k);
+  let e = bitLength(num) - bitLength(den) - 64;
+  for (;;) {
+    const n = e >= 0 ? num : num << BigInt(-e);
+    const d = e >= 0 ? den << BigInt(e) : den;
+    const q = n / d;
+    if (q > MASK64) {
+      e++;
+      continue;
+    }
+    POW10_FRAC.push(2n * (n % d) >= d ? q + 1n : q);
+    POW10_EXP.push(e);
+    break;
+  }
+}
+
+function bitLength(x: bigint): number {
+  return x === 0n ? 0 : x.toString(2).length;
+}
+
+/** a * b / 2^64 rounded half up (the top 64 bits of the 128-bit product). */
+function mulHigh(a: bigint, b: bigint): bigint {
+  return (a * b + HALF64) >> 64n;
+}
+
+/** Grisu2 digits of a finite non-zero |d|: [digits, K] with |d| ~= digits * 10^K. */
+function grisu2(d: number): [string, number] {
+  F64[0] = d;
+  const hi = U32[HI]!;
+  const lo = U32[1 - HI]!;
+  let frac = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  let exp = (hi >>> 20) & 0x7ff;
+  if (exp !== 0) {
+    frac += HIDDEN;
+    exp -= 1075;
+  } else {
+    exp = -1074;
+  }
+  // Boundaries m+ and m-, on a common exponent, m+ normalized to 64 bits.
+  let upFrac = (frac << 1n) + 1n;
+  let upExp = exp - 1;
+  while ((upFrac & (HIDDEN << 1n)) === 0n) {
+    upFrac <<= 1n;
+    upExp--;
+  }
+  upFrac <<= 10n;
+  upExp -= 10;
+  const lShift = frac === HIDDEN ? 2 : 1;
+  let loFrac = (frac << BigInt(lShift)) - 1n;
+  loFrac <<= BigInt(exp - lShift - upExp);
+  // Normalize w to 64 bits.
+  // Normalize w to 64 bits (its exponent then equals m+'s).
+  let wFrac = frac;
+  while ((wFrac & HIDDEN) === 0n) wFrac <<= 1n;
+  wFrac <<= 11n;
+  // Cached power of ten bringing the exponent into [-60, -32].
+  const approx = Math.trunc(-(upExp + 87) * 0.30102999566398114);
+  let idx = Math.trunc((approx + 348) / 8);
+  for (;;) {
+    const cur = upExp + POW10_EXP[idx]! + 64;
+    if (cur < -60) idx++;
+    else if (cur > -32) idx--;
+    else break;
+  }
+  const cFrac = POW10_FRAC[idx]!;
+  const cExp = POW10_EXP[idx]!;
+  let K = -(-348 + idx * 8);
+  wFrac = mulHigh(wFrac, cFrac);
+  upFrac = mulHigh(upFrac, cFrac) - 1n;
+  loFrac = mulHigh(loFrac, cFrac) + 1n;
+  const e = -(upExp + cExp + 64); // shift of the binary point, in [32, 60]
+
+  // Digit generation.
+  const wfrac = upFrac - wFrac;
+  let delta = upFrac - loFrac;
+  const eb = BigInt(e);
+  const one = 1n << eb;
+  let part1 = Number(upFrac >> eb);
+  let part2 = upFrac & (one - 1n);
+  const digits: number[] = [];
+  for (let div = 1000000000, kappa = 10; kappa > 0; div /= 10) {
+    const digit = Math.floor(part1 / div);
+    if (digit !== 0 || digits.length !== 0) digits.push(digit);
+    part1 -= digit * div;
+    kappa--;
+    const rem = (BigInt(part1) << eb) + part2;
+    if (rem <= delta) {
+      K += kappa;
+      roundDigit(digits, delta, rem, BigInt(div) << eb, wfrac);
+      return [String.fromCharCode(...digits.map((x) => x + 48)), K];
+    }
+  }
+  let unit = 10n;
+  for (let kappa = 0; ; ) {
+    part2 *= 10n;
+    delta *= 10n;
+    kappa--;
+    const digit = Number(part2 >> eb);
+    if (digit !== 0 || digits.length !== 0) digits.push(digit);
+    part2 &= one - 1n;
+    if (part2 < delta) {
+      K += kappa;
+      roundDigit(digits, delta, part2, one, wfrac * unit);
+      return [String.fromCharCode(...digits.map((x) => x + 48)), K];
+    }
+    unit *= 10n;
+  }
+}
+
+/** Moves the last digit down while that brings the number closer to w and stays in range. */
+function roundDigit(digits: number[], delta: bigint, rem: bigint, kappa: bigint, frac: bigint): void {
+  const last = digits.length - 1;
+  while (rem < frac && delta - rem >= kappa && (rem + kappa < frac || frac - rem > rem + kappa - frac)) {
+    digits[last]!--;
+    rem += kappa;
+  }
+}
+
+/** fpconv's layout of digits * 10^K: plain integer, plain decimal, or d.ddde[+-]x. */
+function emitDigits(digits: string, K: number, neg: boolean): string {
+  const n = digits.length;
+  const exp = Math.abs(K + n - 1);
+  if (K >= 0 && exp < n + 7) return digits + '0'.repeat(K);
+  if (K < 0 && (K > -7 || exp < 4)) {
+    const offset = n + K;
+    if (offset <= 0) return '0.' + '0'.repeat(-offset) + digits;
+    return digits.slice(0, offset) + '.' + digits.slice(offset);
+  }
+  const nd = Math.min(n, 18 - (neg ? 1 : 0));
+  let out = digits[0]!;
+  if (nd > 1) out += '.' + digits.slice(1, nd);
+  return out + (K + nd - 1 < 0 ? 'e-' : 'e+') + exp;
+}
+
+/** Largest |d| printed as an integer by d2string: (double)(LLONG_MAX / 2) = 2^62. */
+const D2STRING_INT_MAX = 4611686018427387904;
+
 /**
- * Formats a double the way Redis 7.2 replies with one (fpconv_dtoa: the shortest text that reads
- * back as the same double), and "inf"/"-inf" for infinities.
+ * Formats a double exactly as Redis 7.2 replies with one (d2string): "inf", "-inf", "nan", "0",
+ * "-0", integral values within 2^62 as integers, anything else through fpconv_dtoa.
  */
 export function formatDouble(d: number): string {
+  if (d !== d) return 'nan';
   if (d === Infinity) return 'inf';
   if (d === -Infinity) return '-inf';
-  if (d !== d) return 'nan';
   if (d === 0) return Object.is(d, -0) ? '-0' : '0';
-  const s = String(d);
-  const e = s.indexOf('e');
-  if (e < 0) return s;
-  // JS writes 1e+21 / 1e-7; fpconv writes the exponent the same way ("1e+21", "1e-07" is %g's).
-  return s;
+  if (d >= -D2STRING_INT_MAX && d <= D2STRING_INT_MAX && Math.floor(d) === d) {
+    return Number.isSafeInteger(d) ? String(d) : BigInt(d).toString();
+  }
+  const neg = d < 0;
+  const [digits, K] = grisu2(neg ? -d : d);
+  const body = emitDigits(digits, K, neg);
+  return neg ? '-' + body : body;
+}
+
+// ---------------------------------------------------------------------------------------------
+// INCRBYFLOAT / HINCRBYFLOAT: Redis computes in C `long double` (x87 80-bit extended precision on
+// x86-64: 64-bit significand, 15-bit exponent), parses with strtold and prints with "%.17Lf",
+// trimming trailing zeros (ld2string LD_STR_HUMAN). That arithmetic is emulated exactly here, so
+// e.g. SET a 0.1; INCRBYFLOAT a 0.2 gives "0.3" as in Redis, and every intermediate rounding
+// matches. BigInt is used because 64-bit significands do not fit a double.
+
+/**
+ * An x87 extended-precision value: (-1)^neg * m * 2^e with 0 <= m < 2^64, or infinity
+ * (e === Infinity) or NaN (e is NaN).
+ */
+export interface LongDouble {
+  readonly neg: boolean;
+  readonly m: bigint;
+  readonly e: number;
+}
+
+/** Exponent of the least significant bit of the smallest subnormal: 2^-16445. */
+const LD_EMIN = -16445;
+/** Largest exponent of a finite value's LSB: (2^64 - 1) * 2^16320 is LDBL_MAX. */
+const LD_EMAX = 16320;
+const LD_INF: LongDouble = { neg: false, m: 0n, e: Infinity };
+const LD_NAN: LongDouble = { neg: false, m: 0n, e: NaN };
+/** Redis's MAX_LONG_DOUBLE_CHARS: longer inputs are rejected by string2ld. */
+const MAX_LONG_DOUBLE_CHARS = 5 * 1024;
+
+/** Rounds num/den * 2^scale (num, den > 0) to the nearest long double, ties to even. */
+function roundLongDouble(neg: boolean, num: bigint, den: bigint, scale: number): LongDouble {
+  let e = Math.max(bitLength(num) - bitLength(den) + scale - 64, LD_EMIN);
+  for (;;) {
+    const shift = scale - e;
+    const n = shift >= 0 ? num << BigInt(shift) : num;
+    const d = shift >= 0 ? den : den << BigInt(-shift);
+    let q = n / d;
+    if (q > MASK64) {
+      e++;
+      continue;
+    }
+    const r2 = 2n * (n - q * d);
+    if (r2 > d || (r2 === d && (q & 1n) === 1n)) q++;
+    if (q > MASK64) {
+      q >>= 1n;
+      e++;
+    }
+    if (e > LD_EMAX) return neg ? { neg, m: 0n, e: Infinity } : LD_INF;
+    return { neg, m: q, e };
+  }
+}
+
+const DEC_RE = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+const HEX_RE = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/;
+
+/**
+ * Redis's string2ld (strtold of the whole string): decimal or hexadecimal, "inf"/"infinity" with
+ * an optional sign; no spaces, no NaN, nothing that overflows or underflows to zero. Returns
+ * null when Redis would answer "value is not a valid float".
+ */
+export function parseLongDouble(s: string): LongDouble | null {
+  const len = s.length;
+  if (len === 0 || len >= MAX_LONG_DOUBLE_CHARS) return null;
+  let m = DEC_RE.exec(s);
+  let hex = false;
+  if (m === null || (m[2] === '' && (m[3] === undefined || m[3] === ''))) {
+    m = HEX_RE.exec(s);
+    if (m === null) {
+      const lower = s.toLowerCase();
+      const body = lower.charCodeAt(0) === 43 || lower.charCodeAt(0) === 45 ? lower.slice(1) : lower;
+      if (body === 'inf' || body === 'infinity') return { neg: lower.charCodeAt(0) === 45, m: 0n, e: Infinity };
+      return null;
+    }
+    if (m[2] === '' && (m[3] === undefined || m[3] === '')) return null;
+    hex = true;
+  }
+  const neg = m[1] === '-';
+  const intDigits = m[2]!;
+  const fracDigits = m[3] ?? '';
+  const expText = m[4];
+  // Exponents beyond any representable range only decide overflow vs underflow.
+  const exp = expText === undefined ? 0 : Math.max(-1e9, Math.min(1e9, Number(expText)));
+  const mant = BigInt((hex ? '0x' : '') + (intDigits + fracDigits || '0'));
+  if (mant === 0n) return { neg, m: 0n, e: 0 };
+  let x: LongDouble;
+  if (hex) {
+    x = roundLongDouble(neg, mant, 1n, Math.max(-50000, Math.min(50000, exp - 4 * fracDigits.length)));
+  } else {
+    const scale = exp - fracDigits.length;
+    const magnitude = (intDigits + fracDigits).replace(/^0+/, '').length + scale;
+    if (magnitude > 4940) return null; // >= 10^4939 overflows LDBL_MAX (1.19e4932)
+    if (magnitude < -4960) return null; // < 10^-4960 rounds to zero (min subnormal 3.6e-4951)
+    x = scale >= 0 ? roundLongDouble(neg, mant * 10n ** BigInt(scale), 1n, 0) : roundLongDouble(neg, mant, 10n ** BigInt(-scale), 0);
+  }
+  // strtold reports ERANGE on overflow to infinity and underflow to zero: string2ld rejects both.
+  if (x.e === Infinity || x.m === 0n) return null;
+  return x;
+}
+
+/** A double as a long double (exact). */
+export function longDoubleFromNumber(d: number): LongDouble {
+  if (d !== d) return LD_NAN;
+  if (d === Infinity || d === -Infinity) return { neg: d < 0, m: 0n, e: Infinity };
+  if (d === 0) return { neg: Object.is(d, -0), m: 0n, e: 0 };
+  F64[0] = d;
+  const hi = U32[HI]!;
+  const lo = U32[1 - HI]!;
+  let m = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  let e = (hi >>> 20) & 0x7ff;
+  if (e !== 0) {
+    m += HIDDEN;
+    e -= 1075;
+  } else {
+    e = -1074;
+  }
+  return { neg: d < 0, m, e };
+}
+
+/** a + b in long double arithmetic (round to nearest even). */
+export function addLongDouble(a: LongDouble, b: LongDouble): LongDouble {
+  if (a.e !== a.e || b.e !== b.e) return LD_NAN;
+  if (a.e === Infinity || b.e === Infinity) {
+    if (a.e === Infinity && b.e === Infinity && a.neg !== b.neg) return LD_NAN;
+    return a.e === Infinity ? a : b;
+  }
+  if (a.m === 0n) return b.m === 0n ? { neg: a.neg && b.neg, m: 0n, e: 0 } : b;
+  if (b.m === 0n) return a;
+  const e = Math.min(a.e, b.e);
+  const x = (a.neg ? -a.m : a.m) << BigInt(a.e - e);
+  const y = (b.neg ? -b.m : b.m) << BigInt(b.e - e);
+  const sum = x + y;
+  if (sum === 0n) return { neg: false, m: 0n, e: 0 };
+  return sum < 0n ? roundLongDouble(true, -sum, 1n, e) : roundLongDouble(false, sum, 1n, e);
+}
+
+/** True for a finite value (INCRBYFLOAT rejects NaN and infinities). */
+export function isFiniteLongDouble(x: LongDouble): boolean {
+  return x.e === x.e && x.e !== Infinity;
+}
+
+const TEN17 = 10n ** 17n;
+
+/** ld2string(LD_STR_HUMAN): "%.17Lf" with trailing zeros (and a trailing '.') removed, no "-0". */
+export function formatLongDouble(x: LongDouble): string {
+  if (x.e !== x.e) return 'nan';
+  if (x.e === Infinity) return x.neg ? '-inf' : 'inf';
+  let text: string;
+  if (x.e >= 0) {
+    text = (x.m << BigInt(x.e)).toString();
+  } else {
+    // Round m * 2^e to 17 decimals, ties to even (glibc printf in round-to-nearest mode).
+    const shift = BigInt(-x.e);
+    const scaled = x.m * TEN17;
+    let q = scaled >> shift;
+    const r2 = (scaled - (q << shift)) << 1n;
+    const half = 1n << shift;
+    if (r2 > half || (r2 === half && (q & 1n) === 1n)) q++;
+    const ip = q / TEN17;
+    const fp = q - ip * TEN17;
+    text = ip.toString();
+    if (fp !== 0n) {
+      let f = fp.toString().padStart(17, '0');
+      let end = f.length;
+      while (f.charCodeAt(end - 1) === 48) end--;
+      f = f.slice(0, end);
+      text += '.' + f;
+    }
+  }
+  if (x.neg && text !== '0') text = '-' + text;
+  return text;
 }
 
 /**
- * Formats like Redis's ld2string(..., LD_STR_HUMAN) used by INCRBYFLOAT and HINCRBYFLOAT:
- * fixed notation with up to 17 decimals, trailing zeros (and a trailing '.') removed.
+ * Formats a double like ld2string(LD_STR_HUMAN): fixed notation with up to 17 decimals, trailing
+ * zeros removed (exact: the double's binary value rounded half-even to 17 decimals).
  */
 export function formatHumanDouble(d: number): string {
-  if (d === 0) return '0';
-  let s: string;
-  const abs = Math.abs(d);
-  if (abs >= 1e21) {
-    // toFixed switches to exponent notation at 1e21; print all integer digits exactly.
-    s = BigInt(d).toString();
-    return s;
-  }
-  s = d.toFixed(17);
-  if (s.indexOf('.') >= 0) {
-    let end = s.length;
-    while (s.charCodeAt(end - 1) === 48) end--;
-    if (s.charCodeAt(end - 1) === 46) end--;
-    s = s.slice(0, end);
-  }
-  if (s === '-0') return '0';
-  return s;
+  return formatLongDouble(longDoubleFromNumber(d));
 }
 
 /** Formats an integer reply value (int64 as number or bigint) as decimal text. */
