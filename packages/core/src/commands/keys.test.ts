@@ -194,7 +194,13 @@ describe('SCAN', () => {
   it('errors', () => {
     const { run } = setup();
     expect(run('SCAN', 'abc')).toEqual(err('ERR invalid cursor'));
-    expect(run('SCAN', '-1')).toEqual(err('ERR invalid cursor'));
+    expect(run('SCAN', ' 1')).toEqual(err('ERR invalid cursor'));
+    expect(run('SCAN', '1x')).toEqual(err('ERR invalid cursor'));
+    expect(run('SCAN', '18446744073709551616')).toEqual(err('ERR invalid cursor'));
+    // strtoul's reading, as Redis: a sign is allowed ("-1" wraps around) and "" is 0.
+    expect(Array.isArray(run('SCAN', '-1'))).toBe(true);
+    expect(Array.isArray(run('SCAN', ''))).toBe(true);
+    expect(Array.isArray(run('SCAN', '+0'))).toBe(true);
     expect(run('SCAN', 0, 'COUNT', 0)).toEqual(err('ERR syntax error'));
     expect(run('SCAN', 0, 'COUNT', 'x')).toEqual(err('ERR value is not an integer or out of range'));
     expect(run('SCAN', 0, 'MATCH')).toEqual(err('ERR syntax error'));
