@@ -211,7 +211,7 @@ function pointsInRange(zs: RZSet, min: number, max: number, shape: GeoShape, fou
     const dist = distanceIfInShape(shape, lon, lat);
     if (dist >= 0) found.push({ member: n.ele, score: n.score, lon, lat, dist });
     if (found.length > 0 && limit > 0 && found.length >= limit) break;
-    n = n.forward[0]!;
+    n = n.next;
   }
 }
 

@@ -367,7 +367,7 @@ function zrangeGeneric(ctx: Ctx, argStart: number, store: boolean, rangetype: Ra
       let node = zs.nodeAt(start, reverse);
       for (let i = 0; i < len && node !== null; i++) {
         sink.push(node.ele, node.score);
-        node = reverse ? node.backward : node.forward[0]!;
+        node = reverse ? node.backward : node.next;
       }
     }
   } else {
@@ -380,7 +380,7 @@ function zrangeGeneric(ctx: Ctx, argStart: number, store: boolean, rangetype: Ra
       if (range !== null) cur = reverse ? zs.lastInRange(range) : zs.firstInRange(range);
       else cur = reverse ? zs.lastInLexRange(lex!) : zs.firstInLexRange(lex!);
       while (cur !== null && offset > 0) {
-        cur = reverse ? cur.backward : cur.forward[0]!;
+        cur = reverse ? cur.backward : cur.next;
         offset--;
       }
       while (cur !== null && limit !== 0) {
@@ -391,7 +391,7 @@ function zrangeGeneric(ctx: Ctx, argStart: number, store: boolean, rangetype: Ra
         }
         sink.push(cur.ele, cur.score);
         limit--;
-        cur = reverse ? cur.backward : cur.forward[0]!;
+        cur = reverse ? cur.backward : cur.next;
       }
     }
   }

@@ -4,7 +4,7 @@ import { SkipList, type LexRange, type ScoreRange, type ZNode } from './skiplist
 /** Checks every structural invariant: order, spans, backward links, tail, length. */
 function check(zsl: SkipList): void {
   const nodes: ZNode[] = [];
-  for (let n = zsl.first(); n !== null; n = n.forward[0]!) nodes.push(n);
+  for (let n = zsl.first(); n !== null; n = n.next) nodes.push(n);
   expect(nodes.length).toBe(zsl.length);
   expect(zsl.tail).toBe(nodes.length ? nodes[nodes.length - 1] : null);
   const rankOf = new Map<ZNode, number>();
@@ -20,12 +20,18 @@ function check(zsl: SkipList): void {
   const all = [zsl.header, ...nodes];
   for (const n of all) {
     const from = n === zsl.header ? 0 : rankOf.get(n)!;
-    for (let lv = 0; lv < n.forward.length; lv++) {
-      const f = n.forward[lv]!;
-      if (f !== null) expect(n.span[lv]).toBe(rankOf.get(f)! - from);
+    const levels = n === zsl.header ? zsl.level : n.level;
+    for (let lv = 0; lv < levels; lv++) {
+      const f = n.forwardAt(lv);
+      if (f !== null) expect(n.spanAt(lv)).toBe(rankOf.get(f)! - from);
+      // A link skips no node of that level or higher.
+      if (lv > 0 && f !== null) {
+        for (let m = n === zsl.header ? zsl.first() : n.next; m !== f; m = m!.next) expect(m!.level).toBeLessThanOrEqual(lv);
+      }
     }
   }
-  expect(zsl.header.forward.length).toBe(zsl.level);
+  expect(zsl.header.level).toBe(zsl.level);
+  if (zsl.level > 1) expect(zsl.header.forwardAt(zsl.level - 1)).not.toBe(null);
 }
 
 const range = (min: number, max: number, minex = false, maxex = false): ScoreRange => ({ min, max, minex, maxex });
@@ -58,11 +64,59 @@ describe('SkipList', () => {
     expect(zsl.delete(12345, 'nope')).toBe(false);
   });
 
+  it('agrees with a sorted array under random inserts, updates and range deletions', () => {
+    const zsl = new SkipList();
+    let ref: [number, string][] = [];
+    const cmp = (a: [number, string], b: [number, string]) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
+    let seq = 0;
+    for (let round = 0; round < 300; round++) {
+      const op = round % 6;
+      if (op < 3) {
+        for (let k = 0; k < 20; k++) {
+          const e: [number, string] = [Math.floor(Math.random() * 50), `e${seq++}`];
+          zsl.insert(e[0], e[1]);
+          ref.push(e);
+        }
+      } else if (op === 3 && ref.length > 0) {
+        const i = Math.floor(Math.random() * ref.length);
+        const [sc, el] = ref[i]!;
+        const ns = Math.floor(Math.random() * 50);
+        zsl.updateScore(sc, el, ns);
+        ref[i] = [ns, el];
+      } else if (op === 4 && ref.length > 0) {
+        ref.sort(cmp);
+        const a = 1 + Math.floor(Math.random() * ref.length);
+        const b = Math.min(ref.length, a + Math.floor(Math.random() * 5));
+        expect(zsl.deleteRangeByRank(a, b, () => {})).toBe(b - a + 1);
+        ref.splice(a - 1, b - a + 1);
+      } else if (op === 5) {
+        const lo = Math.floor(Math.random() * 50);
+        const r = range(lo, lo + 3, true, false);
+        const gone: string[] = [];
+        zsl.deleteRangeByScore(r, (e) => gone.push(e));
+        const keep = ref.filter(([sc]) => !(sc > lo && sc <= lo + 3));
+        expect(gone.length).toBe(ref.length - keep.length);
+        ref = keep;
+      }
+      ref.sort(cmp);
+      expect(zsl.length).toBe(ref.length);
+      if (ref.length > 0) {
+        const i = Math.floor(Math.random() * ref.length);
+        expect(zsl.getRank(ref[i]![0], ref[i]![1])).toBe(i + 1);
+        expect(zsl.getByRank(i + 1)!.ele).toBe(ref[i]![1]);
+      }
+    }
+    check(zsl);
+    const all: string[] = [];
+    for (let n = zsl.first(); n !== null; n = n.next) all.push(n.ele);
+    expect(all).toEqual(ref.map((e) => e[1]));
+  });
+
   it('orders equal scores by member bytes (binary strings, prefix first)', () => {
     const zsl = new SkipList();
     for (const m of ['b', 'a', '\xff', 'ab', '', '\x00', 'B']) zsl.insert(1, m);
     const out: string[] = [];
-    for (let n = zsl.first(); n !== null; n = n.forward[0]!) out.push(n.ele);
+    for (let n = zsl.first(); n !== null; n = n.next) out.push(n.ele);
     expect(out).toEqual(['', '\x00', 'B', 'a', 'ab', 'b', '\xff']);
   });
 

@@ -1,28 +1,58 @@
 /**
  * The skiplist of a sorted set (t_zset.c zskiplist): nodes ordered by (score, member), where
  * members compare in byte order — binary strings (DESIGN "Bytes") compare with `<` exactly like
- * memcmp/sdscmp, shorter prefix first. Every forward link carries a span (how many rank positions
- * it jumps), so rank lookups and rank-indexed access are O(log N) like Redis's.
+ * memcmp/sdscmp, shorter prefix first. Every forward link above the bottom level carries a span
+ * (how many rank positions it jumps), so rank lookups and rank-indexed access are O(log N) like
+ * Redis's.
  *
- * Nodes keep their levels in two parallel arrays (forward links and spans) sized to the node's
- * level; the header grows its arrays as the list's level grows instead of reserving 32 levels up
- * front, because most sorted sets are small.
+ * Layout, chosen for memory and for cache misses (a skiplist walk is pointer chasing): the bottom
+ * level's link is a plain field (`next`; its span is always 1), and the levels above it live in
+ * one array per node, [forward1, span1, forward2, span2, ...]. Three nodes in four have a single
+ * level and so no array at all, and a hop costs one or two memory reads instead of Redis-in-JS's
+ * three (node, forward array, span array).
  */
 
 export const ZSKIPLIST_MAXLEVEL = 32;
 const ZSKIPLIST_P = 0.25;
 
+type Level = ZNode | number | null;
+
 export class ZNode {
   backward: ZNode | null = null;
-  readonly forward: (ZNode | null)[];
-  readonly span: number[];
+  /** The level-0 forward link. */
+  next: ZNode | null = null;
+  /** Levels 1 and up, as [forward, span] pairs; null for a node of level 1. */
+  up: Level[] | null;
+
   constructor(
     public score: number,
     public ele: string,
     level: number,
   ) {
-    this.forward = new Array<ZNode | null>(level).fill(null);
-    this.span = new Array<number>(level).fill(0);
+    if (level > 1) {
+      const up = new Array<Level>(2 * (level - 1));
+      for (let j = 0; j < up.length; j += 2) {
+        up[j] = null;
+        up[j + 1] = 0;
+      }
+      this.up = up;
+    } else {
+      this.up = null;
+    }
+  }
+
+  get level(): number {
+    return this.up === null ? 1 : 1 + (this.up.length >> 1);
+  }
+
+  /** The forward link at level i (for tests and diagnostics). */
+  forwardAt(i: number): ZNode | null {
+    return i === 0 ? this.next : (this.up![2 * (i - 1)] as ZNode | null);
+  }
+
+  /** The span at level i (level 0 spans 1 position when there is a next node). */
+  spanAt(i: number): number {
+    return i === 0 ? (this.next === null ? 0 : 1) : (this.up![2 * i - 1] as number);
   }
 }
 
@@ -91,9 +121,13 @@ function randomLevel(): number {
   return level;
 }
 
+/** A node-order predicate for descents: true while the search must keep moving forward. */
+type Before = (n: ZNode) => boolean;
+
 // Scratch arrays for insert/delete: commands run one at a time on a shard's thread.
-const update: ZNode[] = new Array<ZNode>(ZSKIPLIST_MAXLEVEL);
-const rankAt: number[] = new Array<number>(ZSKIPLIST_MAXLEVEL).fill(0);
+const update: ZNode[] = [];
+const rankAt: number[] = [];
+for (let i = 0; i < ZSKIPLIST_MAXLEVEL; i++) rankAt.push(0);
 
 export class SkipList {
   readonly header = new ZNode(0, '', 1);
@@ -106,99 +140,160 @@ export class SkipList {
    */
   visits = 0;
 
+  constructor() {
+    this.header.up = [];
+  }
+
   first(): ZNode | null {
-    return this.header.forward[0]!;
+    return this.header.next;
   }
 
   /** Inserts a (score, ele) pair known to be absent; returns its node (zslInsert). */
   insert(score: number, ele: string): ZNode {
     const header = this.header;
     let x = header;
+    let rank = 0;
     let visits = 0;
-    for (let i = this.level - 1; i >= 0; i--) {
-      rankAt[i] = i === this.level - 1 ? 0 : rankAt[i + 1]!;
-      let next = x.forward[i]!;
-      while (next !== null && (next.score < score || (next.score === score && next.ele < ele))) {
-        rankAt[i]! += x.span[i]!;
-        x = next;
-        next = x.forward[i]!;
+    for (let i = this.level - 1; i >= 1; i--) {
+      const j = 2 * (i - 1);
+      let up = x.up!;
+      let nx = up[j] as ZNode | null;
+      while (nx !== null && (nx.score < score || (nx.score === score && nx.ele < ele))) {
+        rank += up[j + 1] as number;
+        x = nx;
+        up = x.up!;
+        nx = up[j] as ZNode | null;
         visits++;
       }
+      rankAt[i] = rank;
       update[i] = x;
     }
+    let nx = x.next;
+    while (nx !== null && (nx.score < score || (nx.score === score && nx.ele < ele))) {
+      rank++;
+      x = nx;
+      nx = x.next;
+      visits++;
+    }
+    rankAt[0] = rank;
+    update[0] = x;
     this.visits += visits;
+
     const level = randomLevel();
     if (level > this.level) {
+      const hup = header.up!;
       for (let i = this.level; i < level; i++) {
-        header.forward.push(null);
-        header.span.push(this.length);
+        hup.push(null, this.length);
         rankAt[i] = 0;
         update[i] = header;
       }
       this.level = level;
     }
     const node = new ZNode(score, ele, level);
-    for (let i = 0; i < level; i++) {
-      const u = update[i]!;
-      node.forward[i] = u.forward[i]!;
-      u.forward[i] = node;
-      node.span[i] = u.span[i]! - (rankAt[0]! - rankAt[i]!);
-      u.span[i] = rankAt[0]! - rankAt[i]! + 1;
+    node.next = x.next;
+    x.next = node;
+    const nup = node.up;
+    for (let i = 1; i < level; i++) {
+      const j = 2 * (i - 1);
+      const uup = update[i]!.up!;
+      nup![j] = uup[j]!;
+      uup[j] = node;
+      nup![j + 1] = (uup[j + 1] as number) - (rank - rankAt[i]!);
+      uup[j + 1] = rank - rankAt[i]! + 1;
     }
-    for (let i = level; i < this.level; i++) update[i]!.span[i]!++;
-    node.backward = update[0] === header ? null : update[0]!;
-    const next = node.forward[0]!;
-    if (next !== null) next.backward = node;
+    for (let i = level; i < this.level; i++) {
+      const uup = update[i]!.up!;
+      uup[2 * i - 1] = (uup[2 * i - 1] as number) + 1;
+    }
+    node.backward = x === header ? null : x;
+    if (node.next !== null) node.next.backward = node;
     else this.tail = node;
     this.length++;
     return node;
   }
 
   /** Unlinks x given the predecessors at each level (zslDeleteNode). */
-  private unlink(x: ZNode, upd: ZNode[]): void {
-    for (let i = 0; i < this.level; i++) {
-      const u = upd[i]!;
-      if (u.forward[i] === x) {
-        u.span[i]! += x.span[i]! - 1;
-        u.forward[i] = x.forward[i]!;
+  private unlink(x: ZNode): void {
+    update[0]!.next = x.next;
+    const xup = x.up;
+    for (let i = 1; i < this.level; i++) {
+      const j = 2 * (i - 1);
+      const uup = update[i]!.up!;
+      if (uup[j] === x) {
+        uup[j + 1] = (uup[j + 1] as number) + (xup![j + 1] as number) - 1;
+        uup[j] = xup![j]!;
       } else {
-        u.span[i]!--;
+        uup[j + 1] = (uup[j + 1] as number) - 1;
       }
     }
-    const next = x.forward[0]!;
-    if (next !== null) next.backward = x.backward;
+    if (x.next !== null) x.next.backward = x.backward;
     else this.tail = x.backward;
-    const header = this.header;
-    while (this.level > 1 && header.forward[this.level - 1] === null) {
-      header.forward.pop();
-      header.span.pop();
+    const hup = this.header.up!;
+    while (this.level > 1 && hup[2 * (this.level - 2)] === null) {
+      hup.length -= 2;
       this.level--;
     }
     this.length--;
   }
 
-  /** Fills the scratch `update` with the last node before (score, ele) at each level. */
-  private findUpdate(score: number, ele: string): ZNode {
+  /**
+   * Fills the scratch `update` with the last node at each level for which `before` holds, and
+   * returns the one at level 0.
+   */
+  private descend(before: Before): ZNode {
     let x = this.header;
     let visits = 0;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let next = x.forward[i]!;
-      while (next !== null && (next.score < score || (next.score === score && next.ele < ele))) {
-        x = next;
-        next = x.forward[i]!;
+    for (let i = this.level - 1; i >= 1; i--) {
+      const j = 2 * (i - 1);
+      let nx = x.up![j] as ZNode | null;
+      while (nx !== null && before(nx)) {
+        x = nx;
+        nx = x.up![j] as ZNode | null;
         visits++;
       }
       update[i] = x;
     }
+    let nx = x.next;
+    while (nx !== null && before(nx)) {
+      x = nx;
+      nx = x.next;
+      visits++;
+    }
+    update[0] = x;
+    this.visits += visits;
+    return x;
+  }
+
+  /** Fills `update` with the last node before (score, ele) at each level. */
+  private findUpdate(score: number, ele: string): ZNode {
+    let x = this.header;
+    let visits = 0;
+    for (let i = this.level - 1; i >= 1; i--) {
+      const j = 2 * (i - 1);
+      let nx = x.up![j] as ZNode | null;
+      while (nx !== null && (nx.score < score || (nx.score === score && nx.ele < ele))) {
+        x = nx;
+        nx = x.up![j] as ZNode | null;
+        visits++;
+      }
+      update[i] = x;
+    }
+    let nx = x.next;
+    while (nx !== null && (nx.score < score || (nx.score === score && nx.ele < ele))) {
+      x = nx;
+      nx = x.next;
+      visits++;
+    }
+    update[0] = x;
     this.visits += visits;
     return x;
   }
 
   /** Deletes the node holding (score, ele); returns false when absent (zslDelete). */
   delete(score: number, ele: string): boolean {
-    const x = this.findUpdate(score, ele).forward[0]!;
+    const x = this.findUpdate(score, ele).next;
     if (x !== null && x.score === score && x.ele === ele) {
-      this.unlink(x, update);
+      this.unlink(x);
       return true;
     }
     return false;
@@ -209,10 +304,10 @@ export class SkipList {
    * stays between its neighbours, else removed and reinserted. Returns the node now holding ele.
    */
   updateScore(curscore: number, ele: string, newscore: number): ZNode {
-    const x = this.findUpdate(curscore, ele).forward[0]!;
+    const x = this.findUpdate(curscore, ele).next;
     if (x === null || x.score !== curscore || x.ele !== ele) throw new Error('zset: updateScore of a missing element');
     const prev = x.backward;
-    const next = x.forward[0]!;
+    const next = x.next;
     if (
       (prev === null || prev.score < newscore || (prev.score === newscore && prev.ele < ele)) &&
       (next === null || next.score > newscore || (next.score === newscore && next.ele > ele))
@@ -220,52 +315,74 @@ export class SkipList {
       x.score = newscore;
       return x;
     }
-    this.unlink(x, update);
+    this.unlink(x);
     return this.insert(newscore, ele);
   }
 
   /** 1-based rank of (score, ele), 0 when absent (zslGetRank). */
   getRank(score: number, ele: string): number {
-    let x = this.header;
+    const header = this.header;
+    let x = header;
     let rank = 0;
     let visits = 0;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let next = x.forward[i]!;
-      while (next !== null && (next.score < score || (next.score === score && next.ele <= ele))) {
-        rank += x.span[i]!;
-        x = next;
-        next = x.forward[i]!;
+    for (let i = this.level - 1; i >= 1; i--) {
+      const j = 2 * (i - 1);
+      let up = x.up!;
+      let nx = up[j] as ZNode | null;
+      while (nx !== null && (nx.score < score || (nx.score === score && nx.ele <= ele))) {
+        rank += up[j + 1] as number;
+        x = nx;
+        up = x.up!;
+        nx = up[j] as ZNode | null;
         visits++;
       }
-      if (x !== this.header && x.score === score && x.ele === ele) {
+      if (x !== header && x.score === score && x.ele === ele) {
         this.visits += visits;
         return rank;
       }
     }
+    let nx = x.next;
+    while (nx !== null && (nx.score < score || (nx.score === score && nx.ele <= ele))) {
+      rank++;
+      x = nx;
+      nx = x.next;
+      visits++;
+    }
     this.visits += visits;
-    return 0;
+    return x !== header && x.score === score && x.ele === ele ? rank : 0;
   }
 
   /** The node at a 1-based rank, or null (zslGetElementByRank). */
   getByRank(rank: number): ZNode | null {
-    let x = this.header;
+    const header = this.header;
+    let x = header;
     let traversed = 0;
     let visits = 0;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let next = x.forward[i]!;
-      while (next !== null && traversed + x.span[i]! <= rank) {
-        traversed += x.span[i]!;
-        x = next;
-        next = x.forward[i]!;
+    for (let i = this.level - 1; i >= 1; i--) {
+      const j = 2 * (i - 1);
+      let up = x.up!;
+      let nx = up[j] as ZNode | null;
+      while (nx !== null && traversed + (up[j + 1] as number) <= rank) {
+        traversed += up[j + 1] as number;
+        x = nx;
+        up = x.up!;
+        nx = up[j] as ZNode | null;
         visits++;
       }
       if (traversed === rank) {
         this.visits += visits;
-        return x === this.header ? null : x;
+        return x === header ? null : x;
       }
     }
+    let nx = x.next;
+    while (nx !== null && traversed < rank) {
+      traversed++;
+      x = nx;
+      nx = x.next;
+      visits++;
+    }
     this.visits += visits;
-    return null;
+    return traversed === rank && x !== header ? x : null;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -275,40 +392,19 @@ export class SkipList {
     if (r.min > r.max || (r.min === r.max && (r.minex || r.maxex))) return false;
     const t = this.tail;
     if (t === null || !valueGteMin(t.score, r)) return false;
-    const f = this.header.forward[0]!;
+    const f = this.header.next;
     return f !== null && valueLteMax(f.score, r);
   }
 
   firstInRange(r: ScoreRange): ZNode | null {
     if (!this.isInRange(r)) return null;
-    let x = this.header;
-    let visits = 0;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let next = x.forward[i]!;
-      while (next !== null && !valueGteMin(next.score, r)) {
-        x = next;
-        next = x.forward[i]!;
-        visits++;
-      }
-    }
-    this.visits += visits;
-    const n = x.forward[0]!;
+    const n = this.descend((n) => !valueGteMin(n.score, r)).next;
     return n !== null && valueLteMax(n.score, r) ? n : null;
   }
 
   lastInRange(r: ScoreRange): ZNode | null {
     if (!this.isInRange(r)) return null;
-    let x = this.header;
-    let visits = 0;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let next = x.forward[i]!;
-      while (next !== null && valueLteMax(next.score, r)) {
-        x = next;
-        next = x.forward[i]!;
-        visits++;
-      }
-    }
-    this.visits += visits;
+    const x = this.descend((n) => valueLteMax(n.score, r));
     return x !== this.header && valueGteMin(x.score, r) ? x : null;
   }
 
@@ -319,61 +415,32 @@ export class SkipList {
     if (lexRangeEmpty(r)) return false;
     const t = this.tail;
     if (t === null || !lexGteMin(t.ele, r)) return false;
-    const f = this.header.forward[0]!;
+    const f = this.header.next;
     return f !== null && lexLteMax(f.ele, r);
   }
 
   firstInLexRange(r: LexRange): ZNode | null {
     if (!this.isInLexRange(r)) return null;
-    let x = this.header;
-    let visits = 0;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let next = x.forward[i]!;
-      while (next !== null && !lexGteMin(next.ele, r)) {
-        x = next;
-        next = x.forward[i]!;
-        visits++;
-      }
-    }
-    this.visits += visits;
-    const n = x.forward[0]!;
+    const n = this.descend((n) => !lexGteMin(n.ele, r)).next;
     return n !== null && lexLteMax(n.ele, r) ? n : null;
   }
 
   lastInLexRange(r: LexRange): ZNode | null {
     if (!this.isInLexRange(r)) return null;
-    let x = this.header;
-    let visits = 0;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let next = x.forward[i]!;
-      while (next !== null && lexLteMax(next.ele, r)) {
-        x = next;
-        next = x.forward[i]!;
-        visits++;
-      }
-    }
-    this.visits += visits;
+    const x = this.descend((n) => lexLteMax(n.ele, r));
     return x !== this.header && lexGteMin(x.ele, r) ? x : null;
   }
 
   // ---------------------------------------------------------------------------------------------
   // Range deletion: O(log N + M). onRemove sees each removed member (to drop it from the dict).
 
-  deleteRangeByScore(r: ScoreRange, onRemove: (ele: string) => void): number {
-    let x = this.header;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let next = x.forward[i]!;
-      while (next !== null && !valueGteMin(next.score, r)) {
-        x = next;
-        next = x.forward[i]!;
-      }
-      update[i] = x;
-    }
-    let n = x.forward[0]!;
+  /** Removes nodes from the one after `update[0]` while `inRange` holds. */
+  private deleteWhile(inRange: (n: ZNode) => boolean, onRemove: (ele: string) => void): number {
+    let n = update[0]!.next;
     let removed = 0;
-    while (n !== null && valueLteMax(n.score, r)) {
-      const next = n.forward[0]!;
-      this.unlink(n, update);
+    while (n !== null && inRange(n)) {
+      const next = n.next;
+      this.unlink(n);
       onRemove(n.ele);
       removed++;
       n = next;
@@ -381,52 +448,40 @@ export class SkipList {
     return removed;
   }
 
+  deleteRangeByScore(r: ScoreRange, onRemove: (ele: string) => void): number {
+    this.descend((n) => !valueGteMin(n.score, r));
+    return this.deleteWhile((n) => valueLteMax(n.score, r), onRemove);
+  }
+
   deleteRangeByLex(r: LexRange, onRemove: (ele: string) => void): number {
-    let x = this.header;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let next = x.forward[i]!;
-      while (next !== null && !lexGteMin(next.ele, r)) {
-        x = next;
-        next = x.forward[i]!;
-      }
-      update[i] = x;
-    }
-    let n = x.forward[0]!;
-    let removed = 0;
-    while (n !== null && lexLteMax(n.ele, r)) {
-      const next = n.forward[0]!;
-      this.unlink(n, update);
-      onRemove(n.ele);
-      removed++;
-      n = next;
-    }
-    return removed;
+    this.descend((n) => !lexGteMin(n.ele, r));
+    return this.deleteWhile((n) => lexLteMax(n.ele, r), onRemove);
   }
 
   /** Deletes 1-based ranks start..end inclusive (zslDeleteRangeByRank). */
   deleteRangeByRank(start: number, end: number, onRemove: (ele: string) => void): number {
     let x = this.header;
     let traversed = 0;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let next = x.forward[i]!;
-      while (next !== null && traversed + x.span[i]! < start) {
-        traversed += x.span[i]!;
-        x = next;
-        next = x.forward[i]!;
+    for (let i = this.level - 1; i >= 1; i--) {
+      const j = 2 * (i - 1);
+      let up = x.up!;
+      let nx = up[j] as ZNode | null;
+      while (nx !== null && traversed + (up[j + 1] as number) < start) {
+        traversed += up[j + 1] as number;
+        x = nx;
+        up = x.up!;
+        nx = up[j] as ZNode | null;
       }
       update[i] = x;
     }
-    traversed++;
-    let n = x.forward[0]!;
-    let removed = 0;
-    while (n !== null && traversed <= end) {
-      const next = n.forward[0]!;
-      this.unlink(n, update);
-      onRemove(n.ele);
-      removed++;
+    let nx = x.next;
+    while (nx !== null && traversed + 1 < start) {
       traversed++;
-      n = next;
+      x = nx;
+      nx = x.next;
     }
-    return removed;
+    update[0] = x;
+    traversed++;
+    return this.deleteWhile(() => traversed++ <= end, onRemove);
   }
 }

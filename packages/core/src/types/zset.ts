@@ -156,7 +156,7 @@ export class RZSet extends RObject {
   firstInLexRange(r: LexRange): ZNode | null {
     if (!this.listpack) return this.zsl.firstInLexRange(r);
     if (!this.zsl.isInLexRange(r)) return null;
-    for (let n = this.zsl.first(); n !== null; n = n.forward[0]!) {
+    for (let n = this.zsl.first(); n !== null; n = n.next) {
       if (lexGteMin(n.ele, r)) return lexLteMax(n.ele, r) ? n : null;
     }
     return null;
@@ -177,7 +177,7 @@ export class RZSet extends RObject {
     let n = this.nodeAt(start, reverse);
     for (let i = start; i <= stop && n !== null; i++) {
       out.push([n.ele, n.score]);
-      n = reverse ? n.backward : n.forward[0]!;
+      n = reverse ? n.backward : n.next;
     }
     return out;
   }
@@ -188,14 +188,14 @@ export class RZSet extends RObject {
     if (offset < 0) return out;
     let n = reverse ? this.zsl.lastInRange(r) : this.zsl.firstInRange(r);
     while (n !== null && offset > 0) {
-      n = reverse ? n.backward : n.forward[0]!;
+      n = reverse ? n.backward : n.next;
       offset--;
     }
     while (n !== null && limit !== 0) {
       if (reverse ? !(r.minex ? n.score > r.min : n.score >= r.min) : !(r.maxex ? n.score < r.max : n.score <= r.max)) break;
       out.push([n.ele, n.score]);
       limit--;
-      n = reverse ? n.backward : n.forward[0]!;
+      n = reverse ? n.backward : n.next;
     }
     return out;
   }
@@ -212,7 +212,7 @@ export class RZSet extends RObject {
   countInLexRange(r: LexRange): number {
     if (this.listpack) {
       let count = 0;
-      for (let n = this.firstInLexRange(r); n !== null && lexLteMax(n.ele, r); n = n.forward[0]!) count++;
+      for (let n = this.firstInLexRange(r); n !== null && lexLteMax(n.ele, r); n = n.next) count++;
       return count;
     }
     const f = this.zsl.firstInLexRange(r);
@@ -235,7 +235,7 @@ export class RZSet extends RObject {
     let removed = 0;
     let n = this.firstInLexRange(r);
     while (n !== null && lexLteMax(n.ele, r)) {
-      const next = n.forward[0]!;
+      const next = n.next;
       this.delete(n.ele);
       removed++;
       n = next;
@@ -252,13 +252,13 @@ export class RZSet extends RObject {
   toArray(): [string, number][] {
     const out = new Array<[string, number]>(this.zsl.length);
     let i = 0;
-    for (let n = this.zsl.first(); n !== null; n = n.forward[0]!) out[i++] = [n.ele, n.score];
+    for (let n = this.zsl.first(); n !== null; n = n.next) out[i++] = [n.ele, n.score];
     return out;
   }
 
   /** Visits members in order; stop by returning false. */
   forEach(fn: (member: string, score: number) => boolean | void): void {
-    for (let n = this.zsl.first(); n !== null; n = n.forward[0]!) if (fn(n.ele, n.score) === false) return;
+    for (let n = this.zsl.first(); n !== null; n = n.next) if (fn(n.ele, n.score) === false) return;
   }
 
   /**
@@ -269,7 +269,7 @@ export class RZSet extends RObject {
     if (this.listpack) return;
     if (this.size <= limits['zset-max-listpack-entries'] && maxElementLength <= limits['zset-max-listpack-value']) {
       this.listpack = true;
-      for (let n = this.zsl.first(); n !== null; n = n.forward[0]!) {
+      for (let n = this.zsl.first(); n !== null; n = n.next) {
         if (n.score === 0 && Object.is(n.score, -0)) {
           n.score = 0;
           this.dict.set(n.ele, 0);
