@@ -9,6 +9,7 @@ import { globMatch } from '../glob.ts';
 import { typeOf, type Value } from '../keyspace/object.ts';
 import { Double, NULL_ARRAY, type Reply } from '../reply.ts';
 import { lexGteMin, lexLteMax, valueGteMin, valueLteMax, type LexBound, type LexRange, type ScoreRange, type ZNode } from '../types/skiplist.ts';
+import type { RSet } from '../types/set.ts';
 import { RZSet, type ZSetLimits } from '../types/zset.ts';
 import { intArg, is } from './args.ts';
 import type { Ctx } from './context.ts';
@@ -633,59 +634,26 @@ function randomMembers(zs: RZSet, l: number, withscores: boolean, resp3: boolean
 // ---------------------------------------------------------------------------------------------
 // ZUNION / ZINTER / ZDIFF (+STORE), ZINTERCARD
 
-/**
- * What ZUNION & co. need from a plain set value (types/set.ts of the sets family). Sets are
- * read through whichever membership method the set type offers.
- */
-interface SetLike {
-  readonly size: number;
-  members(): Iterable<string>;
-  forEach?(fn: (m: string) => boolean | void): void;
-  has?(m: string): boolean;
-  contains?(m: string): boolean;
-  isMember?(m: string): boolean;
-  ismember?(m: string): boolean;
-}
-
 interface OpSource {
   /** The value read for the key (zset or set), or null when missing. */
   subject: Value | null;
   zset: RZSet | null;
-  set: SetLike | null;
+  /** A plain set input: its members score 1. */
+  set: RSet | null;
   weight: number;
   size: number;
 }
 
 function sourceFind(src: OpSource, ele: string): number | undefined {
   if (src.zset !== null) return src.zset.score(ele);
-  const s = src.set;
-  if (s === null) return undefined;
-  let found: boolean;
-  if (typeof s.has === 'function') found = s.has(ele);
-  else if (typeof s.contains === 'function') found = s.contains(ele);
-  else if (typeof s.isMember === 'function') found = s.isMember(ele);
-  else if (typeof s.ismember === 'function') found = s.ismember(ele);
-  else {
-    found = false;
-    for (const m of s.members()) {
-      if (m === ele) {
-        found = true;
-        break;
-      }
-    }
-  }
-  return found ? 1 : undefined;
+  if (src.set !== null) return src.set.has(ele) ? 1 : undefined;
+  return undefined;
 }
 
 /** Iterates a source's members with their scores (1 for set members); stop by returning false. */
 function sourceEach(src: OpSource, fn: (ele: string, score: number) => boolean | void): void {
-  if (src.zset !== null) {
-    src.zset.forEach(fn);
-  } else if (src.set !== null) {
-    const s = src.set;
-    if (typeof s.forEach === 'function') s.forEach((m) => fn(m, 1));
-    else for (const m of s.members()) if (fn(m, 1) === false) return;
-  }
+  if (src.zset !== null) src.zset.forEach(fn);
+  else if (src.set !== null) src.set.forEach((m) => fn(m, 1));
 }
 
 type Aggregate = 'sum' | 'min' | 'max';
@@ -718,10 +686,10 @@ function zsetOp(ctx: Ctx, dst: string | null, numkeysIndex: number, op: 'union' 
     if (v !== undefined) {
       const t = typeOf(v);
       if (t === 'zset') s.zset = v as RZSet;
-      else if (t === 'set') s.set = v as unknown as SetLike;
+      else if (t === 'set') s.set = v as RSet;
       else throw WRONGTYPE;
       s.subject = v;
-      s.size = (v as RZSet | SetLike).size;
+      s.size = (v as RZSet | RSet).size;
     }
     src[i] = s;
   }
