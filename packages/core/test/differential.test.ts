@@ -35,19 +35,32 @@ import { testEngine } from './util.ts';
 
 /** Families whose `it` is skipped in the committed test (mismatches outstanding). */
 const DISABLED = new Set<string>(
-  process.env.DIFF_ALL ? [] : ['sort', 'strings', 'bitmaps', 'hashes', 'lists', 'zsets', 'geo', 'hyperloglog', 'transactions'],
+  process.env.DIFF_ALL ? [] : ['strings', 'lists', 'geo', 'hyperloglog', 'transactions'],
 );
-const SEED = process.env.DIFF_SEED ? Number(process.env.DIFF_SEED) : (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
+/**
+ * CI runs a fixed seed, so that a submission is never failed by a mismatch found by chance in code
+ * it did not touch; local runs draw a new seed each time to keep exploring (DIFF_SEED to repeat).
+ */
+const CI_SEED = 20_240_601;
+const SEED = process.env.DIFF_SEED
+  ? Number(process.env.DIFF_SEED)
+  : process.env.CI
+    ? CI_SEED
+    : (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
 /** At least this many generated commands per run of the file (the issue's floor is 20,000). */
 const MIN_COMMANDS = 20_000;
-const TARGET_COMMANDS = 26_000;
+const TARGET_COMMANDS = 60_000;
 
 // ---------------------------------------------------------------------------------------------
 // Engine replies in RESP2 wire shape (what a RESP2 client of memorykv-server would read).
 
 function toWire(r: Reply): Wire {
   if (typeof r === 'string') return { t: 'bulk', v: r };
-  if (typeof r === 'number') return { t: 'int', v: BigInt(r) };
+  if (typeof r === 'number') {
+    // An integer reply must be an integer: anything else is a bug shown as a mismatch.
+    if (!Number.isInteger(r)) return { t: 'simple', v: `<integer reply that is not an integer: ${r}>` };
+    return { t: 'int', v: BigInt(r) };
+  }
   if (typeof r === 'bigint') return { t: 'int', v: r };
   if (r === null) return { t: 'nullbulk' };
   if (Array.isArray(r)) return { t: 'array', v: r.map(toWire) };
@@ -72,7 +85,7 @@ export function render(w: Wire | Norm, indent = ''): string {
     case 'int':
       return `(integer) ${w.v}`;
     case 'bulk':
-      return JSON.stringify(w.v);
+      return quote(w.v);
     case 'double':
       return `(double) ${w.v}`;
     case 'nullbulk':
@@ -84,7 +97,18 @@ export function render(w: Wire | Norm, indent = ''): string {
       return w.v.map((x, i) => `${i === 0 ? '' : indent}${i + 1}) ${render(x, indent + '   ')}`).join('\n');
   }
 }
-const showArgv = (argv: readonly string[]) => argv.map((a) => (/^[\x21-\x7e]+$/.test(a) && !a.includes('"') ? a : JSON.stringify(a))).join(' ');
+/** A binary string quoted as redis-cli does: printable ASCII as is, other bytes as \xHH. */
+function quote(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c) out += '\\' + s[i];
+    else if (c >= 0x20 && c < 0x7f) out += s[i];
+    else out += '\\x' + c.toString(16).padStart(2, '0');
+  }
+  return out + '"';
+}
+const showArgv = (argv: readonly string[]) => argv.map((a) => (/^[\x21-\x7e]+$/.test(a) && !a.includes('"') ? a : quote(a))).join(' ');
 
 // ---------------------------------------------------------------------------------------------
 // Normalization: only where Redis leaves something unspecified or where 7.0 (the oracle) and 7.2
@@ -188,15 +212,42 @@ function normalize(argv: Argv, w: Wire): Norm {
     }
     case 'sort':
     case 'sort_ro': {
-      // BY nosort without STORE returns the container's own order (unspecified for a set).
-      const byIdx = argv.findIndex((a, i) => i > 1 && a.toLowerCase() === 'by');
-      const nosort = byIdx > 0 && argv[byIdx + 1]?.toLowerCase() === 'nosort';
-      if (!nosort || hasArg(argv, 2, 'store')) return w;
-      const gets = argv.filter((a, i) => i > 1 && a.toLowerCase() === 'get').length;
-      return unorderedGroups(w, Math.max(1, gets));
+      const o = sortOrderRule(argv);
+      return o.unordered ? unorderedGroups(w, o.group) : w;
     }
   }
   return w;
+}
+
+/**
+ * How far SORT's output order is specified. A BY pattern without '*' (nosort, or any constant)
+ * means "don't sort" (sort.c): the container's own order, unspecified for a set, and with LIMIT an
+ * unspecified subset of it (only the size is comparable). ALPHA BY <pattern> leaves equal weights
+ * (missing keys included) in qsort's order: sortCompare answers 0 for them. With STORE, a set is
+ * sorted anyway (forced ALPHA), so STORE results are exact.
+ */
+function sortOrderRule(argv: Argv, type?: string): { unordered: boolean; sizeOnly: boolean; group: number } {
+  let dontsort = false;
+  let byPattern = false;
+  let limit = false;
+  let store = false;
+  let gets = 0;
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i]!.toLowerCase();
+    if (a === 'by' && i + 1 < argv.length) {
+      if (argv[++i]!.includes('*')) byPattern = true;
+      else dontsort = true;
+    } else if (a === 'limit') limit = true;
+    else if (a === 'store') store = true;
+    else if (a === 'get') gets++;
+  }
+  const group = Math.max(1, gets);
+  if (store) return { unordered: false, sizeOnly: false, group };
+  if (dontsort) {
+    const native = type === 'list' || type === 'zset';
+    return { unordered: !native, sizeOnly: !native && limit, group };
+  }
+  return { unordered: byPattern && hasArg(argv, 2, 'alpha'), sizeOnly: false, group };
 }
 
 /** TTL replies race the wall clock (each side computes them at its own instant). */
@@ -237,6 +288,11 @@ function compareReplies1(argv: Argv, ours: Wire, theirs: Wire, cap: Capture | un
     if (theirs.v === 'hashtable' && ours.v === 'listpack' && cap?.type === 'set') return null;
   }
   if (RANDOM_COMMANDS.has(name)) return compareRandom(argv, ours, theirs, inExec ? undefined : cap?.content);
+  if ((name === 'sort' || name === 'sort_ro') && ours.t === 'array' && theirs.t === 'array') {
+    const o = sortOrderRule(argv, cap?.type);
+    if (o.sizeOnly) return ours.v.length === theirs.v.length ? null : 'SORT sizes differ';
+    return sameNorm(o.unordered ? unorderedGroups(ours, o.group) : ours, o.unordered ? unorderedGroups(theirs, o.group) : theirs);
+  }
   return sameNorm(normalize(argv, ours), normalize(argv, theirs));
 }
 
@@ -344,6 +400,7 @@ class Run {
     const name = argv[0]!.toLowerCase();
     const db = this.sessions[client]!.db;
     if (name === 'object' && argv.length === 3) return { type: typeName(this.probeOurs(db, 'TYPE', argv[2]!)) };
+    if ((name === 'sort' || name === 'sort_ro') && argv.length >= 2) return { type: typeName(this.probeOurs(db, 'TYPE', argv[1]!)) };
     if (!RANDOM_COMMANDS.has(name)) return undefined;
     if (name === 'randomkey') return { content: this.probeOurs(db, 'KEYS', '*') };
     if (argv.length < 2) return undefined;
@@ -377,11 +434,27 @@ class Run {
       // A SPOP queued in MULTI pops different members inside EXEC, and the commands after it in
       // the transaction could see the difference: not run there (see DESTRUCTIVE_RANDOM).
       if (queued && DESTRUCTIVE_RANDOM.has(name)) continue;
+      // Redis's SORT tests errno == ERANGE after strtod without clearing errno first, so a
+      // score parsed just before it in the same event-loop pass (5e-324, 1e-400, 1e400 set ERANGE)
+      // makes it fail spuriously ("One or more scores can't be converted into double"; still so
+      // in 7.2 sort.c). Each SORT therefore starts a new pipeline after a read-only command that
+      // clears errno (string2d sets errno = 0), and is not run inside MULTI where that cannot be
+      // arranged.
+      const sort = name === 'sort' || name === 'sort_ro';
+      if (queued && sort) continue;
+      // SORT converts a listpack sorted set to a skiplist, re-reading every score with strtod: a
+      // subnormal score (5e-324) sets ERANGE there and the numeric sort fails on Redis (7.2 too).
+      // An artifact of errno, not behaviour to copy: such a SORT is not run.
+      if (sort && step.argv.length >= 2 && this.hasSubnormalScore(this.sessions[c]!.db, step.argv[1]!)) continue;
       if (step.argv.length === 1) {
         if (name === 'multi') inMulti[c] = true;
         else if (name === 'exec' || name === 'discard') inMulti[c] = false;
       }
       if (batch.length > 0 && batchClient !== c) await flush();
+      if (sort) {
+        await flush();
+        await redis[2]!.call('GEORADIUS_RO', '\x00errno-reset', '0', '0', '1', 'm');
+      }
       const cap = queued ? undefined : this.capture(c, step.argv);
       const r: Ran = { step, ours: this.ours(this.sessions[c]!, step.argv), cap };
       this.ran.push(r);
@@ -401,8 +474,42 @@ class Run {
         await flush();
         await this.resyncPop(c, r);
       }
+      if (!queued && name === 'randomkey') {
+        await flush();
+        await this.expireLazily(steps);
+      }
     }
     await flush();
+  }
+
+  /**
+   * RANDOMKEY lazily deletes the expired keys it happens to draw (a PXAT in the past leaves such
+   * keys), different ones on each side. Touching every key the sequence names (EXISTS expires
+   * lazily) brings both sides back to the same keys.
+   */
+  async expireLazily(steps: Step[]): Promise<void> {
+    const names = new Set<string>();
+    for (const s of steps) for (let i = 1; i < s.argv.length; i++) names.add(s.argv[i]!);
+    for (const db of [0, 1]) {
+      const cmds: Argv[] = [['SELECT', String(db)]];
+      for (const k of names) {
+        this.probeOurs(db, 'EXISTS', k);
+        cmds.push(['EXISTS', k]);
+      }
+      await redis[2]!.pipeline(cmds);
+    }
+  }
+
+  hasSubnormalScore(db: number, k: string): boolean {
+    if (typeName(this.probeOurs(db, 'TYPE', k)) !== 'zset') return false;
+    const r = this.probeOurs(db, 'ZRANGE', k, '0', '-1', 'WITHSCORES');
+    if (r.t !== 'array') return false;
+    for (let i = 1; i < r.v.length; i += 2) {
+      const x = r.v[i]!;
+      const v = x.t === 'bulk' ? Math.abs(Number(x.v)) : 0;
+      if (v > 0 && v < 2.2250738585072014e-308) return true;
+    }
+    return false;
   }
 
   /** After SPOP: make Redis's set equal to ours (each side popped its own random members). */
@@ -522,7 +629,13 @@ async function runSequence(steps: Step[]): Promise<void> {
 async function check(name: string, arb: fc.Arbitrary<Step[]>, numRuns: number): Promise<void> {
   const details = await fc.check(
     fc.asyncProperty(arb, (steps) => runSequence(steps)),
-    { seed: SEED, numRuns },
+    {
+      seed: SEED,
+      numRuns,
+      // DIFF_PATH=<path> replays one run of the seed; DIFF_NOSHRINK=1 reports it unshrunk.
+      ...(process.env.DIFF_PATH ? { path: process.env.DIFF_PATH } : {}),
+      ...(process.env.DIFF_NOSHRINK ? { endOnFailure: true } : {}),
+    },
   );
   if (!details.failed) return;
   const steps = details.counterexample?.[0] ?? [];
@@ -538,7 +651,7 @@ async function check(name: string, arb: fc.Arbitrary<Step[]>, numRuns: number): 
 // ---------------------------------------------------------------------------------------------
 
 const RUNS_SCALE = Number(process.env.DIFF_RUNS_SCALE ?? 1);
-const FAMILY_RUNS = Math.max(1, Math.round(100 * RUNS_SCALE));
+const FAMILY_RUNS = Math.max(1, Math.round(200 * RUNS_SCALE));
 const FAMILY_MAX_LENGTH = 60;
 const enabled = (f: string) => !DISABLED.has(f);
 
@@ -569,6 +682,22 @@ describe('differential: engine vs redis-server', () => {
     for (const c of redis) c.close();
     await oracle?.stop();
   }, 10_000);
+
+  // DIFF_REPLAY='[["SADD","k0","1"],["SORT_RO","k0"]]' (argv arrays, or {client, argv} steps):
+  // runs that one sequence and prints both sides' replies.
+  it.runIf(process.env.DIFF_REPLAY)('replay DIFF_REPLAY', async () => {
+    const raw = JSON.parse(process.env.DIFF_REPLAY!) as (Argv | Step)[];
+    const steps = raw.map((x) => (Array.isArray(x) ? { client: 0, argv: x } : x));
+    const run = new Run();
+    await run.reset();
+    await run.execute(steps);
+    for (const r of run.ran) {
+      console.log(`[c${r.step.client}] ${showArgv(r.step.argv)}\n  ours:  ${render(r.ours, '         ')}\n  redis: ${render(r.theirs!, '         ')}`);
+    }
+    const why = run.firstMismatch() ?? (await run.stateMismatch());
+    run.engine.close();
+    expect(why).toBeNull();
+  });
 
   for (const [family, arb] of Object.entries(families)) {
     it.skipIf(!enabled(family))(

@@ -33,7 +33,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function startOn(port: number, timeoutMs: number): Promise<Oracle> {
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+    // DEBUG from local connections: the test turns Redis's active expiry off (the engine under
+    // test runs without it too), so that keys expire only lazily, at the same commands on both.
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--enable-debug-command', 'local'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let log = '';
@@ -61,7 +63,9 @@ async function startOn(port: number, timeoutMs: number): Promise<Oracle> {
       const c = await RespClient.connect(port, '127.0.0.1', 1000);
       const pong = await c.call('PING');
       const info = await c.call('INFO', 'server');
+      const noActiveExpire = await c.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0');
       c.close();
+      if (noActiveExpire.t !== 'simple') throw new Error(`DEBUG SET-ACTIVE-EXPIRE 0 failed: ${JSON.stringify(noActiveExpire)}`);
       if (pong.t === 'simple' && pong.v === 'PONG') {
         const version = info.t === 'bulk' ? (/redis_version:(\S+)/.exec(info.v)?.[1] ?? '?') : '?';
         return { port, version, connect: () => RespClient.connect(port), stop };
