@@ -136,8 +136,8 @@ const FLOAT_RE = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|0[xX][0-9a-fA-F]
 // Grisu2 is not always the shortest round-trip form that JavaScript's Number#toString gives (a
 // few doubles get one more digit, or a different last digit), and fpconv switches to exponent
 // notation at other thresholds than JavaScript, so the algorithm is reimplemented here to give
-// byte-identical replies. 64-bit arithmetic uses BigInt; integral doubles (the common case for
-// scores) take the fast path Redis takes too (ll2string).
+// byte-identical replies (checked against fpconv itself on millions of doubles). Integral doubles
+// (the common case for scores) take the shortcut Redis takes too (ll2string).
 
 const F64 = new Float64Array(1);
 const U32 = new Uint32Array(F64.buffer);
@@ -179,8 +179,8 @@ function mulHigh(a: bigint, b: bigint): bigint {
   return (a * b + HALF64) >> 64n;
 }
 
-/** Grisu2 digits of a finite non-zero |d|: [digits, K] with |d| ~= digits * 10^K. */
-function grisu2(d: number): [string, number] {
+/** grisu2 with BigInt throughout: the reference, used for subnormal doubles. */
+function grisu2Big(d: number): [string, number] {
   F64[0] = d;
   const hi = U32[HI]!;
   const lo = U32[1 - HI]!;
@@ -204,7 +204,6 @@ function grisu2(d: number): [string, number] {
   const lShift = frac === HIDDEN ? 2 : 1;
   let loFrac = (frac << BigInt(lShift)) - 1n;
   loFrac <<= BigInt(exp - lShift - upExp);
-  // Normalize w to 64 bits.
   // Normalize w to 64 bits (its exponent then equals m+'s).
   let wFrac = frac;
   while ((wFrac & HIDDEN) === 0n) wFrac <<= 1n;
@@ -226,49 +225,233 @@ function grisu2(d: number): [string, number] {
   loFrac = mulHigh(loFrac, cFrac) + 1n;
   const e = -(upExp + cExp + 64); // shift of the binary point, in [32, 60]
 
-  // Digit generation.
   const wfrac = upFrac - wFrac;
   let delta = upFrac - loFrac;
   const eb = BigInt(e);
   const one = 1n << eb;
-  let part1 = Number(upFrac >> eb);
+  let part1 = upFrac >> eb;
   let part2 = upFrac & (one - 1n);
   const digits: number[] = [];
-  for (let div = 1000000000, kappa = 10; kappa > 0; div /= 10) {
-    const digit = Math.floor(part1 / div);
-    if (digit !== 0 || digits.length !== 0) digits.push(digit);
+  for (let div = 1000000000n, kappa = 10; kappa > 0; div /= 10n) {
+    const digit = part1 / div;
+    if (digit !== 0n || digits.length !== 0) digits.push(Number(digit));
     part1 -= digit * div;
     kappa--;
-    const rem = (BigInt(part1) << eb) + part2;
+    const rem = (part1 << eb) + part2;
     if (rem <= delta) {
       K += kappa;
-      roundDigit(digits, delta, rem, BigInt(div) << eb, wfrac);
-      return [String.fromCharCode(...digits.map((x) => x + 48)), K];
+      roundDigit(digits, delta, rem, div << eb, wfrac);
+      return [digitText(digits), K];
     }
   }
-  let unit = 10n;
-  for (let kappa = 0; ; ) {
+  for (let kappa = 0, unit = 10n; ; unit *= 10n) {
     part2 *= 10n;
     delta *= 10n;
     kappa--;
-    const digit = Number(part2 >> eb);
-    if (digit !== 0 || digits.length !== 0) digits.push(digit);
+    const digit = part2 >> eb;
+    if (digit !== 0n || digits.length !== 0) digits.push(Number(digit));
     part2 &= one - 1n;
     if (part2 < delta) {
       K += kappa;
       roundDigit(digits, delta, part2, one, wfrac * unit);
-      return [String.fromCharCode(...digits.map((x) => x + 48)), K];
+      return [digitText(digits), K];
     }
-    unit *= 10n;
   }
 }
 
-/** Moves the last digit down while that brings the number closer to w and stays in range. */
+/** fpconv's round_digit: steps the last digit down while that stays in range and nears w. */
 function roundDigit(digits: number[], delta: bigint, rem: bigint, kappa: bigint, frac: bigint): void {
   const last = digits.length - 1;
   while (rem < frac && delta - rem >= kappa && (rem + kappa < frac || frac - rem > rem + kappa - frac)) {
     digits[last]!--;
     rem += kappa;
+  }
+}
+
+function digitText(digits: number[]): string {
+  let s = '';
+  for (let i = 0; i < digits.length; i++) s += String.fromCharCode(48 + digits[i]!);
+  return s;
+}
+
+const TWO32 = 4294967296;
+const TWO_POW = Array.from({ length: 32 }, (_, i) => 2 ** i);
+/** The 64-bit significands of the cached powers as 32-bit halves. */
+const POW10_HI = POW10_FRAC.map((f) => Number(f >> 32n));
+const POW10_LO = POW10_FRAC.map((f) => Number(f & 0xffffffffn));
+
+/** Digits being generated (at most 17; hot path: no allocation). */
+const DIGITS = new Uint8Array(24);
+
+function digitString(nd: number): string {
+  // Through integers: String() of a number is much faster than building char by char.
+  let lo = 0;
+  if (nd <= 9) {
+    for (let i = 0; i < nd; i++) lo = lo * 10 + DIGITS[i]!;
+    return String(lo);
+  }
+  let hi = 0;
+  for (let i = 0; i < nd - 9; i++) hi = hi * 10 + DIGITS[i]!;
+  for (let i = nd - 9; i < nd; i++) lo = lo * 10 + DIGITS[i]!;
+  const low = String(lo);
+  return String(hi) + (low.length === 9 ? low : '000000000'.slice(low.length) + low);
+}
+
+/** Result registers of mul32 / mulHigh64 (hot path: no allocation). */
+let rHi = 0;
+let rLo = 0;
+
+/** x * y for 32-bit x, y, exactly, as rHi:rLo (halves split so every product fits 53 bits). */
+function mul32(x: number, y: number): void {
+  // x, y < 2^32: bit operators give their halves exactly (and avoid slow double modulo).
+  const t0 = (x & 0xffff) * y;
+  const t1 = (x >>> 16) * y;
+  const t1h = Math.floor(t1 / 65536);
+  let low = t0 + (t1 - t1h * 65536) * 65536;
+  const c = Math.floor(low / TWO32);
+  low -= c * TWO32;
+  rHi = t1h + c;
+  rLo = low;
+}
+
+/** fpconv's multiply: (a * c + 2^63) >> 64 of two 64-bit values given as halves, into rHi:rLo. */
+function mulHigh64(aH: number, aL: number, cH: number, cL: number): void {
+  mul32(aH, cL);
+  const ahblH = rHi;
+  const ahblL = rLo;
+  mul32(aL, cH);
+  const albhH = rHi;
+  const albhL = rLo;
+  mul32(aL, cL);
+  const alblH = rHi;
+  mul32(aH, cH);
+  const tmp = ahblL + albhL + alblH + 2147483648;
+  let low = rLo + ahblH + albhH + Math.floor(tmp / TWO32);
+  const carry = Math.floor(low / TWO32);
+  low -= carry * TWO32;
+  rHi += carry;
+  rLo = low;
+}
+
+/**
+ * Grisu2 digits of a finite non-zero |d| (fpconv_dtoa's grisu2): [digits, K] with
+ * |d| ~= digits * 10^K. 64-bit quantities are kept as two 32-bit halves in doubles, which is exact
+ * and far faster than BigInt.
+ */
+function grisu2(d: number): [string, number] {
+  F64[0] = d;
+  const hi = U32[HI]!;
+  const biased = (hi >>> 20) & 0x7ff;
+  if (biased === 0) return grisu2Big(d);
+  const fHi = (hi & 0xfffff) + 0x100000;
+  const fLo = U32[1 - HI]!;
+  const exp = biased - 1075;
+  // w = frac << 11, m+ = w + 2^10, m- = w - 2^(11 - lShift), all on exponent exp - 11.
+  const wLo0 = (fLo & 0x1fffff) * 2048;
+  const wHi0 = fHi * 2048 + (fLo >>> 21);
+  const uLo0 = wLo0 + 1024;
+  const lSub = fHi === 0x100000 && fLo === 0 ? 512 : 1024;
+  let lHi0 = wHi0;
+  let lLo0 = wLo0 - lSub;
+  if (lLo0 < 0) {
+    lLo0 += TWO32;
+    lHi0--;
+  }
+  const upExp = exp - 11;
+  const approx = Math.trunc(-(upExp + 87) * 0.30102999566398114);
+  let idx = Math.trunc((approx + 348) / 8);
+  for (;;) {
+    const cur = upExp + POW10_EXP[idx]! + 64;
+    if (cur < -60) idx++;
+    else if (cur > -32) idx--;
+    else break;
+  }
+  const cH = POW10_HI[idx]!;
+  const cL = POW10_LO[idx]!;
+  let K = 348 - idx * 8;
+  mulHigh64(wHi0, wLo0, cH, cL);
+  const wHi = rHi;
+  const wLo = rLo;
+  mulHigh64(wHi0, uLo0, cH, cL); // m+ - 1
+  let uHi = rHi;
+  let uLo = rLo - 1;
+  if (uLo < 0) {
+    uLo += TWO32;
+    uHi--;
+  }
+  mulHigh64(lHi0, lLo0, cH, cL); // m- + 1
+  let loHi = rHi;
+  let loLo = rLo + 1;
+  if (loLo === TWO32) {
+    loLo = 0;
+    loHi++;
+  }
+  const e = -(upExp + POW10_EXP[idx]! + 64); // binary point, in [32, 60]
+  // Both differences are a few thousand units: exact as doubles.
+  const wfrac = (uHi - wHi) * TWO32 + (uLo - wLo);
+  const delta = (uHi - loHi) * TWO32 + (uLo - loLo);
+  const oneHi = TWO_POW[e - 32]!; // 2^e in units of the high half
+  let part1 = Math.floor(uHi / oneHi);
+  let pHi = uHi - part1 * oneHi;
+  let pLo = uLo;
+  const digits = DIGITS;
+  let nd = 0;
+  for (let div = 1000000000, kappa = 10; kappa > 0; div /= 10) {
+    const digit = Math.floor(part1 / div);
+    if (digit !== 0 || nd !== 0) digits[nd++] = digit;
+    part1 -= digit * div;
+    kappa--;
+    // A remainder with integral digits left is >= 2^32 > delta; stopping here, the rounding
+    // step (steps of div << e > delta) can never apply.
+    if (part1 === 0 && pHi === 0 && pLo <= delta) {
+      K += kappa;
+      return [digitString(nd), K];
+    }
+  }
+  let dHi = 0;
+  let dLo = delta;
+  let fH = 0;
+  let fL = wfrac;
+  for (let kappa = 0; ; ) {
+    pLo *= 10;
+    let carry = Math.floor(pLo / TWO32);
+    pLo -= carry * TWO32;
+    pHi = pHi * 10 + carry;
+    dLo *= 10;
+    carry = Math.floor(dLo / TWO32);
+    dLo -= carry * TWO32;
+    dHi = dHi * 10 + carry;
+    fL *= 10;
+    carry = Math.floor(fL / TWO32);
+    fL -= carry * TWO32;
+    fH = fH * 10 + carry;
+    kappa--;
+    const digit = Math.floor(pHi / oneHi);
+    pHi -= digit * oneHi;
+    if (digit !== 0 || nd !== 0) digits[nd++] = digit;
+    if (pHi < dHi || (pHi === dHi && pLo < dLo)) {
+      K += kappa;
+      // fpconv's round_digit: step the last digit down while that stays above m- and brings
+      // the candidate closer to w. All values are below 2^64, compared as (hi, lo) halves.
+      for (;;) {
+        if (!(pHi < fH || (pHi === fH && pLo < fL))) break; // rem < frac: candidate above w
+        const rkHi = pHi + oneHi; // rem + kappa (kappa = 2^e)
+        if (dHi < rkHi || (dHi === rkHi && dLo < pLo)) break; // delta - rem >= kappa
+        if (!(rkHi < fH || (rkHi === fH && pLo < fL))) {
+          // frac - rem > rem + kappa - frac  <=>  2 frac > 2 rem + kappa
+          const f2Lo = fL * 2;
+          const f2Hi = fH * 2 + (f2Lo >= TWO32 ? 1 : 0);
+          const f2L = f2Lo >= TWO32 ? f2Lo - TWO32 : f2Lo;
+          const r2Lo = pLo * 2;
+          const r2Hi = pHi * 2 + oneHi + (r2Lo >= TWO32 ? 1 : 0);
+          const r2L = r2Lo >= TWO32 ? r2Lo - TWO32 : r2Lo;
+          if (!(f2Hi > r2Hi || (f2Hi === r2Hi && f2L > r2L))) break;
+        }
+        digits[nd - 1]!--;
+        pHi = rkHi;
+      }
+      return [digitString(nd), K];
+    }
   }
 }
 
@@ -304,7 +487,8 @@ export function formatDouble(d: number): string {
     return Number.isSafeInteger(d) ? String(d) : BigInt(d).toString();
   }
   const neg = d < 0;
-  const [digits, K] = grisu2(neg ? -d : d);
+  const a = neg ? -d : d;
+  const [digits, K] = grisu2(a);
   const body = emitDigits(digits, K, neg);
   return neg ? '-' + body : body;
 }
