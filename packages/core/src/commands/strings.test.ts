@@ -655,3 +655,32 @@ describe('number formatting (bytes.ts)', () => {
     expect(parseLongDouble('1'.repeat(5120))).toBe(null);
   });
 });
+
+describe('OBJECT ENCODING of string values', () => {
+  it('matches Redis for every way a string is made', () => {
+    const { run } = setup();
+    const enc = (k: string) => run('OBJECT', 'ENCODING', k);
+    run('SET', 'i', '123');
+    expect(enc('i')).toBe('int');
+    run('SET', 'e', 'abc');
+    expect(enc('e')).toBe('embstr');
+    run('SET', 'r', 'x'.repeat(45));
+    expect(enc('r')).toBe('raw');
+    run('APPEND', 'i', '4'); // in place: raw
+    expect(enc('i')).toBe('raw');
+    run('INCRBYFLOAT', 'f', '1000'); // never int-encoded
+    expect(enc('f')).toBe('embstr');
+    expect(run('GET', 'f')).toBe('1000');
+    run('INCRBYFLOAT', 'g', '0.5');
+    expect(enc('g')).toBe('embstr');
+    run('SETBIT', 'f', 1, 0); // unshared even without a change
+    expect(enc('f')).toBe('raw');
+    run('INCRBYFLOAT', 'h', '2');
+    run('INCR', 'h');
+    expect(enc('h')).toBe('int');
+    run('SETRANGE', 'n', 0, 'x');
+    expect(enc('n')).toBe('raw');
+    run('APPEND', 'a', '12');
+    expect(enc('a')).toBe('int');
+  });
+});

@@ -8,6 +8,7 @@ import {
   addLongDouble,
   formatLongDouble,
   isFiniteLongDouble,
+  isInt64Text,
   parseInt64Exact,
   parseLongDouble,
   type LongDouble,
@@ -40,7 +41,10 @@ export function checkStringLength(ctx: Ctx, size: number, append: number): void 
  * replaces it (keeping its TTL), with room for `extra` more bytes. Redis's dbUnshareStringValue.
  */
 export function unshareString(ctx: Ctx, key: string, v: StringValue, extra = 0): StrBuf {
-  if (typeof v !== 'string') return v;
+  if (typeof v !== 'string') {
+    v.embstr = false;
+    return v;
+  }
   const sb = StrBuf.from(v, extra);
   // Replaced without signalling: the caller signals once it has actually changed the bytes.
   replaceSilently(ctx, key, sb);
@@ -208,6 +212,17 @@ function int64Arg(s: string): number | bigint {
   const v = parseInt64Exact(s);
   if (v === null) throw NOT_INTEGER;
   return v;
+}
+
+/**
+ * Redis stores INCRBYFLOAT's result with createStringObject, never int-encoded: an integral
+ * result is kept as a StrBuf that answers OBJECT ENCODING 'embstr' (a plain string would say
+ * 'int'). Any other text already reads as embstr/raw in its plain form.
+ */
+function embstr(text: string): StrBuf {
+  const sb = StrBuf.from(text);
+  sb.embstr = true;
+  return sb;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -728,8 +743,9 @@ defineCommands(
       const sum = addLongDouble(value, incr);
       if (!isFiniteLongDouble(sum)) throw error('ERR increment would produce NaN or Infinity');
       const text = formatLongDouble(sum);
-      if (o === undefined) db.add(key, text);
-      else db.set(key, text, true);
+      const stored = isInt64Text(text) ? embstr(text) : text;
+      if (o === undefined) db.add(key, stored);
+      else db.set(key, stored, true);
       ctx.notify('$', 'incrbyfloat', key);
       // Replicas and the journal get the exact result, never a float operation to redo.
       ctx.emit(['SET', key, text, 'KEEPTTL']);

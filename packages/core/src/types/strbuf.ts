@@ -18,6 +18,11 @@ export class StrBuf extends RObject {
   /** Bytes [0, len) are the value; the rest is spare capacity, always zero. */
   buf: Uint8Array;
   len: number;
+  /**
+   * OBJECT ENCODING says 'embstr': set for a value Redis creates with createStringObject, never
+   * int-encoded (INCRBYFLOAT's "3"), until the first in-place mutation makes it 'raw'.
+   */
+  embstr = false;
 
   constructor(capacity = 0) {
     super();
@@ -40,7 +45,7 @@ export class StrBuf extends RObject {
   }
 
   encoding(): string {
-    return 'raw';
+    return this.embstr ? 'embstr' : 'raw';
   }
 
   get size(): number {
@@ -143,5 +148,5 @@ export function copyStringValue(v: StringValue): StringValue {
 
 /** OBJECT ENCODING of a string value. */
 export function stringValueEncoding(v: StringValue): string {
-  return typeof v === 'string' ? stringEncoding(v) : 'raw';
+  return typeof v === 'string' ? stringEncoding(v) : v.encoding();
 }
