@@ -446,6 +446,9 @@ class Run {
       // subnormal score (5e-324) sets ERANGE there and the numeric sort fails on Redis (7.2 too).
       // An artifact of errno, not behaviour to copy: such a SORT is not run.
       if (sort && step.argv.length >= 2 && this.hasSubnormalScore(this.sessions[c]!.db, step.argv[1]!)) continue;
+      // SORT ALPHA compares elements as C strings (strcoll): two elements equal up to a NUL byte
+      // tie, and ties stay in qsort's (unspecified) order. Such a SORT is not run.
+      if (sort && step.argv.length >= 2 && hasArg(step.argv, 2, 'alpha') && this.hasCStringTie(this.sessions[c]!.db, step.argv[1]!)) continue;
       if (step.argv.length === 1) {
         if (name === 'multi') inMulti[c] = true;
         else if (name === 'exec' || name === 'discard') inMulti[c] = false;
@@ -498,6 +501,29 @@ class Run {
       }
       await redis[2]!.pipeline(cmds);
     }
+  }
+
+  hasCStringTie(db: number, k: string): boolean {
+    const type = typeName(this.probeOurs(db, 'TYPE', k));
+    const r =
+      type === 'list'
+        ? this.probeOurs(db, 'LRANGE', k, '0', '-1')
+        : type === 'set'
+          ? this.probeOurs(db, 'SMEMBERS', k)
+          : type === 'zset'
+            ? this.probeOurs(db, 'ZRANGE', k, '0', '-1')
+            : null;
+    if (r === null || r.t !== 'array') return false;
+    const seen = new Map<string, string>();
+    for (const x of r.v) {
+      if (x.t !== 'bulk') continue;
+      const nul = x.v.indexOf('\x00');
+      const c = nul < 0 ? x.v : x.v.slice(0, nul);
+      const prev = seen.get(c);
+      if (prev !== undefined && prev !== x.v) return true;
+      seen.set(c, x.v);
+    }
+    return false;
   }
 
   hasSubnormalScore(db: number, k: string): boolean {

@@ -36,7 +36,9 @@ async function startOn(port: number, timeoutMs: number): Promise<Oracle> {
     // DEBUG from local connections: the test turns Redis's active expiry off (the engine under
     // test runs without it too), so that keys expire only lazily, at the same commands on both.
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--enable-debug-command', 'local'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // Redis calls setlocale(LC_COLLATE, "") and SORT ALPHA compares with strcoll: the C locale
+    // makes that byte order, which is what the engine implements, whatever the machine's locale.
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
   );
   let log = '';
   child.stdout!.on('data', (d) => (log = (log + d).slice(-4000)));
