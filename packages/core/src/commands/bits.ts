@@ -34,6 +34,20 @@ function bytesOf(v: StringValue): Uint8Array {
 }
 
 /**
+ * Bytes [start, end) of a string value as an array indexed from `rangeBase`: a StrBuf's own
+ * buffer (base 0), or a copy of just that range of a plain string (base start).
+ */
+let rangeBase = 0;
+function rangeBytes(v: StringValue, start: number, end: number): Uint8Array {
+  if (typeof v === 'string') {
+    rangeBase = start;
+    return toBytes(v.slice(start, end));
+  }
+  rangeBase = 0;
+  return v.buf;
+}
+
+/**
  * lookupStringForBitCommand: the StrBuf at key, created or zero-padded so that bit `maxbit`
  * exists. `grown` tells whether that alone changed the value. A plain string value is copied into
  * a StrBuf that replaces it without counting as a change.
@@ -379,8 +393,7 @@ defineCommands(
       const argv = ctx.argv;
       const o = readString(ctx, argv[1]!);
       if (o === undefined) return 0;
-      const p = bytesOf(o);
-      const strlen = p.length;
+      const strlen = stringLength(o);
       let start: number;
       let end: number;
       let firstMask = 0;
@@ -415,9 +428,11 @@ defineCommands(
         throw SYNTAX;
       }
       if (start > end) return 0;
-      let count = popcount(p, start, end + 1);
-      if (firstMask !== 0) count -= POPCOUNT[p[start]! & firstMask]!;
-      if (lastMask !== 0) count -= POPCOUNT[p[end]! & lastMask]!;
+      const p = rangeBytes(o, start, end + 1);
+      const base = rangeBase;
+      let count = popcount(p, start - base, end + 1 - base);
+      if (firstMask !== 0) count -= POPCOUNT[p[start - base]! & firstMask]!;
+      if (lastMask !== 0) count -= POPCOUNT[p[end - base]! & lastMask]!;
       return count;
     },
   }),
@@ -436,8 +451,7 @@ defineCommands(
       if (bit !== 0 && bit !== 1) throw error('ERR The bit argument must be 1 or 0.');
       const o = readString(ctx, argv[1]!);
       if (o === undefined) return bit ? -1 : 0;
-      const p = bytesOf(o);
-      const strlen = p.length;
+      const strlen = stringLength(o);
       let start: number;
       let end: number;
       let endGiven = false;
@@ -480,11 +494,13 @@ defineCommands(
 
       // The edge bytes of a BIT range are searched with the bits outside the range forced to
       // the value not searched for.
+      const p = rangeBytes(o, start, end + 1);
+      const base = rangeBase;
       let bytes = end - start + 1;
       let pos: number;
       done: {
         if (firstMask !== 0) {
-          let b = bit ? p[start]! & ~firstMask : p[start]! | firstMask;
+          let b = bit ? p[start - base]! & ~firstMask : p[start - base]! | firstMask;
           if (lastMask !== 0 && bytes === 1) b = bit ? b & ~lastMask : b | lastMask;
           pos = bitpos(Uint8Array.of(b & 0xff), 0, 1, bit);
           if (bytes === 1 || (pos !== -1 && pos !== 8)) break done;
@@ -493,12 +509,12 @@ defineCommands(
         }
         const curbytes = bytes - (lastMask !== 0 ? 1 : 0);
         if (curbytes > 0) {
-          pos = bitpos(p, start, start + curbytes, bit);
+          pos = bitpos(p, start - base, start - base + curbytes, bit);
           if (bytes === curbytes || (pos !== -1 && pos !== curbytes * 8)) break done;
           start += curbytes;
           bytes -= curbytes;
         }
-        const b = bit ? p[end]! & ~lastMask : p[end]! | lastMask;
+        const b = bit ? p[end - base]! & ~lastMask : p[end - base]! | lastMask;
         pos = bitpos(Uint8Array.of(b & 0xff), 0, 1, bit);
       }
       // With an explicit end, "no clear bit in range" is -1, not the first bit past the range.

@@ -654,22 +654,22 @@ defineCommands(
       if (offset < 0) throw error('ERR offset is out of range');
       const db = ctx.db;
       const o = db.write<StringValue>(key, 'string');
+      let sb: StrBuf;
       if (o === undefined) {
         if (value.length === 0) return 0;
         checkStringLength(ctx, offset, value.length);
-        const sb = new StrBuf(offset + value.length);
+        sb = new StrBuf(offset + value.length);
         sb.setRange(offset, value);
         db.add(key, sb);
       } else {
-        const olen = stringLength(o);
-        if (value.length === 0) return olen;
+        if (value.length === 0) return stringLength(o);
         checkStringLength(ctx, offset, value.length);
-        const sb = unshareString(ctx, key, o);
+        sb = unshareString(ctx, key, o);
         sb.setRange(offset, value);
         db.modified(key, sb);
       }
       ctx.notify('$', 'setrange', key);
-      return stringLength(db.main.get(key) as StringValue);
+      return sb.len;
     },
   }),
   str({
