@@ -140,6 +140,13 @@ export const float: fc.Arbitrary<string> = fc.oneof(
   },
   { weight: 2, arbitrary: pick('nan', 'abc', '', ' 1', '1 ', '1e', '--1', '(1', '1e400') },
 );
+/** Scores for ZADD/GEO-like pairs: as float, with junk rarer (one bad pair fails the command). */
+const score: fc.Arbitrary<string> = fc.oneof({ weight: 15, arbitrary: float }, { weight: 1, arbitrary: fc.constant('nan') });
+const goodScore: fc.Arbitrary<string> = fc.oneof(
+  { weight: 10, arbitrary: fc.integer({ min: -20, max: 20 }).map(String) },
+  { weight: 6, arbitrary: pick('1.5', '-2.5', '0.1', '0.2', '3.0000000000000004', '1e3', '-1e-3', '.5', '5.', '1E2') },
+  { weight: 2, arbitrary: pick('inf', '-inf', '+inf', '1.7976931348623157e308', '5e-324', '0x10', '-0', '9007199254740993') },
+);
 /** Score range bounds: inclusive, exclusive '(' and infinities. */
 const scoreBound: fc.Arbitrary<string> = fc.oneof(
   { weight: 6, arbitrary: fc.integer({ min: -5, max: 20 }).map(String) },
@@ -298,7 +305,10 @@ const bitOffset = fc.oneof(
   { weight: 10, arbitrary: fc.integer({ min: 0, max: 40 }).map(String) },
   { weight: 1, arbitrary: pick('-1', 'abc', '4294967296', '1.5', '') },
 );
-const bitfieldType = pick('u1', 'i1', 'u8', 'i8', 'u4', 'i5', 'u16', 'i16', 'i32', 'u63', 'i64', 'u64', 'i65', 'x8', 'u0');
+const bitfieldType = fc.oneof(
+  { weight: 10, arbitrary: pick('u1', 'i1', 'u8', 'i8', 'u4', 'i5', 'u16', 'i16', 'i32', 'u63', 'i64') },
+  { weight: 1, arbitrary: pick('u64', 'i65', 'x8', 'u0') },
+);
 const bitfieldOffset = fc.oneof(
   { weight: 8, arbitrary: fc.integer({ min: 0, max: 40 }).map(String) },
   { weight: 3, arbitrary: fc.integer({ min: 0, max: 4 }).map((n) => `#${n}`) },
@@ -320,8 +330,8 @@ export const bitmaps = weighted(
   [8, cmd('SETBIT', key, bitOffset, fc.oneof({ weight: 8, arbitrary: pick('0', '1') }, { weight: 1, arbitrary: pick('2', '-1', 'a') }))],
   [6, cmd('GETBIT', key, bitOffset)],
   [4, cmd('BITCOUNT', key, opt(intArg, intArg, byteOrBit))],
-  [4, cmd('BITPOS', key, pick('0', '1', '2'), opt(intArg, opt(intArg, byteOrBit)))],
-  [4, cmd('BITOP', pick('AND', 'OR', 'XOR', 'NOT', 'and', 'NAND'), key, keys(1, 3))],
+  [4, cmd('BITPOS', key, fc.oneof({ weight: 8, arbitrary: pick('0', '1') }, { weight: 1, arbitrary: pick('2', 'a') }), opt(intArg, opt(intArg, byteOrBit)))],
+  [4, cmd('BITOP', fc.oneof({ weight: 8, arbitrary: pick('AND', 'OR', 'XOR', 'NOT', 'and') }, { weight: 1, arbitrary: pick('NAND') }), key, fc.oneof(keys(1, 1), keys(1, 3)))],
   [5, cmd('BITFIELD', key, fc.array(bitfieldOp, { minLength: 0, maxLength: 4 }).map((x) => x.flat()))],
   [2, cmd('BITFIELD_RO', key, fc.array(cmd('GET', bitfieldType, bitfieldOffset), { minLength: 0, maxLength: 3 }).map((x) => x.flat()))],
   [3, cmd('SET', key, value)],
@@ -351,7 +361,7 @@ export const hashes = weighted(
   [4, cmd('HINCRBY', key, member, incr)],
   [4, cmd('HINCRBYFLOAT', key, member, float)],
   [3, cmd('HRANDFIELD', key, opt(randCount, opt(pick('WITHVALUES', 'withvalues'))))],
-  [2, cmd('HSCAN', key, pick('0', '0', '0', 'abc'), scanTail)],
+  [2, cmd('HSCAN', key, pick('0', '0', '0', '0', '0', 'abc'), scanTail)],
 );
 
 /** numkeys key... for ZUNION-like commands, numkeys sometimes off by one. */
@@ -407,13 +417,15 @@ export const sets = weighted(
       .tuple(numKeys, opt('LIMIT', countArg))
       .map(([[ks, d], l]) => ['SINTERCARD', String(ks.length + d), ...ks, ...l]),
   ],
-  [2, cmd('SSCAN', key, pick('0', '0', 'abc'), scanTail)],
+  [2, cmd('SSCAN', key, pick('0', '0', '0', '0', '0', 'abc'), scanTail)],
 );
 
 const rarely = (...parts: Part[]) => fc.oneof({ weight: 4, arbitrary: fc.constant([] as string[]) }, { weight: 1, arbitrary: cmd(...parts) });
 const zaddFlags = cmd(rarely(pick('NX', 'XX')), rarely(pick('GT', 'LT')), opt('CH'), rarely('INCR'));
 const scoreMembers = (min: number, max: number) =>
-  fc.array(fc.tuple(float, member), { minLength: min, maxLength: max }).map((p) => p.flat());
+  fc
+    .tuple(fc.array(fc.tuple(goodScore, member), { minLength: min, maxLength: max }), fc.oneof({ weight: 12, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.tuple(score, member) }))
+    .map(([pairs, bad]) => (bad === null ? pairs : [...pairs, bad]).flat());
 const limit = opt('LIMIT', intArg, intArg);
 const withScores = opt(pick('WITHSCORES', 'withscores'));
 const zrangeArgs = fc.oneof(
@@ -471,7 +483,7 @@ export const zsets = weighted(
       .tuple(numKeys, opt('LIMIT', countArg))
       .map(([[ks, d], l]) => ['ZINTERCARD', String(ks.length + d), ...ks, ...l]),
   ],
-  [2, cmd('ZSCAN', key, pick('0', '0', 'abc'), scanTail)],
+  [2, cmd('ZSCAN', key, pick('0', '0', '0', '0', '0', 'abc'), scanTail)],
 );
 
 const lon = fc.oneof(
@@ -489,7 +501,7 @@ const radius = fc.oneof(
 );
 const geoMembers = fc.array(fc.tuple(lon, lat, member), { minLength: 1, maxLength: 4 }).map((p) => p.flat());
 const geoSort = opt(pick('ASC', 'DESC', 'asc'));
-const geoCount = opt('COUNT', pick('1', '2', '3', '10', '0', '-1', 'abc'), opt('ANY'));
+const geoCount = opt('COUNT', fc.oneof({ weight: 8, arbitrary: pick('1', '2', '3', '10') }, { weight: 1, arbitrary: pick('0', '-1', 'abc') }), opt('ANY'));
 const geoWith = cmd(opt('WITHCOORD'), opt('WITHDIST'), opt('WITHHASH'));
 const geoFrom = fc.oneof(cmd('FROMMEMBER', member), cmd('FROMLONLAT', lon, lat));
 const geoBy = fc.oneof(cmd('BYRADIUS', radius, unit), cmd('BYBOX', radius, radius, unit));
@@ -549,7 +561,7 @@ export const keyspace = weighted(
   [3, cmd(pick('TTL', 'PTTL', 'EXPIRETIME', 'PEXPIRETIME'), key)],
   [2, cmd('PERSIST', key)],
   [3, cmd('KEYS', pattern)],
-  [2, cmd('SCAN', pick('0', '0', '0', 'abc'), opt('MATCH', pattern), 'COUNT', pick('1000', '1000', '0', 'abc'), opt('TYPE', pick('string', 'list', 'hash', 'set', 'zset', 'nosuch')))],
+  [2, cmd('SCAN', pick('0', '0', '0', '0', '0', 'abc'), opt('MATCH', pattern), 'COUNT', pick('1000', '1000', '0', 'abc'), opt('TYPE', pick('string', 'list', 'hash', 'set', 'zset', 'nosuch')))],
   [2, cmd('RANDOMKEY')],
   [2, cmd('TOUCH', keys(1, 3))],
   [3, cmd('OBJECT', pick('ENCODING', 'encoding'), key)],
@@ -568,8 +580,10 @@ export const keyspace = weighted(
   [3, cmd('ZADD', key, scoreMembers(1, 2))],
 );
 
-const sortBy = opt('BY', pick('nosort', 'k*', 'w_*', 'k*->a', 'nosuch*', 'k*->'));
-const sortGets = fc.array(cmd('GET', pick('#', 'k*', 'k*->a', 'nosuch*')), { maxLength: 2 }).map((x) => x.flat());
+// Weights and GET values live in w_<element> keys (strings and hashes), sometimes in k<element>.
+const sortBy = opt('BY', pick('nosort', 'w_*', 'w_*', 'w_*->a', 'w_*->a', 'k*', 'nosuch*', 'w_*->'));
+const sortGets = fc.array(cmd('GET', pick('#', 'w_*', 'w_*->a', 'k*', 'nosuch*')), { maxLength: 2 }).map((x) => x.flat());
+const sortElement = pick('1', '2', '3', '0', '10', '-1', '2.5', 'a', 'b');
 const sortOrder = cmd(opt(pick('ASC', 'DESC')), opt(pick('ALPHA', 'alpha')));
 export const sort = weighted(
   [
@@ -585,12 +599,13 @@ export const sort = weighted(
         return ['SORT', k, ...by, ...(by[1] === 'nosort' || alphaBy ? [] : lim), ...gets, ...ord, ...(alphaBy ? [] : store)];
       }),
   ],
-  [2, cmd('SORT_RO', key, opt('BY', pick('k*', 'k*->a')), sortGets, sortOrder)],
-  [4, cmd('RPUSH', key, list(pick('1', '2', '3', '0', '10', '-1', '2.5', 'a', 'b'), 1, 4))],
-  [3, cmd('SADD', key, list(pick('1', '2', '3', '0', '10', 'a', 'b'), 1, 4))],
+  [2, cmd('SORT_RO', key, opt('BY', pick('w_*', 'w_*->a', 'k*')), sortGets, sortOrder)],
+  [4, cmd('RPUSH', key, list(sortElement, 1, 4))],
+  [3, cmd('SADD', key, list(sortElement, 1, 4))],
   [2, cmd('ZADD', key, scoreMembers(1, 3))],
-  [3, cmd('SET', key, pick('1', '5', '-2', '1.5', 'z', 'abc'))],
-  [2, cmd('HSET', key, 'a', pick('3', '1', 'x', '-1'))],
+  [4, cmd('SET', sortElement.map((e) => `w_${e}`), pick('1', '5', '-2', '1.5', 'z', 'abc', '10'))],
+  [3, cmd('HSET', sortElement.map((e) => `w_${e}`), 'a', pick('3', '1', 'x', '-1', '7'))],
+  [1, cmd('SET', key, pick('1', '5', 'z'))],
   [1, cmd('LRANGE', key, '0', '-1')],
 );
 
@@ -622,7 +637,7 @@ const txBlock = fc
     list(txBody, 0, 2),
     list(txBody, 0, 5),
     list(txBody, 0, 2),
-    fc.oneof({ weight: 6, arbitrary: fc.constant<string[]>(['EXEC']) }, { weight: 2, arbitrary: fc.constant<string[]>(['DISCARD']) }, { weight: 1, arbitrary: fc.constant<string[]>(['EXEC', 'x']) }),
+    fc.oneof({ weight: 12, arbitrary: fc.constant<string[]>(['EXEC']) }, { weight: 4, arbitrary: fc.constant<string[]>(['DISCARD']) }, { weight: 1, arbitrary: fc.constant<string[]>(['EXEC', 'x']) }),
   )
   .map(([c, watch, before, body, during, end]) => [
     ...(watch.length ? [other(c)(watch)] : []),
@@ -659,18 +674,20 @@ export type Family = keyof typeof families | 'transactions' | 'mixed';
 
 /** A sequence of one family's commands (malformed ones included), from client 0. */
 export function familySequence(arb: fc.Arbitrary<Argv>, foreign: fc.Arbitrary<Argv> | null, maxLength: number): fc.Arbitrary<Step[]> {
-  const one = foreign === null ? withMalformed(arb) : fc.oneof({ weight: 9, arbitrary: withMalformed(arb) }, { weight: 1, arbitrary: foreign });
+  const one = foreign === null ? withMalformed(arb) : fc.oneof({ weight: 15, arbitrary: withMalformed(arb) }, { weight: 1, arbitrary: foreign });
   return fc.array(one.map(other(0)), { minLength: 1, maxLength, size: 'max' });
 }
 
 /** Commands that create values of other types, for WRONGTYPE paths. */
+// They write to k2/k3 only, so that k0/k1 stay mostly of the family's own type.
+const foreignKey = pick('k3', 'k3', 'k2');
 export const foreignWriters: Record<string, fc.Arbitrary<Argv>> = {
-  keys: cmd('DEL', key),
-  strings: cmd('SET', key, value),
-  lists: cmd('RPUSH', key, members(1, 2)),
-  sets: cmd('SADD', key, members(1, 2)),
-  hashes: cmd('HSET', key, fieldValues(1, 1)),
-  zsets: cmd('ZADD', key, scoreMembers(1, 1)),
+  keys: cmd('DEL', foreignKey),
+  strings: cmd('SET', foreignKey, value),
+  lists: cmd('RPUSH', foreignKey, members(1, 2)),
+  sets: cmd('SADD', foreignKey, members(1, 2)),
+  hashes: cmd('HSET', foreignKey, fieldValues(1, 1)),
+  zsets: cmd('ZADD', foreignKey, scoreMembers(1, 1)),
 };
 
 /** Every family at once, transactions included. */
