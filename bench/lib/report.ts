@@ -156,8 +156,9 @@ export function markdown(run: RunResult): string {
     lines.push(`| memorykv's own estimate (\`shard.used\`) | ${(m.memorykv.engineUsed / MB).toFixed(1)} MB | ${m.memorykv.engineBytesPerKey.toFixed(0)} B |`);
     if (m.redis) {
       lines.push(`| redis-server ${m.redis.version} \`used_memory\` delta (${m.redis.allocator}) | ${(m.redis.usedMemoryDelta / MB).toFixed(1)} MB | ${m.redis.bytesPerKey.toFixed(0)} B |`);
+      lines.push(`| RSS growth: memorykv process / redis-server \`used_memory_rss\` | ${(m.memorykv.rssDelta / MB).toFixed(1)} MB / ${(m.redis.rssDelta / MB).toFixed(1)} MB | ${(m.memorykv.rssDelta / m.keys).toFixed(0)} B / ${(m.redis.rssDelta / m.keys).toFixed(0)} B |`);
       lines.push('');
-      lines.push(`memorykv / redis-server = **${m.ratio!.toFixed(2)}x**. Estimate / measured heap = ${(m.memorykv.engineUsed / m.memorykv.heapDelta).toFixed(2)}. Values as DEBUG POPULATE writes them (GET key:1: ${showValue(m.redis.sample)} from redis-server, ${showValue(m.memorykv.sample)} from memorykv).`);
+      lines.push(`memorykv / redis-server = **${m.ratio!.toFixed(2)}x** (heap vs used_memory). Estimate / measured heap = ${(m.memorykv.engineUsed / m.memorykv.heapDelta).toFixed(2)}. Values as DEBUG POPULATE writes them (GET key:1: ${showValue(m.redis.sample)} from redis-server, ${showValue(m.memorykv.sample)} from memorykv).`);
     } else {
       lines.push('');
       lines.push(`redis-server not measured: ${m.redisError}`);

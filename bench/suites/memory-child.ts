@@ -34,6 +34,7 @@ const db = openSync({ activeExpire: false });
 const { engine, session } = db;
 const usedBefore = engine.shard.used;
 const before = settle();
+const rssBefore = process.memoryUsage().rss;
 
 let path = 'engine.execute SET';
 for (let i = 0; i < COUNT; i++) {
@@ -62,6 +63,7 @@ process.stdout.write(
     heapDelta: after - before,
     engineUsed: engine.shard.used - usedBefore,
     rss,
+    rssDelta: rss - rssBefore,
     sample: JSON.stringify(typeof check === 'string' ? check : String(check)),
     dbsize: engine.shard.dbs[0]!.size,
   }) + '\n',

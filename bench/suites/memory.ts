@@ -16,6 +16,8 @@ export interface MemoryResult {
     engineUsed: number;
     engineBytesPerKey: number;
     rss: number;
+    /** Process RSS growth: the heap plus V8's free space and fragmentation. */
+    rssDelta: number;
     sample: string;
     dbsize: number;
   };
@@ -26,6 +28,8 @@ export interface MemoryResult {
     usedMemoryAfter: number;
     usedMemoryDelta: number;
     usedMemoryDataset: number;
+    /** used_memory_rss growth. */
+    rssDelta: number;
     bytesPerKey: number;
     allocator: string;
     sample: string;
@@ -53,6 +57,7 @@ export function runMemory(count = 1_000_000, size = 32): MemoryResult {
       engineUsed: m.engineUsed,
       engineBytesPerKey: m.engineUsed / count,
       rss: m.rss,
+      rssDelta: m.rssDelta,
       sample: m.sample,
       dbsize: m.dbsize,
     },
@@ -63,7 +68,8 @@ export function runMemory(count = 1_000_000, size = 32): MemoryResult {
     const { version, startedHere } = startRedis();
     started = startedHere;
     cli('FLUSHALL');
-    const before = Number(infoMemory().used_memory);
+    const info0 = infoMemory();
+    const before = Number(info0.used_memory);
     cli('DEBUG', 'POPULATE', count, 'key', size);
     const info = infoMemory();
     const after = Number(info.used_memory);
@@ -76,6 +82,7 @@ export function runMemory(count = 1_000_000, size = 32): MemoryResult {
       usedMemoryAfter: after,
       usedMemoryDelta: after - before,
       usedMemoryDataset: Number(info.used_memory_dataset),
+      rssDelta: Number(info.used_memory_rss) - Number(info0.used_memory_rss),
       bytesPerKey: (after - before) / count,
       allocator: info.mem_allocator ?? 'unknown',
       sample,
