@@ -38,13 +38,20 @@ export function wrongArity(name: string): ErrorReply {
 }
 
 export function unknownCommand(argv: readonly string[]): ErrorReply {
+  // server.c formats each argument with '%.*s', so an argument ends at its first NUL byte.
   let args = '';
-  for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${argv[i]!.slice(0, 128 - args.length)}' `;
-  return err(`ERR unknown command '${argv[0]!.slice(0, 128)}', with args beginning with: ${args}`);
+  for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${cString(argv[i]!).slice(0, 128 - args.length)}' `;
+  return err(`ERR unknown command '${cString(argv[0]!).slice(0, 128)}', with args beginning with: ${args}`);
+}
+
+/** The text up to the first NUL byte, as C's %s prints it. */
+function cString(s: string): string {
+  const nul = s.indexOf('\0');
+  return nul < 0 ? s : s.slice(0, nul);
 }
 
 export function unknownSubcommand(container: string, sub: string): ErrorReply {
-  return err(`ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`);
+  return err(`ERR unknown subcommand '${cString(sub).slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`);
 }
 
 export function invalidExpire(command: string): ErrorReply {
