@@ -109,26 +109,74 @@ export function isInt64Text(s: string): boolean {
 }
 
 /**
- * Redis's string2d / strtod-based float parsing for scores and increments: accepts what strtod
- * accepts ("1e3", " 1"? no: Redis rejects leading space), "inf", "+inf", "-inf" (any case),
- * rejects NaN, empty strings and trailing garbage. Returns NaN when invalid.
+ * Redis's string2d (strtod of the whole string) for scores, increments and timeouts: decimal or
+ * hexadecimal ("0x1.8p3") floats, "inf"/"infinity" with an optional sign, any case. Rejected,
+ * as by Redis: leading space, trailing garbage, NaN, and a finite literal that overflows to
+ * infinity or underflows to zero (strtod's ERANGE). Returns NaN when invalid.
  */
 export function parseDouble(s: string): number {
-  const n = s.length;
-  if (n === 0 || n > 5000) return NaN;
+  if (s.length === 0) return NaN;
+  if (DEC_FLOAT_RE.test(s)) {
+    const v = Number(s); // correctly rounded, as strtod
+    if (v === Infinity || v === -Infinity) return NaN;
+    if (v === 0 && hasNonZeroDigit(s)) return NaN;
+    return v;
+  }
   const c0 = s.charCodeAt(0);
-  // strtod skips leading whitespace but Redis checks isspace(buf[0]) and rejects it.
-  if (c0 === 32 || (c0 >= 9 && c0 <= 13)) return NaN;
-  const lower = s.toLowerCase();
-  if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity') return Infinity;
-  if (lower === '-inf' || lower === '-infinity') return -Infinity;
-  if (!FLOAT_RE.test(s)) return NaN;
-  const v = Number(s);
-  return v;
+  const body = (c0 === 43 || c0 === 45 ? s.slice(1) : s).toLowerCase();
+  if (body === 'inf' || body === 'infinity') return c0 === 45 ? -Infinity : Infinity;
+  return parseHexDouble(s);
 }
 
-/** Decimal and hexadecimal float syntax that strtod accepts (no inf/nan, handled above). */
-const FLOAT_RE = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|0[xX][0-9a-fA-F]+)$/;
+const DEC_FLOAT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const HEX_FLOAT_RE = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/;
+
+/** A nonzero digit before the exponent: the literal is not zero. */
+function hasNonZeroDigit(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 101 || c === 69) return false; // e E
+    if (c >= 49 && c <= 57) return true;
+  }
+  return false;
+}
+
+/** strtod's hexadecimal form, rounded to nearest even; NaN when invalid or out of range. */
+function parseHexDouble(s: string): number {
+  const m = HEX_FLOAT_RE.exec(s);
+  if (m === null) return NaN;
+  const intDigits = m[2]!;
+  const fracDigits = m[3] ?? '';
+  if (intDigits === '' && fracDigits === '') return NaN;
+  const neg = m[1] === '-';
+  const mant = BigInt('0x' + (intDigits + fracDigits));
+  if (mant === 0n) return neg ? -0 : 0;
+  const exp = m[4] === undefined ? 0 : Math.max(-100000, Math.min(100000, Number(m[4])));
+  const k = exp - 4 * fracDigits.length; // value = mant * 2^k
+  const bl = mant.toString(2).length;
+  // Exponent of the last kept bit: 53 significant bits, or fewer for subnormals.
+  let lsb = Math.max(bl + k - 53, -1074);
+  const shift = lsb - k;
+  let q: bigint;
+  if (shift <= 0) {
+    q = mant << BigInt(-shift);
+  } else if (shift > bl + 1) {
+    q = 0n;
+  } else {
+    const sb = BigInt(shift);
+    q = mant >> sb;
+    const r2 = (mant - (q << sb)) << 1n;
+    const half = 1n << sb;
+    if (r2 > half || (r2 === half && (q & 1n) === 1n)) q++;
+  }
+  if (q === 1n << 53n) {
+    q >>= 1n;
+    lsb++;
+  }
+  if (q === 0n || lsb > 971) return NaN; // underflow to zero / overflow: ERANGE
+  const v = Number(q) * 2 ** lsb;
+  return neg ? -v : v;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Doubles as Redis 7.2 prints them (util.c d2string -> fpconv_dtoa, a Grisu2 implementation).

@@ -684,3 +684,31 @@ describe('OBJECT ENCODING of string values', () => {
     expect(enc('a')).toBe('int');
   });
 });
+
+describe('parseDouble (bytes.ts): Redis string2d', () => {
+  it('accepts what strtod accepts, rejects ERANGE and garbage', async () => {
+    const { parseDouble } = await import('../bytes.ts');
+    const ok: [string, number][] = [
+      ['1.5', 1.5],
+      ['-0', -0],
+      ['1.', 1],
+      ['.5e1', 5],
+      ['+3', 3],
+      ['0e999', 0],
+      ['4.9e-324', 5e-324],
+      ['1.7976931348623157e308', 1.7976931348623157e308],
+      ['0x10', 16],
+      ['0x1p3', 8],
+      ['0X1.8P+1', 3],
+      ['-0x.8', -0.5],
+      ['0x1p-1074', 5e-324],
+      ['inf', Infinity],
+      ['-Infinity', -Infinity],
+      ['+INF', Infinity],
+    ];
+    for (const [s, v] of ok) expect(parseDouble(s)).toBe(v);
+    for (const s of ['', ' 1', '1 ', 'nan', '-nan', '1e400', '-1e400', '1e-400', '2e-324', '1.7976931348623159e308', '0x1p1024', '0x1p-1076', '0x', '0x.p1', '1e', '.', 'infinit', '1\x00']) {
+      expect(parseDouble(s)).toBeNaN();
+    }
+  });
+});
