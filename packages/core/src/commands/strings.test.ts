@@ -146,6 +146,20 @@ describe('GET / SET', () => {
     expect(events.at(-1)).toBe('x:expired:k');
   });
 
+  it('SET and MSET over an expired key expire it first, as setKey does', () => {
+    const { run, effects, events, clock, shard } = setup();
+    run('SET', 'k', 'old', 'PX', 10);
+    run('SET', 'm', 'old', 'PX', 10);
+    clock.now += 20;
+    effects.length = 0;
+    events.length = 0;
+    run('SET', 'k', 'new');
+    run('MSET', 'm', 'new');
+    expect(effects).toEqual([['DEL', 'k'], ['SET', 'k', 'new'], ['DEL', 'm'], ['MSET', 'm', 'new']]);
+    expect(events).toEqual(['x:expired:k', '$:set:k', 'x:expired:m', '$:set:m']);
+    expect(shard.stats.expiredKeys).toBe(2);
+  });
+
   it('propagates deterministic effects', () => {
     const { run, effects } = setup();
     run('SET', 'a', '1');

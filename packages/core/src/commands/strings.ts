@@ -385,8 +385,11 @@ defineCommands(
     handler(ctx) {
       const argv = ctx.argv;
       if (argv.length === 3) {
-        // The common case, without options.
-        ctx.db.set(argv[1]!, argv[2]!);
+        // The common case, without options. setKey looks the key up first, which expires it
+        // (a DEL effect and an 'expired' event) before the new value replaces it.
+        const db = ctx.db;
+        if (db.expires.size > 0) db.expireIfNeeded(argv[1]!);
+        db.set(argv[1]!, argv[2]!);
         ctx.notify('$', 'set', argv[1]!);
         return OK;
       }
@@ -542,8 +545,10 @@ defineCommands(
     handler(ctx) {
       const argv = ctx.argv;
       if (argv.length % 2 === 0) throw wrongArity('mset');
+      const db = ctx.db;
       for (let j = 1; j < argv.length; j += 2) {
-        ctx.db.set(argv[j]!, argv[j + 1]!);
+        if (db.expires.size > 0) db.expireIfNeeded(argv[j]!);
+        db.set(argv[j]!, argv[j + 1]!);
         ctx.notify('$', 'set', argv[j]!);
       }
       return OK;
