@@ -578,6 +578,7 @@ defineCommands(
           }
         }
       }
+      if (db.expires.size > 0) db.expireIfNeeded(dest); // setKey's lookup
       db.set(dest, res);
       ctx.notify('$', 'set', dest);
       return maxlen;
