@@ -224,6 +224,47 @@ describe('ZCOUNT / ZLEXCOUNT', () => {
       expect(errText(t.run('ZLEXCOUNT', 'z', ...bad))).toBe('ERR min or max not valid string range item');
     }
   });
+
+  it('counts by lex over unequal scores as Redis (skiplist: no last node in range)', () => {
+    const t = setup();
+    t.run('ZADD', 'k1', 1, 'x'.repeat(65), '-0', 'a', 0.2, '0');
+    expect(t.run('ZLEXCOUNT', 'k1', '(A', '[a')).toBe(3);
+    expect(t.run('ZRANGE', 'k1', '(A', '[a', 'BYLEX')).toEqual(['a', '0']);
+    expect(t.run('ZRANGE', 'k1', '[a', '(A', 'BYLEX', 'REV')).toEqual([]);
+  });
+
+  it('never fails on lex ranges over unequal scores, either encoding', () => {
+    const t = setup();
+    const bounds = ['-', '+', '[', '(', '[a', '(a', '[b', '(c', '[0', '(A', '[zz', '[M', '(9', '[k'];
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let round = 0; round < 400; round++) {
+      const key = `z${round}`;
+      const args: (string | number)[] = [];
+      const n = 1 + rnd(12);
+      for (let i = 0; i < n; i++) args.push(rnd(5) - 2, String.fromCharCode(48 + rnd(60)) + (round % 2 ? 'y'.repeat(70) : ''));
+      t.run('ZADD', key, ...args);
+      for (let q = 0; q < 10; q++) {
+        const min = bounds[rnd(bounds.length)]!;
+        const max = bounds[rnd(bounds.length)]!;
+        for (const argv of [
+          ['ZLEXCOUNT', key, min, max],
+          ['ZRANGEBYLEX', key, min, max],
+          ['ZREVRANGEBYLEX', key, max, min],
+          ['ZRANGEBYLEX', key, min, max, 'LIMIT', 1, 2],
+          ['ZRANGESTORE', 'dst', key, min, max, 'BYLEX'],
+        ]) {
+          const r = t.run(...argv);
+          if (r instanceof ErrorReply) expect(r.message).toBe('ERR min or max not valid string range item');
+        }
+      }
+      const r = t.run('ZREMRANGEBYLEX', key, bounds[rnd(bounds.length)]!, bounds[rnd(bounds.length)]!);
+      if (r instanceof ErrorReply) expect(r.message).toBe('ERR min or max not valid string range item');
+    }
+  });
 });
 
 describe('ZRANK / ZREVRANK', () => {

@@ -215,10 +215,15 @@ export class RZSet extends RObject {
       for (let n = this.firstInLexRange(r); n !== null && lexLteMax(n.ele, r); n = n.next) count++;
       return count;
     }
+    // As zlexcountCommand: with unequal scores the last node may not be found (or sit before the
+    // first); the count then runs to the end, or comes out as Redis computes it.
+    const len = this.zsl.length;
     const f = this.zsl.firstInLexRange(r);
     if (f === null) return 0;
-    const l = this.zsl.lastInLexRange(r)!;
-    return this.zsl.getRank(l.score, l.ele) - this.zsl.getRank(f.score, f.ele) + 1;
+    let count = len - (this.zsl.getRank(f.score, f.ele) - 1);
+    const l = this.zsl.lastInLexRange(r);
+    if (l !== null) count -= len - this.zsl.getRank(l.score, l.ele);
+    return count;
   }
 
   /** Removes 0-based ranks start..stop (clamped by the caller); returns how many. */
