@@ -116,6 +116,23 @@ describe('LPOP / RPOP', () => {
     expect(run('RPOP', 'nokey', 0)).toBe(NULL_ARRAY);
   });
 
+  it('accept LONG_MAX as a count (clamped to the length), reject 2^63', () => {
+    const { run } = setup();
+    const LONG_MAX = '9223372036854775807';
+    expect(run('LPOP', 'nokey', LONG_MAX)).toBe(NULL_ARRAY);
+    expect(run('RPOP', 'nokey', LONG_MAX)).toBe(NULL_ARRAY);
+    expect(run('LMPOP', 1, 'nokey', 'LEFT', 'COUNT', LONG_MAX)).toBe(NULL_ARRAY);
+    expect(run('LPOS', 'nokey', 'a', 'COUNT', LONG_MAX, 'MAXLEN', LONG_MAX)).toEqual([]);
+    run('RPUSH', 'l', 'a', 'b', 'c');
+    expect(run('LPOS', 'l', 'b', 'COUNT', LONG_MAX, 'MAXLEN', LONG_MAX)).toEqual([1]);
+    expect(run('LPOP', 'l', LONG_MAX)).toEqual(['a', 'b', 'c']);
+    run('RPUSH', 'l', 'a', 'b', 'c');
+    expect(run('LMPOP', 1, 'l', 'RIGHT', 'COUNT', LONG_MAX)).toEqual(['l', ['c', 'b', 'a']]);
+    expect(err(run('LPOP', 'nokey', '9223372036854775808'))).toBe('ERR value is out of range, must be positive');
+    expect(err(run('LMPOP', 1, 'nokey', 'LEFT', 'COUNT', '9223372036854775808'))).toBe('ERR count should be greater than 0');
+    expect(err(run('LMPOP', LONG_MAX, 'nokey', 'LEFT'))).toBe(SYNTAX);
+  });
+
   it('validate the count before looking at the key', () => {
     const { run, range, db } = setup();
     run('RPUSH', 'l', 'a');

@@ -13,7 +13,6 @@ import { defineCommands, oneKey, twoKeys } from './table.ts';
 
 export type { Where } from '../types/list.ts';
 
-const INT64_MAX = 9223372036854775807;
 
 function fill(ctx: Ctx): number {
   return ctx.shard.config['list-max-listpack-size'];
@@ -33,10 +32,14 @@ export function whereArg(s: string): Where {
   throw SYNTAX;
 }
 
-/** getRangeLongFromObjectOrReply with a custom message: the message covers non-integers too. */
-function rangedArg(s: string, min: number, max: number, msg: string): number {
+/**
+ * getRangeLongFromObjectOrReply(min, LONG_MAX) with a custom message (it covers non-integers
+ * too). The upper bound is parseInt64's own: near 2^63 its number is not exact, so comparing it
+ * with LONG_MAX as a double would reject LONG_MAX itself.
+ */
+function rangedArg(s: string, min: number, msg: string): number {
   const v = parseInt64(s);
-  if (v !== v || v < min || v > max) throw error(msg);
+  if (v !== v || v < min) throw error(msg);
   return v;
 }
 
@@ -149,7 +152,7 @@ function popGeneric(ctx: Ctx, where: Where): Reply {
   const argv = ctx.argv;
   if (argv.length > 3) throw wrongArity(ctx.cmd.name);
   const hasCount = argv.length === 3;
-  const count = hasCount ? rangedArg(argv[2]!, 0, INT64_MAX, 'ERR value is out of range, must be positive') : -1;
+  const count = hasCount ? rangedArg(argv[2]!, 0, 'ERR value is out of range, must be positive') : -1;
   const key = argv[1]!;
   const list = ctx.db.write<RList>(key, 'list');
   if (list === undefined) return hasCount ? NULL_ARRAY : null;
@@ -443,9 +446,9 @@ defineCommands(
             );
           }
         } else if (more && is(o, 'count')) {
-          count = rangedArg(argv[++j]!, 0, INT64_MAX, "ERR COUNT can't be negative");
+          count = rangedArg(argv[++j]!, 0, "ERR COUNT can't be negative");
         } else if (more && is(o, 'maxlen')) {
-          maxlen = rangedArg(argv[++j]!, 0, INT64_MAX, "ERR MAXLEN can't be negative");
+          maxlen = rangedArg(argv[++j]!, 0, "ERR MAXLEN can't be negative");
         } else {
           throw SYNTAX;
         }
@@ -534,14 +537,14 @@ export function numkeysKeys(argv: readonly string[], numkeysIdx: number): number
  * [COUNT count]`. Count defaults to 1 (the reply is still an array).
  */
 export function parseMpop(argv: readonly string[], numkeysIdx: number): { keys: string[]; where: Where; count: number } {
-  const numkeys = rangedArg(argv[numkeysIdx]!, 1, INT64_MAX, 'ERR numkeys should be greater than 0');
+  const numkeys = rangedArg(argv[numkeysIdx]!, 1, 'ERR numkeys should be greater than 0');
   const whereIdx = numkeysIdx + numkeys + 1;
   if (whereIdx >= argv.length) throw SYNTAX;
   const where = whereArg(argv[whereIdx]!);
   let count = -1;
   for (let j = whereIdx + 1; j < argv.length; j++) {
     if (count === -1 && j < argv.length - 1 && is(argv[j]!, 'count')) {
-      count = rangedArg(argv[++j]!, 1, INT64_MAX, 'ERR count should be greater than 0');
+      count = rangedArg(argv[++j]!, 1, 'ERR count should be greater than 0');
     } else {
       throw SYNTAX;
     }
