@@ -322,6 +322,19 @@ describe('COPY', () => {
     expect(events).toEqual(['0:g:copy_to:l2', '0:g:copy_to:s2']);
   });
 
+  it('keeps the string encoding, as dupStringObject (embstr, raw, int)', () => {
+    const { run } = testEngine();
+    run('INCRBYFLOAT', 'k1', '0');
+    expect(run('COPY', 'k1', 'k0', 'DB', 0, 'REPLACE')).toBe(1);
+    expect(run('OBJECT', 'ENCODING', 'k0')).toBe('embstr');
+    run('SETRANGE', 'k1', 0, '1');
+    run('COPY', 'k1', 'k2');
+    expect(run('OBJECT', 'ENCODING', 'k2')).toBe('raw');
+    run('SET', 'n', '12');
+    run('COPY', 'n', 'n2');
+    expect(run('OBJECT', 'ENCODING', 'n2')).toBe('int');
+  });
+
   it('REPLACE and DB', () => {
     const { run, db, shard, events, effects } = setup();
     db.add('a', '1');
