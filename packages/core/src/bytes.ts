@@ -12,7 +12,14 @@ const decoder = new TextDecoder('utf-8');
 /** Largest char code that is plain ASCII: such strings are their own UTF-8 and binary form. */
 const ASCII_MAX = 0x7f;
 
+/** A regex beats a charCodeAt loop here: V8 scans one-byte strings for it in native code. */
+const NON_ASCII = /[^\x00-\x7f]/;
+
 function isAscii(s: string): boolean {
+  return s.length < 8 ? isAsciiShort(s) : !NON_ASCII.test(s);
+}
+
+function isAsciiShort(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > ASCII_MAX) return false;
   return true;
 }
@@ -569,7 +576,8 @@ const MAX_LONG_DOUBLE_CHARS = 5 * 1024;
 
 /** Rounds num/den * 2^scale (num, den > 0) to the nearest long double, ties to even. */
 function roundLongDouble(neg: boolean, num: bigint, den: bigint, scale: number): LongDouble {
-  let e = Math.max(bitLength(num) - bitLength(den) + scale - 64, LD_EMIN);
+  // The estimate may be one off either way; the loop settles on q in [2^63, 2^64).
+  let e = Math.max(approxBitLength(num) - approxBitLength(den) + scale - 64, LD_EMIN);
   for (;;) {
     const shift = scale - e;
     const n = shift >= 0 ? num << BigInt(shift) : num;
@@ -577,6 +585,10 @@ function roundLongDouble(neg: boolean, num: bigint, den: bigint, scale: number):
     let q = n / d;
     if (q > MASK64) {
       e++;
+      continue;
+    }
+    if (q < HALF64 && e > LD_EMIN) {
+      e--;
       continue;
     }
     const r2 = 2n * (n - q * d);
@@ -588,6 +600,20 @@ function roundLongDouble(neg: boolean, num: bigint, den: bigint, scale: number):
     if (e > LD_EMAX) return neg ? { neg, m: 0n, e: Infinity } : LD_INF;
     return { neg, m: q, e };
   }
+}
+
+/** Bit length of x > 0, within one (exact bit length is not needed, see roundLongDouble). */
+function approxBitLength(x: bigint): number {
+  const n = Number(x);
+  if (n < 1e300) return Math.floor(Math.log2(n)) + 1;
+  return x.toString(16).length * 4;
+}
+
+/** 10^i as BigInt for the exponents of everyday decimals. */
+const POW10N = Array.from({ length: 64 }, (_, i) => 10n ** BigInt(i));
+
+function pow10n(k: number): bigint {
+  return k < 64 ? POW10N[k]! : 10n ** BigInt(k);
 }
 
 const DEC_RE = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
@@ -630,7 +656,7 @@ export function parseLongDouble(s: string): LongDouble | null {
     const magnitude = (intDigits + fracDigits).replace(/^0+/, '').length + scale;
     if (magnitude > 4940) return null; // >= 10^4939 overflows LDBL_MAX (1.19e4932)
     if (magnitude < -4960) return null; // < 10^-4960 rounds to zero (min subnormal 3.6e-4951)
-    x = scale >= 0 ? roundLongDouble(neg, mant * 10n ** BigInt(scale), 1n, 0) : roundLongDouble(neg, mant, 10n ** BigInt(-scale), 0);
+    x = scale >= 0 ? roundLongDouble(neg, mant * pow10n(scale), 1n, 0) : roundLongDouble(neg, mant, pow10n(-scale), 0);
   }
   // strtold reports ERANGE on overflow to infinity and underflow to zero: string2ld rejects both.
   if (x.e === Infinity || x.m === 0n) return null;
