@@ -191,8 +191,9 @@ const setExpiry = fc.oneof(
 // Malformed arguments: a valid command, then truncated, one argument replaced by junk, or junk
 // appended. Replies must match Redis's error texts exactly.
 
+// No small positive integer: put in a TTL's place it would expire a key during the run.
 const junk = pick(
-  '', 'abc', '-1', '0', '1', '1.5', 'NX', 'XX', 'GT', 'LT', 'CH', 'COUNT', 'LIMIT', 'WITHSCORES', 'BYSCORE',
+  '', 'abc', '-1', '0', '1.5', 'NX', 'XX', 'GT', 'LT', 'CH', 'COUNT', 'LIMIT', 'WITHSCORES', 'BYSCORE',
   'BYLEX', 'REV', 'MATCH', 'TYPE', 'GET', 'STORE', '9223372036854775808', 'inf', 'nan', '(1', '[a', '-', '+',
 );
 type Mutation = { kind: number; pos: number; junk: string; lower: boolean };
@@ -224,8 +225,10 @@ function saneCursor(argv: Argv): Argv {
   const name = argv[0]!.toLowerCase();
   const at = name === 'scan' ? 1 : /^[hsz]scan$/.test(name) ? 2 : -1;
   if (at < 0 || at >= argv.length) return argv;
-  // A truncated COUNT falls back to 10 (see scanTail): put it back.
-  if (!argv.some((a, i) => i > at && a.toLowerCase() === 'count')) argv = [...argv, 'COUNT', '1000'];
+  // A truncated COUNT falls back to 10 (see scanTail): put it back; a small valid COUNT too.
+  const countAt = argv.findIndex((a, i) => i > at && a.toLowerCase() === 'count');
+  if (countAt < 0) argv = [...argv, 'COUNT', '1000'];
+  else if (/^[1-9]\d{0,2}$/.test(argv[countAt + 1] ?? '')) argv = argv.map((a, i) => (i === countAt + 1 ? '1000' : a));
   if (!/^-?\d+$/.test(argv[at]!) || /^-?0+$/.test(argv[at]!)) return argv;
   if (argv[at]!.replace('-', '').length > 19) return argv; // ERANGE: "invalid cursor" on both
   const out = argv.slice();
