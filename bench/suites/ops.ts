@@ -389,7 +389,7 @@ export async function runOps(opts: OpsOptions): Promise<CaseResult[]> {
     const result: CaseResult = { name: def.name, description: def.description, targetVsMock: def.targetVsMock, targetVsMap: def.targetVsMap, tasks: [] };
     out.push(result);
 
-    const db = openSync({ activeExpire: false });
+    const db = openSync() // defaults, as a user opens it: the cron keeps the LRU clock cached;
     dbs.push(db);
     let ours: Task[] = [];
     try {
@@ -438,5 +438,5 @@ export async function runOps(opts: OpsOptions): Promise<CaseResult[]> {
 export function memorykvTasks(name: string): Task[] {
   const def = cases().find((c) => c.name.toLowerCase() === name.toLowerCase());
   if (!def) throw new Error(`no case ${name}; cases: ${cases().map((c) => c.name).join(', ')}`);
-  return def.memorykv(openSync({ activeExpire: false }));
+  return def.memorykv(openSync());
 }

@@ -87,7 +87,13 @@ export function toJS(r: Reply, decode: Decode = 'text'): unknown {
   if (r instanceof MapReply) {
     const o: Record<string, unknown> = {};
     const e = r.entries;
-    for (let i = 0; i < e.length; i += 2) o[String(toJS(e[i]!, 'text'))] = toJS(e[i + 1]!, decode);
+    for (let i = 0; i < e.length; i += 2) {
+      const k = e[i]!;
+      const v = e[i + 1]!;
+      // Map keys are bulk strings almost always: convert them without the generic dispatch.
+      o[typeof k === 'string' ? toText(k) : String(toJS(k, 'text'))] =
+        typeof v === 'string' && decode === 'text' ? toText(v) : toJS(v, decode);
+    }
     return o;
   }
   if (r instanceof SetReply) return r.items.map((x) => toJS(x, decode));

@@ -90,12 +90,26 @@ function build(spec: CommandSpec, parent?: Command): Command {
   return cmd;
 }
 
+/**
+ * Dispatch's view of the registry: each name in lowercase and in uppercase (clients send
+ * either), so the common spellings resolve without lowercasing the name first.
+ */
+const byName = new Map<string, Command>();
+
 /** Declares commands. Each family module calls this at load time. */
 export function defineCommands(...specs: CommandSpec[]): void {
   for (const spec of specs) {
     if (commands.has(spec.name)) throw new Error(`command ${spec.name} declared twice`);
-    commands.set(spec.name, build(spec));
+    const cmd = build(spec);
+    commands.set(spec.name, cmd);
+    byName.set(spec.name, cmd);
+    byName.set(spec.name.toUpperCase(), cmd);
   }
+}
+
+/** The command named by argv[0], in any letter case. */
+export function lookupCommand(name: string): Command | undefined {
+  return byName.get(name) ?? (name.length <= 32 ? byName.get(name.toLowerCase()) : undefined);
 }
 
 /** Key argument indexes of an argv for a command (COMMAND GETKEYS, slot routing, ACL key checks). */

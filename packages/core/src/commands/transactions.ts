@@ -5,7 +5,7 @@
 import { DISCARD_WITHOUT_MULTI, EXECABORT, EXEC_WITHOUT_MULTI, NESTED_MULTI, OOM, WATCH_IN_MULTI } from '../errors.ts';
 import { NULL_ARRAY, OK } from '../reply.ts';
 import { performEvictions } from '../keyspace/eviction.ts';
-import { commands, defineCommands } from './table.ts';
+import { defineCommands, lookupCommand } from './table.ts';
 
 const txFlags = ['noscript', 'loading', 'stale', 'fast', 'allow_busy'] as const;
 
@@ -103,5 +103,5 @@ defineCommands(
 );
 
 function isDenyOom(argv: string[]): boolean {
-  return commands.get(argv[0]!.toLowerCase())?.denyoom ?? false;
+  return lookupCommand(argv[0]!)?.denyoom ?? false;
 }

@@ -42,7 +42,12 @@ export class Engine {
 
   private startCron(): void {
     const hz = Math.max(1, Math.min(500, this.shard.config.hz));
-    this.timer = setInterval(() => activeExpireCycle(this.shard), 1000 / hz);
+    const shard = this.shard;
+    shard.cronTime = shard.clock();
+    this.timer = setInterval(() => {
+      shard.cronTime = shard.clock();
+      activeExpireCycle(shard);
+    }, 1000 / hz);
     // Portable unref: Node timers have it, browsers' numeric ids do not.
     (this.timer as { unref?: () => void }).unref?.();
   }
@@ -50,5 +55,6 @@ export class Engine {
   close(): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    this.shard.cronTime = -1;
   }
 }

@@ -3,7 +3,7 @@
  * path of one command"): table lookup, arity, MULTI queueing, OOM check, the handler, and the
  * effects the command produced.
  */
-import { commands, type Command } from '../commands/table.ts';
+import { lookupCommand, type Command } from '../commands/table.ts';
 import '../commands/index.ts';
 import { Ctx } from '../commands/context.ts';
 import { defaultConfig, setConfigValue, type EngineConfig } from '../config.ts';
@@ -34,8 +34,35 @@ export class Shard {
   readonly config: EngineConfig;
   readonly dbs: Keyspace[];
   readonly stats: ShardStats = { keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, evictedKeys: 0, commands: 0 };
-  /** The current command's time in unix ms. */
-  now: number;
+  private clockValue = 0;
+  private clockStale = true;
+
+  /**
+   * The current command's time in unix ms: read from the clock once per command, on first use
+   * (a clock read costs more than a GET, and most commands never look at the time).
+   */
+  get now(): number {
+    if (this.clockStale) {
+      this.clockValue = this.clock();
+      this.clockStale = false;
+    }
+    return this.clockValue;
+  }
+  set now(ms: number) {
+    this.clockValue = ms;
+    this.clockStale = false;
+  }
+
+  /** The time as of the last cron tick (-1 without a cron), like Redis's cached server.lruclock. */
+  cronTime = -1;
+
+  /**
+   * A clock good enough for LRU/LFU words (second and minute resolution): the cron's cached time
+   * when a cron runs, so a read never pays for a clock read; the command's time otherwise.
+   */
+  get coarseNow(): number {
+    return this.cronTime >= 0 ? this.cronTime : this.now;
+  }
   /** Estimated bytes of data held (keys, values, TTLs), kept incrementally. */
   used = 0;
   /** Changes since start (Redis's server.dirty). */
@@ -69,7 +96,6 @@ export class Shard {
   ) {
     this.config = { ...defaultConfig(), ...config };
     this.lfu = this.config['maxmemory-policy'].includes('lfu');
-    this.now = clock();
     this.dbs = [];
     for (let i = 0; i < this.config.databases; i++) this.dbs.push(new Keyspace(this, i));
   }
@@ -85,8 +111,7 @@ export class Shard {
 
   /** Runs one command for a session: the whole path from argv to reply. */
   execute(session: Session, argv: string[]): Reply {
-    const name = argv[0]!;
-    let cmd = commands.get(name) ?? commands.get(name.toLowerCase());
+    let cmd = lookupCommand(argv[0]!);
     if (cmd === undefined) return this.reject(session, unknownCommand(argv));
     if (cmd.sub) {
       if (argv.length < 2) return this.reject(session, wrongArity(cmd.name));
@@ -104,7 +129,7 @@ export class Shard {
       session.multi.push(argv);
       return QUEUED;
     }
-    this.now = this.clock();
+    this.clockStale = true;
     if (this.config.maxmemory > 0 && !performEvictions(this) && cmd.denyoom) {
       this.flushEffects();
       return OOM;
@@ -156,7 +181,7 @@ export class Shard {
     this.inExec = true;
     try {
       for (const argv of queue) {
-        let cmd = commands.get(argv[0]!.toLowerCase())!;
+        let cmd = lookupCommand(argv[0]!)!;
         if (cmd.sub) cmd = cmd.sub.get(argv[1]!.toLowerCase())!;
         replies.push(this.call(session, cmd, argv));
       }

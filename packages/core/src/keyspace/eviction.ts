@@ -30,7 +30,7 @@ function lfuMinutes(nowMs: number): number {
 export function lfuDecr(word: number, shard: Shard): number {
   const ldt = word >>> 8;
   let counter = word & 255;
-  const now = lfuMinutes(shard.now);
+  const now = lfuMinutes(shard.coarseNow);
   const elapsed = now >= ldt ? now - ldt : 65535 - ldt + now;
   const decay = shard.config['lfu-decay-time'];
   const periods = decay ? Math.floor(elapsed / decay) : 0;
@@ -48,12 +48,12 @@ function lfuLogIncr(counter: number, logFactor: number): number {
 /** An access under an LFU policy: decay, then a logarithmic increment (evict.c updateLFU). */
 export function lfuTouch(word: number, shard: Shard): number {
   const counter = lfuLogIncr(lfuDecr(word, shard), shard.config['lfu-log-factor']);
-  return (lfuMinutes(shard.now) << 8) | counter;
+  return (lfuMinutes(shard.coarseNow) << 8) | counter;
 }
 
 /** The word a new key starts with. */
 export function newKeyMeta(shard: Shard): number {
-  return shard.lfu ? (lfuMinutes(shard.now) << 8) | LFU_INIT_VAL : lruClock(shard.now);
+  return shard.lfu ? (lfuMinutes(shard.coarseNow) << 8) | LFU_INIT_VAL : lruClock(shard.coarseNow);
 }
 
 interface Candidate {
@@ -102,7 +102,7 @@ export function performEvictions(shard: Shard): boolean {
             const mi = volatile ? db.main.find(key) : i;
             if (mi < 0) continue;
             const word = db.main.meta![mi]!;
-            score = shard.lfu ? 255 - lfuDecr(word, shard) : idleTime(word, shard.now);
+            score = shard.lfu ? 255 - lfuDecr(word, shard) : idleTime(word, shard.coarseNow);
           }
           insertCandidate(pool, { db, key, score });
         }

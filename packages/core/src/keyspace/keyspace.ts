@@ -106,7 +106,7 @@ export class Keyspace {
     const shard = this.shard;
     if (shard.current?.noTouch) return;
     const meta = this.main.meta!;
-    meta[i] = shard.lfu ? lfuTouch(meta[i]!, shard) : lruClock(shard.now);
+    meta[i] = shard.lfu ? lfuTouch(meta[i]!, shard) : lruClock(shard.coarseNow);
   }
 
   // ---------------------------------------------------------------------------------------------
