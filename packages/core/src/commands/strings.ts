@@ -47,18 +47,8 @@ export function unshareString(ctx: Ctx, key: string, v: StringValue, extra = 0):
   }
   const sb = StrBuf.from(v, extra);
   // Replaced without signalling: the caller signals once it has actually changed the bytes.
-  replaceSilently(ctx, key, sb);
+  ctx.db.replaceValue(key, sb);
   return sb;
-}
-
-/** Swaps the stored value object for an equal one (no logical change: no dirty, no WATCH). */
-function replaceSilently(ctx: Ctx, key: string, v: StrBuf): void {
-  const db = ctx.db;
-  const i = db.main.find(key);
-  const old = db.main.vals[i] as string;
-  db.main.vals[i] = v;
-  v.accounted = v.memory();
-  ctx.shard.used += v.accounted - stringMemory(old);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -138,6 +138,19 @@ export class Keyspace {
     this.signal(key);
   }
 
+  /**
+   * Swaps the stored value for an equal one of another representation (a string becoming a
+   * mutable StrBuf, Redis's dbUnshareStringValue): memory is re-accounted, but nothing changed
+   * logically, so nothing is signalled. The key must exist.
+   */
+  replaceValue(key: string, value: Value): void {
+    const main = this.main;
+    const i = main.find(key);
+    const old = main.vals[i]!;
+    main.vals[i] = value;
+    this.shard.used += this.account(value) - valueMemory(old);
+  }
+
   /** Deletes a key and its TTL; returns true when it existed. Counts as a modification. */
   delete(key: string): boolean {
     const main = this.main;
