@@ -4,9 +4,6 @@
  * the server package.
  */
 import { SYNTAX, error, wrongArity } from '../errors.ts';
-import type { Keyspace } from '../keyspace/keyspace.ts';
-import type { Dict } from '../types/dict.ts';
-import type { Value } from '../keyspace/object.ts';
 import { OK, PONG } from '../reply.ts';
 import type { Ctx } from './context.ts';
 import { is } from './args.ts';

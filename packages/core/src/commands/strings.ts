@@ -15,7 +15,6 @@ import {
 } from '../bytes.ts';
 import { NOT_FLOAT, NOT_INTEGER, OVERFLOW, SYNTAX, error, invalidExpire, wrongArity } from '../errors.ts';
 import { MapReply, OK, type Reply } from '../reply.ts';
-import { stringMemory } from '../keyspace/object.ts';
 import { StrBuf, isStringValue, stringLength, stringSlice, stringValue, type StringValue } from '../types/strbuf.ts';
 import { intArg, is } from './args.ts';
 import type { Ctx } from './context.ts';
