@@ -4,7 +4,7 @@ import { ErrorReply } from '../errors.ts';
 import { OK, Status, type Reply } from '../reply.ts';
 import { RObject } from '../keyspace/object.ts';
 import type { Effect } from '../engine/shard.ts';
-import { StrBuf } from '../types/strbuf.ts';
+import { StrBuf, stringValue, type StringValue } from '../types/strbuf.ts';
 import { HLL_DENSE_SIZE } from '../types/hyperloglog.ts';
 
 /*
@@ -72,7 +72,7 @@ function setup() {
   });
   const events: string[] = [];
   t.shard.onNotify = (_db, cls, event, key) => events.push(`${cls}:${event}:${key}`);
-  const value = (key: string) => t.db.peek(key) as string;
+  const value = (key: string) => stringValue(t.db.peek(key) as StringValue);
   const addAll = (key: string, list: string[], batch = 100) => {
     for (let i = 0; i < list.length; i += batch) t.run('PFADD', key, ...list.slice(i, i + batch));
   };
@@ -191,14 +191,15 @@ describe('PFADD / PFCOUNT: same bytes and counts as redis-server', () => {
     expect(run('PFCOUNT', 'm4')).toBe(201);
   });
 
-  it('PFADD without elements creates an empty HLL once', () => {
+  it('PFADD without elements creates an empty HLL once, its cache flagged stale', () => {
     const { run, value, effects, events } = setup();
     expect(run('PFADD', 'e')).toBe(1);
-    expect(hex(value('e'))).toBe('48594c4c0100000000000000000000007fff');
+    expect(hex(value('e'))).toBe('48594c4c0100000000000000000000807fff');
     expect(run('PFADD', 'e')).toBe(0);
     expect(run('PFCOUNT', 'e')).toBe(0);
+    expect(hex(value('e'))).toBe('48594c4c0100000000000000000000007fff');
     expect(run('PFCOUNT', 'nokey')).toBe(0);
-    expect(effects).toEqual([['PFADD', 'e']]);
+    expect(effects).toEqual([['PFADD', 'e'], ['PFCOUNT', 'e']]);
     expect(events).toEqual(['$:pfadd:e']);
   });
 
@@ -294,7 +295,7 @@ describe('errors', () => {
   });
 
   it('INVALIDOBJ for corrupt sparse HLLs, leaving them unchanged', () => {
-    const { run, db, effects } = setup();
+    const { run, db, effects, value } = setup();
     const tooFew = hdr(1) + '\x7f\xfe'; // covers 16383 registers
     const tooMany = hdr(1) + '\x7f\xff\x00'; // covers 16385
     const empty = hdr(1);
@@ -309,13 +310,30 @@ describe('errors', () => {
     }
     // An element landing on a register outside the opcodes finds the corruption (as in Redis).
     expect(errText(run('PFADD', 'empty', 'a'))).toBe(INVALID);
-    expect(db.peek('empty')).toBe(empty);
+    expect(value('empty')).toBe(empty);
     expect(db.peek('dst')).toBeUndefined();
     expect(effects).toEqual([]);
     // Redis's replies for elements that do not touch the damaged part.
     expect(run('PFADD', 'few', 'a', 'b')).toBe(1);
     expect(run('PFADD', 'many', 'a')).toBe(1);
     expect(run('PFADD', 'empty')).toBe(0);
+  });
+
+  it('PFADD applies the elements met before the corruption, then INVALIDOBJ (as Redis)', () => {
+    const { run, value, effects } = setup();
+    run('PFMERGE', 'k2');
+    run('SETRANGE', 'k2', 16, 'z');
+    effects.length = 0;
+    expect(errText(run('PFADD', 'k2', 'a', 'b'))).toBe(INVALID);
+    // redis-server 7.0.15: 'a' was added by hllSparseSet, which then failed on 'b'.
+    const after = hdr(1) + 'q\xa6\x84IW';
+    expect(value('k2')).toBe(after);
+    expect(run('OBJECT', 'ENCODING', 'k2')).toBe('raw');
+    // The partial edit is journaled as the bytes (replaying PFADD would fail).
+    expect(effects).toEqual([['SET', 'k2', after, 'KEEPTTL']]);
+    expect(errText(run('PFADD', 'k2', 'b'))).toBe(INVALID);
+    expect(value('k2')).toBe(after);
+    expect(effects.length).toBe(1);
   });
 
   it('dense values with crafted registers count like Redis (llroundl overflow included)', () => {
@@ -331,16 +349,44 @@ describe('errors', () => {
 });
 
 describe('values, TTL, effects, notifications', () => {
-  it('reads a StrBuf value and stores back a plain string', () => {
-    const { run, db } = setup();
+  it('stores raw strings (StrBuf), and unshares plain values as Redis does', () => {
+    const { run, db, value } = setup();
     run('PFADD', 'k', 'a', 'b', 'c', 'foo', 'bar');
-    const bytes = db.peek('k') as string;
-    db.set('k', StrBuf.from(bytes));
-    expect(run('PFCOUNT', 'k')).toBe(5);
-    expect(typeof db.peek('k')).toBe('string');
+    expect(db.peek('k')).toBeInstanceOf(StrBuf);
+    expect(run('OBJECT', 'ENCODING', 'k')).toBe('raw');
+    run('PFMERGE', 'm');
+    expect(run('OBJECT', 'ENCODING', 'm')).toBe('raw');
+    const bytes = value('k');
+    // A value SET from a client is embstr; PFADD, single-key PFCOUNT, PFMERGE and PFDEBUG make it
+    // raw even when they change nothing (dbUnshareStringValue); PFCOUNT of several keys does not.
+    const cmds = [['PFADD', 'x'], ['PFADD', 'x', 'a'], ['PFCOUNT', 'x'], ['PFMERGE', 'x'], ['PFDEBUG', 'ENCODING', 'x']];
+    for (const argv of cmds) {
+      run('SET', 'x', bytes);
+      expect(run('OBJECT', 'ENCODING', 'x')).toBe('embstr');
+      run('PFCOUNT', 'x', 'k');
+      expect(run('OBJECT', 'ENCODING', 'x')).toBe('embstr');
+      run(...argv);
+      expect(run('OBJECT', 'ENCODING', 'x')).toBe('raw');
+      expect(run('PFCOUNT', 'x')).toBe(5);
+    }
     db.set('k2', StrBuf.from(bytes));
     expect(run('PFADD', 'k2', 'zzz')).toBe(1);
     expect(run('PFCOUNT', 'k2')).toBe(6);
+  });
+
+  it('a dense PFADD edits the value in place; GET/SETRANGE see the same bytes', () => {
+    const { run, db, value } = setup();
+    run('PFADD', 'd', ...eles('d', 0, 3000));
+    run('PFDEBUG', 'TODENSE', 'd');
+    const sb = db.peek('d') as StrBuf;
+    expect(run('PFADD', 'd', 'new-element-1', 'new-element-2')).toBe(1);
+    expect(db.peek('d')).toBe(sb);
+    expect(value('d').length).toBe(HLL_DENSE_SIZE);
+    expect(run('GETRANGE', 'd', 15, 15)).toBe('\x80');
+    const card = run('PFCOUNT', 'd');
+    expect(run('GETRANGE', 'd', 15, 15)).toBe('\x00');
+    expect(run('PFADD', 'd', 'new-element-1')).toBe(0);
+    expect(run('PFCOUNT', 'd')).toBe(card);
   });
 
   it('keeps the TTL; propagates PFADD, and PFCOUNT only when it refreshed the cache', () => {

@@ -1,6 +1,9 @@
 /**
- * PFADD / PFCOUNT / PFMERGE / PFDEBUG (hyperloglog.c). The HLL lives in a plain string value in
- * Redis's own format (types/hyperloglog.ts), so GET/SET move it between memorykv and redis-server.
+ * PFADD / PFCOUNT / PFMERGE / PFDEBUG (hyperloglog.c). The HLL lives in a string value in Redis's
+ * own format (types/hyperloglog.ts), so GET/SET move it between memorykv and redis-server.
+ *
+ * Values written here are raw strings, as in Redis (createHLLObject, and dbUnshareStringValue in
+ * PFADD, single-key PFCOUNT, PFMERGE, PFDEBUG): a StrBuf, which PFADD and PFCOUNT update in place.
  *
  * Effects: PFADD and PFMERGE replay deterministically from their argv. PFCOUNT of one key writes
  * the cached cardinality into the value when it was stale; Redis counts that as a change
@@ -12,7 +15,8 @@ import { error, type ErrorReply } from '../errors.ts';
 import { OK, Status, type Reply } from '../reply.ts';
 import type { Value } from '../keyspace/object.ts';
 import type { Ctx } from './context.ts';
-import { stringValue, type StringValue } from '../types/strbuf.ts';
+import { StrBuf, stringValue, type StringValue } from '../types/strbuf.ts';
+import { unshareString } from './strings.ts';
 import { allKeys, defineCommands, oneKey } from './table.ts';
 import {
   EMPTY_HLL,
@@ -23,16 +27,18 @@ import {
   HllBuf,
   PROMOTE,
   cachedCard,
-  denseAddToString,
+  denseAddBytes,
   denseRegister,
   hllAdd,
   hllCount,
   hllCountRaw,
   hllMerge,
   hllPatLen,
+  invalidateCacheBytes,
   isHLL,
+  isHLLBytes,
+  setCachedCardBytes,
   sparseSet,
-  withCachedCard,
   withStaleCache,
 } from '../types/hyperloglog.ts';
 
@@ -53,6 +59,21 @@ function hllOf(v: Value): string {
   const s = binary(v);
   if (!isHLL(s)) throw NOT_HLL;
   return s;
+}
+
+/** isHLLObjectOrReply without copying a StrBuf's bytes. */
+function checkHll(v: Value): void {
+  if (typeof v === 'string' ? !isHLL(v) : v.type !== 'string' || !isHLLBytes((v as StrBuf).buf, (v as StrBuf).len)) throw NOT_HLL;
+}
+
+/** Replaces the bytes of a raw string value with s (spare capacity stays zero). */
+function storeBytes(sb: StrBuf, s: string): void {
+  const n = s.length;
+  let b = sb.buf;
+  if (b.length < n) b = sb.buf = new Uint8Array(n);
+  else if (n < sb.len) b.fill(0, n, sb.len);
+  for (let i = 0; i < n; i++) b[i] = s.charCodeAt(i);
+  sb.len = n;
 }
 
 const statusDense = new Status('dense');
@@ -78,30 +99,48 @@ defineCommands(
       const { db, argv } = ctx;
       const key = argv[1]!;
       const v = db.write(key, 'string');
-      const created = v === undefined;
-      let s = created ? EMPTY_HLL : hllOf(v);
-      let changed = false;
-      const sparseMax = sparseMaxBytes(ctx);
-      for (let j = 2; j < argv.length; j++) {
-        if (s.charCodeAt(4) === HLL_DENSE) {
-          const r = denseAddToString(s, argv, j);
-          if (r !== null) {
-            s = r;
-            changed = true;
-          }
-          break;
-        }
-        // Nothing is stored before the loop ends: a corrupt HLL leaves the key untouched.
-        const r = hllAdd(s, argv[j]!, sparseMax);
-        if (r === null) throw INVALID_HLL;
-        if (r !== s) {
-          s = r;
-          changed = true;
-        }
+      let sb: StrBuf;
+      let updated = 0;
+      if (v === undefined) {
+        sb = StrBuf.from(EMPTY_HLL);
+        updated++; // the creation counts as an update: the new value's cache is flagged stale
+      } else {
+        checkHll(v);
+        sb = unshareString(ctx, key, v as StringValue);
       }
-      if (created) db.add(key, s);
-      else if (changed) db.set(key, s, true);
-      else return 0;
+      let j = 2;
+      if (sb.buf[4] === HLL_SPARSE && j < argv.length) {
+        const orig = sb.toString();
+        let s = orig;
+        const sparseMax = sparseMaxBytes(ctx);
+        for (; j < argv.length; j++) {
+          const r = hllAdd(s, argv[j]!, sparseMax);
+          if (r === null) {
+            // Redis edits the value in place element by element: what was added before the
+            // corruption was met stays (without a signal; replicas get the bytes).
+            if (s !== orig) {
+              storeBytes(sb, s);
+              db.modified(key, sb);
+              ctx.emit(['SET', key, s, 'KEEPTTL']);
+            }
+            throw INVALID_HLL;
+          }
+          if (r !== s) {
+            s = r;
+            updated++;
+            if (s.charCodeAt(4) === HLL_DENSE) {
+              j++;
+              break;
+            }
+          }
+        }
+        if (s !== orig) storeBytes(sb, s);
+      }
+      if (j < argv.length) updated += denseAddBytes(sb.buf, sb.len, argv, j);
+      if (updated === 0) return 0;
+      invalidateCacheBytes(sb.buf);
+      if (v === undefined) db.add(key, sb);
+      else db.modified(key, sb);
       ctx.notify('$', 'pfadd', key);
       return 1;
     },
@@ -132,12 +171,14 @@ defineCommands(
       const key = argv[1]!;
       const v = db.read(key, 'string');
       if (v === undefined) return 0;
-      const s = hllOf(v);
-      const cached = cachedCard(s);
+      checkHll(v);
+      const sb = unshareString(ctx, key, v as StringValue);
+      const cached = cachedCard(sb.slice(0, HLL_HDR_SIZE));
       if (cached !== -1) return cached;
-      const card = hllCount(s);
+      const card = hllCount(sb.toString());
       if (card === null) throw INVALID_HLL;
-      db.set(key, withCachedCard(s, card), true);
+      setCachedCardBytes(sb.buf, card);
+      db.modified(key, sb);
       return cardReply(card);
     },
   },
@@ -165,7 +206,8 @@ defineCommands(
       const dest = argv[1]!;
       const dv = db.write(dest, 'string');
       // The destination, when it exists, was validated above as one of the inputs.
-      let s = dv === undefined ? EMPTY_HLL : binary(dv);
+      const sb = dv === undefined ? StrBuf.from(EMPTY_HLL) : unshareString(ctx, dest, dv as StringValue);
+      let s = sb.toString();
       let h: HllBuf | null = null;
       if (useDense) {
         h = HllBuf.from(s);
@@ -189,9 +231,9 @@ defineCommands(
         }
       }
       s = h !== null ? h.toString() : s;
-      s = withStaleCache(s);
-      if (dv === undefined) db.add(dest, s);
-      else db.set(dest, s, true);
+      storeBytes(sb, withStaleCache(s));
+      if (dv === undefined) db.add(dest, sb);
+      else db.modified(dest, sb);
       // A PFADD event: in theory PFMERGE is a mass-add of elements.
       ctx.notify('$', 'pfadd', dest);
       return OK;
@@ -215,7 +257,9 @@ defineCommands(
       const key = argv[2]!;
       const v = db.write(key, 'string');
       if (v === undefined) return error('ERR The specified key does not exist');
-      const s = hllOf(v);
+      checkHll(v);
+      const sb = unshareString(ctx, key, v as StringValue);
+      const s = sb.toString();
       switch (sub) {
         case 'getreg': {
           let dense = s;
@@ -223,7 +267,8 @@ defineCommands(
             const h = HllBuf.from(s);
             if (!h.toDense()) throw INVALID_HLL;
             dense = h.toString();
-            db.set(key, dense, true); // the encoding change is propagated, as in Redis
+            storeBytes(sb, dense);
+            db.modified(key, sb); // the encoding change is propagated, as in Redis
           }
           const regs: number[] = new Array(HLL_REGISTERS);
           for (let j = 0; j < HLL_REGISTERS; j++) regs[j] = denseRegister(dense, j);
@@ -253,7 +298,8 @@ defineCommands(
           if (s.charCodeAt(4) !== HLL_SPARSE) return 0;
           const h = HllBuf.from(s);
           if (!h.toDense()) throw INVALID_HLL;
-          db.set(key, h.toString(), true);
+          storeBytes(sb, h.toString());
+          db.modified(key, sb);
           return 1;
         }
         default:

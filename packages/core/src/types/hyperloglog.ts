@@ -136,6 +136,15 @@ export function isHLL(s: string): boolean {
   return enc !== HLL_DENSE || s.length === HLL_DENSE_SIZE;
 }
 
+/** isHLL on the bytes b[0, len) of a raw string value. */
+export function isHLLBytes(b: Uint8Array, len: number): boolean {
+  if (len < HLL_HDR_SIZE) return false;
+  if (b[0] !== 0x48 || b[1] !== 0x59 || b[2] !== 0x4c || b[3] !== 0x4c) return false;
+  const enc = b[4]!;
+  if (enc > HLL_MAX_ENCODING) return false;
+  return enc !== HLL_DENSE || len === HLL_DENSE_SIZE;
+}
+
 /** The value of a fresh HLL: sparse, one XZERO opcode covering all registers, cache valid at 0. */
 export const EMPTY_HLL: string = (() => {
   const b = new Uint8Array(HLL_HDR_SIZE + 2);
@@ -352,15 +361,13 @@ export function denseRegister(s: string, index: number): number {
 // joined (a memcpy) into a flat string, so that no slice keeps the previous version alive.
 
 /** Changed bytes of the dense string being patched: new value, or -1 (scratch, reset after use). */
-const overlay = new Int16Array(HLL_DENSE_SIZE + 1).fill(-1);
-const touched: number[] = [];
-
 /**
- * PFADD of elements argv[from..] into a dense HLL string, patching only the bytes that change
- * (O(1) per element). Returns the new string, with the cache flagged stale, or null when no
- * register changed.
+ * PFADD of elements argv[from..] into a dense HLL held in bytes b[0, len) (a raw string value),
+ * in place: hllDenseAdd, O(1) per element. Returns how many registers grew; the caller flags the
+ * cache stale when any did.
  */
-export function denseAddToString(s: string, argv: readonly string[], from: number): string | null {
+export function denseAddBytes(b: Uint8Array, len: number, argv: readonly string[], from: number): number {
+  let updated = 0;
   for (let a = from; a < argv.length; a++) {
     const pl = hllPatLen(argv[a]!);
     const count = Math.floor(pl / HLL_REGISTERS);
@@ -368,34 +375,26 @@ export function denseAddToString(s: string, argv: readonly string[], from: numbe
     const byte = HLL_HDR_SIZE + ((index * HLL_BITS) >> 3);
     const fb = (index * HLL_BITS) & 7;
     const fb8 = 8 - fb;
-    let b0 = overlay[byte]!;
-    if (b0 < 0) b0 = s.charCodeAt(byte);
     // The byte after the last register is the sds terminator: it reads as 0 and keeps 0.
-    let b1 = overlay[byte + 1]!;
-    if (b1 < 0) b1 = byte + 1 < HLL_DENSE_SIZE ? s.charCodeAt(byte + 1) : 0;
-    const old = ((b0 >> fb) | (b1 << fb8)) & HLL_REGISTER_MAX;
+    const next = byte + 1 < len;
+    const old = ((b[byte]! >> fb) | (next ? b[byte + 1]! << fb8 : 0)) & HLL_REGISTER_MAX;
     if (count <= old) continue;
-    if (overlay[byte]! < 0) touched.push(byte);
-    overlay[byte] = ((b0 & ~(HLL_REGISTER_MAX << fb)) | (count << fb)) & 0xff;
-    if (byte + 1 < HLL_DENSE_SIZE) {
-      if (overlay[byte + 1]! < 0) touched.push(byte + 1);
-      overlay[byte + 1] = ((b1 & ~(HLL_REGISTER_MAX >> fb8)) | (count >> fb8)) & 0xff;
-    }
+    b[byte] = (b[byte]! & ~(HLL_REGISTER_MAX << fb)) | (count << fb);
+    if (next) b[byte + 1] = (b[byte + 1]! & ~(HLL_REGISTER_MAX >> fb8)) | (count >> fb8);
+    updated++;
   }
-  if (touched.length === 0) return null;
-  touched.sort((x, y) => x - y);
-  const parts: string[] = [s.slice(0, CARD_MSB), String.fromCharCode(s.charCodeAt(CARD_MSB) | 0x80)];
-  let prev = HLL_HDR_SIZE;
-  for (let j = 0; j < touched.length; j++) {
-    const p = touched[j]!;
-    if (p > prev) parts.push(s.slice(prev, p));
-    parts.push(String.fromCharCode(overlay[p]!));
-    overlay[p] = -1;
-    prev = p + 1;
-  }
-  parts.push(s.slice(prev));
-  touched.length = 0;
-  return parts.join('');
+  return updated;
+}
+
+/** HLL_INVALIDATE_CACHE on bytes. */
+export function invalidateCacheBytes(b: Uint8Array): void {
+  b[CARD_MSB]! |= 0x80;
+}
+
+/** Writes a valid cached cardinality into the header bytes (PFCOUNT's in-place update). */
+export function setCachedCardBytes(b: Uint8Array, card: number | bigint): void {
+  const s = withCachedCard(EMPTY_HLL, card);
+  for (let i = 8; i < HLL_HDR_SIZE; i++) b[i] = s.charCodeAt(i);
 }
 
 /** hllSparseSet's answer when the register cannot stay sparse: the caller promotes to dense. */
