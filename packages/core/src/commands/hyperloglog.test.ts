@@ -319,6 +319,15 @@ describe('errors', () => {
     expect(run('PFADD', 'empty')).toBe(0);
   });
 
+  it('a XZERO opcode cut short at the end of the value splits as in Redis', () => {
+    const { run, value } = setup();
+    run('PFMERGE', 'k2');
+    run('APPEND', 'k2', 'x'); // 0x78: a XZERO whose second byte is the terminator
+    run('SETRANGE', 'k2', 16, '\x01');
+    expect(run('PFADD', 'k2', '')).toBe(1);
+    expect(value('k2')).toBe(hdr(1) + '\x01\xffW+\x84`'); // redis-server 7.0.15
+  });
+
   it('PFADD applies the elements met before the corruption, then INVALIDOBJ (as Redis)', () => {
     const { run, value, effects } = setup();
     run('PFMERGE', 'k2');

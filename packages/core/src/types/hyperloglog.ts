@@ -476,6 +476,9 @@ export function sparseSet(s: string, index: number, count: number, sparseMaxByte
   for (let i = w0; i < p; i++) win.push(s.charCodeAt(i));
   for (let i = 0; i < seq.length; i++) win.push(seq[i]!);
   for (let i = after; i < tail; i++) win.push(s.charCodeAt(i));
+  // A XZERO cut short by the end of a damaged value (its second byte read as the terminator):
+  // Redis grows the string by deltalen only, so the last byte of the new sequence falls off.
+  if (after > end) win.length -= after - end;
   let q = 0;
   let scanlen = 5;
   while (q < win.length && scanlen--) {
