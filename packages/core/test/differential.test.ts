@@ -402,6 +402,16 @@ class Run {
     return toWire(this.engine.execute(session, argv.slice()));
   }
 
+  /**
+   * The TYPE of a key in the engine, without expiring it: a probe must not delete a logically
+   * expired key on our side only (the command itself may not look the key up, e.g. on a syntax
+   * error). Content probes run only on keys this says are live.
+   */
+  liveType(db: number, k: string): string {
+    if (this.engine.shard.dbs[db]!.isExpired(k)) return 'none';
+    return typeName(this.probeOurs(db, 'TYPE', k));
+  }
+
   probeOurs(db: number, ...argv: string[]): Wire {
     this.probe.db = db;
     return this.ours(this.probe, argv);
@@ -418,14 +428,14 @@ class Run {
     const name = argv[0]!.toLowerCase();
     const db = this.sessions[client]!.db;
     if (name === 'object' && argv.length === 3) {
-      return { type: typeName(this.probeOurs(db, 'TYPE', argv[2]!)), spopped: this.spopped };
+      return { type: this.liveType(db, argv[2]!), spopped: this.spopped };
     }
-    if ((name === 'sort' || name === 'sort_ro') && argv.length >= 2) return { type: typeName(this.probeOurs(db, 'TYPE', argv[1]!)) };
+    if ((name === 'sort' || name === 'sort_ro') && argv.length >= 2) return { type: this.liveType(db, argv[1]!) };
     if (!RANDOM_COMMANDS.has(name)) return undefined;
     if (name === 'randomkey') return { content: this.probeOurs(db, 'KEYS', '*') };
     if (argv.length < 2) return undefined;
     const k = argv[1]!;
-    const type = typeName(this.probeOurs(db, 'TYPE', k));
+    const type = this.liveType(db, k);
     const content =
       type === 'set'
         ? this.probeOurs(db, 'SMEMBERS', k)
@@ -529,7 +539,7 @@ class Run {
     const name = argv[0]!.toLowerCase();
     if ((name === 'zrange' || name === 'zrangestore') && !hasArg(argv, 2, 'bylex')) return false;
     const k = name === 'zrangestore' ? argv[2] : argv[1];
-    if (k === undefined || typeName(this.probeOurs(db, 'TYPE', k)) !== 'zset') return false;
+    if (k === undefined || this.liveType(db, k) !== 'zset') return false;
     const enc = this.probeOurs(db, 'OBJECT', 'ENCODING', k);
     if (enc.t === 'bulk' && enc.v === 'listpack') return false;
     const r = this.probeOurs(db, 'ZRANGE', k, '0', '-1', 'WITHSCORES');
@@ -561,7 +571,7 @@ class Run {
   }
 
   hasCStringTie(db: number, k: string): boolean {
-    const type = typeName(this.probeOurs(db, 'TYPE', k));
+    const type = this.liveType(db, k);
     const r =
       type === 'list'
         ? this.probeOurs(db, 'LRANGE', k, '0', '-1')
@@ -584,7 +594,7 @@ class Run {
   }
 
   hasSubnormalScore(db: number, k: string): boolean {
-    if (typeName(this.probeOurs(db, 'TYPE', k)) !== 'zset') return false;
+    if (this.liveType(db, k) !== 'zset') return false;
     const r = this.probeOurs(db, 'ZRANGE', k, '0', '-1', 'WITHSCORES');
     if (r.t !== 'array') return false;
     for (let i = 1; i < r.v.length; i += 2) {
@@ -654,7 +664,7 @@ class Run {
         const ours = this.probeOurs(db, ...argv);
         const theirs = await redis[2]!.call(...argv);
         const k = argv[2] ?? '';
-        const why = compareReplies(argv, ours, theirs, { type: typeName(this.probeOurs(db, 'TYPE', k)), spopped: this.spopped }, false);
+        const why = compareReplies(argv, ours, theirs, { type: this.liveType(db, k), spopped: this.spopped }, false);
         return why === null ? null : `final state of db ${db}: ${why} for ${showArgv(argv)}\nours:  ${render(ours, '       ')}\nredis: ${render(theirs, '       ')}`;
       };
       const keysWhy = await probe('KEYS', '*');
