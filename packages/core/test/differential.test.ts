@@ -40,7 +40,7 @@ const DISABLED = new Set<string>(
     ? process.env.DIFF_DISABLE.split(',')
     : process.env.DIFF_ALL
       ? []
-      : ['lists', 'geo', 'hyperloglog', 'transactions'],
+      : ['geo', 'hyperloglog'],
 );
 /**
  * A fixed seed by default, so that `npm test` and CI give everyone the same verdict and a
@@ -116,7 +116,12 @@ function quote(s: string): string {
   }
   return out + '"';
 }
-const showArgv = (argv: readonly string[]) => argv.map((a) => (/^[\x21-\x7e]+$/.test(a) && !a.includes('"') ? a : quote(a))).join(' ');
+const showArg = (a: string) => (/^[\x21-\x7e]+$/.test(a) && !a.includes('"') ? a : quote(a));
+/** A command as redis-cli would take it; very long ones (bulk PFADDs) abridged in the middle. */
+const showArgv = (argv: readonly string[]) =>
+  argv.length <= 40
+    ? argv.map(showArg).join(' ')
+    : [...argv.slice(0, 12).map(showArg), `...(${argv.length - 16} more)...`, ...argv.slice(-4).map(showArg)].join(' ');
 
 // ---------------------------------------------------------------------------------------------
 // Normalization: only where Redis leaves something unspecified or where 7.0 (the oracle) and 7.2
