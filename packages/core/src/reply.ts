@@ -42,6 +42,15 @@ class NullArray {
 }
 
 export const NULL_ARRAY: Reply = new NullArray();
+
+class NoReply {
+  readonly noReply = true;
+}
+/**
+ * The handler sends its reply itself, or later: pub/sub confirmations (one message per channel),
+ * a blocking command parked until data arrives. Transports write nothing for it.
+ */
+export const NO_REPLY: Reply = new NoReply();
 export const OK = new Status('OK');
 export const QUEUED = new Status('QUEUED');
 export const PONG = new Status('PONG');
@@ -59,7 +68,8 @@ export type Reply =
   | SetReply
   | Verbatim
   | BoolReply
-  | NullArray;
+  | NullArray
+  | NoReply;
 
 export function isError(r: Reply): r is ErrorReply {
   return r instanceof ErrorReply;

@@ -1,0 +1,135 @@
+/**
+ * Client: one connection. It is the engine Session of that connection (selected db, MULTI
+ * queue, WATCHes) plus what the server tracks per client: the RESP parser and reply buffer,
+ * name and flags for CLIENT LIST, pub/sub subscriptions, a blocked command, the reply mode.
+ *
+ * Bytes in: the parser yields argv one command at a time; commands run in order and their
+ * replies are appended to one buffer, written once per read (one `write` per connection per
+ * tick, not per reply — the key to pipelining throughput).
+ */
+import type { Socket } from 'node:net';
+import { ErrorReply, NO_REPLY, Session, type Reply } from '@memorykv/core';
+import { RespParser } from './resp/parser.ts';
+import { ReplyWriter, type WireReply } from './resp/encoder.ts';
+import type { MemorykvServer } from './server.ts';
+
+/** A command parked until its keys get data or its timeout passes (blocking.ts fills it in). */
+export interface BlockState {
+  argv: string[];
+  keys: string[];
+  db: number;
+  /** Unix ms, or 0 for no timeout. */
+  deadline: number;
+  /** The reply sent when the timeout passes. */
+  timeoutReply: Reply;
+  timer: ReturnType<typeof setTimeout> | null;
+}
+
+export class Client extends Session {
+  readonly parser: RespParser;
+  readonly writer = new ReplyWriter();
+  /** CLIENT SETNAME / HELLO SETNAME. */
+  name = '';
+  libName = '';
+  libVer = '';
+  /** The ACL user this connection is authenticated as; null while it must still AUTH. */
+  user: string | null = 'default';
+  readonly createdAt = Date.now();
+  lastInteraction = Date.now();
+  /** Full name of the last command run (CLIENT LIST cmd=). */
+  lastCommand = 'NULL';
+  /** CLIENT REPLY ON|OFF|SKIP. */
+  replyMode: 'on' | 'off' | 'skip' = 'on';
+  /** Pub/sub state (pubsub.ts). */
+  readonly channels = new Set<string>();
+  readonly patterns = new Set<string>();
+  readonly shardChannels = new Set<string>();
+  /** Set while a blocking command waits (blocking.ts). */
+  blocked: BlockState | null = null;
+  /** Close once the pending replies are written (QUIT, protocol errors, CLIENT KILL). */
+  closeAfterReply = false;
+  closed = false;
+  /** Free-form flags other modules keep per client (tracking, monitor, ...). */
+  readonly flags = new Set<string>();
+
+  constructor(
+    readonly server: MemorykvServer,
+    readonly socket: Socket,
+    readonly id: number,
+  ) {
+    super();
+    this.parser = new RespParser({
+      protoMaxBulkLen: server.engine.shard.config['proto-max-bulk-len'],
+      clientMaxQuerybufLen: server.settings.clientQueryBufferLimit,
+    });
+  }
+
+  get addr(): string {
+    return `${this.socket.remoteAddress ?? ''}:${this.socket.remotePort ?? 0}`;
+  }
+  get laddr(): string {
+    return `${this.socket.localAddress ?? ''}:${this.socket.localPort ?? 0}`;
+  }
+  /** In RESP2 a subscribed client may only run (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING, QUIT, RESET. */
+  get subscribed(): boolean {
+    return this.channels.size + this.patterns.size + this.shardChannels.size > 0;
+  }
+
+  /** Bytes arrived: parse and run every complete command, unless a blocked command waits. */
+  onData(chunk: Buffer): void {
+    if (!this.parser.feed(chunk)) {
+      this.server.log('notice', `Closing client that reached max query buffer length (id=${this.id} addr=${this.addr})`);
+      this.close();
+      return;
+    }
+    this.processInput();
+  }
+
+  /** Runs buffered commands until none is complete, the client blocks, or it must close. */
+  processInput(): void {
+    while (!this.closed && this.blocked === null && !this.closeAfterReply) {
+      const argv = this.parser.next();
+      if (argv === null) break;
+      if (argv instanceof ErrorReply) {
+        this.writer.writeError(argv.message);
+        this.closeAfterReply = true;
+        break;
+      }
+      this.lastInteraction = Date.now();
+      const reply = this.server.execute(this, argv);
+      this.reply(reply);
+    }
+    this.flush();
+  }
+
+  /** Appends a command's reply, honouring CLIENT REPLY OFF/SKIP. */
+  reply(r: Reply): void {
+    if (r === NO_REPLY) return;
+    if (this.replyMode !== 'on') {
+      if (this.replyMode === 'skip') this.replyMode = 'on';
+      return;
+    }
+    this.writer.write(r as WireReply, this.resp);
+  }
+
+  /** An out-of-band message (pub/sub, invalidations): a RESP3 push or a RESP2 array. */
+  push(items: Reply[]): void {
+    this.writer.writePush(items as WireReply[], this.resp);
+    this.server.scheduleFlush(this);
+  }
+
+  /** Writes what the replies left in the buffer, in one socket write. */
+  flush(): void {
+    if (this.closed) return;
+    if (this.writer.length > 0) this.socket.write(this.writer.take());
+    if (this.closeAfterReply) this.close();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.server.detach(this);
+    this.socket.end();
+    this.socket.destroySoon?.();
+  }
+}

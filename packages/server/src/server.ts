@@ -1,0 +1,119 @@
+/**
+ * MemorykvServer: the RESP server around one Engine. It owns the listeners and the clients, and
+ * runs each command through the engine's single command table (DESIGN invariant 1). Server-only
+ * commands (HELLO, CLIENT, CONFIG, INFO, pub/sub, blocking pops, ACL ...) are declared into that
+ * same table by the modules in ./commands, whose handlers reach the server through the Client
+ * that is the command's session.
+ */
+import net from 'node:net';
+import { Engine, ErrorReply, type Reply } from '@memorykv/core';
+import { Client } from './client.ts';
+import { defaultSettings, type ServerSettings } from './settings.ts';
+import { installModules } from './commands/index.ts';
+
+/** A check before a command runs (auth, ACL, pub/sub context ...): an error rejects it. */
+export type Guard = (client: Client, argv: string[]) => ErrorReply | null;
+
+const LOG_LEVELS = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 } as const;
+
+export class MemorykvServer {
+  readonly engine: Engine;
+  readonly settings: ServerSettings;
+  readonly clients = new Map<number, Client>();
+  /** Checks run before every command, in order (modules add theirs at install). */
+  readonly guards: Guard[] = [];
+  /** Called after every command a client ran (blocked-client wakeups, tracking ...). */
+  readonly afterCommand: ((client: Client, argv: string[]) => void)[] = [];
+  /** Called when a client goes away. */
+  readonly onDetach: ((client: Client) => void)[] = [];
+  readonly startedAt = Date.now();
+  private listeners: net.Server[] = [];
+  private nextClientId = 1;
+  private flushQueue = new Set<Client>();
+  private flushScheduled = false;
+  /** Per-module state, keyed by module name. */
+  readonly state = new Map<string, unknown>();
+
+  constructor(settings: Partial<ServerSettings> = {}) {
+    this.settings = { ...defaultSettings(), ...settings };
+    this.engine = new Engine({ config: this.settings.engine });
+    installModules(this);
+  }
+
+  /** Starts listening on every bind address; resolves with the port (useful with port 0). */
+  async listen(): Promise<number> {
+    let port = this.settings.port;
+    for (const host of this.settings.bind) {
+      const srv = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+      await new Promise<void>((resolve, reject) => {
+        srv.once('error', reject);
+        srv.listen(port, host, () => {
+          srv.off('error', reject);
+          resolve();
+        });
+      });
+      port = (srv.address() as net.AddressInfo).port;
+      this.listeners.push(srv);
+    }
+    this.settings.port = port;
+    this.log('notice', `Ready to accept connections tcp on ${this.settings.bind.join(', ')} port ${port}`);
+    return port;
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.clients.size >= this.settings.maxclients) {
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    const client = new Client(this, socket, this.nextClientId++);
+    this.clients.set(client.id, client);
+    socket.on('data', (chunk: Buffer) => client.onData(chunk));
+    socket.on('error', () => client.close());
+    socket.on('close', () => client.close());
+  }
+
+  /** Runs one command of a client: guards, then the engine. */
+  execute(client: Client, argv: string[]): Reply {
+    for (const guard of this.guards) {
+      const e = guard(client, argv);
+      if (e !== null) return e;
+    }
+    const reply = this.engine.execute(client, argv);
+    for (const hook of this.afterCommand) hook(client, argv);
+    return reply;
+  }
+
+  /** Flushes a client's out-of-band messages at the end of this tick (one write per tick). */
+  scheduleFlush(client: Client): void {
+    this.flushQueue.add(client);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      const q = this.flushQueue;
+      this.flushQueue = new Set();
+      for (const c of q) c.flush();
+    });
+  }
+
+  detach(client: Client): void {
+    if (!this.clients.delete(client.id)) return;
+    client.discardMulti();
+    for (const fn of this.onDetach) fn(client);
+  }
+
+  log(level: keyof typeof LOG_LEVELS, message: string): void {
+    if (LOG_LEVELS[level] < LOG_LEVELS[this.settings.loglevel]) return;
+    const mark = level === 'warning' ? '#' : level === 'notice' ? '*' : level === 'verbose' ? '-' : '.';
+    const d = new Date();
+    process.stdout.write(`${process.pid}:M ${d.toISOString()} ${mark} ${message}\n`);
+  }
+
+  /** Stops listening, closes every client and the engine. */
+  async close(): Promise<void> {
+    for (const c of [...this.clients.values()]) c.close();
+    await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
+    this.listeners = [];
+    this.engine.close();
+  }
+}
