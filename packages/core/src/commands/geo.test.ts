@@ -208,7 +208,8 @@ describe('GEOSEARCHSTORE', () => {
     expect(t.run('GEOSEARCHSTORE', 'd', 'g', 'FROMLONLAT', 15, 37, 'BYRADIUS', 200, 'km', 'STOREDIST')).toBe(2);
     const d = t.all('d') as Reply[];
     expect(d[0]).toBe('Catania');
-    expect((d[1] as Double).value).toBeCloseTo(56.441257870158204, 10);
+    expect((d[1] as Double).value).toBe(56.441257870158204);
+    expect((d[3] as Double).value).toBe(190.44242984775784);
     expect(t.run('GEOSEARCHSTORE', 'd', 'g', 'FROMLONLAT', 15, 37, 'BYRADIUS', 200, 'km', 'COUNT', 1, 'STOREDIST')).toBe(1);
     expect((t.db.peek('d') as RZSet).encoding()).toBe('listpack');
     expect(t.run('GEOSEARCHSTORE', 'd', 'g', 'FROMLONLAT', 15, 37, 'BYRADIUS', 1, 'km')).toBe(0);
@@ -218,6 +219,22 @@ describe('GEOSEARCHSTORE', () => {
     expect(errText(t.run('GEOSEARCHSTORE', 'd', 'g', 'FROMLONLAT', 15, 37, 'BYRADIUS', 1, 'km', 'WITHDIST'))).toBe(
       'ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options',
     );
+  });
+
+  it('stores distances as glibc computes them, to the last bit', () => {
+    const t = setup();
+    t.run('GEOADD', '', 13.361389, 38, 'a');
+    expect(t.run('GEOSEARCHSTORE', 'k0', '', 'FROMLONLAT', 15.087269, 85.05112878, 'BYRADIUS', 10000, 'mi', 'ASC', 'STOREDIST')).toBe(1);
+    expect(t.run('ZSCORE', 'k0', 'a')).toEqual(new Double(3252.0109737810244));
+  });
+
+  it('WITHHASH on a score that is not a geohash answers (long long) score', () => {
+    const t = setup();
+    t.run('GEOADD', 'k3', 13.361389, 38.115556, 'f');
+    expect(t.run('GEORADIUS', 'k3', 13.361389, 38.115556, 5000, 'm', 'STOREDIST', 'k1')).toBe(1);
+    expect(t.run('GEOSEARCH', 'k1', 'FROMMEMBER', 'f', 'BYRADIUS', 0, 'm', 'COUNT', 1, 'ANY', 'WITHDIST', 'WITHHASH')).toEqual([['f', '0.0000', 0]]);
+    t.run('ZADD', 'k1', 123.9, 'g');
+    expect(t.run('GEOSEARCH', 'k1', 'FROMMEMBER', 'g', 'BYRADIUS', 1, 'm', 'WITHHASH')).toEqual([['g', 123]]);
   });
 
   it('replaces any destination type and drops its TTL', () => {

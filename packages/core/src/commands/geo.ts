@@ -361,7 +361,7 @@ function georadiusGeneric(ctx: Ctx, srcKeyIndex: number, flags: number): Reply {
       }
       const item: Reply[] = [gp.member];
       if (withdist) item.push(formatDistance(gp.dist / shape.conversion));
-      if (withhash) item.push(gp.score);
+      if (withhash) item.push(Math.trunc(gp.score)); // (long long) score: a STOREDIST score is not an integer
       if (withcoords) item.push([coordReply(ctx, gp.lon), coordReply(ctx, gp.lat)]);
       out[i] = item;
     }

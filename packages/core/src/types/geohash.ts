@@ -291,8 +291,8 @@ export function boundingBox(shape: GeoShape): [number, number, number, number] {
   const height = shape.conversion * (shape.type === 'circle' ? shape.radius : shape.height / 2);
   const width = shape.conversion * (shape.type === 'circle' ? shape.radius : shape.width / 2);
   const latDelta = radDeg(height / EARTH_RADIUS_IN_METERS);
-  const longDeltaTop = radDeg(width / EARTH_RADIUS_IN_METERS / Math.cos(degRad(latitude + latDelta)));
-  const longDeltaBottom = radDeg(width / EARTH_RADIUS_IN_METERS / Math.cos(degRad(latitude - latDelta)));
+  const longDeltaTop = radDeg(width / EARTH_RADIUS_IN_METERS / libmCos(degRad(latitude + latDelta)));
+  const longDeltaBottom = radDeg(width / EARTH_RADIUS_IN_METERS / libmCos(degRad(latitude - latDelta)));
   const southern = latitude < 0;
   return [
     southern ? longitude - longDeltaBottom : longitude - longDeltaTop,
@@ -356,13 +356,13 @@ export function latDistance(lat1d: number, lat2d: number): number {
 export function geoDistance(lon1d: number, lat1d: number, lon2d: number, lat2d: number): number {
   const lon1r = degRad(lon1d);
   const lon2r = degRad(lon2d);
-  const v = Math.sin((lon2r - lon1r) / 2);
+  const v = libmSin((lon2r - lon1r) / 2);
   if (v === 0.0) return latDistance(lat1d, lat2d);
   const lat1r = degRad(lat1d);
   const lat2r = degRad(lat2d);
-  const u = Math.sin((lat2r - lat1r) / 2);
-  const a = u * u + Math.cos(lat1r) * Math.cos(lat2r) * v * v;
-  return 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(a));
+  const u = libmSin((lat2r - lat1r) / 2);
+  const a = u * u + libmCos(lat1r) * libmCos(lat2r) * v * v;
+  return 2.0 * EARTH_RADIUS_IN_METERS * libmAsin(Math.sqrt(a));
 }
 
 /**
@@ -404,4 +404,163 @@ export function standardGeohash(score: number): string {
     out += BASE32[idx];
   }
   return out;
+}
+
+// -----------------------------------------------------------------------------------------------
+// sin, cos and asin as glibc computes them
+//
+// Redis's distances come from glibc's libm, whose sin/cos/asin are correctly rounded but for very
+// rare cases; V8's Math functions (fdlibm) miss the correctly rounded double in 3-6% of cases,
+// which shows as a last-bit difference in STOREDIST scores. These versions evaluate the functions
+// in double-double precision (about 2^-75 relative error) and round once, so they agree with
+// glibc wherever glibc is correctly rounded. A table of sin/cos at multiples of 1/256 (built
+// on first use) leaves a remainder |b| <= 1/512 for short Taylor series. Outside the table's
+// range [0, 3.25] (never reached by distances) they fall back to Math.
+
+const SPLIT = 134217729; // 2^27 + 1 (Veltkamp split)
+const TABLE_STEP = 256;
+const TABLE_MAX = 3.25;
+let sinTable: Float64Array | null = null; // per entry: sin hi, sin lo, cos hi, cos lo
+
+/**
+ * Result registers of the double-double helpers: hi in DD[0], lo in DD[1]. A typed array holds
+ * doubles unboxed (module-level lets would allocate a heap number on every store).
+ */
+const DD = new Float64Array(2);
+
+/** a * b exactly, as DD[0] + DD[1] (Dekker). */
+function twoProd(a: number, b: number): void {
+  const p = a * b;
+  let t = SPLIT * a;
+  const ah = t - (t - a);
+  const al = a - ah;
+  t = SPLIT * b;
+  const bh = t - (t - b);
+  const bl = b - bh;
+  DD[0] = p;
+  DD[1] = ah * bh - p + ah * bl + al * bh + al * bl;
+}
+
+/** (ah + al) * (bh + bl) as a normalized double-double. */
+function ddMul(ah: number, al: number, bh: number, bl: number): void {
+  twoProd(ah, bh);
+  const p = DD[0]!;
+  const lo = DD[1]! + (ah * bl + al * bh);
+  const s = p + lo;
+  DD[0] = s;
+  DD[1] = lo - (s - p);
+}
+
+/** (ah + al) + (bh + bl) as a normalized double-double. */
+function ddAdd(ah: number, al: number, bh: number, bl: number): void {
+  const s = ah + bh;
+  const v = s - ah;
+  const e = ah - (s - v) + (bh - v) + al + bl;
+  const hi = s + e;
+  DD[0] = hi;
+  DD[1] = e - (hi - s);
+}
+
+/** (ah + al) / d for a small integer d. */
+function ddDivInt(ah: number, al: number, d: number): void {
+  const q1 = ah / d;
+  twoProd(q1, d);
+  const r = ah - DD[0]! - DD[1]! + al;
+  const q2 = r / d;
+  const hi = q1 + q2;
+  DD[0] = hi;
+  DD[1] = q2 - (hi - q1);
+}
+
+/** sin and cos of k/TABLE_STEP by Taylor series in double-double (terms of magnitude <= 4). */
+function buildSinTable(): Float64Array {
+  const n = Math.ceil(TABLE_MAX * TABLE_STEP) + 1;
+  const t = new Float64Array(n * 4);
+  for (let k = 0; k < n; k++) {
+    const a = k / TABLE_STEP;
+    twoProd(a, a);
+    const a2h = -DD[0]!;
+    const a2l = -DD[1]!;
+    // sin: a - a^3/3! + ...; cos: 1 - a^2/2! + ...
+    for (let c = 0; c < 2; c++) {
+      let th = c === 0 ? a : 1;
+      let tl = 0;
+      let sh = 0;
+      let sl = 0;
+      for (let i = c === 0 ? 1 : 0; Math.abs(th) > 1e-40; i += 2) {
+        ddAdd(sh, sl, th, tl);
+        sh = DD[0]!;
+        sl = DD[1]!;
+        ddMul(th, tl, a2h, a2l);
+        ddDivInt(DD[0]!, DD[1]!, (i + 1) * (i + 2));
+        th = DD[0]!;
+        tl = DD[1]!;
+      }
+      t[k * 4 + c * 2] = sh;
+      t[k * 4 + c * 2 + 1] = sl;
+    }
+  }
+  return t;
+}
+
+/**
+ * sin (which = 0) or cos (which = 1) of x >= 0 within the table's range, as DD[0] + DD[1]:
+ * x = a + b with a on the table, then the angle-addition formulas.
+ */
+function sinCosDD(x: number, which: 0 | 1): void {
+  const t = sinTable ?? (sinTable = buildSinTable());
+  const k = Math.round(x * TABLE_STEP);
+  const b = x - k / TABLE_STEP; // exact
+  const i = k * 4;
+  const sah = t[i]!;
+  const sal = t[i + 1]!;
+  const cah = t[i + 2]!;
+  const cal = t[i + 3]!;
+  const b2 = b * b;
+  // sin b = b + b^3 (-1/6 + b^2/120 - b^4/5040): the tail is below 2^-26 of b.
+  const sbh = b;
+  const sbl = b * b2 * (-1 / 6 + b2 * (1 / 120 - b2 / 5040));
+  // cos b = 1 - b^2/2 + b^4 (1/24 - b^2/720), with b^2 exact.
+  twoProd(b, b);
+  ddAdd(1, 0, -DD[0]! / 2, -DD[1]! / 2);
+  const cbh = DD[0]!;
+  const cbl = DD[1]! + b2 * b2 * (1 / 24 - b2 / 720);
+  ddMul(which === 0 ? sah : cah, which === 0 ? sal : cal, cbh, cbl);
+  const ph = DD[0]!;
+  const pl = DD[1]!;
+  ddMul(which === 0 ? cah : sah, which === 0 ? cal : sal, sbh, sbl);
+  if (which === 0) ddAdd(ph, pl, DD[0]!, DD[1]!);
+  else ddAdd(ph, pl, -DD[0]!, -DD[1]!);
+}
+
+/** sin(x) rounded as glibc does. */
+export function libmSin(x: number): number {
+  const ax = Math.abs(x);
+  // Near the table's zero of sin (x ~ pi) the relative precision drops: let fdlibm answer.
+  if (!(ax <= TABLE_MAX) || ax === 0 || Math.abs(ax - Math.PI) < 1e-6) return Math.sin(x);
+  sinCosDD(ax, 0);
+  return x < 0 ? -DD[0]! : DD[0]!;
+}
+
+/** cos(x) rounded as glibc does. */
+export function libmCos(x: number): number {
+  const ax = Math.abs(x);
+  if (!(ax <= TABLE_MAX) || Math.abs(ax - Math.PI / 2) < 1e-6) return Math.cos(x);
+  sinCosDD(ax, 1);
+  return DD[0]!;
+}
+
+/**
+ * asin(s) rounded as glibc does: one Newton step from fdlibm's answer (within an ulp),
+ * y = y0 + (s - sin y0) / cos y0, with sin y0 in double-double. The step is a fraction of an
+ * ulp, so cos y0 = sqrt((1 - s)(1 + s)) in plain doubles is precise enough.
+ */
+export function libmAsin(s: number): number {
+  const as = Math.abs(s);
+  const y0 = Math.asin(as);
+  if (!(as > 0 && as < 1)) return s < 0 ? -y0 : y0;
+  sinCosDD(y0, 0);
+  const r = as - DD[0]! - DD[1]!;
+  const y = y0 + r / Math.sqrt((1 - as) * (1 + as));
+  return s < 0 ? -y : y;
 }
