@@ -14,6 +14,21 @@ import { installModules } from './commands/index.ts';
 /** A check before a command runs (auth, ACL, pub/sub context ...): an error rejects it. */
 export type Guard = (client: Client, argv: string[]) => ErrorReply | null;
 
+/**
+ * A server parameter for CONFIG GET/SET/REWRITE and config files (the engine's own parameters
+ * are served by config.ts from the core's EngineConfig). Modules declare theirs at install.
+ */
+export interface Param {
+  name: string;
+  aliases?: string[];
+  /** Current value as CONFIG GET prints it. */
+  get(): string;
+  /** Applies a value (text as CONFIG SET receives it); returns an error reply or null. */
+  set(value: string): ErrorReply | null;
+  /** Read-only at runtime (only from the command line or a config file). */
+  immutable?: boolean;
+}
+
 const LOG_LEVELS = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 } as const;
 
 export class MemorykvServer {
@@ -33,10 +48,17 @@ export class MemorykvServer {
   private flushScheduled = false;
   /** Per-module state, keyed by module name. */
   readonly state = new Map<string, unknown>();
+  /** Server parameters by lowercase name and alias (config.ts serves CONFIG over these). */
+  readonly params = new Map<string, Param>();
+  /** Called for every modified key (blocked clients, client-side caching invalidation). */
+  readonly keyModified: ((db: number, key: string) => void)[] = [];
 
   constructor(settings: Partial<ServerSettings> = {}) {
     this.settings = { ...defaultSettings(), ...settings };
     this.engine = new Engine({ config: this.settings.engine });
+    this.engine.shard.onKeyModified = (db, key) => {
+      for (const fn of this.keyModified) fn(db, key);
+    };
     installModules(this);
   }
 
@@ -81,6 +103,11 @@ export class MemorykvServer {
     const reply = this.engine.execute(client, argv);
     for (const hook of this.afterCommand) hook(client, argv);
     return reply;
+  }
+
+  defineParam(p: Param): void {
+    this.params.set(p.name, p);
+    for (const a of p.aliases ?? []) this.params.set(a, p);
   }
 
   /** Flushes a client's out-of-band messages at the end of this tick (one write per tick). */
