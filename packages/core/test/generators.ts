@@ -572,7 +572,9 @@ export const keyspace = weighted(
   [2, cmd('DBSIZE')],
   [2, cmd('SELECT', dbIndex)],
   [1, cmd('SWAPDB', dbIndex, dbIndex)],
-  [1, cmd('FLUSHDB')],
+  [1, cmd('FLUSHDB', opt(pick('SYNC', 'ASYNC', 'LAZY')))],
+  [1, cmd('FLUSHALL', opt(pick('SYNC', 'ASYNC')))],
+  [1, cmd('TIME', opt('x'))],
   [1, cmd('PING', opt(value))],
   [1, cmd('ECHO', value)],
   // values of every type to work on
