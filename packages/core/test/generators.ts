@@ -633,6 +633,13 @@ const txBody = weighted(
   [1, cmd(pick('MULTI', 'WATCH'), opt(key))],
   [1, cmd('SRANDMEMBER', key)],
   [1, cmd('SPOP', key)],
+  // keys that are logically expired (WATCH of an expired key), whole-database changes
+  [1, cmd('SET', key, value, 'PXAT', pick('1', '4000000000000'))],
+  [1, cmd('EXPIREAT', key, pick('1', '4000000000'))],
+  [1, cmd('SELECT', pick('0', '1'))],
+  [1, cmd(pick('FLUSHDB', 'FLUSHALL'))],
+  [1, cmd('SWAPDB', '0', '1')],
+  [1, cmd('EXISTS', key)],
 );
 const other = (c: number) => (argv: Argv): Step => ({ client: c, argv });
 const txBlock = fc
