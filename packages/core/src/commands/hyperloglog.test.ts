@@ -319,6 +319,21 @@ describe('errors', () => {
     expect(run('PFADD', 'empty')).toBe(0);
   });
 
+  it('a VAL running past the last register is corrupt even when the count so far is exact', () => {
+    // redis-server with the CVE-2025-32023 fix (7.2.10; Debian's 7.0.15) answers INVALIDOBJ.
+    const { run } = setup();
+    run('PFADD', 'k1', '');
+    expect(run('APPEND', 'k1', '\x80')).toBe(22); // Z:5938 v:2,1 Z:10445 v:1,1: 16385 registers
+    for (const argv of [['PFMERGE', 'k1'], ['PFCOUNT', 'k1'], ['PFCOUNT', 'k1', 'k1'], ['PFDEBUG', 'TODENSE', 'k1'], ['PFDEBUG', 'GETREG', 'k1']]) {
+      expect(errText(run(...argv))).toBe(INVALID);
+    }
+    run('PFADD', 'k0', ...eles('e', 264, 1675));
+    run('SETRANGE', 'k0', 16, '\x01');
+    for (const argv of [['PFCOUNT', 'k0'], ['PFCOUNT', 'k0', 'k0'], ['PFMERGE', 'k0', '']]) {
+      expect(errText(run(...argv))).toBe(INVALID);
+    }
+  });
+
   it('a XZERO opcode cut short at the end of the value splits as in Redis', () => {
     const { run, value } = setup();
     run('PFMERGE', 'k2');

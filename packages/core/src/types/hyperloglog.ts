@@ -333,7 +333,9 @@ export function hllMerge(max: Uint8Array, s: string): boolean {
     } else {
       let runlen = (op & 3) + 1;
       const regval = ((op >> 2) & 0x1f) + 1;
-      if (runlen + i > HLL_REGISTERS) break;
+      // A VAL running past the last register is corrupt even when the count so far is exact:
+      // redis-server with the CVE-2025-32023 fix (7.2.10, Debian's 7.0.15) answers INVALIDOBJ.
+      if (runlen + i > HLL_REGISTERS) return false;
       while (runlen--) {
         if (regval > max[i]!) max[i] = regval;
         i++;
@@ -606,7 +608,7 @@ export class HllBuf {
       } else {
         let runlen = (op & 3) + 1;
         const regval = ((op >> 2) & 0x1f) + 1;
-        if (runlen + idx > HLL_REGISTERS) break;
+        if (runlen + idx > HLL_REGISTERS) return false; // as in hllMerge (CVE-2025-32023 fix)
         while (runlen--) {
           const byte = HLL_HDR_SIZE + ((idx * HLL_BITS) >> 3);
           const fb = (idx * HLL_BITS) & 7;
