@@ -146,6 +146,17 @@ describe('EXPIRE family', () => {
     expect(run('TTL', 'k')).toBe(-2);
   });
 
+  it('TTL family at LLONG_MAX answers int64 values, never 2^63', () => {
+    const { run, db } = setup();
+    db.add('k', 'v');
+    expect(run('PEXPIREAT', 'k', '9223372036854775807')).toBe(1);
+    // redis-server: 9223372036854775807, 9223372036854776 and LLONG_MAX - now for the TTLs.
+    expect(run('PEXPIRETIME', 'k')).toBe(9223372036854775807n);
+    expect(run('EXPIRETIME', 'k')).toBe(9223372036854776n);
+    expect(run('PTTL', 'k')).toBe(9223372036854775807n - BigInt(T0));
+    expect(run('TTL', 'k')).toBe((9223372036854775807n - BigInt(T0) + 500n) / 1000n);
+  });
+
   it('TTL family on missing, persistent and volatile keys', () => {
     const { run, db, advance } = setup();
     for (const c of ['TTL', 'PTTL', 'EXPIRETIME', 'PEXPIRETIME']) expect(run(c, 'nokey')).toBe(-2);

@@ -105,12 +105,21 @@ function expireGeneric(ctx: Ctx, basetime: number, seconds: boolean): number {
 }
 
 /** expire.c ttlGenericCommand. */
-function ttlGeneric(ctx: Ctx, ms: boolean, abs: boolean): number {
+function ttlGeneric(ctx: Ctx, ms: boolean, abs: boolean): number | bigint {
   const key = ctx.argv[1]!;
   const db = ctx.db;
   if (lookupNoTouch(db, key) === undefined) return -2;
   const expire = db.getExpire(key);
   if (expire === -1) return -1;
+  if (expire > Number.MAX_SAFE_INTEGER) {
+    // Beyond 2^53 the stored time is a rounded double (LLONG_MAX reads as 2^63): answer in
+    // int64 arithmetic, never above LLONG_MAX, as Redis's long long replies.
+    let e = BigInt(expire);
+    if (e > LLONG_MAX) e = LLONG_MAX;
+    let t = abs ? e : e - BigInt(ctx.now);
+    if (t < 0n) t = 0n;
+    return ms ? t : (t + 500n) / 1000n;
+  }
   let ttl = abs ? expire : expire - ctx.now;
   if (ttl < 0) ttl = 0;
   return ms ? ttl : Math.floor((ttl + 500) / 1000);
