@@ -1,4 +1,852 @@
-/** The pubsub commands of the server (to be implemented). */
-import type { MemorykvServer } from '../server.ts';
+/**
+ * Pub/Sub (pubsub.c), keyspace notifications (notify.c) and the output buffer limits that keep
+ * a slow subscriber from growing memory without bound (networking.c checkClientOutputBufferLimits).
+ *
+ * Subscriptions live twice, as in Redis: on the client (its channels/patterns/shardChannels sets,
+ * in subscription order) and on the server (channel -> subscribers, in subscription order), so
+ * PUBLISH is O(subscribers + patterns) and a disconnect is O(subscriptions of that client).
+ *
+ * The commands are declared once per process (the table is global); each MemorykvServer gets its
+ * own PubSub state at install, reached from a handler through the client's server.
+ */
+import { commands, ErrorReply, NO_REPLY, Status, type Reply } from '@memorykv/core';
+import { defineCommands } from '../../../core/src/commands/table.ts';
+import type { Ctx } from '../../../core/src/commands/context.ts';
+import { error } from '../../../core/src/errors.ts';
+import { globMatch } from '../../../core/src/glob.ts';
+import { Client } from '../client.ts';
+import type { MemorykvServer, Param } from '../server.ts';
 
-export function install(_server: MemorykvServer): void {}
+// ---------------------------------------------------------------------------------------------
+// Keyspace notification classes (server.h NOTIFY_*)
+
+const NOTIFY_KEYSPACE = 1 << 0; /* K */
+const NOTIFY_KEYEVENT = 1 << 1; /* E */
+const NOTIFY_GENERIC = 1 << 2; /* g */
+const NOTIFY_STRING = 1 << 3; /* $ */
+const NOTIFY_LIST = 1 << 4; /* l */
+const NOTIFY_SET = 1 << 5; /* s */
+const NOTIFY_HASH = 1 << 6; /* h */
+const NOTIFY_ZSET = 1 << 7; /* z */
+const NOTIFY_EXPIRED = 1 << 8; /* x */
+const NOTIFY_EVICTED = 1 << 9; /* e */
+const NOTIFY_STREAM = 1 << 10; /* t */
+const NOTIFY_KEY_MISS = 1 << 11; /* m, not part of A on purpose */
+const NOTIFY_MODULE = 1 << 13; /* d */
+const NOTIFY_NEW = 1 << 14; /* n, not part of A either */
+const NOTIFY_ALL =
+  NOTIFY_GENERIC | NOTIFY_STRING | NOTIFY_LIST | NOTIFY_SET | NOTIFY_HASH | NOTIFY_ZSET |
+  NOTIFY_EXPIRED | NOTIFY_EVICTED | NOTIFY_STREAM | NOTIFY_MODULE;
+
+/** Class character -> flag, for both CONFIG SET parsing and the core's notify() calls. */
+const CLASS_FLAGS: Record<string, number> = {
+  A: NOTIFY_ALL,
+  g: NOTIFY_GENERIC,
+  $: NOTIFY_STRING,
+  l: NOTIFY_LIST,
+  s: NOTIFY_SET,
+  h: NOTIFY_HASH,
+  z: NOTIFY_ZSET,
+  x: NOTIFY_EXPIRED,
+  e: NOTIFY_EVICTED,
+  K: NOTIFY_KEYSPACE,
+  E: NOTIFY_KEYEVENT,
+  t: NOTIFY_STREAM,
+  m: NOTIFY_KEY_MISS,
+  d: NOTIFY_MODULE,
+  n: NOTIFY_NEW,
+};
+
+/** notify.c keyspaceEventsStringToFlags: -1 for any character that is not a class. */
+export function keyspaceEventsStringToFlags(classes: string): number {
+  let flags = 0;
+  for (let i = 0; i < classes.length; i++) {
+    // A C string ends at its first NUL.
+    if (classes.charCodeAt(i) === 0) break;
+    const f = CLASS_FLAGS[classes[i]!];
+    if (f === undefined) return -1;
+    flags |= f;
+  }
+  return flags;
+}
+
+/** notify.c keyspaceEventsFlagsToString: the canonical form CONFIG GET prints. */
+export function keyspaceEventsFlagsToString(flags: number): string {
+  let res = '';
+  if ((flags & NOTIFY_ALL) === NOTIFY_ALL) {
+    res += 'A';
+  } else {
+    if (flags & NOTIFY_GENERIC) res += 'g';
+    if (flags & NOTIFY_STRING) res += '$';
+    if (flags & NOTIFY_LIST) res += 'l';
+    if (flags & NOTIFY_SET) res += 's';
+    if (flags & NOTIFY_HASH) res += 'h';
+    if (flags & NOTIFY_ZSET) res += 'z';
+    if (flags & NOTIFY_EXPIRED) res += 'x';
+    if (flags & NOTIFY_EVICTED) res += 'e';
+    if (flags & NOTIFY_STREAM) res += 't';
+    if (flags & NOTIFY_MODULE) res += 'd';
+    if (flags & NOTIFY_NEW) res += 'n';
+  }
+  if (flags & NOTIFY_KEYSPACE) res += 'K';
+  if (flags & NOTIFY_KEYEVENT) res += 'E';
+  if (flags & NOTIFY_KEY_MISS) res += 'm';
+  return res;
+}
+
+// ---------------------------------------------------------------------------------------------
+// client-output-buffer-limit (networking.c, config.c updateClientOutputBufferLimit)
+
+export interface BufferLimit {
+  hard: number;
+  soft: number;
+  softSeconds: number;
+}
+type ClientClass = 'normal' | 'slave' | 'pubsub';
+const OBUF_CLASSES: readonly ClientClass[] = ['normal', 'slave', 'pubsub'];
+export type BufferLimits = Record<ClientClass, BufferLimit>;
+
+export function defaultBufferLimits(): BufferLimits {
+  return {
+    normal: { hard: 0, soft: 0, softSeconds: 0 },
+    slave: { hard: 256 * 1024 * 1024, soft: 64 * 1024 * 1024, softSeconds: 60 },
+    pubsub: { hard: 32 * 1024 * 1024, soft: 8 * 1024 * 1024, softSeconds: 60 },
+  };
+}
+
+/** util.c memtoull: digits with an optional b/k/kb/m/mb/g/gb unit; null on error. */
+function memtoull(p: string): number | null {
+  const m = /^(\d*)(.*)$/s.exec(p)!;
+  const mul = ({ '': 1, b: 1, k: 1000, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3 } as Record<string, number>)[
+    m[2]!.toLowerCase()
+  ];
+  if (mul === undefined) return null;
+  // strtoull of no digits is 0 without EINVAL on glibc, so "mb" alone reads as 0, like Redis.
+  return (m[1] === '' ? 0 : Number(m[1])) * mul;
+}
+
+/** strtoll(s, &end, 10) with *end == '\0': leading spaces and a sign allowed, nothing after. */
+function strtollWhole(s: string): number | null {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)$/.exec(s);
+  return m ? Number(m[1]) : null;
+}
+
+/** Parses CONFIG SET client-output-buffer-limit's value into `limits`; the error text or null. */
+export function updateClientOutputBufferLimit(args: string[], limits: BufferLimits): string | null {
+  if (args.length % 4 !== 0) return 'Wrong number of arguments in buffer limit configuration.';
+  const values: Partial<BufferLimits> = {};
+  for (let j = 0; j < args.length; j += 4) {
+    const name = args[j]!.toLowerCase();
+    const cls: ClientClass | undefined =
+      name === 'normal' ? 'normal' : name === 'slave' || name === 'replica' ? 'slave' : name === 'pubsub' ? 'pubsub' : undefined;
+    if (cls === undefined) return 'Invalid client class specified in buffer limit configuration.';
+    const hard = memtoull(args[j + 1]!);
+    const soft = memtoull(args[j + 2]!);
+    const softSeconds = strtollWhole(args[j + 3]!);
+    if (hard === null || soft === null || softSeconds === null || softSeconds < 0) {
+      return 'Error in hard, soft or soft_seconds setting in buffer limit configuration.';
+    }
+    values[cls] = { hard, soft, softSeconds };
+  }
+  for (const c of OBUF_CLASSES) if (values[c]) limits[c] = values[c]!;
+  return null;
+}
+
+export function bufferLimitsToString(limits: BufferLimits): string {
+  return OBUF_CLASSES.map((c) => `${c} ${limits[c].hard} ${limits[c].soft} ${limits[c].softSeconds}`).join(' ');
+}
+
+/** sdssplitargs for a multi-argument parameter given as one string (no quoting needed here). */
+function splitArgs(v: string): string[] {
+  const t = v.trim();
+  return t === '' ? [] : t.split(/\s+/);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-server state
+
+const STATE_KEY = 'pubsub';
+
+/** What is queued for a client while its own command runs (networking.c pending_push_messages). */
+interface Pending {
+  items: Reply[][];
+}
+
+export class PubSub {
+  /** channel -> subscribers, in subscription order (server.pubsub_channels). */
+  readonly channels = new Map<string, Set<Client>>();
+  /** pattern -> subscribers (server.pubsub_patterns). */
+  readonly patterns = new Map<string, Set<Client>>();
+  /** shard channel -> subscribers (server.pubsubshard_channels). */
+  readonly shardChannels = new Map<string, Set<Client>>();
+  /** notify-keyspace-events flags. */
+  notifyFlags = 0;
+  /** Limits when this module owns client-output-buffer-limit; else read through the param. */
+  limits: BufferLimits = defaultBufferLimits();
+  private foreignLimits: Param | null = null;
+  private limitsReadAt = 0;
+  /** INFO stats client_output_buffer_limit_disconnections. */
+  obufDisconnections = 0;
+  /** When each client first went over its soft limit (unix seconds), as obuf_soft_limit_reached_time. */
+  private readonly softSince = new Map<Client, number>();
+  private softTimer: ReturnType<typeof setInterval> | null = null;
+  private readonly pending = new Map<Client, Pending>();
+  private closing: Client[] | null = null;
+
+  constructor(readonly server: MemorykvServer) {}
+
+  // -------------------------------------------------------------------------------------------
+  // Subscriptions
+
+  /** pubsubSubscribeChannel + its confirmation. */
+  subscribe(c: Client, channel: string, shard: boolean, out: Reply[][]): void {
+    const mine = shard ? c.shardChannels : c.channels;
+    if (!mine.has(channel)) {
+      mine.add(channel);
+      const all = shard ? this.shardChannels : this.channels;
+      let set = all.get(channel);
+      if (set === undefined) all.set(channel, (set = new Set()));
+      set.add(c);
+    }
+    out.push([shard ? 'ssubscribe' : 'subscribe', channel, shard ? c.shardChannels.size : c.channels.size + c.patterns.size]);
+  }
+
+  /** pubsubUnsubscribeChannel; returns whether the client was subscribed. */
+  unsubscribe(c: Client, channel: string, shard: boolean, out: Reply[][] | null): boolean {
+    const mine = shard ? c.shardChannels : c.channels;
+    let was = false;
+    if (mine.delete(channel)) {
+      was = true;
+      const all = shard ? this.shardChannels : this.channels;
+      const set = all.get(channel)!;
+      set.delete(c);
+      // Drop empty entries so that PUBSUB CHANNELS cannot be grown without bound.
+      if (set.size === 0) all.delete(channel);
+    }
+    if (out !== null) {
+      out.push([shard ? 'sunsubscribe' : 'unsubscribe', channel, shard ? c.shardChannels.size : c.channels.size + c.patterns.size]);
+    }
+    return was;
+  }
+
+  psubscribe(c: Client, pattern: string, out: Reply[][]): void {
+    if (!c.patterns.has(pattern)) {
+      c.patterns.add(pattern);
+      let set = this.patterns.get(pattern);
+      if (set === undefined) this.patterns.set(pattern, (set = new Set()));
+      set.add(c);
+    }
+    out.push(['psubscribe', pattern, c.channels.size + c.patterns.size]);
+  }
+
+  punsubscribe(c: Client, pattern: string, out: Reply[][] | null): boolean {
+    let was = false;
+    if (c.patterns.delete(pattern)) {
+      was = true;
+      const set = this.patterns.get(pattern)!;
+      set.delete(c);
+      if (set.size === 0) this.patterns.delete(pattern);
+    }
+    if (out !== null) out.push(['punsubscribe', pattern, c.channels.size + c.patterns.size]);
+    return was;
+  }
+
+  /** pubsubUnsubscribeAllChannelsInternal: with `out`, one confirmation each (or one with null). */
+  unsubscribeAllChannels(c: Client, shard: boolean, out: Reply[][] | null): number {
+    let count = 0;
+    for (const ch of [...(shard ? c.shardChannels : c.channels)]) if (this.unsubscribe(c, ch, shard, out)) count++;
+    if (out !== null && count === 0) out.push([shard ? 'sunsubscribe' : 'unsubscribe', null, shard ? c.shardChannels.size : c.channels.size + c.patterns.size]);
+    return count;
+  }
+
+  unsubscribeAllPatterns(c: Client, out: Reply[][] | null): number {
+    let count = 0;
+    for (const p of [...c.patterns]) if (this.punsubscribe(c, p, out)) count++;
+    if (out !== null && count === 0) out.push(['punsubscribe', null, c.channels.size + c.patterns.size]);
+    return count;
+  }
+
+  /** Drops every subscription without telling the client (disconnect, RESET). */
+  unsubscribeAll(c: Client): void {
+    if (c.channels.size > 0) this.unsubscribeAllChannels(c, false, null);
+    if (c.shardChannels.size > 0) this.unsubscribeAllChannels(c, true, null);
+    if (c.patterns.size > 0) this.unsubscribeAllPatterns(c, null);
+    this.pending.delete(c);
+    this.softSince.delete(c);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Publishing
+
+  /** pubsubPublishMessage: delivers to channel subscribers, then (unless sharded) patterns. */
+  publish(channel: string, message: string, sharded = false): number {
+    let receivers = 0;
+    const outer = this.closing;
+    if (outer === null) this.closing = [];
+    try {
+      const subs = (sharded ? this.shardChannels : this.channels).get(channel);
+      if (subs !== undefined) {
+        const kind = sharded ? 'smessage' : 'message';
+        for (const c of subs) {
+          this.deliver(c, [kind, channel, message]);
+          receivers++;
+        }
+      }
+      if (!sharded && this.patterns.size > 0) {
+        for (const [pattern, clients] of this.patterns) {
+          if (!globMatch(pattern, channel)) continue;
+          for (const c of clients) {
+            this.deliver(c, ['pmessage', pattern, channel, message]);
+            receivers++;
+          }
+        }
+      }
+    } finally {
+      if (outer === null) {
+        // Closed after the loops (freeClientAsync): a receiver over its limit still counts.
+        const closing = this.closing!;
+        this.closing = null;
+        for (const c of closing) this.closeForLimit(c);
+      }
+    }
+    return receivers;
+  }
+
+  /**
+   * One message to one client. A message for the client whose command is running waits until
+   * that command's reply is written (after the whole EXEC reply in a transaction), as Redis 7.2
+   * queues it in server.pending_push_messages.
+   */
+  private deliver(c: Client, items: Reply[]): void {
+    if (c.closed) return;
+    if (this.server.engine.shard.current === c) {
+      let p = this.pending.get(c);
+      if (p === undefined) {
+        const fresh: Pending = (p = { items: [] });
+        this.pending.set(c, fresh);
+        // afterCommand normally writes them; this catches a command run outside processInput.
+        queueMicrotask(() => {
+          if (this.pending.get(c) === fresh) this.flushPending(c);
+        });
+      }
+      p.items.push(items);
+      return;
+    }
+    c.push(items);
+    this.checkOutputLimits(c);
+  }
+
+  /** Writes what a client's own command published to it. */
+  flushPending(c: Client): void {
+    const p = this.pending.get(c);
+    if (p === undefined) return;
+    this.pending.delete(c);
+    if (c.closed) return;
+    for (const items of p.items) c.push(items);
+    this.checkOutputLimits(c);
+  }
+
+  /**
+   * afterCommand: the command's reply is not written yet (processInput writes it right after),
+   * so the pending messages are appended just after that reply by a one-shot reply() wrapper.
+   */
+  afterCommand(c: Client): void {
+    const p = this.pending.get(c);
+    if (p === undefined || c.closed) return;
+    const prev = c.reply;
+    c.reply = (r: Reply) => {
+      c.reply = prev;
+      prev.call(c, r);
+      if (this.pending.get(c) === p) this.flushPending(c);
+    };
+  }
+
+  /** notifyKeyspaceEvent: the engine's hook. */
+  notify(db: number, cls: string, event: string, key: string): void {
+    const flags = this.notifyFlags;
+    if (flags === 0) return;
+    const type = CLASS_FLAGS[cls];
+    if (type === undefined || (flags & type) === 0) return;
+    if (flags & NOTIFY_KEYSPACE) this.publish(`__keyspace@${db}__:${key}`, event);
+    if (flags & NOTIFY_KEYEVENT) this.publish(`__keyevent@${db}__:${event}`, key);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Output buffer limits
+
+  private currentLimits(): BufferLimits {
+    const p = this.foreignLimits;
+    if (p !== null) {
+      // Another module owns the parameter: re-read it at most once a second.
+      const now = Date.now();
+      if (now - this.limitsReadAt >= 1000) {
+        this.limitsReadAt = now;
+        const fresh = defaultBufferLimits();
+        if (updateClientOutputBufferLimit(splitArgs(p.get()), fresh) === null) this.limits = fresh;
+      }
+    }
+    return this.limits;
+  }
+
+  /** getClientType for the limit classes. */
+  private clientClass(c: Client): ClientClass {
+    if ((c.flags.has('replica') || c.flags.has('slave')) && !c.flags.has('monitor')) return 'slave';
+    return c.subscribed ? 'pubsub' : 'normal';
+  }
+
+  /** Bytes a client has pending: what the socket still holds plus what the writer has not handed it. */
+  static pendingBytes(c: Client): number {
+    return c.socket.writableLength + c.writer.length;
+  }
+
+  /**
+   * checkClientOutputBufferLimits + closeClientOnOutputBufferLimitReached: a client over its
+   * hard limit, or over its soft limit for longer than the soft seconds, is disconnected.
+   */
+  checkOutputLimits(c: Client): boolean {
+    if (c.closed) return false;
+    const limit = this.currentLimits()[this.clientClass(c)];
+    if (limit.hard === 0 && limit.soft === 0) return false;
+    const used = PubSub.pendingBytes(c);
+    const hard = limit.hard > 0 && used >= limit.hard;
+    let soft = limit.soft > 0 && used >= limit.soft;
+    if (soft) {
+      const now = Math.floor(Date.now() / 1000);
+      const since = this.softSince.get(c);
+      if (since === undefined) {
+        this.softSince.set(c, now);
+        this.startSoftTimer();
+        soft = false;
+      } else if (now - since <= limit.softSeconds) {
+        soft = false;
+      }
+    } else {
+      this.softSince.delete(c);
+    }
+    if (!hard && !soft) return false;
+    if (this.closing !== null) this.closing.push(c);
+    else this.closeForLimit(c);
+    return true;
+  }
+
+  private closeForLimit(c: Client): void {
+    if (c.closed) return;
+    this.obufDisconnections++;
+    this.server.log(
+      'warning',
+      `Client id=${c.id} addr=${c.addr} laddr=${c.laddr} name=${c.name} scheduled to be closed ASAP for overcoming of output buffer limits.`,
+    );
+    this.softSince.delete(c);
+    c.close();
+    // Drop what is queued: a client that does not read must not hold its backlog in memory.
+    c.socket.destroy();
+  }
+
+  /** clientsCron's share: a client that stays over its soft limit is closed without new output. */
+  private startSoftTimer(): void {
+    if (this.softTimer !== null) return;
+    this.softTimer = setInterval(() => {
+      for (const c of [...this.softSince.keys()]) {
+        if (c.closed) this.softSince.delete(c);
+        else this.checkOutputLimits(c);
+      }
+      if (this.softSince.size === 0) this.stopSoftTimer();
+    }, 1000);
+    this.softTimer.unref();
+  }
+
+  stopSoftTimer(): void {
+    if (this.softTimer !== null) clearInterval(this.softTimer);
+    this.softTimer = null;
+  }
+
+  detach(c: Client): void {
+    this.unsubscribeAll(c);
+    if (this.softSince.size === 0) this.stopSoftTimer();
+  }
+
+  /** Installs the parameters this module serves (client-output-buffer-limit only if nobody did). */
+  defineParams(server: MemorykvServer): void {
+    server.defineParam({
+      name: 'notify-keyspace-events',
+      get: () => keyspaceEventsFlagsToString(this.notifyFlags),
+      set: (value: string) => {
+        const flags = keyspaceEventsStringToFlags(value);
+        if (flags === -1) return new ErrorReply("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+        this.notifyFlags = flags;
+        return null;
+      },
+    });
+    const existing = server.params.get('client-output-buffer-limit');
+    if (existing !== undefined) {
+      this.foreignLimits = existing;
+    } else {
+      server.defineParam({
+        name: 'client-output-buffer-limit',
+        get: () => bufferLimitsToString(this.limits),
+        set: (value: string) => {
+          const e = updateClientOutputBufferLimit(splitArgs(value), this.limits);
+          return e === null ? null : new ErrorReply(e);
+        },
+      });
+    }
+    // Values from the command line or config file that reached no module before this one.
+    const extra = server.settings.extra;
+    for (const name of ['notify-keyspace-events', 'client-output-buffer-limit']) {
+      const v = extra[name];
+      if (v === undefined) continue;
+      const e = server.params.get(name)!.set(v);
+      if (e !== null) server.log('warning', `Bad ${name} '${v}': ${e.message}`);
+    }
+  }
+}
+
+/** The PubSub state of a server (for INFO, CLIENT LIST, RESET, tracking redirection, Sentinel). */
+export function pubsubOf(server: MemorykvServer): PubSub {
+  return server.state.get(STATE_KEY) as PubSub;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+
+function clientOf(ctx: Ctx): Client {
+  return ctx.session as Client;
+}
+
+/** execCommand runs its queue with CLIENT_DENY_BLOCKING set. */
+function inExec(ctx: Ctx): boolean {
+  return (ctx.shard as unknown as { inExec: boolean }).inExec === true;
+}
+
+/**
+ * Sends subscribe-family confirmations. They are the command's reply, so inside EXEC they
+ * become its element of the EXEC array (one confirmation, or an array of them for several).
+ */
+function confirm(ctx: Ctx, out: Reply[][]): Reply {
+  const c = ctx.session;
+  if (!(c instanceof Client) || inExec(ctx)) return out.length === 1 ? out[0]! : out;
+  for (const items of out) c.push(items);
+  return NO_REPLY;
+}
+
+const PUBSUB_HELP = [
+  'PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'CHANNELS [<pattern>]',
+  "    Return the currently active channels matching a <pattern> (default: '*').",
+  'NUMPAT',
+  '    Return number of subscriptions to patterns.',
+  'NUMSUB [<channel> ...]',
+  '    Return the number of subscribers for the specified channels, excluding',
+  '    pattern subscriptions(default: no channels).',
+  'SHARDCHANNELS [<pattern>]',
+  "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+  'SHARDNUMSUB [<shardchannel> ...]',
+  '    Return the number of subscribers for the specified shard level channel(s)',
+  'HELP',
+  '    Prints this help.',
+].map((l) => new Status(l));
+
+function stateOf(ctx: Ctx): PubSub {
+  return pubsubOf(clientOf(ctx).server);
+}
+
+/** channelList: channels matching an optional pattern. */
+function channelList(ctx: Ctx, all: Map<string, Set<Client>>): Reply {
+  const argv = ctx.argv;
+  if (argv.length > 3) {
+    return error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!.slice(0, 128)}'. Try PUBSUB HELP.`);
+  }
+  const pat = argv.length === 3 ? argv[2]! : null;
+  const out: Reply[] = [];
+  for (const ch of all.keys()) if (pat === null || globMatch(pat, ch)) out.push(ch);
+  return out;
+}
+
+function numsub(ctx: Ctx, all: Map<string, Set<Client>>): Reply {
+  const argv = ctx.argv;
+  const out: Reply[] = [];
+  for (let j = 2; j < argv.length; j++) out.push(argv[j]!, all.get(argv[j]!)?.size ?? 0);
+  return out;
+}
+
+const subFlags = ['pubsub', 'noscript', 'loading', 'stale'] as const;
+const pubsubSubFlags = ['pubsub', 'loading', 'stale'] as const;
+
+defineCommands(
+  {
+    name: 'subscribe',
+    arity: -2,
+    flags: subFlags,
+    acl: ['pubsub', 'slow'],
+    group: 'pubsub',
+    summary: 'Listens for messages published to channels.',
+    complexity: 'O(N) where N is the number of channels to subscribe to.',
+    since: '2.0.0',
+    handler(ctx) {
+      const c = clientOf(ctx);
+      const ps = stateOf(ctx);
+      const out: Reply[][] = [];
+      for (let j = 1; j < ctx.argv.length; j++) ps.subscribe(c, ctx.argv[j]!, false, out);
+      return confirm(ctx, out);
+    },
+  },
+  {
+    name: 'unsubscribe',
+    arity: -1,
+    flags: subFlags,
+    acl: ['pubsub', 'slow'],
+    group: 'pubsub',
+    summary: 'Stops listening to messages posted to channels.',
+    complexity: 'O(N) where N is the number of channels to unsubscribe.',
+    since: '2.0.0',
+    handler(ctx) {
+      const c = clientOf(ctx);
+      const ps = stateOf(ctx);
+      const out: Reply[][] = [];
+      if (ctx.argv.length === 1) ps.unsubscribeAllChannels(c, false, out);
+      else for (let j = 1; j < ctx.argv.length; j++) ps.unsubscribe(c, ctx.argv[j]!, false, out);
+      return confirm(ctx, out);
+    },
+  },
+  {
+    name: 'psubscribe',
+    arity: -2,
+    flags: subFlags,
+    acl: ['pubsub', 'slow'],
+    group: 'pubsub',
+    summary: 'Listens for messages published to channels that match one or more patterns.',
+    complexity: 'O(N) where N is the number of patterns to subscribe to.',
+    since: '2.0.0',
+    handler(ctx) {
+      const c = clientOf(ctx);
+      const ps = stateOf(ctx);
+      const out: Reply[][] = [];
+      for (let j = 1; j < ctx.argv.length; j++) ps.psubscribe(c, ctx.argv[j]!, out);
+      return confirm(ctx, out);
+    },
+  },
+  {
+    name: 'punsubscribe',
+    arity: -1,
+    flags: subFlags,
+    acl: ['pubsub', 'slow'],
+    group: 'pubsub',
+    summary: 'Stops listening to messages published to channels that match one or more patterns.',
+    complexity: 'O(N) where N is the number of patterns to unsubscribe.',
+    since: '2.0.0',
+    handler(ctx) {
+      const c = clientOf(ctx);
+      const ps = stateOf(ctx);
+      const out: Reply[][] = [];
+      if (ctx.argv.length === 1) ps.unsubscribeAllPatterns(c, out);
+      else for (let j = 1; j < ctx.argv.length; j++) ps.punsubscribe(c, ctx.argv[j]!, out);
+      return confirm(ctx, out);
+    },
+  },
+  {
+    name: 'publish',
+    arity: 3,
+    flags: ['pubsub', 'loading', 'stale', 'fast', 'may_replicate'],
+    acl: ['pubsub', 'fast'],
+    group: 'pubsub',
+    summary: 'Posts a message to a channel.',
+    complexity:
+      'O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).',
+    since: '2.0.0',
+    handler(ctx) {
+      return stateOf(ctx).publish(ctx.argv[1]!, ctx.argv[2]!, false);
+    },
+  },
+  {
+    name: 'ssubscribe',
+    arity: -2,
+    flags: subFlags,
+    acl: ['pubsub', 'slow'],
+    group: 'pubsub',
+    firstKey: 1,
+    lastKey: -1,
+    step: 1,
+    summary: 'Listens for messages published to shard channels.',
+    complexity: 'O(N) where N is the number of shard channels to subscribe to.',
+    since: '7.0.0',
+    handler(ctx) {
+      // No MULTI exception here, unlike SUBSCRIBE and PSUBSCRIBE (pubsub.c ssubscribeCommand).
+      if (inExec(ctx)) return error("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client");
+      const c = clientOf(ctx);
+      const ps = stateOf(ctx);
+      const out: Reply[][] = [];
+      for (let j = 1; j < ctx.argv.length; j++) ps.subscribe(c, ctx.argv[j]!, true, out);
+      return confirm(ctx, out);
+    },
+  },
+  {
+    name: 'sunsubscribe',
+    arity: -1,
+    flags: subFlags,
+    acl: ['pubsub', 'slow'],
+    group: 'pubsub',
+    firstKey: 1,
+    lastKey: -1,
+    step: 1,
+    summary: 'Stops listening to messages posted to shard channels.',
+    complexity: 'O(N) where N is the number of shard channels to unsubscribe.',
+    since: '7.0.0',
+    handler(ctx) {
+      const c = clientOf(ctx);
+      const ps = stateOf(ctx);
+      const out: Reply[][] = [];
+      if (ctx.argv.length === 1) ps.unsubscribeAllChannels(c, true, out);
+      else for (let j = 1; j < ctx.argv.length; j++) ps.unsubscribe(c, ctx.argv[j]!, true, out);
+      return confirm(ctx, out);
+    },
+  },
+  {
+    name: 'spublish',
+    arity: 3,
+    flags: ['pubsub', 'loading', 'stale', 'fast', 'may_replicate'],
+    acl: ['pubsub', 'fast'],
+    group: 'pubsub',
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    summary: 'Post a message to a shard channel',
+    complexity: 'O(N) where N is the number of clients subscribed to the receiving shard channel.',
+    since: '7.0.0',
+    handler(ctx) {
+      return stateOf(ctx).publish(ctx.argv[1]!, ctx.argv[2]!, true);
+    },
+  },
+  {
+    name: 'pubsub',
+    arity: -2,
+    flags: [],
+    acl: ['slow'],
+    group: 'pubsub',
+    summary: 'A container for Pub/Sub commands.',
+    complexity: 'Depends on subcommand.',
+    since: '2.8.0',
+    subcommands: [
+      {
+        name: 'channels',
+        arity: -2,
+        flags: pubsubSubFlags,
+        acl: ['pubsub', 'slow'],
+        group: 'pubsub',
+        summary: 'Returns the active channels.',
+        complexity:
+          'O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)',
+        since: '2.8.0',
+        handler: (ctx) => channelList(ctx, stateOf(ctx).channels),
+      },
+      {
+        name: 'numsub',
+        arity: -2,
+        flags: pubsubSubFlags,
+        acl: ['pubsub', 'slow'],
+        group: 'pubsub',
+        summary: 'Returns a count of subscribers to channels.',
+        complexity: 'O(N) for the NUMSUB subcommand, where N is the number of requested channels',
+        since: '2.8.0',
+        handler: (ctx) => numsub(ctx, stateOf(ctx).channels),
+      },
+      {
+        name: 'numpat',
+        arity: 2,
+        flags: pubsubSubFlags,
+        acl: ['pubsub', 'slow'],
+        group: 'pubsub',
+        summary: 'Returns a count of unique pattern subscriptions.',
+        complexity: 'O(1)',
+        since: '2.8.0',
+        handler: (ctx) => stateOf(ctx).patterns.size,
+      },
+      {
+        name: 'shardchannels',
+        arity: -2,
+        flags: pubsubSubFlags,
+        acl: ['pubsub', 'slow'],
+        group: 'pubsub',
+        summary: 'Returns the active shard channels.',
+        complexity:
+          'O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).',
+        since: '7.0.0',
+        handler: (ctx) => channelList(ctx, stateOf(ctx).shardChannels),
+      },
+      {
+        name: 'shardnumsub',
+        arity: -2,
+        flags: pubsubSubFlags,
+        acl: ['pubsub', 'slow'],
+        group: 'pubsub',
+        summary: 'Returns the count of subscribers of shard channels.',
+        complexity: 'O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels',
+        since: '7.0.0',
+        handler: (ctx) => numsub(ctx, stateOf(ctx).shardChannels),
+      },
+      {
+        name: 'help',
+        arity: 2,
+        flags: ['loading', 'stale'],
+        acl: ['slow'],
+        group: 'pubsub',
+        summary: 'Returns helpful text about the different subcommands.',
+        complexity: 'O(1)',
+        since: '6.2.0',
+        handler: () => PUBSUB_HELP,
+      },
+    ],
+  },
+);
+
+// ---------------------------------------------------------------------------------------------
+// The RESP2 subscribed context (server.c processCommand) and PING's reply there
+
+/** Commands a RESP2 client with subscriptions may still run. */
+const ALLOWED_IN_CONTEXT = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
+
+function pubsubContextGuard(client: Client, argv: string[]): ErrorReply | null {
+  if (client.resp !== 2 || !client.subscribed) return null;
+  let cmd = commands.get(argv[0]!.toLowerCase());
+  // Unknown commands and wrong arities get the engine's own errors first, as in processCommand.
+  if (cmd === undefined || ALLOWED_IN_CONTEXT.has(cmd.name)) return null;
+  if (cmd.sub) {
+    if (argv.length < 2) return null;
+    const sub = cmd.sub.get(argv[1]!.toLowerCase());
+    if (sub === undefined) return null;
+    cmd = sub;
+  }
+  const argc = argv.length;
+  if (cmd.arity > 0 ? argc !== cmd.arity : argc < -cmd.arity) return null;
+  if (client.multi !== null) client.multiError = true;
+  return new ErrorReply(
+    `ERR Can't execute '${cmd.fullName.replace(/[\r\n]/g, ' ')}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+  );
+}
+
+const PING_WRAPPED = Symbol('pubsub ping');
+
+/** PING answers ["pong", message] to a RESP2 client with subscriptions (pingCommand). */
+function wrapPing(): void {
+  const ping = commands.get('ping') as (NonNullable<ReturnType<typeof commands.get>> & { [PING_WRAPPED]?: true }) | undefined;
+  if (ping === undefined || ping[PING_WRAPPED] || !ping.handler) return;
+  const original = ping.handler;
+  ping.handler = (ctx) => {
+    const c = ctx.session;
+    if (c instanceof Client && c.resp === 2 && c.subscribed && ctx.argv.length <= 2) {
+      return ['pong', ctx.argv.length === 1 ? '' : ctx.argv[1]!];
+    }
+    return original(ctx);
+  };
+  ping[PING_WRAPPED] = true;
+}
+
+export function install(server: MemorykvServer): void {
+  const ps = new PubSub(server);
+  server.state.set(STATE_KEY, ps);
+  ps.defineParams(server);
+  wrapPing();
+  server.guards.push(pubsubContextGuard);
+  server.afterCommand.push((client) => ps.afterCommand(client));
+  server.onDetach.push((client) => ps.detach(client));
+  server.engine.shard.onNotify = (db, cls, event, key) => ps.notify(db, cls, event, key);
+}
