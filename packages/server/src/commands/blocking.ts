@@ -1,4 +1,598 @@
-/** The blocking commands of the server (to be implemented). */
+/**
+ * Blocking commands (blocked.c, the blocking forms in t_list.c and t_zset.c, WAIT from
+ * replication.c): BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP BZPOPMIN BZPOPMAX BZMPOP WAIT.
+ *
+ * As in Redis 7.2, a blocked command is not served by special code: when a key it waits on
+ * gets data, the command is run again, whole, through the engine (so it pops, notifies and
+ * propagates exactly as when it found data at once, and answers WRONGTYPE if a key changed
+ * type). Keys are signalled ready while commands run (the keyModified hook, Redis's
+ * signalKeyAsReady); after the command, or the whole EXEC, the ready keys are served in the
+ * order they became ready, and each key's clients in the order they blocked
+ * (handleClientsBlockedOnKeys). A served BLMOVE pushes, which may make another key ready: the
+ * loop runs until no key is ready.
+ */
+import { ErrorReply, NO_REPLY, NULL_ARRAY, Double, type Reply } from '@memorykv/core';
+import { parseInt64Exact, parseLongDouble } from '../../../core/src/bytes.ts';
+import { SYNTAX, error } from '../../../core/src/errors.ts';
+import type { Ctx } from '../../../core/src/commands/context.ts';
+import { intArg, is } from '../../../core/src/commands/args.ts';
+import { defineCommands } from '../../../core/src/commands/table.ts';
+import { moveElement, mpop, numkeysKeys, parseMpop, popFrom, whereArg, type Where } from '../../../core/src/commands/lists.ts';
+import { popZSet } from '../../../core/src/commands/zsets.ts';
+import { typeOf } from '../../../core/src/keyspace/object.ts';
+import type { Shard } from '../../../core/src/engine/shard.ts';
+import type { RZSet } from '../../../core/src/types/zset.ts';
+import { Client, type BlockState } from '../client.ts';
 import type { MemorykvServer } from '../server.ts';
 
-export function install(_server: MemorykvServer): void {}
+/** What a client waits for (Redis's BLOCKED_LIST, BLOCKED_ZSET, BLOCKED_WAIT). */
+type BlockType = 'list' | 'zset' | 'wait';
+
+interface Blocked extends BlockState {
+  type: BlockType;
+}
+
+/** The blocking state of one server (Redis keeps it in server.* and each redisDb). */
+export class BlockingState {
+  /** Per db index: key -> clients blocked on it, in blocking order (db->blocking_keys). */
+  readonly blockingKeys: Map<string, Set<Client>>[] = [];
+  /** Keys signalled ready since they were last served, in signal order (server.ready_keys). */
+  readyKeys: { db: number; key: string }[] = [];
+  /** Per db index: the keys already in readyKeys (db->ready_keys). */
+  readonly readySet: Set<string>[] = [];
+  /** Clients blocked on keys, and on anything (INFO blocked_clients). */
+  keyBlocked = 0;
+  blocked = 0;
+  /** Set while ready keys are served: a served command's own pushes join the running loop. */
+  handling = false;
+  handleScheduled = false;
+  /** The client whose blocked command is being run again, and the deadline it keeps. */
+  reprocessing: Client | null = null;
+  reprocessDeadline = 0;
+  /** Each db's main dict as last seen: a change means SWAPDB moved data under blocked clients. */
+  mains: unknown[] = [];
+  /** Replicas that acknowledged a client's writes (replication replaces this; none yet). */
+  replicaAcks: (client: Client) => number = () => 0;
+}
+
+const STATE = 'blocking';
+
+export function blockingState(server: MemorykvServer): BlockingState {
+  return server.state.get(STATE) as BlockingState;
+}
+
+/** Keys with at least one blocked client, over all databases (INFO total_blocking_keys). */
+export function totalBlockingKeys(server: MemorykvServer): number {
+  let n = 0;
+  for (const m of blockingState(server).blockingKeys) if (m !== undefined) n += m.size;
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timeouts
+
+const LLONG_MAX = 9223372036854775807n;
+/** setTimeout's longest delay; longer waits re-arm. */
+const MAX_TIMER_DELAY = 2147483647;
+
+const TIMEOUT_NOT_FLOAT = error('ERR timeout is not a float or out of range');
+const TIMEOUT_NOT_INTEGER = error('ERR timeout is not an integer or out of range');
+const TIMEOUT_NEGATIVE = error('ERR timeout is negative');
+const TIMEOUT_RANGE = error('ERR timeout is out of range');
+
+/**
+ * getTimeoutFromObjectOrReply(UNIT_SECONDS) as in 7.2: a long double number of seconds, turned
+ * into ms rounded up; too large for a long long (inf too), negative (-inf too; -0.0001 rounds
+ * up to 0, which blocks forever, as in Redis), or overflowing when added to now. Returns the
+ * absolute deadline in ms, or 0 for no timeout.
+ */
+export function secondsTimeout(s: string, now: number): number {
+  const ld = parseLongDouble(s);
+  if (ld === null) throw TIMEOUT_NOT_FLOAT;
+  if (ld.e === Infinity) throw ld.neg ? TIMEOUT_NEGATIVE : TIMEOUT_RANGE;
+  let ms: bigint;
+  if (ld.m === 0n) {
+    ms = 0n;
+  } else {
+    // The exact ms value m * 1000 * 2^e, rounded up (the long double product's rounding only
+    // moves a deadline by less than a ms, and cannot change which error is answered).
+    const mag = ld.m * 1000n;
+    if (ld.e >= 0) {
+      ms = mag << BigInt(ld.e);
+    } else {
+      const shift = BigInt(-ld.e);
+      const q = mag >> shift;
+      ms = ld.neg ? q : (q << shift) === mag ? q : q + 1n;
+    }
+    if (ld.neg) ms = -ms;
+  }
+  if (ms > LLONG_MAX) throw TIMEOUT_RANGE;
+  if (ms < 0n) throw TIMEOUT_NEGATIVE;
+  if (ms === 0n) return 0;
+  if (ms > LLONG_MAX - BigInt(now)) throw TIMEOUT_RANGE;
+  return now + Number(ms);
+}
+
+/** getTimeoutFromObjectOrReply(UNIT_MILLISECONDS) (WAIT): an integer of ms. */
+export function millisecondsTimeout(s: string, now: number): number {
+  const v = parseInt64Exact(s);
+  if (v === null) throw TIMEOUT_NOT_INTEGER;
+  const ms = BigInt(v);
+  if (ms < 0n) throw TIMEOUT_NEGATIVE;
+  if (ms === 0n) return 0;
+  if (ms > LLONG_MAX - BigInt(now)) throw TIMEOUT_RANGE;
+  return now + Number(ms);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Blocking and unblocking
+
+/** Whether this command may block (Redis's CLIENT_DENY_BLOCKING: MULTI/EXEC, non-clients). */
+function blockingClient(ctx: Ctx): Client | null {
+  const s = ctx.session;
+  if (!(s instanceof Client) || s.closed) return null;
+  // Commands of an EXEC run through Shard.runTransaction, which keeps this flag (private there).
+  if ((ctx.shard as unknown as { inExec: boolean }).inExec) return null;
+  return s;
+}
+
+/**
+ * blockForKeys / blockForReplication: parks the client and answers nothing yet. A command run
+ * again for a ready key that still finds nothing blocks again with its first deadline.
+ */
+function block(ctx: Ctx, client: Client, type: BlockType, keys: readonly string[], deadline: number, timeoutReply: Reply): Reply {
+  const server = client.server;
+  const st = blockingState(server);
+  if (st.reprocessing === client) deadline = st.reprocessDeadline;
+  const db = ctx.db.id;
+  const unique: string[] = [];
+  if (keys.length > 0) {
+    let m = st.blockingKeys[db];
+    if (m === undefined) m = st.blockingKeys[db] = new Map();
+    for (const key of keys) {
+      let clients = m.get(key);
+      if (clients === undefined) m.set(key, (clients = new Set()));
+      else if (clients.has(client)) continue; // BLPOP k k: one wait per key
+      clients.add(client);
+      unique.push(key);
+    }
+    st.keyBlocked++;
+  }
+  st.blocked++;
+  const b: Blocked = { argv: ctx.argv, keys: unique, db, deadline, timeoutReply, timer: null, type };
+  client.blocked = b;
+  arm(server, client, b);
+  return NO_REPLY;
+}
+
+function arm(server: MemorykvServer, client: Client, b: Blocked): void {
+  if (b.deadline === 0) return;
+  const left = b.deadline - server.engine.shard.clock();
+  b.timer = setTimeout(() => onTimer(server, client, b), Math.min(Math.max(left, 0), MAX_TIMER_DELAY));
+  b.timer.unref?.();
+}
+
+function onTimer(server: MemorykvServer, client: Client, b: Blocked): void {
+  b.timer = null;
+  if (client.blocked !== b) return;
+  if (server.engine.shard.clock() < b.deadline) {
+    arm(server, client, b);
+    return;
+  }
+  release(server, client, b);
+  answer(client, timeoutReply(server, client, b));
+}
+
+/** What a timed-out (or CLIENT UNBLOCK TIMEOUT) client gets (replyToBlockedClientTimedOut). */
+function timeoutReply(server: MemorykvServer, client: Client, b: Blocked): Reply {
+  return b.type === 'wait' ? blockingState(server).replicaAcks(client) : b.timeoutReply;
+}
+
+/** Removes the client from every wait list and stops its timer (unblockClientWaitingData). */
+function release(server: MemorykvServer, client: Client, b: Blocked): void {
+  const st = blockingState(server);
+  const m = st.blockingKeys[b.db];
+  if (m !== undefined) {
+    for (const key of b.keys) {
+      const clients = m.get(key);
+      if (clients === undefined) continue;
+      clients.delete(client);
+      if (clients.size === 0) m.delete(key);
+    }
+  }
+  if (b.keys.length > 0) st.keyBlocked--;
+  st.blocked--;
+  if (b.timer !== null) clearTimeout(b.timer);
+  b.timer = null;
+  client.blocked = null;
+}
+
+/** Sends an unblocked client its reply and resumes its pipeline once the current work is done. */
+function answer(client: Client, reply: Reply): void {
+  client.reply(reply);
+  client.flush();
+  resume(client);
+}
+
+/**
+ * Commands that arrived while the client was blocked run after the current event's work, as
+ * Redis processes unblocked clients in beforeSleep (not nested inside another client's command).
+ */
+function resume(client: Client): void {
+  queueMicrotask(() => {
+    if (!client.closed && client.blocked === null) client.processInput();
+  });
+}
+
+const UNBLOCKED = error('UNBLOCKED client unblocked via CLIENT UNBLOCK');
+
+/**
+ * CLIENT UNBLOCK: a blocked client gets its timeout reply, or with `withError` the -UNBLOCKED
+ * error, and resumes. False when the client was not blocked.
+ */
+export function unblockClient(client: Client, withError: boolean): boolean {
+  const b = client.blocked as Blocked | null;
+  if (b === null) return false;
+  const server = client.server;
+  release(server, client, b);
+  answer(client, withError ? UNBLOCKED : timeoutReply(server, client, b));
+  return true;
+}
+
+/** A client going away (disconnect, RESET): forgotten without a reply. */
+function dropClient(client: Client): void {
+  const b = client.blocked as Blocked | null;
+  if (b !== null) release(client.server, client, b);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ready keys and serving
+
+/** The type a blocked client may wait for found at key (lookupKeyReadWithFlags NOEFFECTS). */
+function blockTypeAt(shard: Shard, db: number, key: string): BlockType | undefined {
+  const v = shard.dbs[db]!.peek(key);
+  if (v === undefined) return undefined;
+  const t = typeOf(v);
+  return t === 'list' || t === 'zset' ? t : undefined;
+}
+
+/** signalKeyAsReady: a key some client waits on now holds a list or a sorted set. */
+function signalKeyAsReady(server: MemorykvServer, st: BlockingState, db: number, key: string): void {
+  let ready = st.readySet[db];
+  if (ready === undefined) ready = st.readySet[db] = new Set();
+  if (ready.has(key)) return;
+  if (blockTypeAt(server.engine.shard, db, key) === undefined) return;
+  ready.add(key);
+  st.readyKeys.push({ db, key });
+  // Normally served after the command (afterCommand); this covers changes made outside one.
+  if (!st.handleScheduled) {
+    st.handleScheduled = true;
+    queueMicrotask(() => {
+      st.handleScheduled = false;
+      handleClientsBlockedOnKeys(server);
+    });
+  }
+}
+
+/**
+ * SWAPDB exchanges what two databases hold without touching keys one by one: the blocked keys
+ * of a database whose contents changed wholesale are checked again (scanDatabaseForReadyKeys).
+ */
+function scanSwappedDatabases(server: MemorykvServer, st: BlockingState): void {
+  const dbs = server.engine.shard.dbs;
+  for (let i = 0; i < dbs.length; i++) {
+    const main = dbs[i]!.main;
+    if (st.mains[i] === main) continue;
+    st.mains[i] = main;
+    const m = st.blockingKeys[i];
+    if (m === undefined) continue;
+    for (const key of m.keys()) signalKeyAsReady(server, st, i, key);
+  }
+}
+
+/** handleClientsBlockedOnKeys: serves ready keys until none is left. */
+export function handleClientsBlockedOnKeys(server: MemorykvServer): void {
+  const st = blockingState(server);
+  if (st.handling || st.keyBlocked === 0) return;
+  scanSwappedDatabases(server, st);
+  if (st.readyKeys.length === 0) return;
+  st.handling = true;
+  try {
+    while (st.readyKeys.length > 0) {
+      const ready = st.readyKeys;
+      st.readyKeys = [];
+      for (const { db, key } of ready) {
+        st.readySet[db]!.delete(key);
+        serveKey(server, db, key);
+      }
+    }
+  } finally {
+    st.handling = false;
+  }
+}
+
+/** handleClientsBlockedOnKey: the clients of one key, first blocked first, while it has data. */
+function serveKey(server: MemorykvServer, db: number, key: string): void {
+  const clients = blockingState(server).blockingKeys[db]?.get(key);
+  if (clients === undefined) return;
+  const shard = server.engine.shard;
+  // Only those blocked now: one that blocks again while served waits for the next signal.
+  for (const client of [...clients]) {
+    const b = client.blocked as Blocked | null;
+    if (b === null || !clients.has(client)) continue;
+    const type = blockTypeAt(shard, db, key);
+    if (type === undefined) return;
+    if (type === b.type) serve(server, client, b);
+  }
+}
+
+/** unblockClientOnKey: runs the blocked command again; it replies unless it blocks again. */
+function serve(server: MemorykvServer, client: Client, b: Blocked): void {
+  const st = blockingState(server);
+  release(server, client, b);
+  st.reprocessing = client;
+  st.reprocessDeadline = b.deadline;
+  let reply: Reply;
+  try {
+    reply = server.engine.execute(client, b.argv);
+  } finally {
+    st.reprocessing = null;
+  }
+  if (client.blocked !== null) return;
+  client.reply(reply);
+  for (const hook of server.afterCommand) hook(client, b.argv);
+  client.flush();
+  resume(client);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The commands
+
+/** BLPOP/BRPOP/BLMPOP (blockingPopGenericCommand); count -1 is the single-element form. */
+function blockingPop(ctx: Ctx, keys: readonly string[], where: Where, timeoutIdx: number, count: number): Reply {
+  const deadline = secondsTimeout(ctx.argv[timeoutIdx]!, ctx.now);
+  if (count === -1) {
+    for (const key of keys) {
+      const out = popFrom(ctx, key, where, -1, true);
+      if (out !== null) return [key, out[0]!];
+    }
+  } else {
+    const r = mpop(ctx, keys, where, count);
+    if (r !== null) return r;
+  }
+  const client = blockingClient(ctx);
+  if (client === null) return NULL_ARRAY;
+  return block(ctx, client, 'list', keys, deadline, NULL_ARRAY);
+}
+
+/** BLMOVE/BRPOPLPUSH (blmoveGenericCommand), replicated as LMOVE/RPOPLPUSH. */
+function blockingMove(ctx: Ctx, from: Where, to: Where, timeoutIdx: number, effect: string[]): Reply {
+  const deadline = secondsTimeout(ctx.argv[timeoutIdx]!, ctx.now);
+  const src = ctx.argv[1]!;
+  const value = moveElement(ctx, src, ctx.argv[2]!, from, to);
+  if (value !== null) {
+    ctx.emit(effect);
+    return value;
+  }
+  const client = blockingClient(ctx);
+  // Denied blocking answers a null bulk, but a timeout a null array, as Redis does.
+  if (client === null) return null;
+  return block(ctx, client, 'list', [src], deadline, NULL_ARRAY);
+}
+
+/**
+ * BZPOPMIN/BZPOPMAX/BZMPOP (blockingGenericZpopCommand). count -1: the flat [key, member,
+ * score] reply; else BZMPOP's [key, [[member, score] ...]]. Replicated as ZPOPMIN/ZPOPMAX.
+ */
+function blockingZpop(ctx: Ctx, keys: readonly string[], max: boolean, timeoutIdx: number, count: number): Reply {
+  const deadline = secondsTimeout(ctx.argv[timeoutIdx]!, ctx.now);
+  for (const key of keys) {
+    const zs = ctx.db.write<RZSet>(key, 'zset');
+    if (zs === undefined || zs.size === 0) continue;
+    const popped = popZSet(ctx, key, zs, max, count === -1 ? 1 : count);
+    const cmd = max ? 'ZPOPMAX' : 'ZPOPMIN';
+    if (count === -1) {
+      ctx.emit([cmd, key]);
+      const [member, score] = popped[0]!;
+      return [key, member, new Double(score)];
+    }
+    ctx.emit([cmd, key, String(popped.length)]);
+    const items: Reply[] = new Array(popped.length);
+    for (let i = 0; i < popped.length; i++) items[i] = [popped[i]![0], new Double(popped[i]![1])];
+    return [key, items];
+  }
+  const client = blockingClient(ctx);
+  if (client === null) return NULL_ARRAY;
+  return block(ctx, client, 'zset', keys, deadline, NULL_ARRAY);
+}
+
+const NUMKEYS_POSITIVE = error('ERR numkeys should be greater than 0');
+const COUNT_POSITIVE = error('ERR count should be greater than 0');
+
+/** getRangeLongFromObjectOrReply(1, LONG_MAX) with the command's own message. */
+function atLeastOne(s: string, err: ErrorReply): number {
+  const v = parseInt64Exact(s);
+  if (v === null || v < 1) throw err;
+  return Number(v);
+}
+
+/** zmpopGenericCommand's parsing for BZMPOP: `timeout numkeys key... MIN|MAX [COUNT count]`. */
+function parseZmpop(argv: readonly string[]): { keys: string[]; max: boolean; count: number } {
+  const numkeys = atLeastOne(argv[2]!, NUMKEYS_POSITIVE);
+  const whereIdx = 2 + numkeys + 1;
+  if (whereIdx >= argv.length) throw SYNTAX;
+  let max: boolean;
+  if (is(argv[whereIdx]!, 'min')) max = false;
+  else if (is(argv[whereIdx]!, 'max')) max = true;
+  else throw SYNTAX;
+  let count = -1;
+  for (let j = whereIdx + 1; j < argv.length; j++) {
+    if (count === -1 && j < argv.length - 1 && is(argv[j]!, 'count')) {
+      count = atLeastOne(argv[++j]!, COUNT_POSITIVE);
+    } else {
+      throw SYNTAX;
+    }
+  }
+  return { keys: argv.slice(3, whereIdx), max, count: count === -1 ? 1 : count };
+}
+
+/** WAIT numreplicas timeout (waitCommand): acknowledged replicas, blocking until enough. */
+function waitCommand(ctx: Ctx): Reply {
+  const numreplicas = intArg(ctx.argv[1]!);
+  const deadline = millisecondsTimeout(ctx.argv[2]!, ctx.now);
+  const s = ctx.session;
+  const acks = s instanceof Client ? blockingState(s.server).replicaAcks(s) : 0;
+  const client = blockingClient(ctx);
+  if (acks >= numreplicas || client === null) return acks;
+  return block(ctx, client, 'wait', [], deadline, acks);
+}
+
+/** Key positions of BLPOP-like commands: every argument but the name and the timeout. */
+const keysThenTimeout = { firstKey: 1, lastKey: -2, step: 1 } as const;
+const movableFromNumkeys = { firstKey: 0, lastKey: 0, step: 0, keys: (argv: readonly string[]) => numkeysKeys(argv, 2) };
+
+defineCommands(
+  {
+    name: 'blpop',
+    arity: -3,
+    flags: ['write', 'blocking'],
+    acl: ['write', 'list', 'slow', 'blocking'],
+    group: 'list',
+    ...keysThenTimeout,
+    summary: 'Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.',
+    complexity: 'O(N) where N is the number of provided keys.',
+    since: '2.0.0',
+    handler: (ctx) => blockingPop(ctx, ctx.argv.slice(1, -1), 'left', ctx.argv.length - 1, -1),
+  },
+  {
+    name: 'brpop',
+    arity: -3,
+    flags: ['write', 'blocking'],
+    acl: ['write', 'list', 'slow', 'blocking'],
+    group: 'list',
+    ...keysThenTimeout,
+    summary: 'Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.',
+    complexity: 'O(N) where N is the number of provided keys.',
+    since: '2.0.0',
+    handler: (ctx) => blockingPop(ctx, ctx.argv.slice(1, -1), 'right', ctx.argv.length - 1, -1),
+  },
+  {
+    name: 'blmove',
+    arity: 6,
+    flags: ['write', 'denyoom', 'blocking'],
+    acl: ['write', 'list', 'slow', 'blocking'],
+    group: 'list',
+    firstKey: 1,
+    lastKey: 2,
+    step: 1,
+    summary: 'Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.',
+    complexity: 'O(1)',
+    since: '6.2.0',
+    handler(ctx) {
+      const argv = ctx.argv;
+      const from = whereArg(argv[3]!);
+      const to = whereArg(argv[4]!);
+      return blockingMove(ctx, from, to, 5, ['LMOVE', argv[1]!, argv[2]!, argv[3]!, argv[4]!]);
+    },
+  },
+  {
+    name: 'brpoplpush',
+    arity: 4,
+    flags: ['write', 'denyoom', 'blocking'],
+    acl: ['write', 'list', 'slow', 'blocking'],
+    group: 'list',
+    firstKey: 1,
+    lastKey: 2,
+    step: 1,
+    summary: 'Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.',
+    complexity: 'O(1)',
+    since: '2.2.0',
+    handler: (ctx) => blockingMove(ctx, 'right', 'left', 3, ['RPOPLPUSH', ctx.argv[1]!, ctx.argv[2]!]),
+  },
+  {
+    name: 'blmpop',
+    arity: -5,
+    flags: ['write', 'blocking', 'movablekeys'],
+    acl: ['write', 'list', 'slow', 'blocking'],
+    group: 'list',
+    ...movableFromNumkeys,
+    summary: 'Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.',
+    complexity: 'O(N+M) where N is the number of provided keys and M is the number of elements returned.',
+    since: '7.0.0',
+    handler(ctx) {
+      const { keys, where, count } = parseMpop(ctx.argv, 2);
+      return blockingPop(ctx, keys, where, 1, count);
+    },
+  },
+  {
+    name: 'bzpopmin',
+    arity: -3,
+    flags: ['write', 'fast', 'blocking'],
+    acl: ['write', 'sortedset', 'fast', 'blocking'],
+    group: 'sorted-set',
+    ...keysThenTimeout,
+    summary: 'Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.',
+    complexity: 'O(log(N)) with N being the number of elements in the sorted set.',
+    since: '5.0.0',
+    handler: (ctx) => blockingZpop(ctx, ctx.argv.slice(1, -1), false, ctx.argv.length - 1, -1),
+  },
+  {
+    name: 'bzpopmax',
+    arity: -3,
+    flags: ['write', 'fast', 'blocking'],
+    acl: ['write', 'sortedset', 'fast', 'blocking'],
+    group: 'sorted-set',
+    ...keysThenTimeout,
+    summary: 'Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.  Deletes the sorted set if the last element was popped.',
+    complexity: 'O(log(N)) with N being the number of elements in the sorted set.',
+    since: '5.0.0',
+    handler: (ctx) => blockingZpop(ctx, ctx.argv.slice(1, -1), true, ctx.argv.length - 1, -1),
+  },
+  {
+    name: 'bzmpop',
+    arity: -5,
+    flags: ['write', 'blocking', 'movablekeys'],
+    acl: ['write', 'sortedset', 'slow', 'blocking'],
+    group: 'sorted-set',
+    ...movableFromNumkeys,
+    summary: 'Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.',
+    complexity: 'O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.',
+    since: '7.0.0',
+    handler(ctx) {
+      const { keys, max, count } = parseZmpop(ctx.argv);
+      return blockingZpop(ctx, keys, max, 1, count);
+    },
+  },
+  {
+    name: 'wait',
+    arity: 3,
+    flags: [],
+    acl: ['slow', 'connection'],
+    group: 'generic',
+    summary: 'Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed.',
+    complexity: 'O(1)',
+    since: '3.0.0',
+    handler: waitCommand,
+  },
+);
+
+export function install(server: MemorykvServer): void {
+  const st = new BlockingState();
+  server.state.set(STATE, st);
+  const dbs = server.engine.shard.dbs;
+  for (let i = 0; i < dbs.length; i++) st.mains[i] = dbs[i]!.main;
+  server.keyModified.push((db, key) => {
+    if (st.keyBlocked === 0) return;
+    if (st.blockingKeys[db]?.has(key) !== true) return;
+    signalKeyAsReady(server, st, db, key);
+  });
+  server.afterCommand.push(() => {
+    if (st.keyBlocked !== 0) handleClientsBlockedOnKeys(server);
+  });
+  server.onDetach.push(dropClient);
+}
+
+/** RESET of a client (a blocked client's RESET only runs once it is unblocked, as in Redis). */
+export function resetBlocking(client: Client): void {
+  dropClient(client);
+}
