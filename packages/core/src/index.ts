@@ -26,7 +26,17 @@ export { Shard, type Effect } from './engine/shard.ts';
 export type { EngineConfig, EvictionPolicy } from './config.ts';
 export * from './reply.ts';
 export { ErrorReply } from './errors.ts';
-export { commands, keyIndexes, type Command, type CommandSpec } from './commands/table.ts';
+export {
+  commands,
+  defineCommands,
+  keyIndexes,
+  lookupCommand,
+  type Command,
+  type CommandFlag,
+  type CommandSpec,
+} from './commands/table.ts';
+export type { Ctx } from './commands/context.ts';
+export { formatDouble, fromBytes, toBytes, fromText, toText } from './bytes.ts';
 
 export type DurabilityPolicy = 'always' | 'everysec' | 'no';
 
