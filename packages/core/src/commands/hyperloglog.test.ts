@@ -343,6 +343,23 @@ describe('errors', () => {
     expect(value('k2')).toBe(hdr(1) + '\x01\xffW+\x84`'); // redis-server 7.0.15
   });
 
+  it('reads the byte Redis left past the end of the value (its sds terminator) as it does', () => {
+    // hllSparseSet splitting a XZERO cut short writes the last byte of its new sequence on the
+    // terminator; later reads of the (again cut short) XZERO see it. Values from redis-server.
+    const { run, value } = setup();
+    run('PFMERGE', 'k0');
+    run('APPEND', 'k0', 'x');
+    run('SETRANGE', 'k0', 16, '\x01');
+    run('PFADD', 'k0', 'e0', '');
+    run('PFMERGE', 'k0');
+    expect(value('k0')).toBe(hdr(1) + '\x01\xffE\x1f\x80R\x0a\x84`');
+    run('SET', 'k2', 'HYLL');
+    run('SETRANGE', 'k2', 4, '\x01');
+    run('SETRANGE', 'k2', 16, 'z');
+    run('PFADD', 'k2', ...eles('e', 1654, 1704));
+    expect(value('k2')).toBe(hdr(1) + 'C|\x80J\x0f\x98FZ\x84b\xde\x80C');
+  });
+
   it('PFADD applies the elements met before the corruption, then INVALIDOBJ (as Redis)', () => {
     const { run, value, effects } = setup();
     run('PFMERGE', 'k2');

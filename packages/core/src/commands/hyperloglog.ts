@@ -39,6 +39,7 @@ import {
   isHLLBytes,
   setCachedCardBytes,
   sparseSet,
+  termAfterSet,
   withStaleCache,
 } from '../types/hyperloglog.ts';
 
@@ -64,6 +65,25 @@ function hllOf(v: Value): string {
 /** isHLLObjectOrReply without copying a StrBuf's bytes. */
 function checkHll(v: Value): void {
   if (typeof v === 'string' ? !isHLL(v) : v.type !== 'string' || !isHLLBytes((v as StrBuf).buf, (v as StrBuf).len)) throw NOT_HLL;
+}
+
+/**
+ * The byte past the end of each value as Redis holds it (types/hyperloglog.ts, `term`): 0 but
+ * after hllSparseSet wrote past the end of a damaged value. Kept aside (StrBuf's spare capacity
+ * stays zero) and valid while the value keeps its length: a string command that changes the
+ * length rewrites Redis's terminator too, one that writes inside the value does not.
+ */
+const terms = new WeakMap<StrBuf, { len: number; term: number }>();
+
+function termOf(v: Value): number {
+  if (typeof v === 'string') return 0;
+  const t = terms.get(v as StrBuf);
+  return t !== undefined && t.len === (v as StrBuf).len ? t.term : 0;
+}
+
+function setTermOf(sb: StrBuf, term: number): void {
+  if (term === 0) terms.delete(sb);
+  else terms.set(sb, { len: sb.len, term });
 }
 
 /** Replaces the bytes of a raw string value with s (spare capacity stays zero). */
@@ -112,19 +132,22 @@ defineCommands(
       if (sb.buf[4] === HLL_SPARSE && j < argv.length) {
         const orig = sb.toString();
         let s = orig;
+        let term = termOf(sb);
         const sparseMax = sparseMaxBytes(ctx);
         for (; j < argv.length; j++) {
-          const r = hllAdd(s, argv[j]!, sparseMax);
+          const r = hllAdd(s, argv[j]!, sparseMax, term);
           if (r === null) {
             // Redis edits the value in place element by element: what was added before the
             // corruption was met stays (without a signal; replicas get the bytes).
             if (s !== orig) {
               storeBytes(sb, s);
+              setTermOf(sb, term);
               db.modified(key, sb);
               ctx.emit(['SET', key, s, 'KEEPTTL']);
             }
             throw INVALID_HLL;
           }
+          term = termAfterSet();
           if (r !== s) {
             s = r;
             updated++;
@@ -135,6 +158,7 @@ defineCommands(
           }
         }
         if (s !== orig) storeBytes(sb, s);
+        setTermOf(sb, term);
       }
       if (j < argv.length) updated += denseAddBytes(sb.buf, sb.len, argv, j);
       if (updated === 0) return 0;
@@ -164,7 +188,7 @@ defineCommands(
         for (let j = 1; j < argv.length; j++) {
           const v = db.read(argv[j]!, 'string');
           if (v === undefined) continue;
-          if (!hllMerge(max, hllOf(v))) throw INVALID_HLL;
+          if (!hllMerge(max, hllOf(v), termOf(v))) throw INVALID_HLL;
         }
         return cardReply(hllCountRaw(max));
       }
@@ -175,7 +199,7 @@ defineCommands(
       const sb = unshareString(ctx, key, v as StringValue);
       const cached = cachedCard(sb.slice(0, HLL_HDR_SIZE));
       if (cached !== -1) return cached;
-      const card = hllCount(sb.toString());
+      const card = hllCount(sb.toString(), termOf(sb));
       if (card === null) throw INVALID_HLL;
       setCachedCardBytes(sb.buf, card);
       db.modified(key, sb);
@@ -201,16 +225,17 @@ defineCommands(
         if (v === undefined) continue;
         const s = hllOf(v);
         if (s.charCodeAt(4) === HLL_DENSE) useDense = true;
-        if (!hllMerge(max, s)) throw INVALID_HLL;
+        if (!hllMerge(max, s, termOf(v))) throw INVALID_HLL;
       }
       const dest = argv[1]!;
       const dv = db.write(dest, 'string');
       // The destination, when it exists, was validated above as one of the inputs.
       const sb = dv === undefined ? StrBuf.from(EMPTY_HLL) : unshareString(ctx, dest, dv as StringValue);
       let s = sb.toString();
+      let term = termOf(sb);
       let h: HllBuf | null = null;
       if (useDense) {
-        h = HllBuf.from(s);
+        h = HllBuf.from(s, term);
         if (!h.toDense()) throw INVALID_HLL;
       }
       const sparseMax = sparseMaxBytes(ctx);
@@ -221,17 +246,19 @@ defineCommands(
           h.denseSet(j, count);
           continue;
         }
-        const r = sparseSet(s, j, count, sparseMax);
+        const r = sparseSet(s, j, count, sparseMax, term);
         if (r === PROMOTE) {
-          h = HllBuf.from(s);
+          h = HllBuf.from(s, term);
           if (h.toDense()) h.denseSet(j, count);
           else h = null; // unreachable for a validated input; Redis goes on with the sparse form
         } else if (r !== null) {
           s = r;
+          term = termAfterSet();
         }
       }
       s = h !== null ? h.toString() : s;
       storeBytes(sb, withStaleCache(s));
+      setTermOf(sb, h !== null ? 0 : term);
       if (dv === undefined) db.add(dest, sb);
       else db.modified(dest, sb);
       // A PFADD event: in theory PFMERGE is a mass-add of elements.
@@ -260,11 +287,12 @@ defineCommands(
       checkHll(v);
       const sb = unshareString(ctx, key, v as StringValue);
       const s = sb.toString();
+      const term = termOf(sb);
       switch (sub) {
         case 'getreg': {
           let dense = s;
           if (s.charCodeAt(4) === HLL_SPARSE) {
-            const h = HllBuf.from(s);
+            const h = HllBuf.from(s, term);
             if (!h.toDense()) throw INVALID_HLL;
             dense = h.toString();
             storeBytes(sb, dense);
@@ -283,7 +311,7 @@ defineCommands(
               parts.push(`z:${(op & 0x3f) + 1}`);
               p++;
             } else if ((op & 0xc0) === 0x40) {
-              parts.push(`Z:${(((op & 0x3f) << 8) | (p + 1 < s.length ? s.charCodeAt(p + 1) : 0)) + 1}`);
+              parts.push(`Z:${(((op & 0x3f) << 8) | (p + 1 < s.length ? s.charCodeAt(p + 1) : term)) + 1}`);
               p += 2;
             } else {
               parts.push(`v:${((op >> 2) & 0x1f) + 1},${(op & 3) + 1}`);
@@ -296,7 +324,7 @@ defineCommands(
           return s.charCodeAt(4) === HLL_DENSE ? statusDense : statusSparse;
         case 'todense': {
           if (s.charCodeAt(4) !== HLL_SPARSE) return 0;
-          const h = HllBuf.from(s);
+          const h = HllBuf.from(s, term);
           if (!h.toDense()) throw INVALID_HLL;
           storeBytes(sb, h.toString());
           db.modified(key, sb);

@@ -126,6 +126,10 @@ export function hllPatLen(ele: string): number {
 
 // -----------------------------------------------------------------------------------------------
 // Validation and reading (straight from the binary string)
+//
+// `term` is the byte just past the end of the value: sds's terminator, 0 unless hllSparseSet has
+// written past the end (see sparseSet). Redis reads it as the second byte of a XZERO opcode cut
+// short by the end of a damaged value, so the functions reading opcodes take it as an argument.
 
 /** isHLLObjectOrReply minus the type check: magic, known encoding, exact dense size. */
 export function isHLL(s: string): boolean {
@@ -210,7 +214,7 @@ function denseRegHisto(s: string, h: Int32Array): void {
 }
 
 /** Register histogram of a sparse HLL; false when the opcodes do not cover exactly 16384 registers. */
-function sparseRegHisto(s: string, h: Int32Array): boolean {
+function sparseRegHisto(s: string, h: Int32Array, term: number): boolean {
   const end = s.length;
   let idx = 0;
   let p = HLL_HDR_SIZE;
@@ -222,8 +226,7 @@ function sparseRegHisto(s: string, h: Int32Array): boolean {
       h[0]! += runlen;
       p++;
     } else if ((op & 0xc0) === 0x40) {
-      // A truncated XZERO reads the byte past the end as 0, like sds's terminator.
-      const runlen = (((op & 0x3f) << 8) | (p + 1 < end ? s.charCodeAt(p + 1) : 0)) + 1;
+      const runlen = (((op & 0x3f) << 8) | (p + 1 < end ? s.charCodeAt(p + 1) : term)) + 1;
       idx += runlen;
       h[0]! += runlen;
       p += 2;
@@ -290,10 +293,10 @@ function estimate(h: Int32Array): number | bigint {
 const histo = new Int32Array(64);
 
 /** hllCount of a valid HLL string; null when a sparse representation is corrupt. */
-export function hllCount(s: string): number | bigint | null {
+export function hllCount(s: string, term = 0): number | bigint | null {
   histo.fill(0);
   if (s.charCodeAt(4) === HLL_DENSE) denseRegHisto(s, histo);
-  else if (!sparseRegHisto(s, histo)) return null;
+  else if (!sparseRegHisto(s, histo, term)) return null;
   return estimate(histo);
 }
 
@@ -308,7 +311,7 @@ export function hllCountRaw(max: Uint8Array): number | bigint {
  * hllMerge: max[i] = MAX(max[i], register i of the HLL string). False when a sparse
  * representation is corrupt (max may then hold part of it, as in Redis).
  */
-export function hllMerge(max: Uint8Array, s: string): boolean {
+export function hllMerge(max: Uint8Array, s: string, term = 0): boolean {
   if (s.charCodeAt(4) === HLL_DENSE) {
     for (let i = 0; i < HLL_REGISTERS; i++) {
       const byte = HLL_HDR_SIZE + ((i * HLL_BITS) >> 3);
@@ -328,7 +331,7 @@ export function hllMerge(max: Uint8Array, s: string): boolean {
       i += (op & 0x3f) + 1;
       p++;
     } else if ((op & 0xc0) === 0x40) {
-      i += (((op & 0x3f) << 8) | (p + 1 < end ? s.charCodeAt(p + 1) : 0)) + 1;
+      i += (((op & 0x3f) << 8) | (p + 1 < end ? s.charCodeAt(p + 1) : term)) + 1;
       p += 2;
     } else {
       let runlen = (op & 3) + 1;
@@ -399,6 +402,13 @@ export function setCachedCardBytes(b: Uint8Array, card: number | bigint): void {
   for (let i = 8; i < HLL_HDR_SIZE; i++) b[i] = s.charCodeAt(i);
 }
 
+/** The terminator byte after the last sparseSet (its `term` when it did not rewrite it). */
+let setTerm = 0;
+
+export function termAfterSet(): number {
+  return setTerm;
+}
+
 /** hllSparseSet's answer when the register cannot stay sparse: the caller promotes to dense. */
 export const PROMOTE: unique symbol = Symbol('promote');
 
@@ -412,7 +422,14 @@ const seq: number[] = [];
  * corrupt, or PROMOTE when Redis would convert to dense (count > 32, or the string would grow
  * beyond sparseMaxBytes). The opcode edits are Redis's step by step, so the bytes match.
  */
-export function sparseSet(s: string, index: number, count: number, sparseMaxBytes: number): string | null | typeof PROMOTE {
+export function sparseSet(
+  s: string,
+  index: number,
+  count: number,
+  sparseMaxBytes: number,
+  term = 0,
+): string | null | typeof PROMOTE {
+  setTerm = term;
   if (count > HLL_SPARSE_VAL_MAX_VALUE) return PROMOTE;
 
   // Step 1: locate the opcode covering the register.
@@ -427,7 +444,7 @@ export function sparseSet(s: string, index: number, count: number, sparseMaxByte
     if ((op & 0xc0) === 0) span = (op & 0x3f) + 1;
     else if (op & 0x80) span = (op & 3) + 1;
     else {
-      span = (((op & 0x3f) << 8) | (p + 1 < end ? s.charCodeAt(p + 1) : 0)) + 1;
+      span = (((op & 0x3f) << 8) | (p + 1 < end ? s.charCodeAt(p + 1) : term)) + 1;
       oplen = 2;
     }
     if (index <= first + span - 1) break;
@@ -447,7 +464,8 @@ export function sparseSet(s: string, index: number, count: number, sparseMaxByte
   if (!isZero && !isXzero) {
     if (((op >> 2) & 0x1f) + 1 >= count) return s;
   }
-  if (runlen === 1 && !isXzero) {
+  const inPlace = runlen === 1 && !isXzero;
+  if (inPlace) {
     seq.push(valOp(count, 1));
   } else {
     // General case: split the opcode into up to three.
@@ -479,8 +497,13 @@ export function sparseSet(s: string, index: number, count: number, sparseMaxByte
   for (let i = 0; i < seq.length; i++) win.push(seq[i]!);
   for (let i = after; i < tail; i++) win.push(s.charCodeAt(i));
   // A XZERO cut short by the end of a damaged value (its second byte read as the terminator):
-  // Redis grows the string by deltalen only, so the last byte of the new sequence falls off.
-  if (after > end) win.length -= after - end;
+  // Redis grows the string by deltalen only, and the last byte of the new sequence lands on the
+  // terminator. The in-place cases (B, C) leave the terminator alone; other edits rewrite it.
+  let newTerm = inPlace ? term : 0;
+  if (after > end) {
+    newTerm = win[win.length - 1]!;
+    win.length -= after - end;
+  }
   let q = 0;
   let scanlen = 5;
   while (q < win.length && scanlen--) {
@@ -500,12 +523,14 @@ export function sparseSet(s: string, index: number, count: number, sparseMaxByte
         if (len <= HLL_SPARSE_VAL_MAX_LEN) {
           win[q + 1] = valOp(v1, len);
           win.splice(q, 1);
+          newTerm = 0; // the merge shortens the string, writing a new terminator
           continue;
         }
       }
     }
     q++;
   }
+  setTerm = newTerm;
   return [
     s.slice(0, CARD_MSB),
     String.fromCharCode(s.charCodeAt(CARD_MSB) | 0x80),
@@ -525,18 +550,19 @@ export function sparseToDense(s: string): string | null {
  * hllAdd of one element into a HLL string of either encoding: the new string (s itself when no
  * register changed) or null when a sparse representation is corrupt. Promotes like Redis.
  */
-export function hllAdd(s: string, ele: string, sparseMaxBytes: number): string | null {
+export function hllAdd(s: string, ele: string, sparseMaxBytes: number, term = 0): string | null {
   const pl = hllPatLen(ele);
-  return hllSet(s, pl & HLL_P_MASK, Math.floor(pl / HLL_REGISTERS), sparseMaxBytes);
+  return hllSet(s, pl & HLL_P_MASK, Math.floor(pl / HLL_REGISTERS), sparseMaxBytes, term);
 }
 
 /** Sets a register to count if greater, in either encoding (see hllAdd). */
-export function hllSet(s: string, index: number, count: number, sparseMaxBytes: number): string | null {
+export function hllSet(s: string, index: number, count: number, sparseMaxBytes: number, term = 0): string | null {
   if (s.charCodeAt(4) === HLL_SPARSE) {
-    const r = sparseSet(s, index, count, sparseMaxBytes);
+    const r = sparseSet(s, index, count, sparseMaxBytes, term);
     if (r !== PROMOTE) return r;
   }
-  const h = HllBuf.from(s);
+  setTerm = 0;
+  const h = HllBuf.from(s, term);
   if (!h.toDense()) return null;
   if (h.denseSet(index, count) === 0) return s;
   h.invalidateCache();
@@ -545,7 +571,7 @@ export function hllSet(s: string, index: number, count: number, sparseMaxBytes: 
 
 /** A HLL in a byte buffer, for whole-HLL work: promotion to dense, PFMERGE into a dense target. */
 export class HllBuf {
-  /** Bytes, plus one beyond len that plays the sds terminator (kept 0). */
+  /** Bytes, plus one beyond len that plays the sds terminator (see `term` above). */
   b: Uint8Array;
   len: number;
 
@@ -554,10 +580,11 @@ export class HllBuf {
     this.len = len;
   }
 
-  static from(s: string): HllBuf {
+  static from(s: string, term = 0): HllBuf {
     const len = s.length;
     const b = new Uint8Array(len + 1);
     for (let i = 0; i < len; i++) b[i] = s.charCodeAt(i);
+    b[len] = term;
     return new HllBuf(b, len);
   }
 
