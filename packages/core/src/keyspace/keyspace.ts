@@ -208,21 +208,32 @@ export class Keyspace {
     }
   }
 
-  /** FLUSHDB/FLUSHALL/SWAPDB: every watched key that exists (or existed in `other`) is touched. */
+  /**
+   * FLUSHDB/FLUSHALL (this db is emptied) and SWAPDB (its contents are replaced with `other`'s):
+   * touches the watched keys whose value changes, as multi.c touchAllWatchedKeysInDb — keys are
+   * looked up raw (expired or not), and an expired key that stays expired or vanishes is no change.
+   */
   touchAllWatched(other?: Keyspace): void {
     if (this.watched === null) return;
     for (const [key, sessions] of this.watched) {
-      const here = this.main.find(key) >= 0;
-      const there = other !== undefined && other.main.find(key) >= 0;
-      if (!here && !there) continue;
+      const inEmptied = this.main.find(key) >= 0;
+      const inReplacement = other !== undefined && other.main.find(key) >= 0;
+      if (!inEmptied && !inReplacement) continue;
       for (const s of sessions) {
         const wk = s.watchedKey(this, key);
-        if (wk?.expired && here && !there && other === undefined) {
-          // A stale key removed by a flush is no logical change (multi.c touchAllWatchedKeysInDb).
-          if (this.isExpired(key)) {
+        if (wk === undefined) continue;
+        if (wk.expired) {
+          if (!inReplacement) {
+            // The expired key is now deleted: no logical change.
             wk.expired = false;
             continue;
+          } else if (other!.isExpired(key)) {
+            continue; // an expired key replaced with an expired key
           }
+        } else if (!inEmptied && other!.isExpired(key)) {
+          // A key that did not exist is replaced with an expired one.
+          wk.expired = true;
+          continue;
         }
         s.dirtyCAS = true;
       }
