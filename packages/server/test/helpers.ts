@@ -48,20 +48,22 @@ export interface TestServer {
 export async function startServer(settings: Partial<ServerSettings> = {}): Promise<TestServer> {
   const server = new MemorykvServer({ port: 0, bind: ['127.0.0.1'], loglevel: 'warning', ...settings });
   const port = await server.listen();
+  // Clients connect to the first bind address (tests of non-loopback peers bind another one).
+  const host = server.settings.bind[0]!;
   const closers: (() => unknown)[] = [];
 
   const t: TestServer = {
     server,
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${host}:${port}`,
     ioredis(opts = {}) {
-      const r = new Redis({ port, host: '127.0.0.1', retryStrategy: () => null, maxRetriesPerRequest: 0, enableReadyCheck: false, ...opts });
+      const r = new Redis({ port, host, retryStrategy: () => null, maxRetriesPerRequest: 0, enableReadyCheck: false, ...opts });
       r.on('error', () => {});
       closers.push(() => r.disconnect());
       return r;
     },
     async nodeRedis(opts = {}) {
-      const c = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false }, ...opts });
+      const c = createClient({ url: `redis://${host}:${port}`, socket: { reconnectStrategy: false }, ...opts });
       c.on('error', () => {});
       closers.push(async () => {
         if (c.isOpen) c.destroy();
@@ -73,7 +75,7 @@ export async function startServer(settings: Partial<ServerSettings> = {}): Promi
       return new Promise((resolve, reject) => {
         const child = execFile(
           'redis-cli',
-          ['-h', '127.0.0.1', '-p', String(port), ...args],
+          ['-h', host, '-p', String(port), ...args],
           { timeout: 20_000, encoding: 'latin1' },
           (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
         );
@@ -82,7 +84,7 @@ export async function startServer(settings: Partial<ServerSettings> = {}): Promi
       });
     },
     async raw() {
-      const socket = net.connect(port, '127.0.0.1');
+      const socket = net.connect(port, host);
       await new Promise<void>((resolve, reject) => {
         socket.once('connect', resolve);
         socket.once('error', reject);
