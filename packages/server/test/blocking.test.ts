@@ -264,6 +264,20 @@ describe('woken by another connection', () => {
     expect(await p4).toEqual(['moved', 'm']);
   });
 
+  it('a push in another database wakes nobody', async () => {
+    const a = t.ioredis({ db: 1 });
+    const p = a.blpop('db1only', 0);
+    await blockedCount(1);
+    const w = t.ioredis();
+    await w.rpush('db1only', 'db0');
+    await w.ping();
+    expect(blocked()).toBe(1);
+    const w1 = t.ioredis({ db: 1 });
+    await w1.rpush('db1only', 'db1');
+    expect(await p).toEqual(['db1only', 'db1']);
+    expect(await w.lrange('db1only', 0, -1)).toEqual(['db0']);
+  });
+
   it('commands pipelined behind a blocked one run once it is served', async () => {
     const c = await t.raw();
     c.write(cmd('BLPOP', 'pq', '0') + cmd('PING') + cmd('LLEN', 'pq'));

@@ -32,6 +32,15 @@ interface Blocked extends BlockState {
   type: BlockType;
 }
 
+/** The states this module parked; client.blocked may also hold another's (CLIENT PAUSE). */
+const ownStates = new WeakSet<BlockState>();
+
+/** The client's blocking command, if it is blocked by one of this module's commands. */
+function blockedOf(client: Client): Blocked | null {
+  const b = client.blocked;
+  return b !== null && ownStates.has(b) ? (b as Blocked) : null;
+}
+
 /** The blocking state of one server (Redis keeps it in server.* and each redisDb). */
 export class BlockingState {
   /** Per db index: key -> clients blocked on it, in blocking order (db->blocking_keys). */
@@ -59,6 +68,11 @@ const STATE = 'blocking';
 
 export function blockingState(server: MemorykvServer): BlockingState {
   return server.state.get(STATE) as BlockingState;
+}
+
+/** Clients blocked by a blocking command or WAIT (INFO blocked_clients). */
+export function blockedClients(server: MemorykvServer): number {
+  return blockingState(server).blocked;
 }
 
 /** Keys with at least one blocked client, over all databases (INFO total_blocking_keys). */
@@ -127,10 +141,14 @@ export function millisecondsTimeout(s: string, now: number): number {
 // ---------------------------------------------------------------------------------------------
 // Blocking and unblocking
 
-/** Whether this command may block (Redis's CLIENT_DENY_BLOCKING: MULTI/EXEC, non-clients). */
+/**
+ * Whether this command may block (Redis's CLIENT_DENY_BLOCKING): not inside EXEC, not for a
+ * session that is no connection (in-process API, replays), nor for a client flagged
+ * 'deny-blocking' (a script's or a primary's link may set it).
+ */
 function blockingClient(ctx: Ctx): Client | null {
   const s = ctx.session;
-  if (!(s instanceof Client) || s.closed) return null;
+  if (!(s instanceof Client) || s.closed || s.flags.has('deny-blocking')) return null;
   // Commands of an EXEC run through Shard.runTransaction, which keeps this flag (private there).
   if ((ctx.shard as unknown as { inExec: boolean }).inExec) return null;
   return s;
@@ -160,6 +178,7 @@ function block(ctx: Ctx, client: Client, type: BlockType, keys: readonly string[
   }
   st.blocked++;
   const b: Blocked = { argv: ctx.argv, keys: unique, db, deadline, timeoutReply, timer: null, type };
+  ownStates.add(b);
   client.blocked = b;
   arm(server, client, b);
   return NO_REPLY;
@@ -231,7 +250,7 @@ const UNBLOCKED = error('UNBLOCKED client unblocked via CLIENT UNBLOCK');
  * error, and resumes. False when the client was not blocked.
  */
 export function unblockClient(client: Client, withError: boolean): boolean {
-  const b = client.blocked as Blocked | null;
+  const b = blockedOf(client);
   if (b === null) return false;
   const server = client.server;
   release(server, client, b);
@@ -241,7 +260,7 @@ export function unblockClient(client: Client, withError: boolean): boolean {
 
 /** A client going away (disconnect, RESET): forgotten without a reply. */
 function dropClient(client: Client): void {
-  const b = client.blocked as Blocked | null;
+  const b = blockedOf(client);
   if (b !== null) release(client.server, client, b);
 }
 
@@ -318,7 +337,7 @@ function serveKey(server: MemorykvServer, db: number, key: string): void {
   const shard = server.engine.shard;
   // Only those blocked now: one that blocks again while served waits for the next signal.
   for (const client of [...clients]) {
-    const b = client.blocked as Blocked | null;
+    const b = blockedOf(client);
     if (b === null || !clients.has(client)) continue;
     const type = blockTypeAt(shard, db, key);
     if (type === undefined) return;
