@@ -183,8 +183,9 @@ export class PubSub {
   notifyFlags = 0;
   /** Limits when this module owns client-output-buffer-limit; else read through the param. */
   limits: BufferLimits = defaultBufferLimits();
+  /** The parameter when another module (config.ts) owns it, and the text last parsed from it. */
   private foreignLimits: Param | null = null;
-  private limitsReadAt = 0;
+  private limitsText = '';
   /** INFO stats client_output_buffer_limit_disconnections. */
   obufDisconnections = 0;
   /** When each client first went over its soft limit (unix seconds), as obuf_soft_limit_reached_time. */
@@ -281,6 +282,7 @@ export class PubSub {
   /** pubsubPublishMessage: delivers to channel subscribers, then (unless sharded) patterns. */
   publish(channel: string, message: string, sharded = false): number {
     let receivers = 0;
+    const limits = this.currentLimits();
     const outer = this.closing;
     if (outer === null) this.closing = [];
     try {
@@ -288,7 +290,7 @@ export class PubSub {
       if (subs !== undefined) {
         const kind = sharded ? 'smessage' : 'message';
         for (const c of subs) {
-          this.deliver(c, [kind, channel, message]);
+          this.deliver(c, [kind, channel, message], limits);
           receivers++;
         }
       }
@@ -296,7 +298,7 @@ export class PubSub {
         for (const [pattern, clients] of this.patterns) {
           if (!globMatch(pattern, channel)) continue;
           for (const c of clients) {
-            this.deliver(c, ['pmessage', pattern, channel, message]);
+            this.deliver(c, ['pmessage', pattern, channel, message], limits);
             receivers++;
           }
         }
@@ -317,7 +319,7 @@ export class PubSub {
    * that command's reply is written (after the whole EXEC reply in a transaction), as Redis 7.2
    * queues it in server.pending_push_messages.
    */
-  private deliver(c: Client, items: Reply[]): void {
+  private deliver(c: Client, items: Reply[], limits: BufferLimits): void {
     if (c.closed) return;
     if (this.server.engine.shard.current === c) {
       let p = this.pending.get(c);
@@ -333,7 +335,7 @@ export class PubSub {
       return;
     }
     c.push(items);
-    this.checkOutputLimits(c);
+    this.checkOutputLimits(c, limits);
   }
 
   /** Writes what a client's own command published to it. */
@@ -374,15 +376,15 @@ export class PubSub {
   // -------------------------------------------------------------------------------------------
   // Output buffer limits
 
-  private currentLimits(): BufferLimits {
+  /** The limits in force; when config.ts owns the parameter, re-parsed whenever its text changed. */
+  currentLimits(): BufferLimits {
     const p = this.foreignLimits;
     if (p !== null) {
-      // Another module owns the parameter: re-read it at most once a second.
-      const now = Date.now();
-      if (now - this.limitsReadAt >= 1000) {
-        this.limitsReadAt = now;
+      const text = p.get();
+      if (text !== this.limitsText) {
+        this.limitsText = text;
         const fresh = defaultBufferLimits();
-        if (updateClientOutputBufferLimit(splitArgs(p.get()), fresh) === null) this.limits = fresh;
+        if (updateClientOutputBufferLimit(splitArgs(text), fresh) === null) this.limits = fresh;
       }
     }
     return this.limits;
@@ -403,9 +405,9 @@ export class PubSub {
    * checkClientOutputBufferLimits + closeClientOnOutputBufferLimitReached: a client over its
    * hard limit, or over its soft limit for longer than the soft seconds, is disconnected.
    */
-  checkOutputLimits(c: Client): boolean {
+  checkOutputLimits(c: Client, limits: BufferLimits = this.currentLimits()): boolean {
     if (c.closed) return false;
-    const limit = this.currentLimits()[this.clientClass(c)];
+    const limit = limits[this.clientClass(c)];
     if (limit.hard === 0 && limit.soft === 0) return false;
     const used = PubSub.pendingBytes(c);
     const hard = limit.hard > 0 && used >= limit.hard;
@@ -490,14 +492,7 @@ export class PubSub {
         },
       });
     }
-    // Values from the command line or config file that reached no module before this one.
-    const extra = server.settings.extra;
-    for (const name of ['notify-keyspace-events', 'client-output-buffer-limit']) {
-      const v = extra[name];
-      if (v === undefined) continue;
-      const e = server.params.get(name)!.set(v);
-      if (e !== null) server.log('warning', `Bad ${name} '${v}': ${e.message}`);
-    }
+    // config.ts gives both the values of the config file and command line once all modules are in.
   }
 }
 
