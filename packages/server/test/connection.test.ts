@@ -137,22 +137,22 @@ describe('CLIENT ID / INFO / LIST / SETNAME / GETNAME / SETINFO / HELP', () => {
     expect(all.find((f) => Number(f.id) === idA)!.cmd).toBe('client|list');
     expect(all.find((f) => Number(f.id) === idB)!.cmd).toBe('client|id');
 
-    const pubsub = parseClients((await a.client('LIST', 'TYPE', 'pubsub')) as string);
+    const pubsub = parseClients((await a.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string);
     expect(pubsub.length).toBe(1);
     expect(pubsub[0]).toMatchObject({ flags: 'P', sub: '1', cmd: 'subscribe' });
     const normal = parseClients((await a.client('LIST', 'TYPE', 'NORMAL')) as string);
     expect(normal.some((f) => f.flags === 'P')).toBe(false);
-    expect(await a.client('LIST', 'TYPE', 'replica')).toBe('');
-    expect(await a.client('LIST', 'TYPE', 'master')).toBe('');
+    expect(await a.call('CLIENT', 'LIST', 'TYPE', 'replica')).toBe('');
+    expect(await a.call('CLIENT', 'LIST', 'TYPE', 'master')).toBe('');
 
     const some = parseClients((await a.client('LIST', 'ID', String(idB), '999999', String(idA))) as string);
     expect(some.map((f) => Number(f.id))).toEqual([idB, idA]);
 
-    await expect(a.client('LIST', 'TYPE', 'foo')).rejects.toThrow("ERR Unknown client type 'foo'");
+    await expect(a.call('CLIENT', 'LIST', 'TYPE', 'foo')).rejects.toThrow("ERR Unknown client type 'foo'");
     await expect(a.client('LIST', 'ID', '1', 'x')).rejects.toThrow('ERR Invalid client ID');
-    await expect(a.client('LIST', 'foo')).rejects.toThrow('ERR syntax error');
+    await expect(a.call('CLIENT', 'LIST', 'foo')).rejects.toThrow('ERR syntax error');
     await expect(a.client('LIST', 'ID')).rejects.toThrow('ERR syntax error');
-    await expect(a.client('LIST', 'TYPE', 'normal', 'x')).rejects.toThrow('ERR syntax error');
+    await expect(a.call('CLIENT', 'LIST', 'TYPE', 'normal', 'x')).rejects.toThrow('ERR syntax error');
   });
 
   it('LIST reflects per-client state: db, multi, flags, name, argv of a parked command', async () => {
@@ -178,7 +178,7 @@ describe('CLIENT ID / INFO / LIST / SETNAME / GETNAME / SETINFO / HELP', () => {
     expect(await r.client('GETNAME')).toBe('my-conn');
     expect(await r.client('SETNAME', '')).toBe('OK');
     expect(await r.client('GETNAME')).toBe(null);
-    await expect(r.client('SETNAME')).rejects.toThrow("ERR wrong number of arguments for 'client|setname' command");
+    await expect(r.call('CLIENT', 'SETNAME')).rejects.toThrow("ERR wrong number of arguments for 'client|setname' command");
   });
 
   it('SETINFO sets lib-name / lib-ver (node-redis sends them on connect)', async () => {
@@ -394,8 +394,8 @@ describe('CLIENT PAUSE / UNPAUSE', () => {
         const f = parseClients((await c.client('LIST', 'ID', String(idB))) as string)[0]!;
         return f.flags === 'b' ? f : null;
       });
-      expect(parked.cmd).toBe('set');
-      expect(Number(parked['argv-mem'])).toBeGreaterThan(0);
+      expect(parked!.cmd).toBe('set');
+      expect(Number(parked!['argv-mem'])).toBeGreaterThan(0);
       expect(done).toBe(0);
       expect(await c.get('k')).toBe('v0');
       // PUBLISH may replicate: held too
@@ -470,7 +470,7 @@ describe('CLIENT PAUSE / UNPAUSE', () => {
       expect(await a.client('PAUSE', '0', 'WRITE')).toBe('OK');
       await expect(a.client('PAUSE', 'abc')).rejects.toThrow('ERR timeout is not an integer or out of range');
       await expect(a.client('PAUSE', '-1')).rejects.toThrow('ERR timeout is negative');
-      await expect(a.client('PAUSE', '10', 'SOME')).rejects.toThrow('ERR CLIENT PAUSE mode must be WRITE or ALL');
+      await expect(a.call('CLIENT', 'PAUSE', '10', 'SOME')).rejects.toThrow('ERR CLIENT PAUSE mode must be WRITE or ALL');
       await expect(a.client('PAUSE', '9223372036854775807')).rejects.toThrow('ERR timeout is out of range');
       // PAUSE 0 ends at once
       expect(await a.client('PAUSE', '0')).toBe('OK');
@@ -516,7 +516,7 @@ describe('CLIENT UNBLOCK', () => {
 
     expect(await r.client('UNBLOCK', '999999')).toBe(0);
     await expect(r.client('UNBLOCK', 'abc')).rejects.toThrow('ERR value is not an integer or out of range');
-    await expect(r.client('UNBLOCK', '1', 'SOON')).rejects.toThrow('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
+    await expect(r.call('CLIENT', 'UNBLOCK', '1', 'SOON')).rejects.toThrow('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
   });
 });
 
@@ -770,7 +770,7 @@ describe('CLIENT TRACKING options and info', () => {
     expect(parseClients((await r.client('INFO')) as string)[0]).toMatchObject({ flags: 'tB', redir: '0' });
     await r.client('TRACKING', 'off');
     await r.client('TRACKING', 'on', 'OPTIN');
-    await r.client('CACHING', 'yes');
+    await r.call('CLIENT', 'CACHING', 'yes');
     expect(await r.client('TRACKINGINFO')).toEqual(['flags', ['on', 'optin', 'caching-yes'], 'redirect', 0, 'prefixes', []]);
     expect(await r.client('TRACKINGINFO')).toEqual(['flags', ['on', 'optin', 'caching-yes'], 'redirect', 0, 'prefixes', []]);
     await r.ping();
