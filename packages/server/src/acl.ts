@@ -1,0 +1,1411 @@
+/**
+ * The ACL model, after Redis 7.2's acl.c: users with their flags, password hashes and selectors
+ * (command permissions, key patterns with %R/%W access, channel patterns), the ACL log, the
+ * permission check every command goes through, and the ACL file format. The commands over it
+ * (AUTH, HELLO, ACL ...) and the guard that runs the checks are in ./commands/acl.ts.
+ *
+ * Passwords are kept only as SHA-256 hex digests, as in Redis; a cleartext password never
+ * outlives the command that carried it.
+ *
+ * Each client has an ACL state (its user, whether it authenticated), kept here rather than in
+ * the Client so that AUTH, RESET and user deletion change it in one place; `client.user`
+ * mirrors the user's name for CLIENT LIST and friends.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { commands, keyIndexes, type Command } from '@memorykv/core';
+// Not exported by @memorykv/core's index (yet): the command lookup dispatch uses and the glob matcher.
+import { lookupCommand } from '../../core/src/commands/table.ts';
+import { globMatch } from '../../core/src/glob.ts';
+import { splitArgs } from './resp/parser.ts';
+import type { Client } from './client.ts';
+import type { MemorykvServer } from './server.ts';
+
+/** Redis's ACL categories, in ACLCommandCategories order (ACL CAT lists them so). */
+export const ACL_CATEGORIES = [
+  'keyspace', 'read', 'write', 'set', 'sortedset', 'list', 'hash', 'string', 'bitmap', 'hyperloglog',
+  'geo', 'stream', 'pubsub', 'admin', 'fast', 'slow', 'blocking', 'dangerous', 'connection',
+  'transaction', 'scripting',
+] as const;
+
+/** Key pattern permissions (ACL_READ_PERMISSION / ACL_WRITE_PERMISSION). */
+const PERM_READ = 1;
+const PERM_WRITE = 2;
+const PERM_ALL = 3;
+
+/** Results of a permission check, ordered as Redis's ACL_DENIED_* (the highest is reported). */
+export const ACL_OK = 0;
+export const ACL_DENIED_CMD = 1;
+export const ACL_DENIED_KEY = 2;
+export const ACL_DENIED_AUTH = 3;
+export const ACL_DENIED_CHANNEL = 4;
+
+/** Why ACLSetUser refused an operation (Redis sets errno), and the text ACL SETUSER shows. */
+export type AclOpError = 'ENOENT' | 'EINVAL' | 'EEXIST' | 'EISDIR' | 'ENODEV' | 'EBADMSG' | 'EALREADY' | 'ECHILD';
+
+const OP_ERRORS: Record<AclOpError, string> = {
+  ENOENT: 'Unknown command or category name in ACL',
+  EINVAL: 'Syntax error',
+  EEXIST:
+    "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does not have any effect. " +
+    "Try 'resetkeys' to start with an empty list of patterns",
+  EISDIR:
+    "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does not have any effect. " +
+    "Try 'resetchannels' to start with an empty list of channels",
+  ENODEV: 'The password you are trying to remove from the user does not exist',
+  EBADMSG: 'The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters',
+  EALREADY: 'Duplicate user found. A user can only be defined once in config files',
+  ECHILD: 'Allowing first-arg of a subcommand is not supported',
+};
+
+export function aclOpErrorText(e: AclOpError): string {
+  return OP_ERRORS[e];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+/** SHA-256 of a binary string (its bytes), as 64 lowercase hex digits (ACLHashPassword). */
+export function hashPassword(password: string): string {
+  return createHash('sha256').update(Buffer.from(password, 'latin1')).digest('hex');
+}
+
+/** ACLCheckPasswordHash: exactly 64 characters of [0-9a-f]. */
+function isPasswordHash(h: string): boolean {
+  return /^[0-9a-f]{64}$/.test(h);
+}
+
+/** ACLStringHasSpaces: C isspace() characters or NUL. */
+export function hasSpaces(s: string): boolean {
+  return /[ \t\n\v\f\r\0]/.test(s);
+}
+
+/** The string as C's strcasecmp sees it: up to the first NUL, ASCII letters folded. */
+function cword(s: string): string {
+  const nul = s.indexOf('\0');
+  return (nul < 0 ? s : s.slice(0, nul)).toLowerCase();
+}
+
+function eqNoCase(a: string, b: string): boolean {
+  return a.length === b.length && cword(a) === cword(b);
+}
+
+/** sdssplitargs (quotes and escapes) of a string, or null for unbalanced quotes. */
+function splitRules(s: string): string[] | null {
+  const nul = s.indexOf('\0');
+  const b = Buffer.from(nul < 0 ? s : s.slice(0, nul), 'latin1');
+  return splitArgs(b, 0, b.length);
+}
+
+/** Every command of the table with its subcommands (Redis's command ids). */
+function allCommands(): Command[] {
+  const out: Command[] = [];
+  for (const cmd of commands.values()) {
+    out.push(cmd);
+    if (cmd.sub) for (const s of cmd.sub.values()) out.push(s);
+  }
+  return out;
+}
+
+/**
+ * ACLLookupCommand: "name" or "container|sub", any letter case; exactly one level of
+ * subcommands; a '|' after a command without subcommands finds nothing.
+ */
+export function lookupAclCommand(name: string): Command | undefined {
+  const parts = name.split('|');
+  if (name.length === 0 || parts.length > 2) return undefined;
+  const base = lookupCommand(parts[0]!);
+  if (base === undefined) return undefined;
+  if (parts.length === 1) return base;
+  if (!base.sub) return undefined;
+  return base.sub.get(cword(parts[1]!));
+}
+
+function categoryOf(name: string): string | undefined {
+  const c = cword(name);
+  return (ACL_CATEGORIES as readonly string[]).includes(c) ? c : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Selectors and users
+
+export interface KeyPattern {
+  pattern: string;
+  perm: number;
+}
+
+/**
+ * A selector (aclSelector): allowed commands (Redis's command bitmap as a set of table
+ * entries, subcommands included), first-args allowed for otherwise denied commands, key and
+ * channel patterns, and the ordered command rules that ACL LIST prints back.
+ */
+export class Selector {
+  allkeys = false;
+  allchannels = false;
+  /** Every command is allowed (cleared as soon as one command is denied). */
+  allcommands = false;
+  /** Redis's reserved bit: set by +@all, so the rules print as "+@all ..." rather than "-@all ...". */
+  future = false;
+  allowed = new Set<Command>();
+  firstArgs: Map<Command, string[]> | null = null;
+  patterns: KeyPattern[] = [];
+  channels: string[] = [];
+  /** Redis's command_rules: "+get", "-@string", "+select|0" ... in the order they were given. */
+  rules: string[] = [];
+
+  constructor(
+    readonly root: boolean,
+    allchannels: boolean,
+  ) {
+    this.allchannels = allchannels;
+  }
+
+  clone(): Selector {
+    const s = new Selector(this.root, this.allchannels);
+    s.allkeys = this.allkeys;
+    s.allcommands = this.allcommands;
+    s.future = this.future;
+    s.allowed = new Set(this.allowed);
+    if (this.firstArgs) s.firstArgs = new Map([...this.firstArgs].map(([k, v]) => [k, [...v]]));
+    s.patterns = this.patterns.map((p) => ({ ...p }));
+    s.channels = [...this.channels];
+    s.rules = [...this.rules];
+    return s;
+  }
+
+  private setBit(cmd: Command, allow: boolean): void {
+    if (allow) this.allowed.add(cmd);
+    else {
+      this.allowed.delete(cmd);
+      this.allcommands = false;
+    }
+  }
+
+  /** ACLChangeSelectorPerm: a command and all its subcommands. */
+  private changePerm(cmd: Command, allow: boolean): void {
+    this.setBit(cmd, allow);
+    this.firstArgs?.delete(cmd);
+    if (cmd.sub) for (const s of cmd.sub.values()) this.setBit(s, allow);
+  }
+
+  /** ACLUpdateCommandRules: drop the rule (and its subcommand rules), then append it. */
+  private updateRules(rule: string, allow: boolean): void {
+    const r = cword(rule);
+    this.rules = this.rules.filter((x) => {
+      const body = x.slice(1);
+      return !(body === r || (body.length > r.length && body.startsWith(r) && body[r.length] === '|'));
+    });
+    this.rules.push((allow ? '+' : '-') + r);
+  }
+
+  /** ACLSetSelector: applies one rule; returns why it is invalid, or null. */
+  apply(op: string): AclOpError | null {
+    const w = cword(op);
+    if (w === 'allkeys' || w === '~*') {
+      this.allkeys = true;
+      this.patterns = [];
+    } else if (w === 'resetkeys') {
+      this.allkeys = false;
+      this.patterns = [];
+    } else if (w === 'allchannels' || w === '&*') {
+      this.allchannels = true;
+      this.channels = [];
+    } else if (w === 'resetchannels') {
+      this.allchannels = false;
+      this.channels = [];
+    } else if (w === 'allcommands' || w === '+@all') {
+      this.allowed = new Set(allCommands());
+      this.allcommands = true;
+      this.future = true;
+      this.rules = [];
+      this.firstArgs = null;
+    } else if (w === 'nocommands' || w === '-@all') {
+      this.allowed = new Set();
+      this.allcommands = false;
+      this.future = false;
+      this.rules = [];
+      this.firstArgs = null;
+    } else if (op[0] === '~' || op[0] === '%') {
+      if (this.allkeys) return 'EEXIST';
+      let perm = 0;
+      let offset = 1;
+      if (op[0] === '%') {
+        for (; offset < op.length; offset++) {
+          const c = op[offset]!;
+          if ((c === 'R' || c === 'r') && !(perm & PERM_READ)) perm |= PERM_READ;
+          else if ((c === 'W' || c === 'w') && !(perm & PERM_WRITE)) perm |= PERM_WRITE;
+          else if (c === '~') {
+            offset++;
+            break;
+          } else return 'EINVAL';
+        }
+        // A '%' rule must name at least one permission ("%~x" is refused by redis-server).
+        if (perm === 0) return 'EINVAL';
+      } else perm = PERM_ALL;
+      const pattern = op.slice(offset);
+      if (hasSpaces(pattern)) return 'EINVAL';
+      const existing = this.patterns.find((p) => p.pattern === pattern);
+      if (existing) existing.perm |= perm;
+      else this.patterns.push({ pattern, perm });
+      this.allkeys = false;
+    } else if (op[0] === '&') {
+      if (this.allchannels) return 'EISDIR';
+      const ch = op.slice(1);
+      if (hasSpaces(ch)) return 'EINVAL';
+      if (!this.channels.includes(ch)) this.channels.push(ch);
+      this.allchannels = false;
+    } else if (op[0] === '+' && op[1] !== '@') {
+      const body = op.slice(1);
+      const bar = body.lastIndexOf('|');
+      if (bar < 0) {
+        const cmd = lookupAclCommand(body);
+        if (cmd === undefined) return 'ENOENT';
+        this.changePerm(cmd, true);
+        this.updateRules(cmd.fullName, true);
+      } else {
+        let cmd = lookupAclCommand(body.slice(0, bar));
+        if (cmd === undefined) return 'ENOENT';
+        if (cmd.parent) return 'ECHILD';
+        const sub = body.slice(bar + 1);
+        if (sub.length === 0 || sub[0] === '\0') return 'EINVAL';
+        if (cmd.sub) {
+          cmd = lookupAclCommand(body);
+          if (cmd === undefined) return 'ENOENT';
+          this.changePerm(cmd, true);
+        } else {
+          // "+select|0": the command stays denied except with this first argument (deprecated in Redis).
+          this.firstArgs ??= new Map();
+          let list = this.firstArgs.get(cmd);
+          if (!list) this.firstArgs.set(cmd, (list = []));
+          if (!list.some((a) => eqNoCase(a, sub))) list.push(sub);
+        }
+        this.updateRules(body, true);
+      }
+    } else if (op[0] === '-' && op[1] !== '@') {
+      const cmd = lookupAclCommand(op.slice(1));
+      if (cmd === undefined) return 'ENOENT';
+      this.changePerm(cmd, false);
+      this.updateRules(cmd.fullName, false);
+    } else if ((op[0] === '+' || op[0] === '-') && op[1] === '@') {
+      const cat = categoryOf(op.slice(2));
+      if (cat === undefined) return 'ENOENT';
+      const allow = op[0] === '+';
+      this.updateRules(op.slice(1), allow);
+      for (const cmd of commands.values()) {
+        if (cmd.acl.includes(cat)) this.changePerm(cmd, allow);
+        if (cmd.sub) for (const s of cmd.sub.values()) if (s.acl.includes(cat)) this.changePerm(s, allow);
+      }
+    } else {
+      return 'EINVAL';
+    }
+    return null;
+  }
+
+  /** ACLDescribeSelectorCommandRules. */
+  describeCommands(): string {
+    const base = this.future ? '+@all' : '-@all';
+    return this.rules.length === 0 ? base : `${base} ${this.rules.join(' ')}`;
+  }
+
+  describeKeys(): string {
+    if (this.allkeys) return '~*';
+    return this.patterns.map(patternString).join(' ');
+  }
+
+  describeChannels(): string {
+    if (this.allchannels) return '&*';
+    return this.channels.map((c) => '&' + c).join(' ');
+  }
+
+  /** ACLDescribeSelector: keys, channels, commands, as ACL LIST prints a selector. */
+  describe(): string {
+    let res = '';
+    if (this.allkeys) res += '~* ';
+    else for (const p of this.patterns) res += patternString(p) + ' ';
+    if (this.allchannels) res += '&* ';
+    else {
+      res += 'resetchannels ';
+      for (const c of this.channels) res += '&' + c + ' ';
+    }
+    return res + this.describeCommands();
+  }
+
+  /** True when nothing this selector could be asked is denied (the guard's fast path). */
+  get unrestricted(): boolean {
+    return this.allcommands && this.allkeys && this.allchannels;
+  }
+}
+
+function patternString(p: KeyPattern): string {
+  return (p.perm === PERM_ALL ? '~' : p.perm === PERM_READ ? '%R~' : '%W~') + p.pattern;
+}
+
+export class User {
+  enabled = false;
+  nopass = false;
+  skipSanitizePayload = false;
+  /** SHA-256 hex digests. */
+  passwords: string[] = [];
+  /** The root selector first, then the "(...)" selectors. */
+  selectors: Selector[];
+
+  constructor(
+    readonly name: string,
+    pubsubAllChannels: boolean,
+  ) {
+    this.selectors = [new Selector(true, pubsubAllChannels)];
+  }
+
+  get root(): Selector {
+    return this.selectors[0]!;
+  }
+
+  /** ACLCopyUser: every rule of `src`, keeping this user's name (and identity). */
+  copyFrom(src: User): void {
+    this.enabled = src.enabled;
+    this.nopass = src.nopass;
+    this.skipSanitizePayload = src.skipSanitizePayload;
+    this.passwords = [...src.passwords];
+    this.selectors = src.selectors.map((s) => s.clone());
+  }
+
+  /** ACLUserFlags in their printed order. */
+  flagNames(): string[] {
+    const f = [this.enabled ? 'on' : 'off'];
+    if (this.nopass) f.push('nopass');
+    f.push(this.skipSanitizePayload ? 'skip-sanitize-payload' : 'sanitize-payload');
+    return f;
+  }
+
+  /** ACLDescribeUser: the rules after "user <name> " in ACL LIST and ACL files. */
+  describe(): string {
+    let res = this.flagNames().join(' ') + ' ';
+    for (const p of this.passwords) res += '#' + p + ' ';
+    for (const s of this.selectors) res += s.root ? s.describe() : ` (${s.describe()})`;
+    return res;
+  }
+
+  /** Whether no command, key or channel can be denied to this user. */
+  get unrestricted(): boolean {
+    return this.root.unrestricted;
+  }
+}
+
+/**
+ * ACLMergeSelectorArguments: a selector may be spread over several arguments ("(~x" "+get)").
+ * Returns the merged rules, or the index of an unmatched '(' argument.
+ */
+export function mergeSelectorArgs(args: string[]): string[] | { unmatched: number } {
+  const out: string[] = [];
+  let open = -1;
+  let selector = '';
+  for (let j = 0; j < args.length; j++) {
+    const op = args[j]!;
+    if (open === -1 && op[0] === '(' && op[op.length - 1] !== ')') {
+      selector = op;
+      open = j;
+      continue;
+    }
+    if (open !== -1) {
+      selector += ' ' + op;
+      if (op.length > 0 && op[op.length - 1] === ')') {
+        open = -1;
+        out.push(selector);
+      }
+      continue;
+    }
+    out.push(op);
+  }
+  if (open !== -1) return { unmatched: open };
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The ACL state of a server
+
+export type AclLogReason = 'command' | 'key' | 'channel' | 'auth';
+export type AclLogContext = 'toplevel' | 'multi' | 'lua' | 'module';
+
+export interface AclLogEntry {
+  count: number;
+  reason: AclLogReason;
+  context: AclLogContext;
+  object: string;
+  username: string;
+  /** Unix ms of the last update. */
+  ctime: number;
+  cinfo: string;
+  entryId: number;
+  created: number;
+}
+
+/** A client's ACL state: Redis's c->user and c->authenticated. */
+export interface ClientAuth {
+  user: User;
+  authenticated: boolean;
+}
+
+/** Two log entries closer than this (ms) with the same reason, context, object and user merge. */
+const ACL_LOG_GROUPING_MAX_TIME_DELTA = 60000;
+
+export class Acl {
+  /** Users by name. */
+  users = new Map<string, User>();
+  /** The default user: one object for the server's life (ACL LOAD copies into it). */
+  readonly defaultUser: User;
+  /** Newest first. */
+  log: AclLogEntry[] = [];
+  /** Redis's ACLLogEntryCount: ids of log entries, never reused (not even after ACL LOG RESET). */
+  logEntryCount = 0;
+  logMaxLen = 128;
+  /** acl-pubsub-default: whether new users start with allchannels. */
+  pubsubAllChannels = false;
+  /** aclfile, as configured (relative paths are from the server's dir). */
+  aclfile = '';
+  /** INFO's acl_access_denied_* counters. */
+  readonly stats = { auth: 0, cmd: 0, key: 0, channel: 0 };
+  readonly clients = new WeakMap<Client, ClientAuth>();
+
+  constructor(readonly server: MemorykvServer) {
+    this.defaultUser = this.createDefaultUser();
+    this.users.set('default', this.defaultUser);
+  }
+
+  /** ACLCreateDefaultUser: +@all ~* &* on nopass. */
+  createDefaultUser(): User {
+    const u = new User('default', this.pubsubAllChannels);
+    for (const op of ['+@all', '~*', '&*', 'on', 'nopass']) setUserOp(this, u, op);
+    return u;
+  }
+
+  newUser(name: string): User {
+    return new User(name, this.pubsubAllChannels);
+  }
+
+  /** requirepass: the default user's only password, or nopass when empty. */
+  setDefaultPassword(password: string): void {
+    setUserOp(this, this.defaultUser, 'resetpass');
+    setUserOp(this, this.defaultUser, password.length > 0 ? '>' + password : 'nopass');
+  }
+
+  // --- clients -------------------------------------------------------------------------------
+
+  /** A client's state, created as clientSetDefaultAuth does on first sight. */
+  clientAuth(client: Client): ClientAuth {
+    let st = this.clients.get(client);
+    if (st === undefined) st = this.setDefaultAuth(client);
+    return st;
+  }
+
+  /** clientSetDefaultAuth: the default user, authenticated only if it needs no password. */
+  setDefaultAuth(client: Client): ClientAuth {
+    const d = this.defaultUser;
+    const st: ClientAuth = { user: d, authenticated: d.nopass && d.enabled };
+    this.clients.set(client, st);
+    client.user = d.name;
+    client.parser.authRequired = this.authRequired(st);
+    return st;
+  }
+
+  /** authRequired(c): the default user needs a password (or is off) and this client never authenticated. */
+  authRequired(st: ClientAuth): boolean {
+    const d = this.defaultUser;
+    return (!d.nopass || !d.enabled) && !st.authenticated;
+  }
+
+  /** ACLCheckUserCredentials: the user if name and password match an enabled user. */
+  checkCredentials(username: string, password: string): User | null {
+    const u = this.users.get(username);
+    if (u === undefined || !u.enabled) return null;
+    if (u.nopass) return u;
+    const hashed = Buffer.from(hashPassword(password));
+    let ok = false;
+    // Compare against every hash, in constant time per hash (time_independent_strcmp).
+    for (const p of u.passwords) if (timingSafeEqual(hashed, Buffer.from(p))) ok = true;
+    return ok ? u : null;
+  }
+
+  /**
+   * checkPasswordBasedAuth: on success the client is authenticated as the user; on failure an
+   * 'auth' entry goes to the ACL log. Returns whether it succeeded.
+   */
+  authenticate(client: Client, username: string, password: string, cmdName: string, argv0: string, context: AclLogContext): boolean {
+    const u = this.checkCredentials(username, password);
+    const st = this.clientAuth(client);
+    if (u === null) {
+      this.addLogEntry(client, ACL_DENIED_AUTH, context, argv0, username, cmdName);
+      return false;
+    }
+    st.user = u;
+    st.authenticated = true;
+    client.user = u.name;
+    client.parser.authRequired = false;
+    return true;
+  }
+
+  /**
+   * ACLFreeUserAndKillClients: clients authenticated as `u` go back to the default user,
+   * unauthenticated, and are closed — the one running the command after its reply.
+   */
+  killClientsOf(u: User, current: Client | null): void {
+    for (const c of this.server.clients.values()) {
+      const st = this.clients.get(c);
+      if (st === undefined || st.user !== u) continue;
+      st.user = this.defaultUser;
+      st.authenticated = false;
+      c.user = this.defaultUser.name;
+      if (c === current) c.closeAfterReply = true;
+      else c.close();
+    }
+  }
+
+  /**
+   * ACLKillPubsubClientsIfNeeded: when a user's channel permissions shrink, its subscribed
+   * clients whose subscriptions the new rules no longer allow are disconnected.
+   */
+  killPubsubClientsIfNeeded(next: User, original: User, current: Client | null): void {
+    let anySubscriber = false;
+    for (const c of this.server.clients.values()) if (c.subscribed) anySubscriber = true;
+    if (!anySubscriber) return;
+    if (next.selectors.some((s) => s.allchannels)) return;
+    const upcoming: string[] = [];
+    for (const s of next.selectors) upcoming.push(...s.channels);
+    let match = true;
+    for (const s of original.selectors) {
+      if (s.allchannels || !s.channels.every((ch) => upcoming.includes(ch))) {
+        match = false;
+        break;
+      }
+    }
+    if (match) return;
+    for (const c of [...this.server.clients.values()]) {
+      const st = this.clients.get(c);
+      if (st === undefined || st.user !== original || !c.subscribed) continue;
+      let kill = false;
+      for (const p of c.patterns) if (!upcoming.includes(p)) kill = true;
+      if (!kill) for (const ch of c.channels) if (!upcoming.some((pat) => globMatch(pat, ch))) kill = true;
+      if (!kill) for (const ch of c.shardChannels) if (!upcoming.some((pat) => globMatch(pat, ch))) kill = true;
+      if (!kill) continue;
+      if (c === current) c.closeAfterReply = true;
+      else c.close();
+    }
+  }
+
+  // --- ACL SETUSER ----------------------------------------------------------------------------
+
+  /**
+   * ACLStringSetUser: applies rules to a copy of the user (or a new one) and commits only if
+   * they all apply. Returns the error text (without "ERR "), or null.
+   */
+  setUser(username: string, args: string[], current: Client | null): string | null {
+    const merged = mergeSelectorArgs(args);
+    if (!Array.isArray(merged)) return `Unmatched parenthesis in acl selector starting at '${args[merged.unmatched]}'.`;
+    const existing = this.users.get(username);
+    const temp = this.newUser(username);
+    if (existing) temp.copyFrom(existing);
+    for (const op of merged) {
+      const e = setUserOp(this, temp, op);
+      if (e !== null) return `Error in ACL SETUSER modifier '${op}': ${OP_ERRORS[e]}`;
+    }
+    if (existing) {
+      this.killPubsubClientsIfNeeded(temp, existing, current);
+      existing.copyFrom(temp);
+    } else {
+      this.users.set(username, temp);
+    }
+    return null;
+  }
+
+  /** ACL DELUSER of one user (not default); returns whether it existed. */
+  deleteUser(name: string, current: Client | null): boolean {
+    const u = this.users.get(name);
+    if (u === undefined) return false;
+    this.users.delete(name);
+    this.killClientsOf(u, current);
+    return true;
+  }
+
+  // --- permission checks ----------------------------------------------------------------------
+
+  /**
+   * ACLCheckAllUserCommandPerm: OK if any selector allows the command with these arguments;
+   * otherwise the most relevant denial and the argument it concerns.
+   */
+  checkCommand(u: User, cmd: Command, argv: readonly string[]): { result: number; idx: number } {
+    let relevant = ACL_DENIED_CMD;
+    let lastIdx = 0;
+    let keys: KeyRef[] | null = null;
+    const pos = { idx: 0 };
+    for (const s of u.selectors) {
+      const r = selectorCheckCommand(s, cmd, argv, pos, () => (keys ??= commandKeys(cmd, argv)));
+      if (r === ACL_OK) return { result: ACL_OK, idx: 0 };
+      if (r > relevant || (r === relevant && pos.idx > lastIdx)) {
+        relevant = r;
+        lastIdx = pos.idx;
+      }
+    }
+    return { result: relevant, idx: lastIdx };
+  }
+
+  // --- ACL LOG ----------------------------------------------------------------------------------
+
+  /**
+   * addACLLogEntry: a denied command, key, channel or authentication. A similar entry among
+   * the 10 newest (same reason, context, object and user, within 60 s) is bumped instead.
+   */
+  addLogEntry(client: Client, reason: number, context: AclLogContext, object: string, username: string | null, cmdName: string): void {
+    const r: AclLogReason =
+      reason === ACL_DENIED_CMD ? 'command' : reason === ACL_DENIED_KEY ? 'key' : reason === ACL_DENIED_CHANNEL ? 'channel' : 'auth';
+    if (r === 'auth') this.stats.auth++;
+    else this.stats[r === 'command' ? 'cmd' : r]++;
+    const now = Date.now();
+    const name = username ?? this.clientAuth(client).user.name;
+    const cinfo = clientInfoString(this, client, cmdName);
+    const n = Math.min(10, this.log.length);
+    for (let i = 0; i < n; i++) {
+      const e = this.log[i]!;
+      if (e.reason === r && e.context === context && Math.abs(e.ctime - now) <= ACL_LOG_GROUPING_MAX_TIME_DELTA && e.object === object && e.username === name) {
+        this.log.splice(i, 1);
+        this.log.unshift(e);
+        e.cinfo = cinfo;
+        e.ctime = now;
+        e.count++;
+        return;
+      }
+    }
+    this.log.unshift({ count: 1, reason: r, context, object, username: name, ctime: now, cinfo, entryId: this.logEntryCount++, created: now });
+    if (this.log.length > this.logMaxLen) this.log.length = Math.max(0, this.logMaxLen);
+  }
+
+  // --- ACL files --------------------------------------------------------------------------------
+
+  /** The aclfile path as opened: relative to the server's dir (Redis chdirs there). */
+  aclfilePath(): string {
+    return isAbsolute(this.aclfile) ? this.aclfile : join(this.server.settings.dir, this.aclfile);
+  }
+
+  /**
+   * ACLLoadFromFile: every line validated into a fresh user set; if any line is wrong nothing
+   * changes and the errors come back in one line. On success clients of every previous
+   * non-default user are disconnected (their users were replaced). Returns the error or null.
+   * Like Redis, it reads the (small) file synchronously, between two commands.
+   */
+  loadFile(current: Client | null): string | null {
+    let text: string;
+    try {
+      text = readFileSync(this.aclfilePath()).toString('latin1');
+    } catch (e) {
+      return `Error loading ACLs, opening file '${this.aclfile}': ${strerror(e)}`;
+    }
+    const result = this.parseAclFile(text);
+    if (typeof result === 'string') return result;
+    this.applyLoadedUsers(result, current);
+    return null;
+  }
+
+  private parseAclFile(text: string): Map<string, User> | string {
+    const file = this.aclfile;
+    const users = new Map<string, User>();
+    let errors = '';
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const linenum = i + 1;
+      const line = trimChars(lines[i]!, ' \t\r\n');
+      if (line.length === 0) continue;
+      // sdssplitlen on single spaces: two spaces make an empty rule, which does nothing.
+      const argv = line.split(' ');
+      if (argv[0] !== 'user' || argv.length < 2) {
+        errors += `${file}:${linenum} should start with user keyword followed by the username. `;
+        continue;
+      }
+      const name = argv[1]!;
+      if (hasSpaces(name)) {
+        errors += `'${file}:${linenum}: username '${name}' contains invalid characters. `;
+        continue;
+      }
+      if (users.has(name)) {
+        errors += `WARNING: Duplicate user '${name}' found on line ${linenum}. `;
+        continue;
+      }
+      const u = this.newUser(name);
+      users.set(name, u);
+      const merged = mergeSelectorArgs(argv.slice(2));
+      if (!Array.isArray(merged)) {
+        errors += `${file}:${linenum}: Unmatched parenthesis in selector definition.`;
+        continue;
+      }
+      let syntaxError = false;
+      for (const raw of merged) {
+        const op = trimChars(raw, '\t\r\n');
+        const e = setUserOp(this, u, op);
+        if (e === null) continue;
+        if (e === 'ENOENT') errors += `${file}:${linenum}: Error in applying operation '${op}': ${OP_ERRORS[e]}. `;
+        else if (!syntaxError) {
+          errors += `${file}:${linenum}: ${OP_ERRORS[e]}. `;
+          syntaxError = true;
+        }
+      }
+    }
+    if (errors.length > 0) return errors + 'WARNING: ACL errors detected, no change to the previously active ACL rules was performed';
+    return users;
+  }
+
+  private applyLoadedUsers(users: Map<string, User>, current: Client | null): void {
+    const newDefault = users.get('default') ?? this.createDefaultUser();
+    this.defaultUser.copyFrom(newDefault);
+    users.set('default', this.defaultUser);
+    const old = this.users;
+    this.users = users;
+    for (const [name, u] of old) if (name !== 'default') this.killClientsOf(u, current);
+  }
+
+  /** The ACL file's text: one "user <name> <rules>" line per user, in name order. */
+  serialize(): string {
+    let out = '';
+    for (const name of this.sortedNames()) out += `user ${name} ${this.users.get(name)!.describe()}\n`;
+    return out;
+  }
+
+  /** ACLSaveToFile: written to a temporary file, synced, then renamed over the ACL file. */
+  saveFile(): boolean {
+    const path = this.aclfilePath();
+    const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+    let fd = -1;
+    try {
+      fd = openSync(tmp, 'w', 0o644);
+      writeSync(fd, Buffer.from(this.serialize(), 'latin1'));
+      fsyncSync(fd);
+      closeSync(fd);
+      fd = -1;
+      renameSync(tmp, path);
+      return true;
+    } catch (e) {
+      this.server.log('warning', `Writing ACL file for ACL SAVE: ${strerror(e)}`);
+      if (fd >= 0) closeSync(fd);
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // never created
+      }
+      return false;
+    }
+  }
+
+  /** User names in Redis's rax order (byte order). */
+  sortedNames(): string[] {
+    return [...this.users.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+}
+
+function trimChars(s: string, chars: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && chars.includes(s[a]!)) a++;
+  while (b > a && chars.includes(s[b - 1]!)) b--;
+  return s.slice(a, b);
+}
+
+/** strerror() text of a Node fs error. */
+function strerror(e: unknown): string {
+  const code = (e as { code?: string })?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'No such file or directory';
+    case 'EACCES':
+      return 'Permission denied';
+    case 'EISDIR':
+      return 'Is a directory';
+    case 'ENOTDIR':
+      return 'Not a directory';
+    case 'EROFS':
+      return 'Read-only file system';
+    case 'ENOSPC':
+      return 'No space left on device';
+    default:
+      return (e as Error)?.message ?? String(e);
+  }
+}
+
+/**
+ * ACLSetUser: one rule applied to a user (flags, passwords, selectors, or a rule of the root
+ * selector). Returns why it is invalid, or null.
+ */
+export function setUserOp(acl: Acl, u: User, op: string): AclOpError | null {
+  if (op.length === 0) return null;
+  const w = cword(op);
+  if (w === 'on') u.enabled = true;
+  else if (w === 'off') u.enabled = false;
+  else if (w === 'skip-sanitize-payload') u.skipSanitizePayload = true;
+  else if (w === 'sanitize-payload') u.skipSanitizePayload = false;
+  else if (w === 'nopass') {
+    u.nopass = true;
+    u.passwords = [];
+  } else if (w === 'resetpass') {
+    u.nopass = false;
+    u.passwords = [];
+  } else if (op[0] === '>' || op[0] === '#') {
+    let hash: string;
+    if (op[0] === '>') hash = hashPassword(op.slice(1));
+    else {
+      hash = op.slice(1);
+      if (!isPasswordHash(hash)) return 'EBADMSG';
+    }
+    if (!u.passwords.includes(hash)) u.passwords.push(hash);
+    u.nopass = false;
+  } else if (op[0] === '<' || op[0] === '!') {
+    let hash: string;
+    if (op[0] === '<') hash = hashPassword(op.slice(1));
+    else {
+      hash = op.slice(1);
+      if (!isPasswordHash(hash)) return 'EBADMSG';
+    }
+    const i = u.passwords.indexOf(hash);
+    if (i < 0) return 'ENODEV';
+    u.passwords.splice(i, 1);
+  } else if (op[0] === '(' && op[op.length - 1] === ')') {
+    // aclCreateSelectorFromOpSet: unbalanced quotes inside leave an empty selector, as in Redis.
+    const s = new Selector(false, acl.pubsubAllChannels);
+    for (const inner of splitRules(op.slice(1, -1)) ?? []) {
+      const e = s.apply(inner);
+      if (e !== null) return e;
+    }
+    u.selectors.push(s);
+  } else if (w === 'clearselectors') {
+    u.selectors.length = 1;
+  } else if (w === 'reset') {
+    setUserOp(acl, u, 'resetpass');
+    setUserOp(acl, u, 'resetkeys');
+    setUserOp(acl, u, 'resetchannels');
+    if (acl.pubsubAllChannels) setUserOp(acl, u, 'allchannels');
+    setUserOp(acl, u, 'off');
+    setUserOp(acl, u, 'sanitize-payload');
+    setUserOp(acl, u, 'clearselectors');
+    setUserOp(acl, u, '-@all');
+  } else {
+    return u.root.apply(op);
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys and channels of a command, with the access they need
+
+interface KeyRef {
+  pos: number;
+  /** PERM_READ / PERM_WRITE bits a pattern must grant (0: any matching pattern will do). */
+  perm: number;
+}
+
+interface ParsedSpec {
+  perm: number;
+  notKey: boolean;
+  incomplete: boolean;
+  variable: boolean;
+  /** Begin search: index, or keyword + startfrom; null when unknown. */
+  index: number;
+  keyword: string | null;
+  startfrom: number;
+  /** Find keys: 'range' (lastkey, keystep, limit) or 'keynum' (keynumidx, firstkey, keystep). */
+  fk: 'range' | 'keynum' | null;
+  a: number;
+  b: number;
+  c: number;
+}
+
+const parsedSpecs = new Map<string, ParsedSpec[] | null>();
+
+function specsOf(cmd: Command): ParsedSpec[] | null {
+  let specs = parsedSpecs.get(cmd.fullName);
+  if (specs !== undefined) return specs;
+  const text = KEY_SPECS[cmd.fullName];
+  specs = text === undefined ? null : text.split(' ').map(parseSpec);
+  parsedSpecs.set(cmd.fullName, specs);
+  return specs;
+}
+
+function parseSpec(text: string): ParsedSpec {
+  const [flags, bs, fk] = text.split('/') as [string, string, string];
+  const spec: ParsedSpec = {
+    perm: (flags.includes('a') ? PERM_READ : 0) | (/[idu]/.test(flags) ? PERM_WRITE : 0),
+    notKey: flags.includes('n'),
+    incomplete: flags.includes('c'),
+    variable: flags.includes('v'),
+    index: -1,
+    keyword: null,
+    startfrom: 0,
+    fk: null,
+    a: 0,
+    b: 0,
+    c: 0,
+  };
+  if (bs[0] === 'i') spec.index = Number(bs.slice(1));
+  else if (bs[0] === 'k') {
+    const comma = bs.lastIndexOf(',');
+    spec.keyword = bs.slice(1, comma);
+    spec.startfrom = Number(bs.slice(comma + 1));
+  }
+  if (fk[0] === 'r' || fk[0] === 'n') {
+    spec.fk = fk[0] === 'r' ? 'range' : 'keynum';
+    [spec.a, spec.b, spec.c] = fk.slice(1).split(',').map(Number) as [number, number, number];
+  }
+  return spec;
+}
+
+/** getKeysUsingKeySpecs: the keys the specs find, or null when a spec cannot be applied. */
+function keysFromSpecs(specs: ParsedSpec[], argv: readonly string[]): KeyRef[] | null {
+  const argc = argv.length;
+  const out: KeyRef[] = [];
+  for (const spec of specs) {
+    if (spec.notKey) continue;
+    let first = 0;
+    if (spec.index >= 0) first = spec.index;
+    else if (spec.keyword !== null) {
+      const start = spec.startfrom > 0 ? spec.startfrom : argc + spec.startfrom;
+      const end = spec.startfrom > 0 ? argc - 1 : 1;
+      for (let i = start; i !== end; i = start <= end ? i + 1 : i - 1) {
+        if (i >= argc || i < 1) break;
+        if (eqNoCase(argv[i]!, spec.keyword)) {
+          first = i + 1;
+          break;
+        }
+      }
+      if (!first) continue;
+    } else return null;
+    let last: number;
+    let step: number;
+    if (spec.fk === 'range') {
+      step = spec.b;
+      if (spec.a >= 0) last = first + spec.a;
+      else if (!spec.c) last = argc + spec.a;
+      else last = first + (Math.trunc((argc - first) / spec.c) + spec.a);
+    } else if (spec.fk === 'keynum') {
+      step = spec.c;
+      if (spec.a >= argc) return null;
+      const numkeys = strictInt(argv[first + spec.a]);
+      if (numkeys === null || numkeys < 0) return null;
+      first += spec.b;
+      last = first + numkeys - 1;
+    } else return null;
+    if (last >= argc || last < first || first >= argc) return null;
+    for (let i = first; i <= last; i += step) out.push({ pos: i, perm: spec.perm });
+    if (spec.incomplete) return null;
+  }
+  return out;
+}
+
+/** string2ll: an int64 in canonical form, else null. */
+function strictInt(s: string | undefined): number | null {
+  if (s === undefined || !/^(0|-?[1-9][0-9]{0,18})$/.test(s)) return null;
+  return Number(s);
+}
+
+/**
+ * getKeysFromCommandWithSpecs: key positions with the access each needs. Key specs when they
+ * apply and their flags are fixed; otherwise what Redis's getkeys procs answer (SET and BITFIELD
+ * decide their flags from the arguments; SORT, MIGRATE and movable-key commands use the
+ * table's positions).
+ */
+export function commandKeys(cmd: Command, argv: readonly string[]): KeyRef[] {
+  const specs = specsOf(cmd);
+  if (specs !== null) {
+    const hasKeys = specs.some((s) => !s.notKey);
+    if (!hasKeys) return [];
+    if (!specs.some((s) => s.variable)) {
+      const keys = keysFromSpecs(specs, argv);
+      if (keys !== null) return keys;
+    }
+  }
+  switch (cmd.fullName) {
+    case 'set': {
+      // setGetKeys: GET makes it a read too.
+      for (let i = 3; i < argv.length; i++) if (eqNoCase(argv[i]!, 'get') && argv[i]!.length === 3) return [{ pos: 1, perm: PERM_ALL }];
+      return [{ pos: 1, perm: PERM_WRITE }];
+    }
+    case 'bitfield': {
+      let readonly = true;
+      for (let i = 2; i < argv.length; i++) {
+        const rem = argv.length - i - 1;
+        const a = cword(argv[i]!);
+        if (a === 'get' && rem >= 2) i += 2;
+        else if ((a === 'set' || a === 'incrby') && rem >= 3) {
+          readonly = false;
+          break;
+        } else if (a === 'overflow' && rem >= 1) i += 1;
+        else {
+          readonly = false;
+          break;
+        }
+      }
+      return [{ pos: 1, perm: readonly ? PERM_READ : PERM_ALL }];
+    }
+    case 'sort':
+    case 'sort_ro': {
+      const out: KeyRef[] = [{ pos: 1, perm: PERM_READ }];
+      const skip: Record<string, number> = { limit: 2, get: 1, by: 1 };
+      let store = -1;
+      for (let i = 2; i < argv.length; i++) {
+        const a = cword(argv[i]!);
+        if (a in skip) i += skip[a]!;
+        else if (a === 'store' && i + 1 < argv.length) store = i + 1;
+      }
+      if (store > 0) out.push({ pos: store, perm: PERM_WRITE });
+      return out;
+    }
+    case 'migrate': {
+      let first = 3;
+      let num = 1;
+      if (argv.length > 6) {
+        const skipKw: Record<string, number> = { copy: 0, replace: 0, auth: 1, auth2: 2 };
+        for (let i = 6; i < argv.length; i++) {
+          const a = cword(argv[i]!);
+          if (a === 'keys') {
+            if (argv[3]!.length > 0) num = 0;
+            else {
+              first = i + 1;
+              num = argv.length - first;
+            }
+            break;
+          }
+          if (a in skipKw) i += skipKw[a]!;
+        }
+      }
+      const out: KeyRef[] = [];
+      for (let i = 0; i < num; i++) out.push({ pos: first + i, perm: PERM_ALL });
+      return out;
+    }
+  }
+  // Commands Redis finds keys of with a generic getkeys proc (numkeys-style) leave the access
+  // unflagged; commands Redis does not have get the access their write/readonly flag implies.
+  const perm = specs !== null ? 0 : cmd.write ? PERM_WRITE : cmd.readonly ? PERM_READ : 0;
+  let idx: number[];
+  try {
+    idx = specs !== null || cmd.firstKey > 0 || cmd.keys ? keyIndexes(cmd, argv) : [];
+  } catch {
+    idx = [];
+  }
+  return idx.filter((i) => i > 0 && i < argv.length).map((pos) => ({ pos, perm }));
+}
+
+/** commands_with_channels: the channel arguments ACL checks (subscribe and publish only). */
+const CHANNEL_COMMANDS: Record<string, { pattern: boolean; start: number; count: number }> = {
+  subscribe: { pattern: false, start: 1, count: -1 },
+  ssubscribe: { pattern: false, start: 1, count: -1 },
+  psubscribe: { pattern: true, start: 1, count: -1 },
+  publish: { pattern: false, start: 1, count: 1 },
+  spublish: { pattern: false, start: 1, count: 1 },
+};
+
+function selectorCheckKey(s: Selector, key: string, perm: number): boolean {
+  if (s.allkeys) return true;
+  for (const p of s.patterns) {
+    if ((p.perm & perm) !== perm) continue;
+    if (globMatch(p.pattern, key)) return true;
+  }
+  return false;
+}
+
+function checkChannelAgainstList(list: readonly string[], channel: string, isPattern: boolean): boolean {
+  for (const p of list) if (isPattern ? p === channel : globMatch(p, channel)) return true;
+  return false;
+}
+
+/** ACLSelectorCheckCmd. `pos.idx` receives the denied key or channel argument. */
+function selectorCheckCommand(s: Selector, cmd: Command, argv: readonly string[], pos: { idx: number }, keys: () => KeyRef[]): number {
+  if (!s.allcommands && !cmd.flags.includes('no_auth') && !s.allowed.has(cmd)) {
+    const allowed = s.firstArgs?.get(cmd);
+    if (argv.length < 2 || allowed === undefined) return ACL_DENIED_CMD;
+    const arg = argv[cmd.parent ? 2 : 1];
+    if (arg === undefined || !allowed.some((a) => eqNoCase(a, arg))) return ACL_DENIED_CMD;
+  }
+  if (!s.allkeys) {
+    for (const k of keys()) {
+      if (!selectorCheckKey(s, argv[k.pos]!, k.perm)) {
+        pos.idx = k.pos;
+        return ACL_DENIED_KEY;
+      }
+    }
+  }
+  if (!s.allchannels) {
+    const ch = CHANNEL_COMMANDS[cmd.fullName];
+    if (ch !== undefined) {
+      const stop = ch.count === -1 ? argv.length : Math.min(argv.length, ch.start + ch.count);
+      for (let i = ch.start; i < stop; i++) {
+        if (!checkChannelAgainstList(s.channels, argv[i]!, ch.pattern)) {
+          pos.idx = i;
+          return ACL_DENIED_CHANNEL;
+        }
+      }
+    }
+  }
+  return ACL_OK;
+}
+
+/** getAclErrorMessage: the NOPERM text (verbose for ACL DRYRUN). */
+export function aclErrorMessage(result: number, u: User, cmd: Command, arg: string, verbose: boolean): string {
+  switch (result) {
+    case ACL_DENIED_CMD:
+      return `User ${u.name} has no permissions to run the '${cmd.fullName}' command`;
+    case ACL_DENIED_KEY:
+      return verbose ? `User ${u.name} has no permissions to access the '${arg}' key` : 'No permissions to access a key';
+    default:
+      return verbose ? `User ${u.name} has no permissions to access the '${arg}' channel` : 'No permissions to access a channel';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server-level entry points
+
+/** The server's ACL state (created by the acl command module at install). */
+export function getAcl(server: MemorykvServer): Acl {
+  let acl = server.state.get('acl') as Acl | undefined;
+  if (acl === undefined) {
+    acl = new Acl(server);
+    server.state.set('acl', acl);
+  }
+  return acl;
+}
+
+/**
+ * Whether the default user needs a password (protected mode denies outside connections only
+ * while it does not: Redis checks DefaultUser's nopass flag).
+ */
+export function defaultUserHasPassword(server: MemorykvServer): boolean {
+  return !getAcl(server).defaultUser.nopass;
+}
+
+/** clientSetDefaultAuth, for RESET: back to the default user, authenticated only if it needs no password. */
+export function clientSetDefaultAuth(client: Client): void {
+  getAcl(client.server).setDefaultAuth(client);
+}
+
+/** Whether the client must still authenticate (Redis's authRequired(c)). */
+export function clientAuthRequired(client: Client): boolean {
+  const acl = getAcl(client.server);
+  return acl.authRequired(acl.clientAuth(client));
+}
+
+/**
+ * catClientInfoString, for ACL LOG's client-info: the CLIENT LIST line of the client as Redis
+ * prints it while `cmd` runs. Fields the server does not track (memory and buffer sizes) are 0.
+ */
+export function clientInfoString(acl: Acl, c: Client, cmd: string): string {
+  const now = Date.now();
+  const st = acl.clients.get(c);
+  const flags =
+    (c.multi !== null ? 'x' : '') + (c.subscribed ? 'P' : '') + (c.blocked !== null ? 'b' : '') + (c.closeAfterReply ? 'c' : '');
+  const fd = (c.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+  return (
+    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${fd} name=${c.name} age=${Math.floor((now - c.createdAt) / 1000)} ` +
+    `idle=${Math.floor((now - c.lastInteraction) / 1000)} flags=${flags || 'N'} db=${c.db} sub=${c.channels.size} ` +
+    `psub=${c.patterns.size} ssub=${c.shardChannels.size} multi=${c.multi !== null ? c.multi.length : -1} qbuf=0 qbuf-free=0 ` +
+    `argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${cmd} ` +
+    `user=${st?.user.name ?? c.user ?? 'default'} redir=-1 resp=${c.resp} lib-name=${c.libName} lib-ver=${c.libVer}`
+  );
+}
+
+/**
+ * Redis 7.2's key specifications (src/commands.def), reduced to what ACL key checks read: for
+ * each command with keys, its specs as `<flags>/<begin-search>/<find-keys>`, space-separated.
+ *   flags: a ACCESS (needs %R), i INSERT, d DELETE, u UPDATE (any of them needs %W), n NOT_KEY,
+ *          c INCOMPLETE, v VARIABLE_FLAGS ('-' for none)
+ *   begin-search: i<index> | k<keyword>,<startfrom> | u (unknown)
+ *   find-keys: r<lastkey>,<keystep>,<limit> | n<keynumidx>,<firstkey>,<keystep> | u (unknown)
+ * The core's table has key positions but not these access flags yet, so ACL keeps Redis's here
+ * (see the note in acl.ts); commands absent from this list fall back to the table's positions.
+ */
+const KEY_SPECS: Record<string, string> = {
+  'append': 'i/i1/r0,1,0',
+  'bitcount': 'a/i1/r0,1,0',
+  'bitfield': 'auv/i1/r0,1,0',
+  'bitfield_ro': 'a/i1/r0,1,0',
+  'bitop': 'u/i2/r0,1,0 a/i3/r-1,1,0',
+  'bitpos': 'a/i1/r0,1,0',
+  'blmove': 'ad/i1/r0,1,0 i/i2/r0,1,0',
+  'blmpop': 'ad/i2/n0,1,1',
+  'blpop': 'ad/i1/r-2,1,0',
+  'brpop': 'ad/i1/r-2,1,0',
+  'brpoplpush': 'ad/i1/r0,1,0 i/i2/r0,1,0',
+  'bzmpop': 'ad/i2/n0,1,1',
+  'bzpopmax': 'ad/i1/r-2,1,0',
+  'bzpopmin': 'ad/i1/r-2,1,0',
+  'copy': 'a/i1/r0,1,0 u/i2/r0,1,0',
+  'decr': 'au/i1/r0,1,0',
+  'decrby': 'au/i1/r0,1,0',
+  'del': 'd/i1/r-1,1,0',
+  'dump': 'a/i1/r0,1,0',
+  'eval': 'au/i2/n0,1,1',
+  'eval_ro': 'a/i2/n0,1,1',
+  'evalsha': 'au/i2/n0,1,1',
+  'evalsha_ro': 'a/i2/n0,1,1',
+  'exists': '-/i1/r-1,1,0',
+  'expire': 'u/i1/r0,1,0',
+  'expireat': 'u/i1/r0,1,0',
+  'expiretime': 'a/i1/r0,1,0',
+  'fcall': 'au/i2/n0,1,1',
+  'fcall_ro': 'a/i2/n0,1,1',
+  'geoadd': 'u/i1/r0,1,0',
+  'geodist': 'a/i1/r0,1,0',
+  'geohash': 'a/i1/r0,1,0',
+  'geopos': 'a/i1/r0,1,0',
+  'georadius': 'a/i1/r0,1,0 u/kSTORE,6/r0,1,0 u/kSTOREDIST,6/r0,1,0',
+  'georadius_ro': 'a/i1/r0,1,0',
+  'georadiusbymember': 'a/i1/r0,1,0 u/kSTORE,5/r0,1,0 u/kSTOREDIST,5/r0,1,0',
+  'georadiusbymember_ro': 'a/i1/r0,1,0',
+  'geosearch': 'a/i1/r0,1,0',
+  'geosearchstore': 'u/i1/r0,1,0 a/i2/r0,1,0',
+  'get': 'a/i1/r0,1,0',
+  'getbit': 'a/i1/r0,1,0',
+  'getdel': 'ad/i1/r0,1,0',
+  'getex': 'au/i1/r0,1,0',
+  'getrange': 'a/i1/r0,1,0',
+  'getset': 'au/i1/r0,1,0',
+  'hdel': 'd/i1/r0,1,0',
+  'hexists': '-/i1/r0,1,0',
+  'hget': 'a/i1/r0,1,0',
+  'hgetall': 'a/i1/r0,1,0',
+  'hincrby': 'au/i1/r0,1,0',
+  'hincrbyfloat': 'au/i1/r0,1,0',
+  'hkeys': 'a/i1/r0,1,0',
+  'hlen': '-/i1/r0,1,0',
+  'hmget': 'a/i1/r0,1,0',
+  'hmset': 'u/i1/r0,1,0',
+  'hrandfield': 'a/i1/r0,1,0',
+  'hscan': 'a/i1/r0,1,0',
+  'hset': 'u/i1/r0,1,0',
+  'hsetnx': 'i/i1/r0,1,0',
+  'hstrlen': '-/i1/r0,1,0',
+  'hvals': 'a/i1/r0,1,0',
+  'incr': 'au/i1/r0,1,0',
+  'incrby': 'au/i1/r0,1,0',
+  'incrbyfloat': 'au/i1/r0,1,0',
+  'lcs': 'a/i1/r1,1,0',
+  'lindex': 'a/i1/r0,1,0',
+  'linsert': 'i/i1/r0,1,0',
+  'llen': '-/i1/r0,1,0',
+  'lmove': 'ad/i1/r0,1,0 i/i2/r0,1,0',
+  'lmpop': 'ad/i1/n0,1,1',
+  'lpop': 'ad/i1/r0,1,0',
+  'lpos': 'a/i1/r0,1,0',
+  'lpush': 'i/i1/r0,1,0',
+  'lpushx': 'i/i1/r0,1,0',
+  'lrange': 'a/i1/r0,1,0',
+  'lrem': 'd/i1/r0,1,0',
+  'lset': 'u/i1/r0,1,0',
+  'ltrim': 'd/i1/r0,1,0',
+  'memory|usage': '-/i2/r0,1,0',
+  'mget': 'a/i1/r-1,1,0',
+  'migrate': 'ad/i3/r0,1,0 adc/kKEYS,-2/r-1,1,0',
+  'move': 'au/i1/r0,1,0',
+  'mset': 'u/i1/r-1,2,0',
+  'msetnx': 'i/i1/r-1,2,0',
+  'object|encoding': '-/i2/r0,1,0',
+  'object|freq': '-/i2/r0,1,0',
+  'object|idletime': '-/i2/r0,1,0',
+  'object|refcount': '-/i2/r0,1,0',
+  'persist': 'u/i1/r0,1,0',
+  'pexpire': 'u/i1/r0,1,0',
+  'pexpireat': 'u/i1/r0,1,0',
+  'pexpiretime': 'a/i1/r0,1,0',
+  'pfadd': 'i/i1/r0,1,0',
+  'pfcount': 'a/i1/r-1,1,0',
+  'pfdebug': 'a/i2/r0,1,0',
+  'pfmerge': 'ai/i1/r0,1,0 a/i2/r-1,1,0',
+  'psetex': 'u/i1/r0,1,0',
+  'pttl': 'a/i1/r0,1,0',
+  'rename': 'ad/i1/r0,1,0 u/i2/r0,1,0',
+  'renamenx': 'ad/i1/r0,1,0 i/i2/r0,1,0',
+  'restore': 'u/i1/r0,1,0',
+  'restore-asking': 'u/i1/r0,1,0',
+  'rpop': 'ad/i1/r0,1,0',
+  'rpoplpush': 'ad/i1/r0,1,0 i/i2/r0,1,0',
+  'rpush': 'i/i1/r0,1,0',
+  'rpushx': 'i/i1/r0,1,0',
+  'sadd': 'i/i1/r0,1,0',
+  'scard': '-/i1/r0,1,0',
+  'sdiff': 'a/i1/r-1,1,0',
+  'sdiffstore': 'u/i1/r0,1,0 a/i2/r-1,1,0',
+  'set': 'auv/i1/r0,1,0',
+  'setbit': 'au/i1/r0,1,0',
+  'setex': 'u/i1/r0,1,0',
+  'setnx': 'i/i1/r0,1,0',
+  'setrange': 'u/i1/r0,1,0',
+  'sinter': 'a/i1/r-1,1,0',
+  'sintercard': 'a/i1/n0,1,1',
+  'sinterstore': 'u/i1/r0,1,0 a/i2/r-1,1,0',
+  'sismember': '-/i1/r0,1,0',
+  'smembers': 'a/i1/r0,1,0',
+  'smismember': 'a/i1/r0,1,0',
+  'smove': 'ad/i1/r0,1,0 i/i2/r0,1,0',
+  'sort': 'a/i1/r0,1,0 a/u/u u/u/u',
+  'sort_ro': 'a/i1/r0,1,0 a/u/u',
+  'spop': 'ad/i1/r0,1,0',
+  'spublish': 'n/i1/r0,1,0',
+  'srandmember': 'a/i1/r0,1,0',
+  'srem': 'd/i1/r0,1,0',
+  'sscan': 'a/i1/r0,1,0',
+  'ssubscribe': 'n/i1/r-1,1,0',
+  'strlen': '-/i1/r0,1,0',
+  'substr': 'a/i1/r0,1,0',
+  'sunion': 'a/i1/r-1,1,0',
+  'sunionstore': 'u/i1/r0,1,0 a/i2/r-1,1,0',
+  'sunsubscribe': 'n/i1/r-1,1,0',
+  'touch': '-/i1/r-1,1,0',
+  'ttl': 'a/i1/r0,1,0',
+  'type': '-/i1/r0,1,0',
+  'unlink': 'd/i1/r-1,1,0',
+  'watch': '-/i1/r-1,1,0',
+  'xack': 'u/i1/r0,1,0',
+  'xadd': 'u/i1/r0,1,0',
+  'xautoclaim': 'd/i1/r0,1,0',
+  'xclaim': 'u/i1/r0,1,0',
+  'xdel': 'd/i1/r0,1,0',
+  'xgroup|create': 'i/i2/r0,1,0',
+  'xgroup|createconsumer': 'i/i2/r0,1,0',
+  'xgroup|delconsumer': 'd/i2/r0,1,0',
+  'xgroup|destroy': 'd/i2/r0,1,0',
+  'xgroup|setid': 'u/i2/r0,1,0',
+  'xinfo|consumers': 'a/i2/r0,1,0',
+  'xinfo|groups': 'a/i2/r0,1,0',
+  'xinfo|stream': 'a/i2/r0,1,0',
+  'xlen': '-/i1/r0,1,0',
+  'xpending': 'a/i1/r0,1,0',
+  'xrange': 'a/i1/r0,1,0',
+  'xread': 'a/kSTREAMS,1/r-1,1,2',
+  'xreadgroup': 'a/kSTREAMS,4/r-1,1,2',
+  'xrevrange': 'a/i1/r0,1,0',
+  'xsetid': 'u/i1/r0,1,0',
+  'xtrim': 'd/i1/r0,1,0',
+  'zadd': 'u/i1/r0,1,0',
+  'zcard': '-/i1/r0,1,0',
+  'zcount': 'a/i1/r0,1,0',
+  'zdiff': 'a/i1/n0,1,1',
+  'zdiffstore': 'u/i1/r0,1,0 a/i2/n0,1,1',
+  'zincrby': 'au/i1/r0,1,0',
+  'zinter': 'a/i1/n0,1,1',
+  'zintercard': 'a/i1/n0,1,1',
+  'zinterstore': 'u/i1/r0,1,0 a/i2/n0,1,1',
+  'zlexcount': 'a/i1/r0,1,0',
+  'zmpop': 'ad/i1/n0,1,1',
+  'zmscore': 'a/i1/r0,1,0',
+  'zpopmax': 'ad/i1/r0,1,0',
+  'zpopmin': 'ad/i1/r0,1,0',
+  'zrandmember': 'a/i1/r0,1,0',
+  'zrange': 'a/i1/r0,1,0',
+  'zrangebylex': 'a/i1/r0,1,0',
+  'zrangebyscore': 'a/i1/r0,1,0',
+  'zrangestore': 'u/i1/r0,1,0 a/i2/r0,1,0',
+  'zrank': 'a/i1/r0,1,0',
+  'zrem': 'd/i1/r0,1,0',
+  'zremrangebylex': 'd/i1/r0,1,0',
+  'zremrangebyrank': 'd/i1/r0,1,0',
+  'zremrangebyscore': 'd/i1/r0,1,0',
+  'zrevrange': 'a/i1/r0,1,0',
+  'zrevrangebylex': 'a/i1/r0,1,0',
+  'zrevrangebyscore': 'a/i1/r0,1,0',
+  'zrevrank': 'a/i1/r0,1,0',
+  'zscan': 'a/i1/r0,1,0',
+  'zscore': 'a/i1/r0,1,0',
+  'zunion': 'a/i1/n0,1,1',
+  'zunionstore': 'u/i1/r0,1,0 a/i2/n0,1,1',
+};
