@@ -223,6 +223,20 @@ describe('woken by another connection', () => {
     expect(await p2).toEqual(['nz', 'm', '5']);
   });
 
+  it.runIf(commands.has('hello'))('node-redis in RESP3', async () => {
+    const a = await t.nodeRedis({ RESP: 3 });
+    const w = await t.nodeRedis({ RESP: 3 });
+    const p = a.sendCommand(['BZPOPMIN', 'r3', '0']);
+    await blockedCount(1);
+    await w.sendCommand(['ZADD', 'r3', '2.5', 'm']);
+    expect(await p).toEqual(['r3', 'm', 2.5]);
+    const p2 = a.sendCommand(['BZMPOP', '0', '1', 'r3b', 'MAX']);
+    await blockedCount(1);
+    await w.sendCommand(['ZADD', 'r3b', '1', 'x']);
+    expect(await p2).toEqual(['r3b', [['x', 1]]]);
+    expect(await a.sendCommand(['BLPOP', 'none', '0.01'])).toBeNull();
+  });
+
   it('a key of another type does not wake list waiters; the list that replaces it does', async () => {
     const a = t.ioredis();
     const w = t.ioredis();
