@@ -529,7 +529,7 @@ export const geo = weighted(
 
 /** Many distinct elements in one PFADD: pushes a sparse HLL over to the dense encoding. */
 const manyElements = fc
-  .tuple(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 50, max: 1500 }))
+  .tuple(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 50, max: 900 }))
   .map(([start, n]) => Array.from({ length: n }, (_, i) => `e${start + i}`));
 const hllElements = fc.oneof(
   { weight: 6, arbitrary: members(0, 6) },
@@ -542,8 +542,16 @@ export const hyperloglog = weighted(
   [4, cmd('PFMERGE', key, keys(0, 3))],
   [3, cmd('GET', key)],
   [1, cmd('SET', key, pick('HYLL', 'HYLLx', 'abc', ''))],
-  [1, cmd('APPEND', key, pick('x', '\x00'))],
-  [1, cmd('SETRANGE', key, pick('4', '5', '16', '100'), pick('\x01', '\xff', 'z'))],
+);
+/** HyperLogLogs damaged by string commands: Redis's corruption checks and partial updates. */
+export const hyperloglogDamaged = weighted(
+  [10, cmd('PFADD', key, hllElements)],
+  [6, cmd('PFCOUNT', keys(1, 3))],
+  [4, cmd('PFMERGE', key, keys(0, 3))],
+  [3, cmd('GET', key)],
+  [1, cmd('SET', key, pick('HYLL', 'HYLLx', 'abc', ''))],
+  [2, cmd('APPEND', key, pick('x', '\x00', '\x80'))],
+  [2, cmd('SETRANGE', key, pick('4', '5', '16', '17', '100'), pick('\x01', '\xff', 'z', '\x80'))],
 );
 
 const pattern = pick('*', 'k*', 'k?', 'k[01]', 'k[^0]', '\\k0', 'x*', '*0', 'k[a-z]', '');
@@ -681,6 +689,7 @@ export const families = {
   zsets,
   geo,
   hyperloglog,
+  hyperloglog_damaged: hyperloglogDamaged,
 } as const;
 export type Family = keyof typeof families | 'transactions' | 'mixed';
 
