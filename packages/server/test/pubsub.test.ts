@@ -234,6 +234,35 @@ describe('node-redis RESP3', () => {
   });
 });
 
+describe('sessions that are no connection', () => {
+  it('PUBLISH from an engine session reaches subscribers; SUBSCRIBE is refused as for a DENY BLOCKING client', async () => {
+    const sub = await t.raw();
+    sub.write(cmd('SUBSCRIBE', 'inproc'));
+    await sub.read(msg(2, 'subscribe', 'inproc', 1));
+    const engine = t.server.engine;
+    const session = engine.createSession();
+    expect(engine.execute(session, ['PUBLISH', 'inproc', 'hi'])).toBe(1);
+    await sub.read(msg(2, 'message', 'inproc', 'hi'));
+    expect((engine.execute(session, ['SUBSCRIBE', 'x']) as { message: string }).message).toBe(
+      "ERR SUBSCRIBE isn't allowed for a DENY BLOCKING client",
+    );
+    expect(engine.execute(session, ['UNSUBSCRIBE'])).toEqual(['unsubscribe', null, 0]);
+    sub.close();
+  });
+
+  it("a client flagged 'deny-blocking' cannot subscribe", async () => {
+    const c = await t.raw();
+    c.write(cmd('PING'));
+    await c.read('+PONG\r\n');
+    serverClient(c).flags.add('deny-blocking');
+    c.write(cmd('SUBSCRIBE', 'a') + cmd('PSUBSCRIBE', 'a') + cmd('SSUBSCRIBE', 'a'));
+    await c.read(
+      "-ERR SUBSCRIBE isn't allowed for a DENY BLOCKING client\r\n-ERR PSUBSCRIBE isn't allowed for a DENY BLOCKING client\r\n-ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client\r\n",
+    );
+    c.close();
+  });
+});
+
 describe('PUBSUB', () => {
   it('HELP, errors and empty answers as Redis', async () => {
     const c = await t.raw();
@@ -296,6 +325,27 @@ describe('keyspace notifications', () => {
     }
     expect(p.set('KEA?')!.message).toBe("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
     expect(p.get()).toBe('');
+  });
+
+  it.skipIf(!commands.has('config'))('CONFIG GET/SET serve both parameters with Redis texts', async () => {
+    const r = t.ioredis();
+    expect(await r.config('SET', 'notify-keyspace-events', 'KEA')).toBe('OK');
+    expect(await r.config('GET', 'notify-keyspace-events')).toEqual(['notify-keyspace-events', 'AKE']);
+    await expect(r.config('SET', 'notify-keyspace-events', 'KEA?')).rejects.toThrow(
+      "ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - Invalid event class character. Use 'Ag$lshzxeKEtmdn'.",
+    );
+    expect(await r.config('SET', 'notify-keyspace-events', '')).toBe('OK');
+    await expect(r.config('SET', 'client-output-buffer-limit', 'pubsub 1 2')).rejects.toThrow(
+      "ERR CONFIG SET failed (possibly related to argument 'client-output-buffer-limit') - Wrong number of arguments in buffer limit configuration.",
+    );
+    expect(await r.config('SET', 'client-output-buffer-limit', 'pubsub 1mb 2mb 3')).toBe('OK');
+    expect(await r.config('GET', 'client-output-buffer-limit')).toEqual([
+      'client-output-buffer-limit',
+      'normal 0 0 0 slave 268435456 67108864 60 pubsub 1048576 2097152 3',
+    ]);
+    expect(pubsubOf(t.server).currentLimits().pubsub).toEqual({ hard: 1048576, soft: 2097152, softSeconds: 3 });
+    expect(await r.config('SET', 'client-output-buffer-limit', 'pubsub 32mb 8mb 60')).toBe('OK');
+    r.disconnect();
   });
 
   /** A subscriber to every keyspace and keyevent channel; returns what it received as 'channel payload'. */

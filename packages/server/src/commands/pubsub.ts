@@ -501,16 +501,42 @@ export function pubsubOf(server: MemorykvServer): PubSub {
   return server.state.get(STATE_KEY) as PubSub;
 }
 
+/**
+ * The PubSub of the server whose engine runs a command. Found through the shard, not the
+ * session, so that a PUBLISH run by a session that is no connection (a replayed stream, an
+ * in-process caller) still reaches the subscribers.
+ */
+const byShard = new WeakMap<object, PubSub>();
+
 // ---------------------------------------------------------------------------------------------
 // Commands
 
-function clientOf(ctx: Ctx): Client {
-  return ctx.session as Client;
-}
-
-/** execCommand runs its queue with CLIENT_DENY_BLOCKING set. */
+/** execCommand runs its queue with CLIENT_DENY_BLOCKING set (Shard keeps the flag private). */
 function inExec(ctx: Ctx): boolean {
   return (ctx.shard as unknown as { inExec: boolean }).inExec === true;
+}
+
+/**
+ * The connection a subscription is for. A client that expects one reply per command
+ * (CLIENT_DENY_BLOCKING: a session that is no connection, a client flagged 'deny-blocking',
+ * and anything inside EXEC) cannot subscribe, except that SUBSCRIBE and PSUBSCRIBE keep working
+ * inside MULTI for backward compatibility (pubsub.c).
+ */
+function subscriber(ctx: Ctx, name: string, allowedInMulti: boolean): Client {
+  const s = ctx.session;
+  const exec = inExec(ctx);
+  const deny = !(s instanceof Client) || s.flags.has('deny-blocking') || exec;
+  if (deny && !(allowedInMulti && exec && s instanceof Client)) throw error(`ERR ${name} isn't allowed for a DENY BLOCKING client`);
+  return s as Client;
+}
+
+/** UNSUBSCRIBE and friends from a session that is no connection: it has nothing to drop. */
+function noSubscriptions(ctx: Ctx, kind: string): Reply {
+  const argv = ctx.argv;
+  if (argv.length === 1) return [kind, null, 0];
+  const out: Reply[] = [];
+  for (let j = 1; j < argv.length; j++) out.push([kind, argv[j]!, 0]);
+  return out.length === 1 ? out[0]! : out;
 }
 
 /**
@@ -542,7 +568,7 @@ const PUBSUB_HELP = [
 ].map((l) => new Status(l));
 
 function stateOf(ctx: Ctx): PubSub {
-  return pubsubOf(clientOf(ctx).server);
+  return byShard.get(ctx.shard)!;
 }
 
 /** channelList: channels matching an optional pattern. */
@@ -578,7 +604,7 @@ defineCommands(
     complexity: 'O(N) where N is the number of channels to subscribe to.',
     since: '2.0.0',
     handler(ctx) {
-      const c = clientOf(ctx);
+      const c = subscriber(ctx, 'SUBSCRIBE', true);
       const ps = stateOf(ctx);
       const out: Reply[][] = [];
       for (let j = 1; j < ctx.argv.length; j++) ps.subscribe(c, ctx.argv[j]!, false, out);
@@ -595,7 +621,8 @@ defineCommands(
     complexity: 'O(N) where N is the number of channels to unsubscribe.',
     since: '2.0.0',
     handler(ctx) {
-      const c = clientOf(ctx);
+      const c = ctx.session;
+      if (!(c instanceof Client)) return noSubscriptions(ctx, 'unsubscribe');
       const ps = stateOf(ctx);
       const out: Reply[][] = [];
       if (ctx.argv.length === 1) ps.unsubscribeAllChannels(c, false, out);
@@ -613,7 +640,7 @@ defineCommands(
     complexity: 'O(N) where N is the number of patterns to subscribe to.',
     since: '2.0.0',
     handler(ctx) {
-      const c = clientOf(ctx);
+      const c = subscriber(ctx, 'PSUBSCRIBE', true);
       const ps = stateOf(ctx);
       const out: Reply[][] = [];
       for (let j = 1; j < ctx.argv.length; j++) ps.psubscribe(c, ctx.argv[j]!, out);
@@ -630,7 +657,8 @@ defineCommands(
     complexity: 'O(N) where N is the number of patterns to unsubscribe.',
     since: '2.0.0',
     handler(ctx) {
-      const c = clientOf(ctx);
+      const c = ctx.session;
+      if (!(c instanceof Client)) return noSubscriptions(ctx, 'punsubscribe');
       const ps = stateOf(ctx);
       const out: Reply[][] = [];
       if (ctx.argv.length === 1) ps.unsubscribeAllPatterns(c, out);
@@ -666,8 +694,7 @@ defineCommands(
     since: '7.0.0',
     handler(ctx) {
       // No MULTI exception here, unlike SUBSCRIBE and PSUBSCRIBE (pubsub.c ssubscribeCommand).
-      if (inExec(ctx)) return error("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client");
-      const c = clientOf(ctx);
+      const c = subscriber(ctx, 'SSUBSCRIBE', false);
       const ps = stateOf(ctx);
       const out: Reply[][] = [];
       for (let j = 1; j < ctx.argv.length; j++) ps.subscribe(c, ctx.argv[j]!, true, out);
@@ -687,7 +714,8 @@ defineCommands(
     complexity: 'O(N) where N is the number of shard channels to unsubscribe.',
     since: '7.0.0',
     handler(ctx) {
-      const c = clientOf(ctx);
+      const c = ctx.session;
+      if (!(c instanceof Client)) return noSubscriptions(ctx, 'sunsubscribe');
       const ps = stateOf(ctx);
       const out: Reply[][] = [];
       if (ctx.argv.length === 1) ps.unsubscribeAllChannels(c, true, out);
@@ -838,6 +866,7 @@ function wrapPing(): void {
 export function install(server: MemorykvServer): void {
   const ps = new PubSub(server);
   server.state.set(STATE_KEY, ps);
+  byShard.set(server.engine.shard, ps);
   ps.defineParams(server);
   wrapPing();
   server.guards.push(pubsubContextGuard);
