@@ -557,6 +557,17 @@ describe('CLIENT TRACKING (RESP3)', () => {
     await c.read(invalidate3('own:a'));
   });
 
+  it('a tracked key that expires is invalidated', async () => {
+    const { conn: c } = await raw3();
+    await expectReply(c, cmd('SET', 'exp:a', 'v', 'PX', '30'), '+OK\r\n');
+    await expectReply(c, cmd('CLIENT', 'TRACKING', 'on'), '+OK\r\n');
+    await expectReply(c, cmd('GET', 'exp:a'), '$1\r\nv\r\n');
+    // deleted by active expiry, or lazily by this read once due
+    const r = t.ioredis();
+    await until(async () => (await r.exists('exp:a')) === 0, 5000, 'expiry');
+    await c.read(invalidate3('exp:a'));
+  });
+
   it('keys read inside MULTI/EXEC are tracked; invalidations follow the EXEC reply', async () => {
     const { conn: c } = await raw3();
     await expectReply(c, cmd('CLIENT', 'TRACKING', 'on'), '+OK\r\n');

@@ -1354,6 +1354,8 @@ defineCommands(
 export function install(server: MemorykvServer): void {
   const st = new ConnState();
   states.set(server, st);
+  // Also where other modules look for it (INFO's tracking_clients reads .tracking).
+  server.state.set('connection', st);
   const configured = server.settings.extra['tracking-table-max-keys'];
   if (configured !== undefined && /^\d+$/.test(configured)) st.maxKeys = Number(configured);
   server.defineParam({
