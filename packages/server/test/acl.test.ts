@@ -107,6 +107,20 @@ describe('requirepass and AUTH', () => {
     await s.read(`*14\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$5\r\n7.2.4\r\n$5\r\nproto\r\n:2\r\n`);
   });
 
+  it('RESET logs the client out; CLIENT LIST and CLIENT KILL USER see the ACL user', async () => {
+    const r = t.ioredis({ password: 'secret' });
+    await r.call('ACL', 'SETUSER', 'carl', 'on', '>pw', '+@all', '~*', '&*');
+    const s = await t.raw();
+    s.write('AUTH carl pw\r\nACL WHOAMI\r\n');
+    await s.read('+OK\r\n$4\r\ncarl\r\n');
+    expect(await r.call('CLIENT', 'LIST')).toMatch(/ user=carl /);
+    s.write('RESET\r\nACL WHOAMI\r\nAUTH carl pw\r\n');
+    await s.read('+RESET\r\n-NOAUTH Authentication required.\r\n+OK\r\n');
+    expect(await r.call('CLIENT', 'KILL', 'USER', 'carl')).toBe(1);
+    await s.closed();
+    expect(await failure(r.call('CLIENT', 'KILL', 'USER', 'nobody'))).toBe("ERR No such user 'nobody'");
+  });
+
   it('AUTH <password> without a password configured errs; requirepass changes at runtime', async () => {
     const r = t.ioredis({ password: 'secret' });
     // Clients authenticated before keep working when the password changes.

@@ -16,6 +16,7 @@ import type { Ctx } from '../../../core/src/commands/context.ts';
 import {
   ACL_CATEGORIES,
   ACL_DENIED_CMD,
+  ACL_DENIED_KEY,
   ACL_OK,
   aclErrorMessage,
   clientInfoString,
@@ -30,6 +31,7 @@ import {
 import type { Client } from '../client.ts';
 import type { MemorykvServer } from '../server.ts';
 import * as connection from './connection.ts';
+import * as introspection from './introspection.ts';
 
 const err = (message: string) => new ErrorReply(message);
 const SYNTAX = err('ERR syntax error');
@@ -61,6 +63,12 @@ function clientInfo(acl: Acl, c: Client, cmd: string): string {
   return typeof fn === 'function' ? fn(c) : clientInfoString(acl, c, cmd);
 }
 
+/** redactClientCommandArgument: SLOWLOG and MONITOR show "(redacted)" (introspection.ts's, when present). */
+function redact(ctx: Ctx, index: number): void {
+  const fn = (introspection as Record<string, unknown>).redactArgument as ((s: Ctx['session'], i: number) => void) | undefined;
+  if (typeof fn === 'function') fn(ctx.session, index);
+}
+
 /** addReplySubcommandSyntaxError. */
 function subcommandSyntaxError(argv: readonly string[]): ErrorReply {
   return err(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!.slice(0, 128)}'. Try ${argv[0]!.toUpperCase()} HELP.`);
@@ -83,6 +91,7 @@ function auth(ctx: Ctx): Reply {
   const acl = getAcl(c.server);
   const argv = ctx.argv;
   if (argv.length > 3) return SYNTAX;
+  redact(ctx, 1);
   let username = 'default';
   let password: string;
   if (argv.length === 2) {
@@ -94,6 +103,7 @@ function auth(ctx: Ctx): Reply {
   } else {
     username = argv[1]!;
     password = argv[2]!;
+    redact(ctx, 2);
   }
   return acl.authenticate(c, username, password, 'auth', argv[0]!, logContext(ctx)) ? OK : WRONGPASS;
 }
@@ -117,6 +127,8 @@ function hello(ctx: Ctx): Reply {
     const more = argv.length - 1 - j;
     const opt = argv[j]!.toLowerCase();
     if (opt === 'auth' && more >= 2) {
+      redact(ctx, j + 1);
+      redact(ctx, j + 2);
       username = argv[j + 1]!;
       password = argv[j + 2]!;
       j += 2;
@@ -137,7 +149,11 @@ function hello(ctx: Ctx): Reply {
         'option can be used to authenticate the client and select the RESP protocol version at the same time',
     );
   }
-  if (clientname !== null) c.name = clientname;
+  if (clientname !== null) {
+    const setName = (connection as Record<string, unknown>).setClientName as ((c: Client, n: string) => unknown) | undefined;
+    if (typeof setName === 'function') setName(c, clientname);
+    else c.name = clientname;
+  }
   if (ver) c.resp = ver as 2 | 3;
   return new MapReply([
     'server', 'redis',
@@ -155,6 +171,8 @@ function hello(ctx: Ctx): Reply {
 
 function aclSetuser(ctx: Ctx): Reply {
   const c = clientOf(ctx);
+  // Rules carry passwords: none of them shows in SLOWLOG or MONITOR.
+  for (let j = 2; j < ctx.argv.length; j++) redact(ctx, j);
   const name = ctx.argv[2]!;
   if (hasSpaces(name)) return err("ERR Usernames can't contain spaces or null characters");
   const e = getAcl(c.server).setUser(name, ctx.argv.slice(3), c);
@@ -420,8 +438,14 @@ function reject(client: Client, cmd: Command, e: ErrorReply): ErrorReply {
  */
 function aclGuard(acl: Acl, client: Client, argv: string[]): ErrorReply | null {
   const st = acl.clientAuth(client);
-  // Fast path: an authenticated user allowed every command, key and channel.
-  if (st.authenticated && st.user.unrestricted) return null;
+  const u = st.user;
+  let required = false;
+  if (!st.authenticated) {
+    required = acl.authRequired(st);
+    client.parser.authRequired = required;
+  }
+  // Fast path: nothing to authenticate, and a user allowed every command, key and channel.
+  if (!required && u.unrestricted) return null;
   let cmd = lookupCommand(argv[0]!);
   if (cmd === undefined) return null;
   if (cmd.sub) {
@@ -430,13 +454,8 @@ function aclGuard(acl: Acl, client: Client, argv: string[]): ErrorReply | null {
     if (cmd === undefined) return null;
   }
   if (cmd.arity > 0 ? argv.length !== cmd.arity : argv.length < -cmd.arity) return null;
-  if (!st.authenticated) {
-    const required = acl.authRequired(st);
-    client.parser.authRequired = required;
-    if (required && !cmd.flags.includes('no_auth')) return reject(client, cmd, NOAUTH);
-  }
+  if (required && !cmd.flags.includes('no_auth')) return reject(client, cmd, NOAUTH);
   if (client.multi !== null && cmd.flags.includes('no_multi')) return null;
-  const u = st.user;
   if (u.unrestricted) return null;
   const { result, idx } = acl.checkCommand(u, cmd, argv);
   if (result === ACL_OK) return null;
@@ -461,6 +480,30 @@ export function defaultUserNoPass(server: MemorykvServer): boolean {
 /** CLIENT KILL USER: whether the user exists. */
 export function userExists(server: MemorykvServer, name: string): boolean {
   return getAcl(server).users.has(name);
+}
+
+/**
+ * execCommand's second check: ACL rules may have changed since a command was queued, so each
+ * queued command is checked again when EXEC runs it (the error replaces its reply). For the
+ * transaction runner: null when the command may run.
+ */
+export function checkQueuedCommand(client: Client, cmd: Command, argv: readonly string[]): ErrorReply | null {
+  const acl = getAcl(client.server);
+  const u = acl.clientAuth(client).user;
+  if (u.unrestricted) return null;
+  const { result, idx } = acl.checkCommand(u, cmd, argv);
+  if (result === ACL_OK) return null;
+  acl.addLogEntry(client, result, 'multi', result === ACL_DENIED_CMD ? cmd.fullName : argv[idx]!, null, cmd.fullName);
+  const reason =
+    result === ACL_DENIED_CMD
+      ? 'no permission to execute the command or subcommand'
+      : result === ACL_DENIED_KEY
+        ? 'no permission to touch the specified keys'
+        : 'no permission to access one of the channels used as arguments';
+  return err(
+    'NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. ' +
+      `This command is no longer allowed for the following reason: ${reason}`,
+  );
 }
 
 /** INFO stats: acl_access_denied_auth / _cmd / _key / _channel. */
