@@ -1,4 +1,2322 @@
-/** The introspection commands of the server (to be implemented). */
+/**
+ * Introspection of the server (server.c, slowlog.c, latency.c, object.c, debug.c): INFO,
+ * COMMAND, SLOWLOG, LATENCY, MONITOR, MEMORY, LASTSAVE, SHUTDOWN, DEBUG and the FUNCTION
+ * commands a server without scripting answers.
+ *
+ * Statistics are collected where Redis collects them: per executed command in call() — here
+ * the Shard's `call`, which runs every command, those of an EXEC included — for commandstats,
+ * latency histograms, SLOWLOG, the latency monitor and MONITOR; and around the server's
+ * execute for what is rejected before a command runs (rejected_calls, errorstats).
+ */
+import { createHash } from 'node:crypto';
+import os from 'node:os';
+import {
+  BoolReply,
+  Double,
+  ErrorReply,
+  MapReply,
+  NO_REPLY,
+  NULL_ARRAY,
+  OK,
+  SetReply,
+  Status,
+  Verbatim,
+  commands,
+  keyIndexes,
+  type Command,
+  type CommandSpec,
+  type Reply,
+  type Session,
+} from '@memorykv/core';
+// Not exported from @memorykv/core's index.
+import { defineCommands, lookupCommand } from '../../../core/src/commands/table.ts';
+import type { Ctx } from '../../../core/src/commands/context.ts';
+import { formatDouble, parseInt64 } from '../../../core/src/bytes.ts';
+import { globMatch } from '../../../core/src/glob.ts';
+import { KEY_OVERHEAD, stringEncoding, stringMemory, valueMemory, type Value } from '../../../core/src/keyspace/object.ts';
+import { idleTime } from '../../../core/src/keyspace/eviction.ts';
+import type { Keyspace } from '../../../core/src/keyspace/keyspace.ts';
+import { Client } from '../client.ts';
 import type { MemorykvServer } from '../server.ts';
+import { BigNumber } from '../resp/encoder.ts';
+import { REDIS_VERSION } from '../config-file.ts';
+import { PARAM_BY_NAME, formatPercentile, readSetting, repr } from '../settings.ts';
+import { blockedClients, totalBlockingKeys } from './blocking.ts';
+import { pubsubOf } from './pubsub.ts';
 
-export function install(_server: MemorykvServer): void {}
+export const MEMORYKV_VERSION = '0.1.0';
+
+const err = (message: string) => new ErrorReply(message);
+const SYNTAX = err('ERR syntax error');
+const NOT_INTEGER = err('ERR value is not an integer or out of range');
+
+/** Memory of an empty server, as Redis's used_memory_startup (INFO's used_memory adds the data). */
+const STARTUP_MEMORY = 876000;
+/** Rough cost of one connection (client struct, query and reply buffers at rest). */
+const CLIENT_MEMORY = 22000;
+
+// -----------------------------------------------------------------------------------------------
+// Statistics
+
+/** Per command: commandstats and the latency histogram (redisCommand's stat fields). */
+interface CommandStat {
+  calls: number;
+  usec: number;
+  rejected: number;
+  failed: number;
+  histogram: Histogram | null;
+}
+
+/**
+ * A latency histogram in nanoseconds with two significant digits (Redis keeps an hdr_histogram
+ * of the same precision): each value falls in a bucket of 1/128 of its power of two.
+ */
+class Histogram {
+  readonly counts = new Map<number, number>();
+  total = 0;
+
+  record(ns: number): void {
+    const v = Math.max(1, Math.round(ns));
+    const k = bucketOf(v);
+    this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
+    this.total++;
+  }
+
+  /** hdr_value_at_percentile: the highest value equivalent to the one at that percentile. */
+  valueAt(p: number): number {
+    const keys = [...this.counts.keys()].sort((a, b) => a - b);
+    const target = Math.max(1, Math.ceil((Math.min(p, 100) / 100) * this.total));
+    let seen = 0;
+    for (const k of keys) {
+      seen += this.counts.get(k)!;
+      if (seen >= target) return bucketTop(k);
+    }
+    return keys.length ? bucketTop(keys[keys.length - 1]!) : 0;
+  }
+
+  /** hdr_iter_log (first bucket 1024 ns, factor 2): [µs, cumulative count] where it grew. */
+  cumulative(): [number, number][] {
+    const keys = [...this.counts.keys()].sort((a, b) => a - b);
+    const out: [number, number][] = [];
+    let i = 0;
+    let cum = 0;
+    let prev = 0;
+    for (let top = 1024; i < keys.length; top *= 2) {
+      while (i < keys.length && bucketTop(keys[i]!) < top) cum += this.counts.get(keys[i++]!)!;
+      if (cum > prev) out.push([Math.floor(top / 1000), cum]);
+      prev = cum;
+    }
+    return out;
+  }
+}
+
+function bucketOf(v: number): number {
+  if (v < 256) return v;
+  const e = Math.floor(Math.log2(v)) - 7;
+  return e * 256 + Math.floor(v / 2 ** e);
+}
+
+function bucketTop(k: number): number {
+  if (k < 256) return k;
+  const e = Math.floor(k / 256);
+  const m = k - e * 256;
+  return (m + 1) * 2 ** e - 1;
+}
+
+interface SlowlogEntry {
+  id: number;
+  time: number;
+  duration: number;
+  argv: string[];
+  peer: string;
+  name: string;
+}
+
+/** A latency event's samples (latency.c latencyTimeSeries): one per second, 160 kept. */
+interface LatencySeries {
+  samples: { time: number; latency: number }[];
+  max: number;
+}
+
+/** The server's statistics (the stat_* fields of Redis's server struct this module keeps). */
+export class ServerStats {
+  readonly commands = new Map<string, CommandStat>();
+  readonly errors = new Map<string, number>();
+  numCommands = 0;
+  errorReplies = 0;
+  /** Connections counted before the last CONFIG RESETSTAT, and bytes of closed connections. */
+  connectionsBase = 0;
+  closedNetIn = 0;
+  closedNetOut = 0;
+  netInBase = 0;
+  netOutBase = 0;
+  peakMemory = 0;
+  // instantaneous_ops_per_sec: 16 samples taken at least 100 ms apart (STATS_METRIC_SAMPLES).
+  private opsSamples: number[] = [];
+  private opsLastTime = 0;
+  private opsLastCount = 0;
+  // SLOWLOG
+  slowlog: SlowlogEntry[] = [];
+  slowlogNextId = 0;
+  // LATENCY
+  readonly latency = new Map<string, LatencySeries>();
+  // MONITOR
+  readonly monitors = new Set<Client>();
+  /** Arguments to show as "(redacted)" in SLOWLOG and MONITOR, per running command's session. */
+  readonly redacted = new WeakMap<Session, number[]>();
+  /** unix seconds of the last successful save (LASTSAVE, rdb_last_save_time). */
+  lastSave = Math.floor(Date.now() / 1000);
+  /** server.dirty at the last save (rdb_changes_since_last_save). */
+  dirtyAtSave = 0;
+  readonly runId = createHash('sha1').update(`${process.pid}${Date.now()}${Math.random()}`).digest('hex');
+  readonly replId = createHash('sha1').update(`repl${process.pid}${Date.now()}${Math.random()}`).digest('hex');
+  /** Sections other modules supply or replace (replication, cluster, ...). */
+  readonly infoSections = new Map<string, () => string>();
+  /** Run by SHUTDOWN after the server closed (the binary exits there). */
+  readonly shutdownHandlers: ((flags: ShutdownFlags) => void | Promise<void>)[] = [];
+  shuttingDown = false;
+  /** The reply of the last command a call() ran inside the current execute (see wrapExecute). */
+  lastCallReply: Reply | undefined = undefined;
+
+  command(name: string): CommandStat {
+    let s = this.commands.get(name);
+    if (s === undefined) this.commands.set(name, (s = { calls: 0, usec: 0, rejected: 0, failed: 0, histogram: null }));
+    return s;
+  }
+
+  /** afterErrorReply: total_error_replies and errorstat_<CODE> (the first word, if any). */
+  countError(message: string): void {
+    this.errorReplies++;
+    const sp = message.slice(0, 32).indexOf(' ');
+    const code = sp > 0 ? message.slice(0, sp) : 'ERR';
+    // Redis stops tracking new codes beyond 128 (ERROR_STATS_NUMBER).
+    if (!this.errors.has(code) && this.errors.size >= 128) return;
+    this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+  }
+
+  sampleOps(now: number): void {
+    if (now - this.opsLastTime < 100) return;
+    if (this.opsLastTime > 0) {
+      const ops = ((this.numCommands - this.opsLastCount) * 1000) / (now - this.opsLastTime);
+      this.opsSamples.push(ops);
+      if (this.opsSamples.length > 16) this.opsSamples.shift();
+    }
+    this.opsLastTime = now;
+    this.opsLastCount = this.numCommands;
+  }
+
+  instantaneousOps(): number {
+    this.sampleOps(Date.now());
+    if (this.opsSamples.length === 0) return 0;
+    let sum = 0;
+    for (const s of this.opsSamples) sum += s;
+    return Math.floor(sum / this.opsSamples.length);
+  }
+
+  resetOps(): void {
+    this.opsSamples = [];
+    this.opsLastTime = 0;
+  }
+}
+
+export interface ShutdownFlags {
+  save: boolean;
+  nosave: boolean;
+  now: boolean;
+  force: boolean;
+}
+
+const STATE = 'introspection';
+
+export function serverStats(server: MemorykvServer): ServerStats {
+  return server.state.get(STATE) as ServerStats;
+}
+
+/** Shows argument `index` of the running command as "(redacted)" in SLOWLOG and MONITOR. */
+export function redactArgument(session: Session, index: number): void {
+  const server = session instanceof Client ? session.server : null;
+  if (server === null) return;
+  const st = serverStats(server);
+  let l = st.redacted.get(session);
+  if (l === undefined) st.redacted.set(session, (l = []));
+  l.push(index);
+}
+
+/** A module's INFO section (e.g. replication): `fn` returns its lines, header included. */
+export function defineInfoSection(server: MemorykvServer, name: string, fn: () => string): void {
+  serverStats(server).infoSections.set(name, fn);
+}
+
+/** Runs `fn` when SHUTDOWN stops the server (after it closed). */
+export function onShutdown(server: MemorykvServer, fn: (flags: ShutdownFlags) => void | Promise<void>): void {
+  serverStats(server).shutdownHandlers.push(fn);
+}
+
+/** Records a successful save (LASTSAVE, INFO persistence). */
+export function recordSave(server: MemorykvServer): void {
+  const st = serverStats(server);
+  st.lastSave = Math.floor(Date.now() / 1000);
+  st.dirtyAtSave = server.engine.shard.dirty;
+}
+
+/** CONFIG RESETSTAT (resetServerStats, resetCommandTableStats, resetErrorTableStats). */
+export function resetStats(server: MemorykvServer): void {
+  const st = serverStats(server);
+  st.commands.clear();
+  st.errors.clear();
+  st.numCommands = 0;
+  st.errorReplies = 0;
+  st.connectionsBase = connectionsAccepted(server);
+  st.netInBase = netBytes(server, true);
+  st.netOutBase = netBytes(server, false);
+  st.peakMemory = 0;
+  st.resetOps();
+  const s = server.engine.shard.stats;
+  s.keyspaceHits = 0;
+  s.keyspaceMisses = 0;
+  s.expiredKeys = 0;
+  s.evictedKeys = 0;
+  const acl = aclStats(server);
+  if (acl) acl.auth = acl.cmd = acl.key = acl.channel = 0;
+}
+
+/** Connections accepted since start (server.ts numbers them 1, 2, ...). */
+function connectionsAccepted(server: MemorykvServer): number {
+  const next = (server as unknown as { nextClientId?: number }).nextClientId;
+  return typeof next === 'number' ? next - 1 : server.clients.size;
+}
+
+function netBytes(server: MemorykvServer, input: boolean): number {
+  const st = serverStats(server);
+  let n = input ? st.closedNetIn : st.closedNetOut;
+  for (const c of server.clients.values()) n += input ? c.socket.bytesRead : c.socket.bytesWritten;
+  return n;
+}
+
+function aclStats(server: MemorykvServer): { auth: number; cmd: number; key: number; channel: number } | undefined {
+  return (server.state.get('acl') as { stats?: { auth: number; cmd: number; key: number; channel: number } } | undefined)?.stats;
+}
+
+function param(server: MemorykvServer, name: string): string {
+  const p = server.params.get(name);
+  if (p !== undefined) return p.get();
+  const spec = PARAM_BY_NAME.get(name);
+  return spec ? readSetting(server.settings, spec, server.engine.shard.config) : '';
+}
+
+function paramNumber(server: MemorykvServer, name: string): number {
+  return Number(param(server, name));
+}
+
+// -----------------------------------------------------------------------------------------------
+// Hooks into the command path
+
+export function install(server: MemorykvServer): void {
+  const st = new ServerStats();
+  server.state.set(STATE, st);
+  wrapCall(server, st);
+  wrapExecute(server, st);
+  server.onDetach.push((client) => {
+    st.closedNetIn += client.socket.bytesRead;
+    st.closedNetOut += client.socket.bytesWritten;
+    st.monitors.delete(client);
+  });
+  // DEBUG is a protected command (enable-debug-command), refused before it runs.
+  server.guards.push((client, argv) => {
+    if (argv[0]!.length !== 5 || argv[0]!.toLowerCase() !== 'debug') return null;
+    return allowDebug(server, client)
+      ? null
+      : err(
+          'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
+        );
+  });
+}
+
+function allowDebug(server: MemorykvServer, client: Client): boolean {
+  const v = param(server, 'enable-debug-command');
+  if (v === 'yes') return true;
+  if (v !== 'local') return false;
+  const a = client.socket.remoteAddress;
+  return a === undefined || a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.');
+}
+
+/**
+ * Every command the shard runs, the queued commands of an EXEC included, passes through its
+ * `call` (Redis's call()): counted, timed, logged to SLOWLOG and fed to MONITOR there.
+ */
+function wrapCall(server: MemorykvServer, st: ServerStats): void {
+  const shard = server.engine.shard;
+  const call = shard.call.bind(shard);
+  shard.call = (session: Session, cmd: Command, argv: string[]): Reply => {
+    if (shard.replaying) return call(session, cmd, argv);
+    const t0 = performance.now();
+    const reply = call(session, cmd, argv);
+    const ms = performance.now() - t0;
+    afterCall(server, st, session, cmd, argv, reply, ms);
+    return reply;
+  };
+}
+
+function afterCall(server: MemorykvServer, st: ServerStats, session: Session, cmd: Command, argv: string[], reply: Reply, ms: number): void {
+  st.lastCallReply = reply;
+  const usec = Math.round(ms * 1000);
+  const cs = st.command(cmd.fullName);
+  cs.calls++;
+  cs.usec += usec;
+  st.numCommands++;
+  if (reply instanceof ErrorReply) {
+    cs.failed++;
+    st.countError(reply.message);
+  }
+  if (param(server, 'latency-tracking') === 'yes') (cs.histogram ??= new Histogram()).record(ms * 1e6);
+  const redacted = st.redacted.get(session);
+  if (redacted !== undefined) st.redacted.delete(session);
+  const client = session instanceof Client ? session : null;
+  if (!cmd.flags.includes('skip_slowlog')) slowlogPush(server, st, client, argv, redacted, usec);
+  const threshold = paramNumber(server, 'latency-monitor-threshold');
+  if (threshold > 0 && ms >= threshold) {
+    latencyAddSample(st, cmd.flags.includes('fast') ? 'fast-command' : 'command', Math.floor(ms));
+  }
+  if (st.monitors.size > 0 && client !== null && !cmd.flags.includes('admin') && !cmd.flags.includes('skip_monitor')) {
+    feedMonitors(st, client, argv, redacted);
+  }
+  st.sampleOps(Date.now());
+}
+
+/** Around the whole command path: what is refused before a command runs (rejectCommand). */
+function wrapExecute(server: MemorykvServer, st: ServerStats): void {
+  const execute = server.execute.bind(server);
+  server.execute = (client: Client, argv: string[]): Reply => {
+    st.lastCallReply = undefined;
+    // COMMAND alone is COMMAND INFO with no names (the table's containers need a subcommand).
+    if (argv.length === 1 && argv[0]!.length === 7 && argv[0]!.toLowerCase() === 'command') argv = [argv[0]!, 'INFO'];
+    const reply = execute(client, argv);
+    if (reply instanceof ErrorReply && reply !== st.lastCallReply) {
+      st.countError(reply.message);
+      const cmd = resolveCommand(argv);
+      if (cmd !== undefined) st.command(cmd.fullName).rejected++;
+    }
+    return reply;
+  };
+}
+
+/** The (sub)command an argv names, as Redis's lookupCommand. */
+function resolveCommand(argv: readonly string[]): Command | undefined {
+  let cmd = lookupCommand(argv[0]!);
+  if (cmd?.sub) {
+    if (argv.length < 2) return cmd;
+    cmd = cmd.sub.get(argv[1]!.toLowerCase());
+  }
+  return cmd;
+}
+
+/** lookupCommandBySds: "name" or "container|sub", any letter case. */
+function commandByName(name: string): Command | undefined {
+  const parts = name.toLowerCase().split('|');
+  if (parts.length > 2) return undefined;
+  const cmd = commands.get(parts[0]!);
+  if (parts.length === 1) return cmd;
+  return cmd?.sub?.get(parts[1]!);
+}
+
+// -----------------------------------------------------------------------------------------------
+// MONITOR
+
+function feedMonitors(st: ServerStats, client: Client, argv: string[], redacted: number[] | undefined): void {
+  const us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  let line = `${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, '0')} [${client.db} ${peerId(client)}]`;
+  for (let j = 0; j < argv.length; j++) line += ' ' + (redacted?.includes(j) ? '"(redacted)"' : repr(argv[j]!));
+  const status = new Status(line);
+  for (const m of st.monitors) {
+    if (m.closed || !m.flags.has('monitor')) {
+      st.monitors.delete(m);
+      continue;
+    }
+    m.writer.write(status, m.resp);
+    m.server.scheduleFlush(m);
+  }
+}
+
+/** getClientPeerId: ip:port ([ip]:port for IPv6), or unix:path. */
+function peerId(c: Client): string {
+  const a = c.socket.remoteAddress;
+  if (a === undefined) return `unix:${c.socket.localAddress ?? ''}`;
+  const ip = a.startsWith('::ffff:') ? a.slice(7) : a;
+  return ip.includes(':') ? `[${ip}]:${c.socket.remotePort}` : `${ip}:${c.socket.remotePort}`;
+}
+
+// -----------------------------------------------------------------------------------------------
+// SLOWLOG
+
+const SLOWLOG_MAX_ARGC = 32;
+const SLOWLOG_MAX_STRING = 128;
+
+function slowlogPush(
+  server: MemorykvServer,
+  st: ServerStats,
+  client: Client | null,
+  argv: string[],
+  redacted: number[] | undefined,
+  usec: number,
+): void {
+  const slower = paramNumber(server, 'slowlog-log-slower-than');
+  const maxLen = paramNumber(server, 'slowlog-max-len');
+  if (slower < 0 || maxLen === 0) return;
+  if (usec >= slower) {
+    const argc = Math.min(argv.length, SLOWLOG_MAX_ARGC);
+    const args: string[] = [];
+    for (let j = 0; j < argc; j++) {
+      let a = argv[j]!;
+      if (argc !== argv.length && j === argc - 1) a = `... (${argv.length - argc + 1} more arguments)`;
+      else if (redacted?.includes(j)) a = '(redacted)';
+      else if (a.length > SLOWLOG_MAX_STRING) a = `${a.slice(0, SLOWLOG_MAX_STRING)}... (${a.length - SLOWLOG_MAX_STRING} more bytes)`;
+      args.push(a);
+    }
+    st.slowlog.unshift({
+      id: st.slowlogNextId++,
+      time: Math.floor(Date.now() / 1000),
+      duration: usec,
+      argv: args,
+      peer: client ? peerId(client) : '',
+      name: client?.name ?? '',
+    });
+  }
+  if (st.slowlog.length > maxLen) st.slowlog.length = maxLen;
+}
+
+function slowlogCommand(ctx: Ctx): Reply {
+  const server = serverOf(ctx);
+  const st = serverStats(server);
+  switch (ctx.cmd.name) {
+    case 'get': {
+      let count = 10;
+      if (ctx.argv.length === 3) {
+        const n = parseInt64(ctx.argv[2]!);
+        if (n !== n) return NOT_INTEGER;
+        if (n < -1) return err('ERR count should be greater than or equal to -1');
+        count = n === -1 ? Infinity : n;
+      } else if (ctx.argv.length > 3) {
+        return err(`ERR unknown subcommand or wrong number of arguments for 'get'. Try SLOWLOG HELP.`);
+      }
+      return st.slowlog.slice(0, count).map((e) => [e.id, e.time, e.duration, e.argv, e.peer, e.name]);
+    }
+    case 'len':
+      return st.slowlog.length;
+    case 'reset':
+      st.slowlog = [];
+      return OK;
+    default:
+      return help('SLOWLOG', [
+        'GET [<count>]',
+        '    Return top <count> entries from the slowlog (default: 10, -1 mean all).',
+        '    Entries are made of:',
+        '    id, timestamp, time in microseconds, arguments array, client IP and port,',
+        '    client name',
+        'LEN',
+        '    Return the length of the slowlog.',
+        'RESET',
+        '    Reset the slowlog.',
+      ]);
+  }
+}
+
+// -----------------------------------------------------------------------------------------------
+// LATENCY
+
+const LATENCY_TS_LEN = 160;
+
+function latencyAddSample(st: ServerStats, event: string, latency: number): void {
+  let ts = st.latency.get(event);
+  if (ts === undefined) st.latency.set(event, (ts = { samples: [], max: 0 }));
+  const now = Math.floor(Date.now() / 1000);
+  if (latency > ts.max) ts.max = latency;
+  const last = ts.samples[ts.samples.length - 1];
+  // Samples of the same second merge into their maximum.
+  if (last !== undefined && last.time === now) {
+    if (latency > last.latency) last.latency = latency;
+    return;
+  }
+  ts.samples.push({ time: now, latency });
+  if (ts.samples.length > LATENCY_TS_LEN) ts.samples.shift();
+}
+
+/** Records a latency event of another module (expire-cycle, eviction-cycle, ...) in ms. */
+export function latencyEvent(server: MemorykvServer, event: string, ms: number): void {
+  const threshold = paramNumber(server, 'latency-monitor-threshold');
+  if (threshold > 0 && ms >= threshold) latencyAddSample(serverStats(server), event, Math.floor(ms));
+}
+
+function latencyCommand(ctx: Ctx): Reply {
+  const server = serverOf(ctx);
+  const st = serverStats(server);
+  const argv = ctx.argv;
+  switch (ctx.cmd.name) {
+    case 'history': {
+      const ts = st.latency.get(argv[2]!);
+      return ts === undefined ? [] : ts.samples.map((s) => [s.time, s.latency]);
+    }
+    case 'latest': {
+      const out: Reply[] = [];
+      for (const [event, ts] of st.latency) {
+        const last = ts.samples[ts.samples.length - 1]!;
+        out.push([event, last.time, last.latency, ts.max]);
+      }
+      return out;
+    }
+    case 'reset': {
+      if (argv.length === 2) {
+        const n = st.latency.size;
+        st.latency.clear();
+        return n;
+      }
+      let n = 0;
+      for (let j = 2; j < argv.length; j++) if (st.latency.delete(argv[j]!)) n++;
+      return n;
+    }
+    case 'graph': {
+      const ts = st.latency.get(argv[2]!);
+      if (ts === undefined) return err(`ERR No samples available for event '${argv[2]}'`);
+      return new Verbatim('txt', latencyGraph(argv[2]!, ts));
+    }
+    case 'doctor':
+      return new Verbatim('txt', latencyDoctor(server, st));
+    case 'histogram': {
+      const out: Reply[] = [];
+      const add = (name: string, h: Histogram) => {
+        const cdf: Reply[] = [];
+        for (const [us, n] of h.cumulative()) cdf.push(us, n);
+        out.push(name, new MapReply(['calls', h.total, 'histogram_usec', new MapReply(cdf)]));
+      };
+      if (argv.length === 2) {
+        for (const [name, cs] of st.commands) if (cs.histogram !== null) add(name, cs.histogram);
+      } else {
+        const seen = new Set<string>();
+        for (let j = 2; j < argv.length; j++) {
+          const cmd = commandByName(argv[j]!);
+          if (cmd === undefined || seen.has(cmd.fullName)) continue;
+          seen.add(cmd.fullName);
+          const h = st.commands.get(cmd.fullName)?.histogram;
+          if (h) add(cmd.fullName, h);
+        }
+      }
+      return new MapReply(out);
+    }
+    default:
+      return help('LATENCY', [
+        'DOCTOR',
+        '    Return a human readable latency analysis report.',
+        'GRAPH <event>',
+        '    Return an ASCII latency graph for the <event> class.',
+        'HISTORY <event>',
+        '    Return time-latency samples for the <event> class.',
+        'LATEST',
+        '    Return the latest latency samples for all events.',
+        'RESET [<event> ...]',
+        '    Reset latency data of one or more <event> classes.',
+        '    (default: reset all data for all event classes)',
+        'HISTOGRAM [COMMAND ...]',
+        '    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.',
+        '    If no commands are specified then all histograms are replied.',
+      ]);
+  }
+}
+
+function latencyGraph(event: string, ts: LatencySeries): string {
+  let min = Infinity;
+  let max = 0;
+  for (const s of ts.samples) {
+    min = Math.min(min, s.latency);
+    max = Math.max(max, s.latency);
+  }
+  let g = `${event} - high ${max} ms, low ${min} ms (all time high ${ts.max} ms)\n${'-'.repeat(80)}\n`;
+  // A column per sample, from the oldest: a bar of up to 4 rows, then its age.
+  const now = Math.floor(Date.now() / 1000);
+  const samples = ts.samples.slice(-80);
+  for (let row = 4; row >= 1; row--) {
+    let line = '';
+    for (const s of samples) line += max === min || ((s.latency - min) / (max - min)) * 4 >= row - 0.5 ? '#' : ' ';
+    g += line.replace(/ +$/, '') + '\n';
+  }
+  g += samples.map((s) => ago(now - s.time).slice(0, 1)).join('') + '\n';
+  return g;
+}
+
+function ago(sec: number): string {
+  if (sec < 60) return `${sec}s`;
+  if (sec < 3600) return `${Math.floor(sec / 60)}m`;
+  if (sec < 86400) return `${Math.floor(sec / 3600)}h`;
+  return `${Math.floor(sec / 86400)}d`;
+}
+
+function latencyDoctor(server: MemorykvServer, st: ServerStats): string {
+  if (st.latency.size === 0) {
+    return 'Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sleep tonight.\n';
+  }
+  let r = "Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?\n\n";
+  let i = 1;
+  for (const [event, ts] of st.latency) {
+    let sum = 0;
+    for (const s of ts.samples) sum += s.latency;
+    const avg = Math.floor(sum / ts.samples.length);
+    const first = ts.samples[0]!.time;
+    const period = ts.samples.length > 1 ? Math.floor((ts.samples[ts.samples.length - 1]!.time - first) / (ts.samples.length - 1)) : 0;
+    r += `${i++}. ${event}: ${ts.samples.length} latency spikes (average ${avg}ms, mean deviation 0ms, period ${period} sec). Worst all time event ${ts.max}ms.\n`;
+  }
+  r += '\nI have a few advices for you:\n\n';
+  const threshold = paramNumber(server, 'latency-monitor-threshold');
+  r += `- Check your Slow Log to understand what are the commands you are running which are too slow to execute. Please check https://redis.io/commands/slowlog for more information.\n`;
+  if (threshold > 0) r += `- The system is slow to execute Redis code paths not containing system calls. This usually means the system does not provide Redis CPU time to run for long periods.\n`;
+  return r;
+}
+
+// -----------------------------------------------------------------------------------------------
+// INFO
+
+function bytesToHuman(n: number): string {
+  const units = ['K', 'M', 'G', 'T', 'P'];
+  if (n < 1024) return `${n}B`;
+  let d = n / 1024;
+  for (const u of units) {
+    if (d < 1024 || u === 'P') return `${d.toFixed(2)}${u}`;
+    d /= 1024;
+  }
+  return `${n}B`;
+}
+
+/** INFO's safe text for names: '#', ':', CR and LF become '_' (getSafeInfoString). */
+function safeInfo(s: string): string {
+  return s.replace(/[#:\r\n]/g, '_');
+}
+
+function usedMemory(server: MemorykvServer): number {
+  return STARTUP_MEMORY + server.engine.shard.used + server.clients.size * CLIENT_MEMORY;
+}
+
+function cpuTime(us: number): string {
+  return `${Math.floor(us / 1e6)}.${String(Math.floor(us % 1e6)).padStart(6, '0')}`;
+}
+
+type Section = (server: MemorykvServer, st: ServerStats) => string;
+
+const SECTIONS: Record<string, Section> = {
+  server(server, st) {
+    const now = Date.now();
+    const uptime = Math.floor((now - server.startedAt) / 1000);
+    const hz = paramNumber(server, 'hz');
+    const port = server.settings.port || paramNumber(server, 'tls-port');
+    const lines = [
+      '# Server',
+      `redis_version:${REDIS_VERSION}`,
+      `memorykv_version:${MEMORYKV_VERSION}`,
+      'redis_git_sha1:00000000',
+      'redis_git_dirty:0',
+      'redis_build_id:0',
+      `redis_mode:${param(server, 'cluster-enabled') === 'yes' ? 'cluster' : 'standalone'}`,
+      `os:${os.type()} ${os.release()} ${os.machine()}`,
+      `arch_bits:${process.arch.endsWith('64') ? 64 : 32}`,
+      'monotonic_clock:POSIX clock_gettime',
+      `multiplexing_api:${process.platform === 'linux' ? 'epoll' : process.platform === 'win32' ? 'iocp' : 'kqueue'}`,
+      'atomicvar_api:c11-builtin',
+      'gcc_version:0.0.0',
+      `process_id:${process.pid}`,
+      'process_supervised:no',
+      `run_id:${st.runId}`,
+      `tcp_port:${port}`,
+      `server_time_usec:${Math.floor((performance.timeOrigin + performance.now()) * 1000)}`,
+      `uptime_in_seconds:${uptime}`,
+      `uptime_in_days:${Math.floor(uptime / 86400)}`,
+      `hz:${hz}`,
+      `configured_hz:${hz}`,
+      `lru_clock:${Math.floor(now / 1000) & 0xffffff}`,
+      `executable:${process.argv[1] ?? process.execPath}`,
+      `config_file:${server.settings.configFile ?? ''}`,
+      'io_threads_active:0',
+    ];
+    if (st.shuttingDown) lines.push('shutdown_in_milliseconds:0');
+    if (server.settings.bind.length > 0 && server.settings.port > 0) {
+      lines.push(`listener0:name=tcp,${server.settings.bind.map((b) => `bind=${b}`).join(',')},port=${server.settings.port}`);
+    }
+    return lines.join('\r\n');
+  },
+  clients(server) {
+    let connected = 0;
+    let timeouts = 0;
+    for (const c of server.clients.values()) {
+      if (!c.flags.has('replica') || c.flags.has('monitor')) connected++;
+      if (c.blocked !== null && c.blocked.deadline > 0) timeouts++;
+    }
+    return [
+      '# Clients',
+      `connected_clients:${connected}`,
+      'cluster_connections:0',
+      `maxclients:${server.settings.maxclients}`,
+      'client_recent_max_input_buffer:0',
+      'client_recent_max_output_buffer:0',
+      `blocked_clients:${safe(() => blockedClients(server), 0)}`,
+      `tracking_clients:${trackingClients(server)}`,
+      `clients_in_timeout_table:${timeouts}`,
+      `total_blocking_keys:${safe(() => totalBlockingKeys(server), 0)}`,
+      'total_blocking_keys_on_nokey:0',
+    ].join('\r\n');
+  },
+  memory(server, st) {
+    const used = usedMemory(server);
+    if (used > st.peakMemory) st.peakMemory = used;
+    const rss = process.memoryUsage().rss;
+    const total = os.totalmem();
+    const maxmemory = Number(param(server, 'maxmemory'));
+    const dataset = server.engine.shard.used;
+    const overhead = used - dataset;
+    const pct = (a: number, b: number) => (b === 0 ? 0 : (a * 100) / b).toFixed(2);
+    const frag = used === 0 ? 0 : rss / used;
+    return [
+      '# Memory',
+      `used_memory:${used}`,
+      `used_memory_human:${bytesToHuman(used)}`,
+      `used_memory_rss:${rss}`,
+      `used_memory_rss_human:${bytesToHuman(rss)}`,
+      `used_memory_peak:${st.peakMemory}`,
+      `used_memory_peak_human:${bytesToHuman(st.peakMemory)}`,
+      `used_memory_peak_perc:${pct(used, st.peakMemory)}%`,
+      `used_memory_overhead:${overhead}`,
+      `used_memory_startup:${STARTUP_MEMORY}`,
+      `used_memory_dataset:${dataset}`,
+      `used_memory_dataset_perc:${pct(dataset, used - STARTUP_MEMORY)}%`,
+      `allocator_allocated:${used}`,
+      `allocator_active:${used}`,
+      `allocator_resident:${rss}`,
+      `total_system_memory:${total}`,
+      `total_system_memory_human:${bytesToHuman(total)}`,
+      'used_memory_lua:31744',
+      'used_memory_vm_eval:31744',
+      'used_memory_lua_human:31.00K',
+      'used_memory_scripts_eval:0',
+      'number_of_cached_scripts:0',
+      'number_of_functions:0',
+      'number_of_libraries:0',
+      'used_memory_vm_functions:32768',
+      'used_memory_vm_total:64512',
+      'used_memory_vm_total_human:63.00K',
+      'used_memory_functions:184',
+      'used_memory_scripts:184',
+      'used_memory_scripts_human:184B',
+      `maxmemory:${maxmemory}`,
+      `maxmemory_human:${bytesToHuman(maxmemory)}`,
+      `maxmemory_policy:${param(server, 'maxmemory-policy')}`,
+      'allocator_frag_ratio:1.00',
+      'allocator_frag_bytes:0',
+      `allocator_rss_ratio:${frag.toFixed(2)}`,
+      `allocator_rss_bytes:${rss - used}`,
+      'rss_overhead_ratio:1.00',
+      'rss_overhead_bytes:0',
+      `mem_fragmentation_ratio:${frag.toFixed(2)}`,
+      `mem_fragmentation_bytes:${rss - used}`,
+      'mem_not_counted_for_evict:0',
+      'mem_replication_backlog:0',
+      'mem_total_replication_buffers:0',
+      'mem_clients_slaves:0',
+      `mem_clients_normal:${server.clients.size * CLIENT_MEMORY}`,
+      'mem_cluster_links:0',
+      'mem_aof_buffer:0',
+      'mem_allocator:libc',
+      'active_defrag_running:0',
+      'lazyfree_pending_objects:0',
+      'lazyfreed_objects:0',
+    ].join('\r\n');
+  },
+  persistence(server, st) {
+    return [
+      '# Persistence',
+      'loading:0',
+      'async_loading:0',
+      'current_cow_peak:0',
+      'current_cow_size:0',
+      'current_cow_size_age:0',
+      'current_fork_perc:0.00',
+      'current_save_keys_processed:0',
+      'current_save_keys_total:0',
+      `rdb_changes_since_last_save:${server.engine.shard.dirty - st.dirtyAtSave}`,
+      'rdb_bgsave_in_progress:0',
+      `rdb_last_save_time:${st.lastSave}`,
+      'rdb_last_bgsave_status:ok',
+      'rdb_last_bgsave_time_sec:-1',
+      'rdb_current_bgsave_time_sec:-1',
+      'rdb_saves:0',
+      'rdb_last_cow_size:0',
+      'rdb_last_load_keys_expired:0',
+      'rdb_last_load_keys_loaded:0',
+      `aof_enabled:${param(server, 'appendonly') === 'yes' ? 1 : 0}`,
+      'aof_rewrite_in_progress:0',
+      'aof_rewrite_scheduled:0',
+      'aof_last_rewrite_time_sec:-1',
+      'aof_current_rewrite_time_sec:-1',
+      'aof_last_bgrewrite_status:ok',
+      'aof_rewrites:0',
+      'aof_rewrites_consecutive_failures:0',
+      'aof_last_write_status:ok',
+      'aof_last_cow_size:0',
+      'module_fork_in_progress:0',
+      'module_fork_last_cow_size:0',
+    ].join('\r\n');
+  },
+  stats(server, st) {
+    const s = server.engine.shard.stats;
+    const ps = safe(() => pubsubOf(server), undefined);
+    const acl = aclStats(server) ?? { auth: 0, cmd: 0, key: 0, channel: 0 };
+    const netIn = netBytes(server, true) - st.netInBase;
+    const netOut = netBytes(server, false) - st.netOutBase;
+    return [
+      '# Stats',
+      `total_connections_received:${connectionsAccepted(server) - st.connectionsBase}`,
+      `total_commands_processed:${st.numCommands}`,
+      `instantaneous_ops_per_sec:${st.instantaneousOps()}`,
+      `total_net_input_bytes:${netIn}`,
+      `total_net_output_bytes:${netOut}`,
+      'total_net_repl_input_bytes:0',
+      'total_net_repl_output_bytes:0',
+      'instantaneous_input_kbps:0.00',
+      'instantaneous_output_kbps:0.00',
+      'instantaneous_input_repl_kbps:0.00',
+      'instantaneous_output_repl_kbps:0.00',
+      'rejected_connections:0',
+      'sync_full:0',
+      'sync_partial_ok:0',
+      'sync_partial_err:0',
+      `expired_keys:${s.expiredKeys}`,
+      'expired_stale_perc:0.00',
+      'expired_time_cap_reached_count:0',
+      'expire_cycle_cpu_milliseconds:0',
+      `evicted_keys:${s.evictedKeys}`,
+      'evicted_clients:0',
+      'total_eviction_exceeded_time:0',
+      'current_eviction_exceeded_time:0',
+      `keyspace_hits:${s.keyspaceHits}`,
+      `keyspace_misses:${s.keyspaceMisses}`,
+      `pubsub_channels:${ps?.channels.size ?? 0}`,
+      `pubsub_patterns:${ps?.patterns.size ?? 0}`,
+      `pubsubshard_channels:${ps?.shardChannels.size ?? 0}`,
+      'latest_fork_usec:0',
+      'total_forks:0',
+      'migrate_cached_sockets:0',
+      'slave_expires_tracked_keys:0',
+      'active_defrag_hits:0',
+      'active_defrag_misses:0',
+      'active_defrag_key_hits:0',
+      'active_defrag_key_misses:0',
+      'total_active_defrag_time:0',
+      'current_active_defrag_time:0',
+      'tracking_total_keys:0',
+      'tracking_total_items:0',
+      'tracking_total_prefixes:0',
+      'unexpected_error_replies:0',
+      `total_error_replies:${st.errorReplies}`,
+      'dump_payload_sanitizations:0',
+      `total_reads_processed:${st.numCommands}`,
+      `total_writes_processed:${st.numCommands}`,
+      'io_threaded_reads_processed:0',
+      'io_threaded_writes_processed:0',
+      `client_query_buffer_limit_disconnections:0`,
+      `client_output_buffer_limit_disconnections:${ps?.obufDisconnections ?? 0}`,
+      'reply_buffer_shrinks:0',
+      'reply_buffer_expands:0',
+      'eventloop_cycles:0',
+      'eventloop_duration_sum:0',
+      'eventloop_duration_cmd_sum:0',
+      'instantaneous_eventloop_cycles_per_sec:0',
+      'instantaneous_eventloop_duration_usec:0',
+      `acl_access_denied_auth:${acl.auth}`,
+      `acl_access_denied_cmd:${acl.cmd}`,
+      `acl_access_denied_key:${acl.key}`,
+      `acl_access_denied_channel:${acl.channel}`,
+    ].join('\r\n');
+  },
+  replication(server, st) {
+    return [
+      '# Replication',
+      'role:master',
+      'connected_slaves:0',
+      'master_failover_state:no-failover',
+      `master_replid:${st.replId}`,
+      'master_replid2:0000000000000000000000000000000000000000',
+      'master_repl_offset:0',
+      'second_repl_offset:-1',
+      'repl_backlog_active:0',
+      `repl_backlog_size:${param(server, 'repl-backlog-size')}`,
+      'repl_backlog_first_byte_offset:0',
+      'repl_backlog_histlen:0',
+    ].join('\r\n');
+  },
+  cpu() {
+    const u = process.cpuUsage();
+    return [
+      '# CPU',
+      `used_cpu_sys:${cpuTime(u.system)}`,
+      `used_cpu_user:${cpuTime(u.user)}`,
+      'used_cpu_sys_children:0.000000',
+      'used_cpu_user_children:0.000000',
+      `used_cpu_sys_main_thread:${cpuTime(u.system)}`,
+      `used_cpu_user_main_thread:${cpuTime(u.user)}`,
+    ].join('\r\n');
+  },
+  modules() {
+    return '# Modules';
+  },
+  commandstats(_server, st) {
+    const lines = ['# Commandstats'];
+    for (const [name, c] of st.commands) {
+      if (c.calls === 0 && c.failed === 0 && c.rejected === 0) continue;
+      const per = c.calls === 0 ? 0 : c.usec / c.calls;
+      lines.push(
+        `cmdstat_${safeInfo(name)}:calls=${c.calls},usec=${c.usec},usec_per_call=${per.toFixed(2)},rejected_calls=${c.rejected},failed_calls=${c.failed}`,
+      );
+    }
+    return lines.join('\r\n');
+  },
+  errorstats(_server, st) {
+    const lines = ['# Errorstats'];
+    for (const code of [...st.errors.keys()].sort()) lines.push(`errorstat_${safeInfo(code)}:count=${st.errors.get(code)}`);
+    return lines.join('\r\n');
+  },
+  latencystats(server, st) {
+    const lines = ['# Latencystats'];
+    if (param(server, 'latency-tracking') !== 'yes') return lines.join('\r\n');
+    const pcts = param(server, 'latency-tracking-info-percentiles')
+      .split(' ')
+      .filter((p) => p !== '')
+      .map(Number);
+    for (const [name, c] of st.commands) {
+      if (c.histogram === null) continue;
+      const h = c.histogram;
+      lines.push(`latency_percentiles_usec_${safeInfo(name)}:${pcts.map((p) => `p${formatPercentile(p)}=${(h.valueAt(p) / 1000).toFixed(3)}`).join(',')}`);
+    }
+    return lines.join('\r\n');
+  },
+  cluster(server) {
+    return `# Cluster\r\ncluster_enabled:${param(server, 'cluster-enabled') === 'yes' ? 1 : 0}`;
+  },
+  keyspace(server) {
+    const lines = ['# Keyspace'];
+    const now = Date.now();
+    for (const db of server.engine.shard.dbs) {
+      const keys = db.size;
+      const expires = db.expires.size;
+      if (keys || expires) lines.push(`db${db.id}:keys=${keys},expires=${expires},avg_ttl=${avgTtl(db, now)}`);
+    }
+    return lines.join('\r\n');
+  },
+};
+
+/** The sections INFO (no argument, or "default") prints, and their order in "all". */
+const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'module_list', 'errorstats', 'cluster', 'keyspace'];
+const ALL_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'commandstats', 'errorstats', 'latencystats', 'cluster', 'keyspace'];
+
+/**
+ * The average TTL of a db's volatile keys, estimated from a sample (Redis keeps a running
+ * estimate from the active expiry cycle's samples).
+ */
+function avgTtl(db: Keyspace, now: number): number {
+  const ex = db.expires;
+  if (ex.size === 0) return 0;
+  let sum = 0;
+  let n = 0;
+  const sample = Math.min(ex.size, 64);
+  for (let i = 0; i < sample; i++) {
+    const j = ex.randomIndex();
+    const ttl = ex.vals[j]! - now;
+    if (ttl > 0) {
+      sum += ttl;
+      n++;
+    }
+  }
+  return n === 0 ? 0 : Math.round(sum / n);
+}
+
+function trackingClients(server: MemorykvServer): number {
+  const conn = server.state.get('connection') as { tracking?: Map<unknown, unknown> } | undefined;
+  return conn?.tracking?.size ?? 0;
+}
+
+function safe<T>(fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch {
+    return fallback;
+  }
+}
+
+/** genRedisInfoString: the sections asked for ("default", "all", "everything", names). */
+export function infoString(server: MemorykvServer, args: readonly string[]): string {
+  const st = serverStats(server);
+  let all = false;
+  const asked = new Set<string>();
+  if (args.length === 0) for (const s of DEFAULT_SECTIONS) asked.add(s);
+  for (const a of args) {
+    const s = a.toLowerCase();
+    if (s === 'default') for (const d of DEFAULT_SECTIONS) asked.add(d);
+    else if (s === 'all' || s === 'everything') all = true;
+    else asked.add(s);
+  }
+  const out: string[] = [];
+  for (const name of ALL_SECTIONS) {
+    const wanted = all || asked.has(name) || (name === 'modules' && asked.has('module_list'));
+    if (!wanted) continue;
+    const custom = st.infoSections.get(name);
+    out.push(custom ? custom() : SECTIONS[name]!(server, st));
+  }
+  // Sections of other modules that are not Redis's own.
+  for (const [name, fn] of st.infoSections) {
+    if (ALL_SECTIONS.includes(name)) continue;
+    if (all || asked.has(name)) out.push(fn());
+  }
+  return out.length === 0 ? '' : out.join('\r\n\r\n') + '\r\n';
+}
+
+// -----------------------------------------------------------------------------------------------
+// COMMAND
+
+/** Flags as COMMAND INFO lists them, in Redis's order (hidden: may_replicate, sentinel, protected). */
+const FLAG_ORDER = [
+  'write',
+  'readonly',
+  'denyoom',
+  'module',
+  'admin',
+  'pubsub',
+  'noscript',
+  'blocking',
+  'loading',
+  'stale',
+  'skip_monitor',
+  'skip_slowlog',
+  'asking',
+  'fast',
+  'no_auth',
+  'no_mandatory_keys',
+  'no_async_loading',
+  'no_multi',
+  'movablekeys',
+  'allow_busy',
+];
+const ACL_ORDER = [
+  'keyspace',
+  'read',
+  'write',
+  'set',
+  'sortedset',
+  'list',
+  'hash',
+  'string',
+  'bitmap',
+  'hyperloglog',
+  'geo',
+  'stream',
+  'pubsub',
+  'admin',
+  'fast',
+  'slow',
+  'blocking',
+  'dangerous',
+  'connection',
+  'transaction',
+  'scripting',
+];
+
+/** Optional documentation fields a table entry may carry beyond CommandSpec. */
+interface CommandExtras {
+  tips?: readonly string[];
+  history?: readonly (readonly [string, string])[];
+  docFlags?: readonly string[];
+  deprecatedSince?: string;
+  replacedBy?: string;
+  arguments?: readonly Reply[];
+  keySpecs?: readonly Reply[];
+}
+
+function extras(cmd: Command): CommandExtras {
+  return cmd as unknown as CommandExtras;
+}
+
+function commandFlags(cmd: Command): Reply {
+  const flags = new Set<string>(cmd.flags);
+  if (cmd.keys !== undefined) flags.add('movablekeys');
+  return new SetReply(FLAG_ORDER.filter((f) => flags.has(f)).map((f) => new Status(f)));
+}
+
+function commandCategories(cmd: Command): Reply {
+  const cats = new Set(cmd.acl.map((c) => c.replace(/^@/, '').toLowerCase()));
+  return new SetReply(ACL_ORDER.filter((c) => cats.has(c)).map((c) => new Status('@' + c)));
+}
+
+/** Key-spec flags derived from the command's flags (the table keeps no per-key flags). */
+function keyFlags(cmd: Command): string[] {
+  if (cmd.write) return cmd.name === 'del' || cmd.name === 'unlink' ? ['RM', 'delete'] : ['RW', 'access', 'update'];
+  return ['RO', 'access'];
+}
+
+function keySpecs(cmd: Command): Reply[] {
+  const own = extras(cmd).keySpecs;
+  if (own !== undefined) return [...own];
+  const specs: Reply[] = [];
+  const flags = new SetReply(keyFlags(cmd).map((f) => new Status(f)));
+  if (cmd.firstKey > 0) {
+    const last = cmd.lastKey < 0 ? cmd.lastKey : cmd.lastKey - cmd.firstKey;
+    specs.push(
+      new MapReply([
+        'flags',
+        flags,
+        'begin_search',
+        new MapReply(['type', 'index', 'spec', new MapReply(['index', cmd.firstKey])]),
+        'find_keys',
+        new MapReply(['type', 'range', 'spec', new MapReply(['lastkey', last, 'keystep', cmd.step || 1, 'limit', 0])]),
+      ]),
+    );
+  }
+  if (cmd.keys !== undefined) {
+    // Keys the legacy range does not cover are found by the command's own key finder.
+    specs.push(
+      new MapReply([
+        'flags',
+        new SetReply([...keyFlags(cmd), 'incomplete'].map((f) => new Status(f))),
+        'begin_search',
+        new MapReply(['type', 'unknown', 'spec', new MapReply([])]),
+        'find_keys',
+        new MapReply(['type', 'unknown', 'spec', new MapReply([])]),
+      ]),
+    );
+  }
+  return specs;
+}
+
+function commandInfo(cmd: Command | undefined): Reply {
+  if (cmd === undefined) return NULL_ARRAY;
+  const subs: Reply[] = [];
+  if (cmd.sub) for (const s of cmd.sub.values()) subs.push(commandInfo(s));
+  return [
+    cmd.fullName,
+    cmd.arity,
+    commandFlags(cmd),
+    cmd.firstKey,
+    cmd.lastKey,
+    cmd.step,
+    commandCategories(cmd),
+    new SetReply([...(extras(cmd).tips ?? [])]),
+    new SetReply(keySpecs(cmd)),
+    cmd.sub ? subs : new SetReply([]),
+  ];
+}
+
+function commandDocs(cmd: Command): Reply {
+  const x = extras(cmd);
+  const m: Reply[] = [];
+  if (cmd.summary) m.push('summary', cmd.summary);
+  if (cmd.since) m.push('since', cmd.since);
+  m.push('group', cmd.group);
+  if (cmd.complexity) m.push('complexity', cmd.complexity);
+  if (x.docFlags?.length) m.push('doc_flags', new SetReply(x.docFlags.map((f) => new Status(f))));
+  if (x.deprecatedSince) m.push('deprecated_since', x.deprecatedSince);
+  if (x.replacedBy) m.push('replaced_by', x.replacedBy);
+  if (x.history) m.push('history', new SetReply(x.history.map(([v, t]) => [v, t])));
+  if (x.arguments) m.push('arguments', [...x.arguments]);
+  if (cmd.sub) {
+    const subs: Reply[] = [];
+    for (const s of cmd.sub.values()) subs.push(s.fullName, commandDocs(s));
+    m.push('subcommands', new MapReply(subs));
+  }
+  return new MapReply(m);
+}
+
+/** COMMAND GETKEYS / GETKEYSANDFLAGS. */
+function getKeys(ctx: Ctx, withFlags: boolean): Reply {
+  const argv = ctx.argv.slice(2);
+  const cmd = resolveCommand(argv);
+  if (cmd === undefined || (cmd.sub && argv.length < 2)) return err('ERR Invalid command specified');
+  if (cmd.firstKey <= 0 && cmd.keys === undefined) return err('ERR The command has no key arguments');
+  if (cmd.arity > 0 ? cmd.arity !== argv.length : argv.length < -cmd.arity) {
+    return err('ERR Invalid number of arguments specified for command');
+  }
+  let idx: number[];
+  try {
+    idx = keyIndexes(cmd, argv);
+  } catch {
+    idx = [];
+  }
+  if (idx.length === 0 && !cmd.flags.includes('no_mandatory_keys')) return err('ERR Invalid arguments specified for command');
+  const flags = new SetReply(keyFlags(cmd).map((f) => new Status(f)));
+  return idx.map((i) => (withFlags ? [argv[i]!, flags] : argv[i]!));
+}
+
+function commandList(ctx: Ctx): Reply {
+  const argv = ctx.argv;
+  let filter: ((cmd: Command) => boolean) | null = null;
+  for (let i = 2; i < argv.length; i++) {
+    if (argv[i]!.toLowerCase() === 'filterby' && argv.length - 1 - i === 2) {
+      const type = argv[i + 1]!.toLowerCase();
+      const arg = argv[i + 2]!;
+      if (type === 'module') filter = () => false;
+      else if (type === 'aclcat') {
+        const cat = arg.toLowerCase();
+        filter = (cmd) => cmd.acl.some((c) => c.toLowerCase() === cat);
+      } else if (type === 'pattern') filter = (cmd) => globMatch(arg, cmd.fullName, true);
+      else return SYNTAX;
+      i += 2;
+    } else {
+      return SYNTAX;
+    }
+  }
+  const out: Reply[] = [];
+  const visit = (cmd: Command) => {
+    if (filter === null || filter(cmd)) out.push(cmd.fullName);
+    if (cmd.sub) for (const s of cmd.sub.values()) visit(s);
+  };
+  for (const cmd of commands.values()) visit(cmd);
+  return out;
+}
+
+// -----------------------------------------------------------------------------------------------
+// MEMORY
+
+/** MEMORY USAGE: the key, its dict entry and its value, as this engine accounts them. */
+function memoryUsage(ctx: Ctx): Reply {
+  const argv = ctx.argv;
+  for (let j = 3; j < argv.length; j++) {
+    if (argv[j]!.toLowerCase() === 'samples' && j + 1 < argv.length) {
+      const n = parseInt64(argv[j + 1]!);
+      if (n !== n) return NOT_INTEGER;
+      if (n < 0) return SYNTAX;
+      j++;
+    } else {
+      return SYNTAX;
+    }
+  }
+  const v = ctx.db.peek(argv[2]!);
+  if (v === undefined) return null;
+  return KEY_OVERHEAD + stringMemory(argv[2]!) + valueMemory(v);
+}
+
+function memoryStats(server: MemorykvServer, st: ServerStats): Reply {
+  const used = usedMemory(server);
+  if (used > st.peakMemory) st.peakMemory = used;
+  const rss = process.memoryUsage().rss;
+  const shard = server.engine.shard;
+  const keys = shard.keyCount;
+  const clients = server.clients.size * CLIENT_MEMORY;
+  const dbs: Reply[] = [];
+  let htOverhead = 0;
+  for (const db of shard.dbs) {
+    if (db.size === 0 && db.expires.size === 0) continue;
+    const main = db.main.bucketCount * 4 + db.size * 16;
+    const expires = db.expires.bucketCount * 4 + db.expires.size * 16;
+    htOverhead += main + expires;
+    dbs.push(`db.${db.id}`, new MapReply(['overhead.hashtable.main', main, 'overhead.hashtable.expires', expires, 'overhead.hashtable.slot-to-keys', 0]));
+  }
+  const overhead = STARTUP_MEMORY + clients + htOverhead;
+  const dataset = Math.max(0, used - overhead);
+  const net = used - STARTUP_MEMORY;
+  return new MapReply([
+    'peak.allocated',
+    st.peakMemory,
+    'total.allocated',
+    used,
+    'startup.allocated',
+    STARTUP_MEMORY,
+    'replication.backlog',
+    0,
+    'clients.slaves',
+    0,
+    'clients.normal',
+    clients,
+    'cluster.links',
+    0,
+    'aof.buffer',
+    0,
+    'lua.caches',
+    0,
+    'functions.caches',
+    184,
+    ...dbs,
+    'overhead.total',
+    overhead,
+    'keys.count',
+    keys,
+    'keys.bytes-per-key',
+    keys === 0 ? 0 : Math.floor(net / keys),
+    'dataset.bytes',
+    dataset,
+    'dataset.percentage',
+    new Double(net <= 0 ? 0 : (dataset * 100) / net),
+    'peak.percentage',
+    new Double(st.peakMemory === 0 ? 0 : (used * 100) / st.peakMemory),
+    'allocator.allocated',
+    used,
+    'allocator.active',
+    used,
+    'allocator.resident',
+    rss,
+    'allocator-fragmentation.ratio',
+    new Double(1),
+    'allocator-fragmentation.bytes',
+    0,
+    'allocator-rss.ratio',
+    new Double(rss / used),
+    'allocator-rss.bytes',
+    rss - used,
+    'rss-overhead.ratio',
+    new Double(1),
+    'rss-overhead.bytes',
+    0,
+    'fragmentation',
+    new Double(rss / used),
+    'fragmentation.bytes',
+    rss - used,
+  ]);
+}
+
+function memoryDoctor(server: MemorykvServer): string {
+  if (usedMemory(server) < 1024 * 1024 * 5) {
+    return "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.";
+  }
+  return "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.";
+}
+
+// -----------------------------------------------------------------------------------------------
+// SHUTDOWN
+
+function shutdown(ctx: Ctx): Reply {
+  const client = ctx.session as Client;
+  const server = client.server;
+  const st = serverStats(server);
+  const flags: ShutdownFlags = { save: false, nosave: false, now: false, force: false };
+  let abort = false;
+  for (let i = 1; i < ctx.argv.length; i++) {
+    const a = ctx.argv[i]!.toLowerCase();
+    if (a === 'nosave') flags.nosave = true;
+    else if (a === 'save') flags.save = true;
+    else if (a === 'now') flags.now = true;
+    else if (a === 'force') flags.force = true;
+    else if (a === 'abort') abort = true;
+    else return SYNTAX;
+  }
+  if ((abort && (flags.save || flags.nosave || flags.now || flags.force)) || (flags.save && flags.nosave)) return SYNTAX;
+  if (abort) return err('ERR No shutdown in progress.');
+  void shutdownServer(server, st, flags);
+  // The connection closes without a reply, as when redis-server exits.
+  return NO_REPLY;
+}
+
+/** prepareForShutdown: logs as Redis, closes the server, runs the shutdown handlers. */
+export async function shutdownServer(server: MemorykvServer, st: ServerStats, flags: ShutdownFlags): Promise<void> {
+  if (st.shuttingDown) return;
+  st.shuttingDown = true;
+  server.log('warning', 'User requested shutdown...');
+  if (flags.save && !flags.nosave) server.log('notice', 'Saving the final RDB snapshot before exiting.');
+  // Let the replies already written (other clients') leave before the sockets close.
+  await new Promise((r) => setImmediate(r));
+  await server.close();
+  for (const fn of st.shutdownHandlers) await fn(flags);
+  server.log('warning', `${'Redis'} is now ready to exit, bye bye...`);
+}
+
+// -----------------------------------------------------------------------------------------------
+// DEBUG
+
+function debugObject(ctx: Ctx, key: string): Reply {
+  const db = ctx.db;
+  const i = db.main.find(key);
+  if (i < 0 || db.isExpired(key)) return err('ERR no such key');
+  const v = db.main.vals[i]!;
+  const encoding = typeof v === 'string' ? stringEncoding(v) : v.encoding();
+  const meta = db.main.meta?.[i] ?? 0;
+  const idle = ctx.shard.lfu ? 0 : Math.floor(idleTime(meta, ctx.now) / 1000);
+  let extra = '';
+  if (encoding === 'quicklist') {
+    const n = (v as { size: number }).size;
+    extra = ` ql_nodes:${Math.max(1, Math.ceil(n / 128))} ql_avg_node:${(n / Math.max(1, Math.ceil(n / 128))).toFixed(2)} ql_listpack_max:${ctx.shard.config['list-max-listpack-size']} ql_compressed:${ctx.shard.config['list-compress-depth'] !== 0 ? 1 : 0} ql_uncompressed_size:${valueMemory(v)}`;
+  }
+  const addr = '0x' + (0x7f0000000000 + (hashKey(key) & 0xffffffff)).toString(16);
+  return new Status(
+    `Value at:${addr} refcount:1 encoding:${encoding} serializedlength:${serializedLength(v)} lru:${meta & 0xffffff} lru_seconds_idle:${idle}${extra}`,
+  );
+}
+
+function hashKey(s: string): number {
+  let h = 5381;
+  for (let i = 0; i < s.length; i++) h = ((h << 5) + h + s.charCodeAt(i)) | 0;
+  return h >>> 0;
+}
+
+/** Roughly rdbSavedObjectLen: the bytes the value's elements take when serialized. */
+function serializedLength(v: Value): number {
+  if (typeof v === 'string') return v.length + 1;
+  let n = 1;
+  for (const s of elementsOf(v)) n += s.length + 1;
+  return n;
+}
+
+/** The strings making a value (for DIGEST and serialized lengths). */
+function elementsOf(v: Value): string[] {
+  if (typeof v === 'string') return [v];
+  const o = v as unknown as Record<string, (...a: unknown[]) => unknown> & { type: string; size: number };
+  switch (o.type) {
+    case 'string':
+      return [(o.slice as (a: number, b: number) => string)(0, o.size)];
+    case 'list':
+      return o.toArray() as string[];
+    case 'set':
+      return o.members() as string[];
+    case 'zset':
+      return (o.toArray() as [string, number][]).flatMap(([m, s]) => [m, formatDouble(s)]);
+    case 'hash':
+      return [...(o.entries() as Iterable<[string, string]>)].flat();
+  }
+  return [];
+}
+
+const TYPE_CODE: Record<string, number> = { string: 0, list: 1, set: 2, zset: 3, hash: 4 };
+
+function sha1(data: Buffer): Buffer {
+  return createHash('sha1').update(data).digest();
+}
+
+function xorDigest(digest: Buffer, data: Buffer): void {
+  const h = sha1(data);
+  for (let j = 0; j < 20; j++) digest[j]! ^= h[j]!;
+}
+
+function mixDigest(digest: Buffer, data: Buffer): void {
+  xorDigest(digest, data);
+  sha1(digest).copy(digest);
+}
+
+const bin = (s: string) => Buffer.from(s, 'latin1');
+
+/** debug.c xorObjectDigest: order-preserving for lists, order-free for sets, hashes, zsets. */
+function xorObjectDigest(db: Keyspace, key: string, digest: Buffer, v: Value): void {
+  const type = typeof v === 'string' ? 'string' : v.type;
+  const aux = Buffer.alloc(4);
+  aux.writeUInt32BE(TYPE_CODE[type] ?? 0);
+  mixDigest(digest, aux);
+  switch (type) {
+    case 'string':
+    case 'list':
+      for (const e of elementsOf(v)) mixDigest(digest, bin(e));
+      break;
+    case 'set':
+      for (const e of elementsOf(v)) xorDigest(digest, bin(e));
+      break;
+    case 'zset':
+    case 'hash': {
+      const e = elementsOf(v);
+      for (let i = 0; i < e.length; i += 2) {
+        const ele = Buffer.alloc(20);
+        mixDigest(ele, bin(e[i]!));
+        mixDigest(ele, bin(e[i + 1]!));
+        xorDigest(digest, ele);
+      }
+      break;
+    }
+  }
+  if (db.getExpire(key) >= 0) xorDigest(digest, bin('!!expire!!'));
+}
+
+function datasetDigest(server: MemorykvServer): string {
+  const final = Buffer.alloc(20);
+  for (const db of server.engine.shard.dbs) {
+    if (db.size === 0) continue;
+    const aux = Buffer.alloc(4);
+    aux.writeUInt32BE(db.id);
+    mixDigest(final, aux);
+    db.main.forEach((key, v) => {
+      const digest = Buffer.alloc(20);
+      mixDigest(digest, bin(key));
+      xorObjectDigest(db, key, digest, v);
+      for (let j = 0; j < 20; j++) final[j]! ^= digest[j]!;
+    });
+  }
+  return final.toString('hex');
+}
+
+const DEBUG_HELP = [
+  'AOF-FLUSH-SLEEP <microsec>',
+  '    Server will sleep before flushing the AOF, this is used for testing.',
+  'CHANGE-REPL-ID',
+  '    Change the replication IDs of the instance.',
+  '    Dangerous: should be used only for testing the replication subsystem.',
+  'DIGEST',
+  '    Output a hex signature representing the current DB content.',
+  'DIGEST-VALUE <key> [<key> ...]',
+  '    Output a hex signature of the values of all the specified keys.',
+  'ERROR <string>',
+  '    Return a Redis protocol error with <string> as message. Useful for clients',
+  '    unit tests to simulate Redis errors.',
+  'LOG <message>',
+  '    Write <message> to the server log.',
+  'OBJECT <key>',
+  '    Show low level info about `key` and associated value.',
+  'POPULATE <count> [<prefix>] [<size>]',
+  '    Create <count> string keys named key:<num>. If <prefix> is specified then',
+  '    it is used instead of the \'key\' prefix. These are not propagated to',
+  '    replicas. Cluster slots are not respected so keys not belonging to the',
+  '    current node can be created in cluster mode.',
+  'PROTOCOL <type>',
+  '    Reply with a test value of the specified type. <type> can be: string,',
+  '    integer, double, bignum, null, array, set, map, attrib, push, verbatim,',
+  '    true, false.',
+  'RELOAD [option ...]',
+  '    Save the RDB on disk and reload it back to memory. Valid <option> values:',
+  '    * MERGE: conflicting keys will be loaded from RDB.',
+  '    * NOFLUSH: the existing database will not be removed before load, but',
+  '      conflicting keys will generate an exception and kill the server.',
+  '    * NOSAVE: the database will be loaded from an existing RDB file.',
+  'SET-ACTIVE-EXPIRE <0|1>',
+  '    Setting it to 0 disables expiring keys in background when they are not',
+  '    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',
+  '    default.',
+  'SLEEP <seconds>',
+  '    Stop the server for <seconds>. Decimals allowed.',
+  'QUICKLIST-PACKED-THRESHOLD <size>',
+  '    Sets the threshold for elements to be inserted as plain vs packed nodes',
+  '    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.',
+  'SET-SKIP-CHECKSUM-VALIDATION <0|1>',
+  '    Enables or disables checksum checks for RDB files and RESTORE\'s payload.',
+  'PAUSE-CRON <0|1>',
+  '    Stop periodic cron job processing.',
+];
+
+/** Commands ("sleep", ...) that only answer OK here, with their argument count. */
+const DEBUG_NOOPS: Record<string, number> = {
+  'aof-flush-sleep': 3,
+  'set-skip-checksum-validation': 3,
+  'set-disable-deny-scripts': 3,
+  'pause-cron': 3,
+  'dict-resizing': 3,
+  'drop-cluster-packet-filter': 3,
+  leak: 3,
+};
+
+function debug(ctx: Ctx): Reply {
+  const argv = ctx.argv;
+  const client = ctx.session as Client;
+  const server = client.server;
+  const sub = argv[1]!.toLowerCase();
+  const argc = argv.length;
+  switch (sub) {
+    case 'help':
+      if (argc === 2) return help('DEBUG', DEBUG_HELP);
+      break;
+    case 'log':
+      if (argc !== 3) break;
+      server.log('warning', `DEBUG LOG: ${argv[2]}`);
+      return OK;
+    case 'sleep': {
+      if (argc !== 3) break;
+      const secs = parseFloat(argv[2]!) || 0;
+      // Like nanosleep in Redis's only thread: nothing else is served meanwhile.
+      if (secs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, secs * 1000);
+      return OK;
+    }
+    case 'set-active-expire':
+      if (argc !== 3) break;
+      setActiveExpire(server, parseInt(argv[2]!, 10) !== 0);
+      return OK;
+    case 'object':
+      if (argc !== 3) break;
+      return debugObject(ctx, argv[2]!);
+    case 'sdslen': {
+      if (argc !== 3) break;
+      const v = ctx.db.peek(argv[2]!);
+      if (v === undefined) return err('ERR no such key');
+      if (typeof v !== 'string' || stringEncoding(v) === 'int') return err('ERR Not an sds encoded string.');
+      const k = argv[2]!.length;
+      return new Status(
+        `key_sds_len:${k}, key_sds_avail:0, key_zmalloc: ${stringMemory(argv[2]!)}, val_sds_len:${v.length}, val_sds_avail:0, val_zmalloc: ${stringMemory(v)}`,
+      );
+    }
+    case 'reload': {
+      for (let j = 2; j < argc; j++) {
+        const o = argv[j]!.toLowerCase();
+        if (o !== 'merge' && o !== 'noflush' && o !== 'nosave') {
+          return err('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
+        }
+      }
+      // Nothing is lost nor changed by a save and reload of an in-memory dataset.
+      recordSave(server);
+      server.log('notice', 'DB reloaded by DEBUG RELOAD');
+      return OK;
+    }
+    case 'loadaof':
+      if (argc !== 2) break;
+      return OK;
+    case 'change-repl-id':
+      if (argc !== 2) break;
+      server.log('notice', 'Changing replication IDs after receiving DEBUG change-repl-id');
+      return OK;
+    case 'error': {
+      if (argc !== 3) break;
+      return new ErrorReply(argv[2]!.replace(/[\r\n]/g, ' '));
+    }
+    case 'digest':
+      if (argc !== 2) break;
+      return datasetDigest(server);
+    case 'digest-value': {
+      const out: Reply[] = [];
+      for (let j = 2; j < argc; j++) {
+        const digest = Buffer.alloc(20);
+        const v = ctx.db.peek(argv[j]!);
+        if (v !== undefined) xorObjectDigest(ctx.db, argv[j]!, digest, v);
+        out.push(digest.toString('hex'));
+      }
+      return out;
+    }
+    case 'protocol':
+      if (argc !== 3) break;
+      return debugProtocol(client, argv[2]!);
+    case 'populate': {
+      if (argc < 3 || argc > 5) break;
+      const count = parseInt64(argv[2]!);
+      if (count !== count) return NOT_INTEGER;
+      if (count < 0) return err('ERR value is out of range, must be positive');
+      const prefix = argc >= 4 ? argv[3]! : 'key';
+      let size = 0;
+      if (argc === 5) {
+        size = parseInt64(argv[4]!);
+        if (size !== size) return NOT_INTEGER;
+        if (size < 0) return err('ERR value is out of range, must be positive');
+      }
+      for (let j = 0; j < count; j++) {
+        const key = `${prefix}:${j}`;
+        if (ctx.db.lookupWrite(key) !== undefined) continue;
+        let val = `value:${j}`;
+        if (size > 0) val = val.length >= size ? val.slice(0, size) : val + '\0'.repeat(size - val.length);
+        ctx.db.add(key, val);
+      }
+      return OK;
+    }
+    case 'quicklist-packed-threshold':
+      if (argc !== 3) break;
+      return OK;
+    case 'replybuffer':
+      if (argc !== 4) break;
+      return OK;
+    case 'stringmatch-len':
+    case 'stringmatch-test':
+      return new Status('Apparently Redis did not crash: test passed');
+    case 'jmap':
+    case 'structsize':
+      if (argc !== 2) break;
+      return sub === 'jmap' ? OK : 'bits:64 robj:16 dictentry:24 sdshdr5:1 sdshdr8:3 sdshdr16:5 sdshdr32:9 sdshdr64:17 ';
+    case 'listpack':
+    case 'quicklist': {
+      if (argc < 3) break;
+      const v = ctx.db.peek(argv[2]!);
+      if (v === undefined) return err('ERR no such key');
+      const enc = typeof v === 'string' ? stringEncoding(v) : v.encoding();
+      if (sub === 'listpack') return enc === 'listpack' ? new Status('Listpack structure printed on stdout') : err('ERR Not a listpack encoded object.');
+      return enc === 'quicklist' ? new Status('Quicklist structure printed on stdout') : err('ERR Not a quicklist encoded object.');
+    }
+    default:
+      if (DEBUG_NOOPS[sub] === argc) return OK;
+  }
+  return err(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!.slice(0, 128)}'. Try DEBUG HELP.`);
+}
+
+function debugProtocol(client: Client, name: string): Reply {
+  switch (name.toLowerCase()) {
+    case 'string':
+      return 'Hello World';
+    case 'integer':
+      return 12345;
+    case 'double':
+      return new Double(3.141);
+    case 'bignum':
+      return new BigNumber('1234567999999999999999999999999999999') as unknown as Reply;
+    case 'null':
+      return null;
+    case 'array':
+      return [0, 1, 2];
+    case 'set':
+      return new SetReply([0, 1, 2]);
+    case 'map':
+      return new MapReply([0, new BoolReply(false), 1, new BoolReply(true), 2, new BoolReply(false)]);
+    case 'attrib':
+      // The attribute itself (RESP3 '|') has no Reply form: only the reply that follows it.
+      return 'Some real reply following the attribute';
+    case 'push':
+      if (client.resp === 2) return err('ERR RESP2 is not supported by this command');
+      client.push(['server-cpu-usage', 42]);
+      return 'Some real reply following the push reply';
+    case 'true':
+      return new BoolReply(true);
+    case 'false':
+      return new BoolReply(false);
+    case 'verbatim':
+      return new Verbatim('txt', 'This is a verbatim\nstring');
+  }
+  return err('ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false');
+}
+
+/** DEBUG SET-ACTIVE-EXPIRE: stops or restarts the engine's background expiry cycle. */
+function setActiveExpire(server: MemorykvServer, on: boolean): void {
+  // The engine's cron only runs active expiry; close() stops it, startCron() starts it again.
+  const engine = server.engine as unknown as { timer: unknown; startCron(): void; close(): void };
+  if (!on) {
+    if (engine.timer !== null) engine.close();
+  } else if (engine.timer === null) {
+    engine.startCron();
+  }
+}
+
+// -----------------------------------------------------------------------------------------------
+// Helpers
+
+function serverOf(ctx: Ctx): MemorykvServer {
+  return (ctx.session as Client).server;
+}
+
+/** addReplyHelp: a header, the lines, and HELP's own line, as status replies. */
+function help(cmd: string, lines: string[]): Reply {
+  return [`${cmd} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`, ...lines, 'HELP', '    Print this help.'].map(
+    (s) => new Status(s),
+  );
+}
+
+/** A table entry with Redis's command tips and history (COMMAND INFO/DOCS read them). */
+type Spec = CommandSpec & CommandExtras;
+const spec = (s: Spec): CommandSpec => s;
+
+const ADMIN = { flags: ['admin', 'noscript', 'loading', 'stale'], acl: ['admin', 'slow', 'dangerous'] } as const;
+const HELP_FLAGS = { flags: ['loading', 'stale'], acl: ['slow'] } as const;
+const COMMAND_FLAGS = { flags: ['loading', 'stale'], acl: ['slow', 'connection'] } as const;
+
+defineCommands(
+  spec({
+    name: 'info',
+    arity: -1,
+    flags: ['loading', 'stale'],
+    acl: ['slow', 'dangerous'],
+    group: 'server',
+    summary: 'Returns information and statistics about the server.',
+    complexity: 'O(1)',
+    since: '1.0.0',
+    tips: ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special'],
+    history: [['7.0.0', 'Added support for taking multiple section arguments.']],
+    handler: (ctx) => new Verbatim('txt', infoString(serverOf(ctx), ctx.argv.slice(1))),
+  }),
+  spec({
+    name: 'command',
+    arity: -1,
+    ...COMMAND_FLAGS,
+    group: 'server',
+    summary: 'Returns detailed information about all commands.',
+    complexity: 'O(N) where N is the total number of Redis commands',
+    since: '2.8.13',
+    tips: ['nondeterministic_output_order'],
+    subcommands: [
+      spec({
+        name: 'count',
+        arity: 2,
+        ...COMMAND_FLAGS,
+        group: 'server',
+        summary: 'Returns a count of commands.',
+        complexity: 'O(1)',
+        since: '2.8.13',
+        handler: () => commands.size,
+      }),
+      spec({
+        name: 'docs',
+        arity: -2,
+        ...COMMAND_FLAGS,
+        group: 'server',
+        summary: 'Returns documentary information about one, multiple or all commands.',
+        complexity: 'O(N) where N is the number of commands to look up',
+        since: '7.0.0',
+        tips: ['nondeterministic_output_order'],
+        handler(ctx) {
+          const out: Reply[] = [];
+          if (ctx.argv.length === 2) {
+            for (const cmd of commands.values()) out.push(cmd.fullName, commandDocs(cmd));
+          } else {
+            for (let i = 2; i < ctx.argv.length; i++) {
+              const cmd = commandByName(ctx.argv[i]!);
+              if (cmd !== undefined) out.push(cmd.fullName, commandDocs(cmd));
+            }
+          }
+          return new MapReply(out);
+        },
+      }),
+      spec({
+        name: 'getkeys',
+        arity: -3,
+        ...COMMAND_FLAGS,
+        group: 'server',
+        summary: 'Extracts the key names from an arbitrary command.',
+        complexity: 'O(N) where N is the number of arguments to the command',
+        since: '2.8.13',
+        handler: (ctx) => getKeys(ctx, false),
+      }),
+      spec({
+        name: 'getkeysandflags',
+        arity: -3,
+        ...COMMAND_FLAGS,
+        group: 'server',
+        summary: 'Extracts the key names and access flags for an arbitrary command.',
+        complexity: 'O(N) where N is the number of arguments to the command',
+        since: '7.0.0',
+        handler: (ctx) => getKeys(ctx, true),
+      }),
+      spec({
+        name: 'help',
+        arity: 2,
+        ...COMMAND_FLAGS,
+        group: 'server',
+        summary: 'Returns helpful text about the different subcommands.',
+        complexity: 'O(1)',
+        since: '5.0.0',
+        handler: () =>
+          help('COMMAND', [
+            '(no subcommand)',
+            '    Return details about all Redis commands.',
+            'COUNT',
+            '    Return the total number of commands in this Redis server.',
+            'LIST',
+            '    Return a list of all commands in this Redis server.',
+            'INFO [<command-name> ...]',
+            '    Return details about multiple Redis commands.',
+            '    If no command names are given, documentation details for all',
+            '    commands are returned.',
+            'DOCS [<command-name> ...]',
+            '    Return documentation details about multiple Redis commands.',
+            '    If no command names are given, documentation details for all',
+            '    commands are returned.',
+            'GETKEYS <full-command>',
+            '    Return the keys from a full Redis command.',
+            'GETKEYSANDFLAGS <full-command>',
+            '    Return the keys and the access flags from a full Redis command.',
+          ]),
+      }),
+      spec({
+        name: 'info',
+        arity: -2,
+        ...COMMAND_FLAGS,
+        group: 'server',
+        summary: 'Returns information about one, multiple or all commands.',
+        complexity: 'O(N) where N is the number of commands to look up',
+        since: '2.8.13',
+        tips: ['nondeterministic_output_order'],
+        history: [['7.0.0', 'Allowed to be called with no argument to get info on all commands.']],
+        handler(ctx) {
+          if (ctx.argv.length === 2) return [...commands.values()].map((c) => commandInfo(c));
+          return ctx.argv.slice(2).map((n) => commandInfo(commandByName(n)));
+        },
+      }),
+      spec({
+        name: 'list',
+        arity: -2,
+        ...COMMAND_FLAGS,
+        group: 'server',
+        summary: 'Returns a list of command names.',
+        complexity: 'O(N) where N is the total number of Redis commands',
+        since: '7.0.0',
+        tips: ['nondeterministic_output_order'],
+        handler: commandList,
+      }),
+    ],
+  }),
+  spec({
+    name: 'slowlog',
+    arity: -2,
+    flags: [],
+    acl: ['slow'],
+    group: 'server',
+    summary: 'A container for slow log commands.',
+    complexity: 'Depends on subcommand.',
+    since: '2.2.12',
+    subcommands: [
+      spec({
+        name: 'get',
+        arity: -2,
+        flags: ['admin', 'loading', 'stale'],
+        acl: ['admin', 'slow', 'dangerous'],
+        group: 'server',
+        summary: "Returns the slow log's entries.",
+        complexity: 'O(N) where N is the number of entries returned',
+        since: '2.2.12',
+        tips: ['request_policy:all_nodes', 'nondeterministic_output'],
+        history: [['4.0.0', 'Added client IP address, port and name to the reply.']],
+        handler: slowlogCommand,
+      }),
+      spec({
+        name: 'len',
+        arity: 2,
+        flags: ['admin', 'loading', 'stale'],
+        acl: ['admin', 'slow', 'dangerous'],
+        group: 'server',
+        summary: 'Returns the number of entries in the slow log.',
+        complexity: 'O(1)',
+        since: '2.2.12',
+        tips: ['request_policy:all_nodes', 'response_policy:agg_sum', 'nondeterministic_output'],
+        handler: slowlogCommand,
+      }),
+      spec({
+        name: 'reset',
+        arity: 2,
+        flags: ['admin', 'loading', 'stale'],
+        acl: ['admin', 'slow', 'dangerous'],
+        group: 'server',
+        summary: 'Clears all entries from the slow log.',
+        complexity: 'O(N) where N is the number of entries in the slowlog',
+        since: '2.2.12',
+        tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'],
+        handler: slowlogCommand,
+      }),
+      spec({
+        name: 'help',
+        arity: 2,
+        ...HELP_FLAGS,
+        group: 'server',
+        summary: 'Show helpful text about the different subcommands',
+        complexity: 'O(1)',
+        since: '6.2.0',
+        handler: slowlogCommand,
+      }),
+    ],
+  }),
+  spec({
+    name: 'latency',
+    arity: -2,
+    flags: [],
+    acl: ['slow'],
+    group: 'server',
+    summary: 'A container for latency diagnostics commands.',
+    complexity: 'Depends on subcommand.',
+    since: '2.8.13',
+    subcommands: [
+      ...(
+        [
+          ['doctor', 2, 'Returns a human-readable latency analysis report.', '2.8.13', 'special'],
+          ['graph', 3, 'Returns a latency graph for an event.', '2.8.13', 'special'],
+          ['histogram', -2, 'Returns the cumulative distribution of latencies of a subset or all commands.', '7.0.0', 'special'],
+          ['history', 3, 'Returns timestamp-latency samples for an event.', '2.8.13', 'special'],
+          ['latest', 2, 'Returns the latest latency samples for all events.', '2.8.13', 'special'],
+          ['reset', -2, 'Resets the latency data for one or more events.', '2.8.13', 'agg_sum'],
+        ] as const
+      ).map(([name, arity, summary, since, policy]) =>
+        spec({
+          name,
+          arity,
+          ...ADMIN,
+          group: 'server',
+          summary,
+          complexity:
+            name === 'histogram' ? 'O(N) where N is the number of commands with latency information being retrieved.' : 'O(1)',
+          since,
+          tips:
+            name === 'reset'
+              ? ['request_policy:all_nodes', 'response_policy:agg_sum']
+              : ['nondeterministic_output', 'request_policy:all_nodes', `response_policy:${policy}`],
+          handler: latencyCommand,
+        }),
+      ),
+      spec({
+        name: 'help',
+        arity: 2,
+        ...HELP_FLAGS,
+        group: 'server',
+        summary: 'Returns helpful text about the different subcommands.',
+        complexity: 'O(1)',
+        since: '2.8.13',
+        handler: latencyCommand,
+      }),
+    ],
+  }),
+  spec({
+    name: 'monitor',
+    arity: 1,
+    ...ADMIN,
+    group: 'server',
+    summary: 'Listens for all requests received by the server in real-time.',
+    since: '1.0.0',
+    handler(ctx) {
+      const client = ctx.session as Client;
+      // Already a replica or a monitor: ignored (no reply), as Redis does.
+      if (client.flags.has('monitor') || client.flags.has('replica')) return NO_REPLY;
+      client.flags.add('monitor');
+      serverStats(client.server).monitors.add(client);
+      return OK;
+    },
+  }),
+  spec({
+    name: 'memory',
+    arity: -2,
+    flags: [],
+    acl: ['slow'],
+    group: 'server',
+    summary: 'A container for memory diagnostics commands.',
+    complexity: 'Depends on subcommand.',
+    since: '4.0.0',
+    subcommands: [
+      spec({
+        name: 'doctor',
+        arity: 2,
+        flags: [],
+        acl: ['slow'],
+        group: 'server',
+        summary: 'Outputs a memory problems report.',
+        complexity: 'O(1)',
+        since: '4.0.0',
+        tips: ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special'],
+        handler: (ctx) => new Verbatim('txt', memoryDoctor(serverOf(ctx))),
+      }),
+      spec({
+        name: 'help',
+        arity: 2,
+        ...HELP_FLAGS,
+        group: 'server',
+        summary: 'Returns helpful text about the different subcommands.',
+        complexity: 'O(1)',
+        since: '4.0.0',
+        handler: () =>
+          help('MEMORY', [
+            'DOCTOR',
+            '    Return memory problems reports.',
+            'MALLOC-STATS',
+            '    Return internal statistics report from the memory allocator.',
+            'PURGE',
+            '    Attempt to purge dirty pages for reclamation by the allocator.',
+            'STATS',
+            '    Return information about the memory usage of the server.',
+            'USAGE <key> [SAMPLES <count>]',
+            '    Return memory in bytes used by <key> and its value. Nested values are',
+            '    sampled up to <count> times (default: 5, 0 means sample all).',
+          ]),
+      }),
+      spec({
+        name: 'malloc-stats',
+        arity: 2,
+        flags: [],
+        acl: ['slow'],
+        group: 'server',
+        summary: 'Returns the allocator statistics.',
+        complexity: 'Depends on how much memory is allocated, could be slow',
+        since: '4.0.0',
+        tips: ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special'],
+        handler: () => 'Stats not supported for the current allocator',
+      }),
+      spec({
+        name: 'purge',
+        arity: 2,
+        flags: [],
+        acl: ['slow'],
+        group: 'server',
+        summary: 'Asks the allocator to release memory.',
+        complexity: 'Depends on how much memory is allocated, could be slow',
+        since: '4.0.0',
+        tips: ['request_policy:all_shards', 'response_policy:all_succeeded'],
+        handler: () => OK,
+      }),
+      spec({
+        name: 'stats',
+        arity: 2,
+        flags: [],
+        acl: ['slow'],
+        group: 'server',
+        summary: 'Returns details about memory usage.',
+        complexity: 'O(1)',
+        since: '4.0.0',
+        tips: ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special'],
+        handler: (ctx) => memoryStats(serverOf(ctx), serverStats(serverOf(ctx))),
+      }),
+      spec({
+        name: 'usage',
+        arity: -3,
+        flags: ['readonly'],
+        acl: ['read', 'slow'],
+        group: 'server',
+        firstKey: 2,
+        lastKey: 2,
+        step: 1,
+        summary: 'Estimates the memory usage of a key.',
+        complexity: 'O(N) where N is the number of samples.',
+        since: '4.0.0',
+        handler: memoryUsage,
+      }),
+    ],
+  }),
+  spec({
+    name: 'lastsave',
+    arity: 1,
+    flags: ['loading', 'stale', 'fast'],
+    acl: ['admin', 'fast', 'dangerous'],
+    group: 'server',
+    summary: 'Returns the Unix timestamp of the last successful save to disk.',
+    complexity: 'O(1)',
+    since: '1.0.0',
+    tips: ['nondeterministic_output'],
+    handler: (ctx) => serverStats(serverOf(ctx)).lastSave,
+  }),
+  spec({
+    name: 'shutdown',
+    arity: -1,
+    flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'],
+    acl: ['admin', 'slow', 'dangerous'],
+    group: 'server',
+    summary: 'Synchronously saves the database(s) to disk and shuts down the Redis server.',
+    complexity: 'O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)',
+    since: '1.0.0',
+    history: [['7.0.0', 'Added the `NOW`, `FORCE` and `ABORT` modifiers.']],
+    handler: shutdown,
+  }),
+  spec({
+    name: 'debug',
+    arity: -2,
+    flags: ['admin', 'noscript', 'loading', 'stale'],
+    acl: ['admin', 'slow', 'dangerous'],
+    group: 'server',
+    summary: 'A container for debugging commands.',
+    complexity: 'Depends on subcommand.',
+    since: '1.0.0',
+    docFlags: ['syscmd'],
+    handler: debug,
+  }),
+  spec({
+    name: 'function',
+    arity: -2,
+    flags: [],
+    acl: ['slow'],
+    group: 'scripting',
+    summary: 'A container for function commands.',
+    complexity: 'Depends on subcommand.',
+    since: '7.0.0',
+    subcommands: [
+      spec({
+        name: 'flush',
+        arity: -2,
+        flags: ['write', 'noscript'],
+        acl: ['write', 'slow', 'scripting'],
+        group: 'scripting',
+        summary: 'Deletes all libraries and functions.',
+        complexity: 'O(N) where N is the number of functions deleted',
+        since: '7.0.0',
+        tips: ['request_policy:all_shards', 'response_policy:all_succeeded'],
+        handler(ctx) {
+          if (ctx.argv.length > 3) return err("ERR unknown subcommand or wrong number of arguments for 'flush'. Try FUNCTION HELP.");
+          if (ctx.argv.length === 3 && !/^(a?sync)$/i.test(ctx.argv[2]!)) return err('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
+          // No libraries exist without scripting: nothing to delete, nothing to replicate.
+          ctx.suppressEffects();
+          return OK;
+        },
+      }),
+      spec({
+        name: 'list',
+        arity: -2,
+        flags: ['noscript'],
+        acl: ['slow', 'scripting'],
+        group: 'scripting',
+        summary: 'Returns information about all libraries.',
+        complexity: 'O(N) where N is the number of functions',
+        since: '7.0.0',
+        tips: ['nondeterministic_output_order'],
+        handler(ctx) {
+          const argv = ctx.argv;
+          for (let i = 2; i < argv.length; i++) {
+            const a = argv[i]!.toLowerCase();
+            if (a === 'withcode') continue;
+            if (a === 'libraryname') {
+              if (i + 1 >= argv.length) return err('ERR library name argument was not given');
+              i++;
+              continue;
+            }
+            return err(`ERR Unknown argument ${argv[i]}`);
+          }
+          return [];
+        },
+      }),
+      spec({
+        name: 'stats',
+        arity: 2,
+        flags: ['noscript', 'allow_busy'],
+        acl: ['slow', 'scripting'],
+        group: 'scripting',
+        summary: 'Returns information about a function during execution.',
+        complexity: 'O(1)',
+        since: '7.0.0',
+        tips: ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special'],
+        handler: () =>
+          new MapReply(['running_script', null, 'engines', new MapReply(['LUA', new MapReply(['libraries_count', 0, 'functions_count', 0])])]),
+      }),
+      spec({
+        name: 'kill',
+        arity: 2,
+        flags: ['noscript', 'allow_busy'],
+        acl: ['slow', 'scripting'],
+        group: 'scripting',
+        summary: 'Terminates a function during execution.',
+        complexity: 'O(1)',
+        since: '7.0.0',
+        tips: ['request_policy:all_shards', 'response_policy:one_succeeded'],
+        handler: () => err('NOTBUSY No scripts in execution right now.'),
+      }),
+      spec({
+        name: 'delete',
+        arity: 3,
+        flags: ['write', 'noscript'],
+        acl: ['write', 'slow', 'scripting'],
+        group: 'scripting',
+        summary: 'Deletes a library and its functions.',
+        complexity: 'O(1)',
+        since: '7.0.0',
+        tips: ['request_policy:all_shards', 'response_policy:all_succeeded'],
+        handler: () => err('ERR Library not found'),
+      }),
+      spec({
+        name: 'help',
+        arity: 2,
+        flags: ['loading', 'stale'],
+        acl: ['slow', 'scripting'],
+        group: 'scripting',
+        summary: 'Returns helpful text about the different subcommands.',
+        complexity: 'O(1)',
+        since: '7.0.0',
+        handler: () =>
+          help('FUNCTION', [
+            'LOAD [REPLACE] <FUNCTION CODE>',
+            '    Create a new library with the given library name and code.',
+            'DELETE <LIBRARY NAME>',
+            '    Delete the given library.',
+            'LIST [LIBRARYNAME PATTERN] [WITHCODE]',
+            '    Return general information on all the libraries:',
+            '    * Library name',
+            '    * The engine used to run the Library',
+            '    * Library description',
+            '    * Functions list',
+            '    * Library code (if WITHCODE is given)',
+            '    It also possible to get only function that matches a pattern using LIBRARYNAME argument.',
+            'STATS',
+            '    Return information about the current function running:',
+            '    * Function name',
+            '    * Command used to run the function',
+            '    * Duration in MS that the function is running',
+            '    If no function is running, return nil',
+            '    In addition, returns a list of available engines.',
+            'KILL',
+            '    Kill the current running function.',
+            'FLUSH [ASYNC|SYNC]',
+            '    Delete all the libraries.',
+            '    When called without the optional mode argument, the behavior is determined by the',
+            '    lazyfree-lazy-user-flush configuration directive. Valid modes are:',
+            '    * ASYNC: Asynchronously flush the libraries.',
+            '    * SYNC: Synchronously flush the libraries.',
+            'DUMP',
+            '    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE command',
+            'RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]',
+            '    Restore the libraries represented by the given payload, it is possible to give a restore policy to',
+            '    control how to handle existing libraries (default APPEND):',
+            '    * FLUSH: delete all existing libraries.',
+            '    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.',
+            '    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old',
+            '      libraries with the new libraries (notice that even on this option there is a chance of failure',
+            '      in case of functions name collision with another library).',
+          ]),
+      }),
+    ],
+  }),
+);
