@@ -192,7 +192,9 @@ export class PubSub {
   private readonly softSince = new Map<Client, number>();
   private softTimer: ReturnType<typeof setInterval> | null = null;
   private readonly pending = new Map<Client, Pending>();
-  private closing: Client[] | null = null;
+  /** Publishes under way (a notification can publish inside a publish) and whom they must close. */
+  private publishing = 0;
+  private closing: Client[] = [];
 
   constructor(readonly server: MemorykvServer) {}
 
@@ -281,12 +283,12 @@ export class PubSub {
 
   /** pubsubPublishMessage: delivers to channel subscribers, then (unless sharded) patterns. */
   publish(channel: string, message: string, sharded = false): number {
-    let receivers = 0;
+    const subs = (sharded ? this.shardChannels : this.channels).get(channel);
+    if (subs === undefined && (sharded || this.patterns.size === 0)) return 0;
     const limits = this.currentLimits();
-    const outer = this.closing;
-    if (outer === null) this.closing = [];
+    let receivers = 0;
+    this.publishing++;
     try {
-      const subs = (sharded ? this.shardChannels : this.channels).get(channel);
       if (subs !== undefined) {
         const kind = sharded ? 'smessage' : 'message';
         for (const c of subs) {
@@ -304,10 +306,10 @@ export class PubSub {
         }
       }
     } finally {
-      if (outer === null) {
-        // Closed after the loops (freeClientAsync): a receiver over its limit still counts.
-        const closing = this.closing!;
-        this.closing = null;
+      // Closed after the loops (freeClientAsync): a receiver over its limit still counts.
+      if (--this.publishing === 0 && this.closing.length > 0) {
+        const closing = this.closing;
+        this.closing = [];
         for (const c of closing) this.closeForLimit(c);
       }
     }
@@ -426,7 +428,7 @@ export class PubSub {
       this.softSince.delete(c);
     }
     if (!hard && !soft) return false;
-    if (this.closing !== null) this.closing.push(c);
+    if (this.publishing > 0) this.closing.push(c);
     else this.closeForLimit(c);
     return true;
   }
