@@ -72,7 +72,8 @@ if (extra.daemonize === 'yes' && process.env.MEMORYKV_DAEMONIZED !== '1') {
 if (logfile !== '') {
   const fd = openSync(logfile, 'a');
   process.stdout.write = ((chunk: string | Uint8Array, encoding?: unknown, cb?: unknown) => {
-    writeSync(fd, chunk);
+    if (typeof chunk === 'string') writeSync(fd, chunk);
+    else writeSync(fd, chunk);
     const done = typeof encoding === 'function' ? encoding : cb;
     if (typeof done === 'function') done();
     return true;
