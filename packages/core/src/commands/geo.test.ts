@@ -228,6 +228,17 @@ describe('GEOSEARCHSTORE', () => {
     expect(t.run('ZSCORE', 'k0', 'a')).toEqual(new Double(3252.0109737810244));
   });
 
+  it("COUNT picks among equal distances as Redis's pqsort does; the full sort is stable", () => {
+    const t = setup();
+    t.run('GEOADD', 'k3', 13.361389, 0, '0', 2.3522, 38.115556, '');
+    t.run('GEOADD', 'k3', 14, 48.8566, 'b', 13.361389, 38.115556, 'e');
+    t.run('GEOADD', 'k3', 'XX', 15.087269, 38.115556, 'e', 13.361389, 38.115556, 'a');
+    t.run('GEOADD', 'k3', 'NX', 13.361389, 38.115556, 'a', 14, 48.8566, 'c', 15.087269, 38.788135, 'a b');
+    // redis-server's answers: b and c are at the same place.
+    expect(t.run('GEOSEARCH', 'k3', 'FROMMEMBER', 'b', 'BYRADIUS', 10000, 'km', 'ASC')).toEqual(['b', 'c', 'a b', 'a', 'e', '', '0']);
+    expect(t.run('GEOSEARCH', 'k3', 'FROMMEMBER', 'b', 'BYRADIUS', 10000, 'km', 'ASC', 'COUNT', 2)).toEqual(['c', 'b']);
+  });
+
   it('WITHHASH on a score that is not a geohash answers (long long) score', () => {
     const t = setup();
     t.run('GEOADD', 'k3', 13.361389, 38.115556, 'f');

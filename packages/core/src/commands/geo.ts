@@ -25,6 +25,7 @@ import { intArg, is } from './args.ts';
 import type { Ctx } from './context.ts';
 import { defineCommands, oneKey, type CommandSpec } from './table.ts';
 import { doubleArg, storeResult, zaddGeneric, zsetLimits } from './zsets.ts';
+import { pqsort } from './sort.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Formatting
@@ -347,8 +348,17 @@ function georadiusGeneric(ctx: Ctx, srcKeyIndex: number, flags: number): Reply {
   if (found.length === 0 && storekey === null) return [];
 
   const returned = count === 0 || found.length < count ? found.length : count;
-  if (sort === 1) found.sort((a, b) => (a.dist > b.dist ? 1 : a.dist < b.dist ? -1 : 0));
-  else if (sort === 2) found.sort((a, b) => (a.dist < b.dist ? 1 : a.dist > b.dist ? -1 : 0));
+  if (sort !== 0) {
+    // sort_gp_asc / sort_gp_desc (a NaN distance compares as smaller). The whole array goes
+    // through glibc's qsort, a stable merge sort; the first COUNT only through pqsort, whose
+    // order of equal distances differs.
+    const cmp =
+      sort === 1
+        ? (a: GeoPoint, b: GeoPoint) => (a.dist > b.dist ? 1 : a.dist === b.dist ? 0 : -1)
+        : (a: GeoPoint, b: GeoPoint) => -(a.dist > b.dist ? 1 : a.dist === b.dist ? 0 : -1);
+    if (returned === found.length) found.sort(cmp);
+    else pqsort(found, cmp, 0, returned - 1);
+  }
 
   if (storekey === null) {
     const options = (withdist ? 1 : 0) + (withhash ? 1 : 0) + (withcoords ? 1 : 0);

@@ -131,6 +131,17 @@ describe('SORT BY', () => {
     expect(run('SORT', 'l', 'BY', 'h_*->f')).toEqual(SCORE_ERR);
   });
 
+  it("BY with LIMIT sorts a part as Redis's pqsort, which orders ties its own way", () => {
+    const { run } = setup();
+    run('RPUSH', 'l', ...Array.from({ length: 50 }, (_, i) => `e${i}`));
+    run('SET', 'w_e3', 'b');
+    run('SET', 'w_e10', 'a');
+    // Missing weights tie (ALPHA BY): redis-server's answers.
+    expect(run('SORT', 'l', 'BY', 'w_*', 'ALPHA', 'LIMIT', 2, 5)).toEqual(['e2', 'e48', 'e0', 'e4', 'e5']);
+    expect(run('SORT', 'l', 'BY', 'w_*', 'ALPHA', 'DESC', 'LIMIT', 0, 4)).toEqual(['e3', 'e10', 'e2', 'e4']);
+    expect(run('SORT', 'l', 'BY', 'w_*', 'ALPHA', 'LIMIT', 45, 10)).toEqual(['e45', 'e46', 'e47', 'e10', 'e3']);
+  });
+
   it('a BY key of the wrong type is missing', () => {
     const { run } = setup();
     run('RPUSH', 'l', '2', '1');

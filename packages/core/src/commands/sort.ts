@@ -18,6 +18,78 @@ import { defineCommands } from './table.ts';
 
 const SCORE_ERROR = error("ERR One or more scores can't be converted into double");
 
+/**
+ * Redis's pqsort (pqsort.c): Bentley and McIlroy's quicksort ("Engineering a Sort Function")
+ * that only descends into the partitions overlapping ranks [lrange, rrange]. Redis sorts with it
+ * when only part of the result is wanted (SORT BY with LIMIT, GEOSEARCH with COUNT); the order
+ * it leaves equal elements in is what clients see, so it is the same algorithm step for step.
+ */
+export function pqsort<T>(a: T[], cmp: (x: T, y: T) => number, lrange: number, rrange: number): void {
+  pqsortPart(a, 0, a.length, cmp, lrange, rrange);
+}
+
+function pqsortPart<T>(a: T[], base: number, n: number, cmp: (x: T, y: T) => number, lrange: number, rrange: number): void {
+  const swap = (i: number, j: number) => {
+    const t = a[i]!;
+    a[i] = a[j]!;
+    a[j] = t;
+  };
+  const med3 = (i: number, j: number, k: number) =>
+    cmp(a[i]!, a[j]!) < 0
+      ? cmp(a[j]!, a[k]!) < 0 ? j : cmp(a[i]!, a[k]!) < 0 ? k : i
+      : cmp(a[j]!, a[k]!) > 0 ? j : cmp(a[i]!, a[k]!) < 0 ? i : k;
+  for (;;) {
+    if (n < 7) {
+      for (let pm = base + 1; pm < base + n; pm++) {
+        for (let pl = pm; pl > base && cmp(a[pl - 1]!, a[pl]!) > 0; pl--) swap(pl, pl - 1);
+      }
+      return;
+    }
+    let pm = base + (n >>> 1);
+    if (n > 7) {
+      let pl = base;
+      let pn = base + n - 1;
+      if (n > 40) {
+        const d = n >>> 3;
+        pl = med3(pl, pl + d, pl + 2 * d);
+        pm = med3(pm - d, pm, pm + d);
+        pn = med3(pn - 2 * d, pn - d, pn);
+      }
+      pm = med3(pl, pm, pn);
+    }
+    swap(base, pm);
+    let pa = base + 1;
+    let pb = pa;
+    let pc = base + n - 1;
+    let pd = pc;
+    for (;;) {
+      let c = 0;
+      while (pb <= pc && (c = cmp(a[pb]!, a[base]!)) <= 0) {
+        if (c === 0) swap(pa++, pb);
+        pb++;
+      }
+      while (pb <= pc && (c = cmp(a[pc]!, a[base]!)) >= 0) {
+        if (c === 0) swap(pc, pd--);
+        pc--;
+      }
+      if (pb > pc) break;
+      swap(pb++, pc--);
+    }
+    const pn = base + n;
+    let r = Math.min(pa - base, pb - pa);
+    for (let i = 0; i < r; i++) swap(base + i, pb - r + i);
+    r = Math.min(pd - pc, pn - pd - 1);
+    for (let i = 0; i < r; i++) swap(pb + i, pn - r + i);
+    r = pb - pa;
+    if (r > 1 && !(rrange < base || lrange >= base + r)) pqsortPart(a, base, r, cmp, lrange, rrange);
+    r = pd - pc;
+    if (r <= 1) return;
+    base = pn - r;
+    n = r;
+    if (rrange < base || lrange >= base + n) return;
+  }
+}
+
 interface SortItem {
   obj: string;
   score: number;
@@ -239,7 +311,10 @@ function sortGeneric(ctx: Ctx, readonly: boolean): Reply {
       } else {
         cmp = (a, b) => sign * compareBytes(a.obj, b.obj);
       }
-      vector.sort(cmp);
+      // A partial range is sorted as Redis does (pqsort); a whole one with glibc's qsort, a
+      // merge sort: stable, as Array.prototype.sort.
+      if (sortby !== null && (start !== 0 || end !== vector.length - 1)) pqsort(vector, cmp, start, end);
+      else vector.sort(cmp);
     }
   }
 
