@@ -24,7 +24,7 @@ import { parseInt64 } from '../../../core/src/bytes.ts';
 import type { Ctx } from '../../../core/src/commands/context.ts';
 import { Client, type BlockState } from '../client.ts';
 import type { MemorykvServer } from '../server.ts';
-import * as blocking from './blocking.ts';
+import { unblockClient } from './blocking.ts';
 import { pubsubOf } from './pubsub.ts';
 
 const err = (message: string) => new ErrorReply(message);
@@ -114,14 +114,7 @@ function resolve(argv: readonly string[]): Command | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Optional cooperation with other modules (resolved at call time: they may land later)
-
-type Fn<A extends unknown[], R> = ((...a: A) => R) | undefined;
-
-/** blocking.ts: ends a blocked command with its timeout reply or the UNBLOCKED error. */
-function unblockFn(): Fn<[Client, boolean], boolean> {
-  return (blocking as Record<string, unknown>).unblockClient as Fn<[Client, boolean], boolean>;
-}
+// Cooperation with the ACL module
 
 /**
  * The ACL module's state (server.state 'acl', acl.ts's Acl), read by shape so this module works
@@ -1041,9 +1034,7 @@ function clientUnblock(ctx: Ctx): Reply {
   const target = me.server.clients.get(id);
   // A command parked by CLIENT PAUSE is not a blocked command: nothing to time out.
   if (target === undefined || target.blocked === null || isPostponed(target)) return 0;
-  const unblock = unblockFn();
-  if (unblock === undefined) return 0;
-  return unblock(target, withError) ? 1 : 0;
+  return unblockClient(target, withError) ? 1 : 0;
 }
 
 /** clearClientConnectionState (RESET). */
