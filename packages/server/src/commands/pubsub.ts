@@ -9,10 +9,20 @@
  * The commands are declared once per process (the table is global); each MemorykvServer gets its
  * own PubSub state at install, reached from a handler through the client's server.
  */
-import { commands, ErrorReply, NO_REPLY, Status, type Reply } from '@memorykv/core';
-import { defineCommands } from '../../../core/src/commands/table.ts';
-import type { Ctx } from '../../../core/src/commands/context.ts';
-import { error } from '../../../core/src/errors.ts';
+import {
+  commands,
+  defineCommands,
+  ErrorReply,
+  lookupCommand,
+  MapReply,
+  NO_REPLY,
+  SetReply,
+  Status,
+  type CommandSpec,
+  type Ctx,
+  type Reply,
+} from '@memorykv/core';
+// Not exported from @memorykv/core's index: Redis's glob matching.
 import { globMatch } from '../../../core/src/glob.ts';
 import { Client } from '../client.ts';
 import type { MemorykvServer, Param } from '../server.ts';
@@ -528,7 +538,7 @@ function subscriber(ctx: Ctx, name: string, allowedInMulti: boolean): Client {
   const s = ctx.session;
   const exec = inExec(ctx);
   const deny = !(s instanceof Client) || s.flags.has('deny-blocking') || exec;
-  if (deny && !(allowedInMulti && exec && s instanceof Client)) throw error(`ERR ${name} isn't allowed for a DENY BLOCKING client`);
+  if (deny && !(allowedInMulti && exec && s instanceof Client)) throw new ErrorReply(`ERR ${name} isn't allowed for a DENY BLOCKING client`);
   return s as Client;
 }
 
@@ -577,7 +587,7 @@ function stateOf(ctx: Ctx): PubSub {
 function channelList(ctx: Ctx, all: Map<string, Set<Client>>): Reply {
   const argv = ctx.argv;
   if (argv.length > 3) {
-    return error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!.slice(0, 128)}'. Try PUBSUB HELP.`);
+    return new ErrorReply(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!.slice(0, 128)}'. Try PUBSUB HELP.`);
   }
   const pat = argv.length === 3 ? argv[2]! : null;
   const out: Reply[] = [];
@@ -592,16 +602,39 @@ function numsub(ctx: Ctx, all: Map<string, Set<Client>>): Reply {
   return out;
 }
 
+/** COMMAND DOCS / COMMAND INFO fields beyond CommandSpec, read by introspection.ts. */
+type Spec = CommandSpec & { arguments?: readonly Reply[]; keySpecs?: readonly Reply[]; subcommands?: Spec[] };
+
+/** One argument of COMMAND DOCS (addReplyCommandArgList), flags in Redis's order. */
+function arg(name: string, type: 'string' | 'pattern', ...flags: ('optional' | 'multiple')[]): Reply {
+  const m: Reply[] = ['name', name, 'type', type];
+  if (flags.length > 0) m.push('flags', new SetReply(flags.map((f) => new Status(f))));
+  return new MapReply(m);
+}
+
+/** Shard channels sit where keys would, for slot routing, but are no keys (NOT_KEY). */
+function channelKeySpec(lastkey: number): Reply {
+  return new MapReply([
+    'flags',
+    new SetReply([new Status('not_key')]),
+    'begin_search',
+    new MapReply(['type', 'index', 'spec', new MapReply(['index', 1])]),
+    'find_keys',
+    new MapReply(['type', 'range', 'spec', new MapReply(['lastkey', lastkey, 'keystep', 1, 'limit', 0])]),
+  ]);
+}
+
 const subFlags = ['pubsub', 'noscript', 'loading', 'stale'] as const;
 const pubsubSubFlags = ['pubsub', 'loading', 'stale'] as const;
 
-defineCommands(
+const SPECS: Spec[] = [
   {
     name: 'subscribe',
     arity: -2,
     flags: subFlags,
     acl: ['pubsub', 'slow'],
     group: 'pubsub',
+    arguments: [arg('channel', 'string', 'multiple')],
     summary: 'Listens for messages published to channels.',
     complexity: 'O(N) where N is the number of channels to subscribe to.',
     since: '2.0.0',
@@ -619,6 +652,7 @@ defineCommands(
     flags: subFlags,
     acl: ['pubsub', 'slow'],
     group: 'pubsub',
+    arguments: [arg('channel', 'string', 'optional', 'multiple')],
     summary: 'Stops listening to messages posted to channels.',
     complexity: 'O(N) where N is the number of channels to unsubscribe.',
     since: '2.0.0',
@@ -638,6 +672,7 @@ defineCommands(
     flags: subFlags,
     acl: ['pubsub', 'slow'],
     group: 'pubsub',
+    arguments: [arg('pattern', 'pattern', 'multiple')],
     summary: 'Listens for messages published to channels that match one or more patterns.',
     complexity: 'O(N) where N is the number of patterns to subscribe to.',
     since: '2.0.0',
@@ -655,6 +690,7 @@ defineCommands(
     flags: subFlags,
     acl: ['pubsub', 'slow'],
     group: 'pubsub',
+    arguments: [arg('pattern', 'pattern', 'optional', 'multiple')],
     summary: 'Stops listening to messages published to channels that match one or more patterns.',
     complexity: 'O(N) where N is the number of patterns to unsubscribe.',
     since: '2.0.0',
@@ -674,6 +710,7 @@ defineCommands(
     flags: ['pubsub', 'loading', 'stale', 'fast', 'may_replicate'],
     acl: ['pubsub', 'fast'],
     group: 'pubsub',
+    arguments: [arg('channel', 'string'), arg('message', 'string')],
     summary: 'Posts a message to a channel.',
     complexity:
       'O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).',
@@ -688,6 +725,8 @@ defineCommands(
     flags: subFlags,
     acl: ['pubsub', 'slow'],
     group: 'pubsub',
+    arguments: [arg('shardchannel', 'string', 'multiple')],
+    keySpecs: [channelKeySpec(-1)],
     firstKey: 1,
     lastKey: -1,
     step: 1,
@@ -709,6 +748,8 @@ defineCommands(
     flags: subFlags,
     acl: ['pubsub', 'slow'],
     group: 'pubsub',
+    arguments: [arg('shardchannel', 'string', 'optional', 'multiple')],
+    keySpecs: [channelKeySpec(-1)],
     firstKey: 1,
     lastKey: -1,
     step: 1,
@@ -731,6 +772,8 @@ defineCommands(
     flags: ['pubsub', 'loading', 'stale', 'fast', 'may_replicate'],
     acl: ['pubsub', 'fast'],
     group: 'pubsub',
+    arguments: [arg('shardchannel', 'string'), arg('message', 'string')],
+    keySpecs: [channelKeySpec(0)],
     firstKey: 1,
     lastKey: 1,
     step: 1,
@@ -757,6 +800,7 @@ defineCommands(
         flags: pubsubSubFlags,
         acl: ['pubsub', 'slow'],
         group: 'pubsub',
+        arguments: [arg('pattern', 'pattern', 'optional')],
         summary: 'Returns the active channels.',
         complexity:
           'O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)',
@@ -769,6 +813,7 @@ defineCommands(
         flags: pubsubSubFlags,
         acl: ['pubsub', 'slow'],
         group: 'pubsub',
+        arguments: [arg('channel', 'string', 'optional', 'multiple')],
         summary: 'Returns a count of subscribers to channels.',
         complexity: 'O(N) for the NUMSUB subcommand, where N is the number of requested channels',
         since: '2.8.0',
@@ -791,6 +836,7 @@ defineCommands(
         flags: pubsubSubFlags,
         acl: ['pubsub', 'slow'],
         group: 'pubsub',
+        arguments: [arg('pattern', 'pattern', 'optional')],
         summary: 'Returns the active shard channels.',
         complexity:
           'O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).',
@@ -803,6 +849,7 @@ defineCommands(
         flags: pubsubSubFlags,
         acl: ['pubsub', 'slow'],
         group: 'pubsub',
+        arguments: [arg('shardchannel', 'string', 'optional', 'multiple')],
         summary: 'Returns the count of subscribers of shard channels.',
         complexity: 'O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels',
         since: '7.0.0',
@@ -821,7 +868,8 @@ defineCommands(
       },
     ],
   },
-);
+];
+defineCommands(...SPECS);
 
 // ---------------------------------------------------------------------------------------------
 // The RESP2 subscribed context (server.c processCommand) and PING's reply there
@@ -831,7 +879,7 @@ const ALLOWED_IN_CONTEXT = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscr
 
 function pubsubContextGuard(client: Client, argv: string[]): ErrorReply | null {
   if (client.resp !== 2 || !client.subscribed) return null;
-  let cmd = commands.get(argv[0]!.toLowerCase());
+  let cmd = lookupCommand(argv[0]!);
   // Unknown commands and wrong arities get the engine's own errors first, as in processCommand.
   if (cmd === undefined || ALLOWED_IN_CONTEXT.has(cmd.name)) return null;
   if (cmd.sub) {
