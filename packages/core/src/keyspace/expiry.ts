@@ -12,6 +12,8 @@ const ACCEPTABLE_STALE_PERCENT = 10;
 const CYCLE_CPU_PERCENT = 25;
 
 export function activeExpireCycle(shard: Shard, budgetMs = (1000 / shard.config.hz) * (CYCLE_CPU_PERCENT / 100)): number {
+  // Replicas (the primary sends the DELs) and paused servers expire nothing themselves.
+  if (!shard.expireEnabled) return 0;
   const start = performance.now();
   const effort = Math.max(1, Math.min(10, shard.config['active-expire-effort'])) - 1;
   const perLoop = KEYS_PER_LOOP + (KEYS_PER_LOOP / 4) * effort;
