@@ -466,6 +466,8 @@ export class Acl {
   /** INFO's acl_access_denied_* counters. */
   readonly stats = { auth: 0, cmd: 0, key: 0, channel: 0 };
   readonly clients = new WeakMap<Client, ClientAuth>();
+  /** ACL LOG's client-info line of a client running `cmd` (the connection module's, once installed). */
+  clientInfo: (c: Client, cmd: string) => string = (c, cmd) => clientInfoString(this, c, cmd);
 
   constructor(readonly server: MemorykvServer) {
     this.defaultUser = this.createDefaultUser();
@@ -661,7 +663,7 @@ export class Acl {
     else this.stats[r === 'command' ? 'cmd' : r]++;
     const now = Date.now();
     const name = username ?? this.clientAuth(client).user.name;
-    const cinfo = clientInfoString(this, client, cmdName);
+    const cinfo = this.clientInfo(client, cmdName);
     const n = Math.min(10, this.log.length);
     for (let i = 0; i < n; i++) {
       const e = this.log[i]!;

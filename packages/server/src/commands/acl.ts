@@ -57,7 +57,7 @@ function logContext(ctx: Ctx): AclLogContext {
   return c.multi !== null || inExec ? 'multi' : 'toplevel';
 }
 
-/** The CLIENT LIST line of a client (connection.ts's, when it exports one). */
+/** The CLIENT LIST line of a client: connection.ts's when it exports one, else acl.ts's own. */
 function clientInfo(acl: Acl, c: Client, cmd: string): string {
   const fn = (connection as Record<string, unknown>).catClientInfoString as ((c: Client) => string) | undefined;
   return typeof fn === 'function' ? fn(c) : clientInfoString(acl, c, cmd);
@@ -483,6 +483,14 @@ export function userExists(server: MemorykvServer, name: string): boolean {
 }
 
 /**
+ * processCommand's auth and ACL checks for a command that runs again after being parked (a
+ * blocked command woken up, as Redis reprocesses it): the rejection, or null.
+ */
+export function checkCommandPermission(client: Client, argv: string[]): ErrorReply | null {
+  return aclGuard(getAcl(client.server), client, argv);
+}
+
+/**
  * execCommand's second check: ACL rules may have changed since a command was queued, so each
  * queued command is checked again when EXEC runs it (the error replaces its reply). For the
  * transaction runner: null when the command may run.
@@ -584,6 +592,7 @@ export function install(server: MemorykvServer): void {
     if (e !== null) throw new Error(`Aborting Redis startup because of ACL errors: ${e}`);
   }
 
+  acl.clientInfo = (c, cmd) => clientInfo(acl, c, cmd);
   // The auth check comes before every other guard, as in processCommand.
   server.guards.unshift((client, argv) => aclGuard(acl, client, argv));
   watchNewClients(server, acl);
