@@ -120,8 +120,19 @@ describe('RESP3', () => {
     pub.write(cmd('PUBLISH', 'ch', 'hello'));
     await pub.read(':1\r\n');
     await c.read(msg(3, 'message', 'ch', 'hello'));
-    c.write(cmd('UNSUBSCRIBE') + cmd('UNSUBSCRIBE'));
-    await c.read(msg(3, 'unsubscribe', 'ch', 0) + msg(3, 'unsubscribe', null, 0));
+    c.write(cmd('PSUBSCRIBE', 'c*') + cmd('SSUBSCRIBE', 'sh'));
+    await c.read(msg(3, 'psubscribe', 'c*', 2) + msg(3, 'ssubscribe', 'sh', 1));
+    pub.write(cmd('PUBLISH', 'ch', 'two') + cmd('SPUBLISH', 'sh', 'three'));
+    await pub.read(':2\r\n:1\r\n');
+    await c.read(msg(3, 'message', 'ch', 'two') + msg(3, 'pmessage', 'c*', 'ch', 'two') + msg(3, 'smessage', 'sh', 'three'));
+    c.write(cmd('UNSUBSCRIBE') + cmd('UNSUBSCRIBE') + cmd('PUNSUBSCRIBE', 'c*', 'x') + cmd('SUNSUBSCRIBE'));
+    await c.read(
+      msg(3, 'unsubscribe', 'ch', 1) +
+        msg(3, 'unsubscribe', null, 1) +
+        msg(3, 'punsubscribe', 'c*', 0) +
+        msg(3, 'punsubscribe', 'x', 0) +
+        msg(3, 'sunsubscribe', 'sh', 0),
+    );
     c.close();
     pub.close();
   });
