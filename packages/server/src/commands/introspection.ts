@@ -41,7 +41,7 @@ import type { MemorykvServer } from '../server.ts';
 import { BigNumber } from '../resp/encoder.ts';
 import { REDIS_VERSION } from '../config-file.ts';
 import { PARAM_BY_NAME, formatPercentile, readSetting, repr } from '../settings.ts';
-import { blockedClients, totalBlockingKeys } from './blocking.ts';
+import { blockedClients, blockingState, totalBlockingKeys } from './blocking.ts';
 import { pubsubOf } from './pubsub.ts';
 
 export const MEMORYKV_VERSION = '0.1.0';
@@ -361,26 +361,36 @@ function afterCall(server: MemorykvServer, st: ServerStats, session: Session, cm
   st.lastCallReply = reply;
   const usec = Math.round(ms * 1000);
   const cs = st.command(cmd.fullName);
-  cs.calls++;
-  cs.usec += usec;
-  st.numCommands++;
+  const client = session instanceof Client ? session : null;
+  // A command that blocked is counted when it runs again and completes (blocked.c).
+  const blocked = client !== null && client.blocked !== null && reply === NO_REPLY;
   if (reply instanceof ErrorReply) {
     cs.failed++;
     st.countError(reply.message);
   }
-  if (param(server, 'latency-tracking') === 'yes') (cs.histogram ??= new Histogram()).record(ms * 1e6);
   const redacted = st.redacted.get(session);
-  if (redacted !== undefined) st.redacted.delete(session);
-  const client = session instanceof Client ? session : null;
-  if (!cmd.flags.includes('skip_slowlog')) slowlogPush(server, st, client, argv, redacted, usec);
+  if (redacted !== undefined && !blocked) st.redacted.delete(session);
+  if (!blocked) {
+    cs.calls++;
+    cs.usec += usec;
+    st.numCommands++;
+    if (param(server, 'latency-tracking') === 'yes') (cs.histogram ??= new Histogram()).record(ms * 1e6);
+    if (!cmd.flags.includes('skip_slowlog')) slowlogPush(server, st, client, argv, redacted, usec);
+  }
   const threshold = paramNumber(server, 'latency-monitor-threshold');
   if (threshold > 0 && ms >= threshold) {
     latencyAddSample(st, cmd.flags.includes('fast') ? 'fast-command' : 'command', Math.floor(ms));
   }
-  if (st.monitors.size > 0 && client !== null && !cmd.flags.includes('admin') && !cmd.flags.includes('skip_monitor')) {
+  // MONITOR shows a blocking command once, when first called.
+  if (st.monitors.size > 0 && client !== null && !cmd.flags.includes('admin') && !cmd.flags.includes('skip_monitor') && !reprocessing(server, client)) {
     feedMonitors(st, client, argv, redacted);
   }
   st.sampleOps(Date.now());
+}
+
+/** The client's blocked command is being run again by the blocking module. */
+function reprocessing(server: MemorykvServer, client: Client): boolean {
+  return safe(() => blockingState(server).reprocessing === client, false);
 }
 
 /** Around the whole command path: what is refused before a command runs (rejectCommand). */
