@@ -73,6 +73,13 @@ export const member: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: binary },
 );
 const members = (min: number, max: number) => list(member, min, max);
+/**
+ * Many distinct members at once (integers or words), to cross the encoding thresholds: 128
+ * entries (listpack -> hashtable/skiplist), 512 integers (intset), 8 KB (list listpack -> quicklist).
+ */
+const bulk = fc
+  .tuple(fc.boolean(), fc.integer({ min: 0, max: 300 }), fc.integer({ min: 100, max: 600 }))
+  .map(([ints, start, n]) => Array.from({ length: n }, (_, i) => (ints ? String(start + i) : `m${start + i}`)));
 
 /** String values, including numbers near the int64 edges and float texts. */
 export const value: fc.Arbitrary<string> = fc.oneof(
@@ -227,8 +234,8 @@ function saneCursor(argv: Argv): Argv {
   if (at < 0 || at >= argv.length) return argv;
   // A truncated COUNT falls back to 10 (see scanTail): put it back; a small valid COUNT too.
   const countAt = argv.findIndex((a, i) => i > at && a.toLowerCase() === 'count');
-  if (countAt < 0) argv = [...argv, 'COUNT', '1000'];
-  else if (/^[1-9]\d{0,2}$/.test(argv[countAt + 1] ?? '')) argv = argv.map((a, i) => (i === countAt + 1 ? '1000' : a));
+  if (countAt < 0) argv = [...argv, 'COUNT', '100000'];
+  else if (/^[1-9]\d{0,4}$/.test(argv[countAt + 1] ?? '')) argv = argv.map((a, i) => (i === countAt + 1 ? '100000' : a));
   if (!/^-?\d+$/.test(argv[at]!) || /^-?0+$/.test(argv[at]!)) return argv;
   if (argv[at]!.replace('-', '').length > 19) return argv; // ERANGE: "invalid cursor" on both
   const out = argv.slice();
@@ -346,10 +353,14 @@ const fieldValues = (min: number, max: number) =>
   fc.array(fc.tuple(member, value), { minLength: min, maxLength: max }).map((p) => p.flat());
 // COUNT always: without it (10) a container in a hash table may answer a non-zero cursor, and
 // 7.0 keeps small non-integer sets in hash tables where 7.2 uses listpacks.
-const scanTail = cmd(opt('MATCH', pick('*', 'a*', '*b*', '?', '[a-c]', 'k*', '1*')), 'COUNT', pick('1000', '1000', '1000', '0', '-1', 'abc'));
+const scanTail = cmd(opt('MATCH', pick('*', 'a*', '*b*', '?', '[a-c]', 'k*', '1*')), 'COUNT', pick('100000', '100000', '100000', '0', '-1', 'abc'));
 
 export const hashes = weighted(
   [10, cmd('HSET', key, fieldValues(1, 4))],
+  // Fields m0..m63 only for now (hashes stay under 128 fields): the engine's default
+  // hash-max-listpack-entries is 128, Redis's compiled-in default (and Debian's redis.conf) 512.
+  // Use `bulk` once they agree.
+  [1, cmd('HSET', key, fc.integer({ min: 20, max: 64 }).map((n) => Array.from({ length: n }, (_, i) => [`m${i}`, i % 3 ? 'v' : `m${i}`]).flat()))],
   [3, cmd('HMSET', key, fieldValues(1, 3))],
   [3, cmd('HSETNX', key, member, value)],
   [6, cmd('HGET', key, member)],
@@ -372,6 +383,7 @@ const numKeys = fc.tuple(keys(1, 3), fc.oneof({ weight: 8, arbitrary: fc.constan
 const side = fc.oneof({ weight: 8, arbitrary: pick('LEFT', 'RIGHT', 'left') }, { weight: 1, arbitrary: pick('UP') });
 export const lists = weighted(
   [8, cmd(pick('LPUSH', 'RPUSH'), key, members(1, 4))],
+  [1, cmd('RPUSH', key, bulk)],
   [3, cmd(pick('LPUSHX', 'RPUSHX'), key, members(1, 3))],
   [5, cmd(pick('LPOP', 'RPOP'), key, opt(countArg))],
   [3, cmd('LLEN', key)],
@@ -404,6 +416,7 @@ export const lists = weighted(
 
 export const sets = weighted(
   [10, cmd('SADD', key, members(1, 5))],
+  [1, cmd('SADD', key, bulk)],
   [5, cmd('SREM', key, members(1, 3))],
   [3, cmd('SMEMBERS', key)],
   [4, cmd('SISMEMBER', key, member)],
@@ -452,6 +465,7 @@ const zsetOpArgs = (withScoresOk: boolean, weightsOk: boolean) =>
 
 export const zsets = weighted(
   [10, cmd('ZADD', key, zaddFlags, scoreMembers(1, 4))],
+  [1, cmd('ZADD', key, bulk.map((ms) => ms.flatMap((m, i) => [String(i % 7), m])))],
   [3, cmd('ZINCRBY', key, float, member)],
   [5, cmd('ZSCORE', key, member)],
   [2, cmd('ZMSCORE', key, members(1, 3))],
@@ -572,7 +586,7 @@ export const keyspace = weighted(
   [3, cmd(pick('TTL', 'PTTL', 'EXPIRETIME', 'PEXPIRETIME'), key)],
   [2, cmd('PERSIST', key)],
   [3, cmd('KEYS', pattern)],
-  [2, cmd('SCAN', pick('0', '0', '0', '0', '0', 'abc'), opt('MATCH', pattern), 'COUNT', pick('1000', '1000', '0', 'abc'), opt('TYPE', pick('string', 'list', 'hash', 'set', 'zset', 'nosuch')))],
+  [2, cmd('SCAN', pick('0', '0', '0', '0', '0', 'abc'), opt('MATCH', pattern), 'COUNT', pick('100000', '100000', '0', 'abc'), opt('TYPE', pick('string', 'list', 'hash', 'set', 'zset', 'nosuch')))],
   [2, cmd('RANDOMKEY')],
   [2, cmd('TOUCH', keys(1, 3))],
   [3, cmd('OBJECT', pick('ENCODING', 'encoding'), key)],
