@@ -41,6 +41,8 @@ export class MemorykvServer {
   readonly afterCommand: ((client: Client, argv: string[]) => void)[] = [];
   /** Called when a client goes away. */
   readonly onDetach: ((client: Client) => void)[] = [];
+  /** Called for a new client before any of its bytes is parsed (auth state, protected mode ...). */
+  readonly onAttach: ((client: Client) => void)[] = [];
   readonly startedAt = Date.now();
   private listeners: net.Server[] = [];
   private nextClientId = 1;
@@ -89,6 +91,8 @@ export class MemorykvServer {
     }
     const client = new Client(this, socket, this.nextClientId++);
     this.clients.set(client.id, client);
+    for (const fn of this.onAttach) fn(client);
+    if (client.closed) return;
     socket.on('data', (chunk: Buffer) => client.onData(chunk));
     socket.on('error', () => client.close());
     socket.on('close', () => client.close());

@@ -90,6 +90,11 @@ export class Shard {
   private pending: Effect[] = [];
   private inExec = false;
 
+  /** True while EXEC runs its queue (blocking commands must not block, pub/sub waits for it). */
+  get inTransaction(): boolean {
+    return this.inExec;
+  }
+
   constructor(
     config: Partial<EngineConfig> = {},
     readonly clock: () => number = Date.now,

@@ -52,16 +52,13 @@ export class Keyspace {
 
   /** A key's value for a read command: expires it if due, counts hits/misses, touches LRU/LFU. */
   lookupRead(key: string): Value | undefined {
-    if (this.expires.size > 0 && this.expireIfNeeded(key)) {
+    if ((this.expires.size > 0 && this.expireIfNeeded(key)) || this.main.find(key) < 0) {
       this.shard.stats.keyspaceMisses++;
+      this.shard.notify(this.id, 'm', 'keymiss', key);
       return undefined;
     }
     const main = this.main;
     const i = main.find(key);
-    if (i < 0) {
-      this.shard.stats.keyspaceMisses++;
-      return undefined;
-    }
     this.shard.stats.keyspaceHits++;
     this.touch(i);
     return main.vals[i];
@@ -118,6 +115,7 @@ export class Keyspace {
     this.main.meta![i] = newKeyMeta(this.shard);
     this.shard.used += KEY_OVERHEAD + stringMemory(key) + this.account(value);
     this.signal(key);
+    this.shard.notify(this.id, 'n', 'new', key);
   }
 
   /**
