@@ -387,6 +387,12 @@ describe('LATENCY', () => {
     expect(buckets[buckets.length - 1]).toBe(2);
     const all = (await r.call('LATENCY', 'HISTOGRAM')) as unknown[];
     expect(all.filter((_, i) => i % 2 === 0)).toContain('set');
+    // A container answers for its subcommands.
+    await r.call('CONFIG', 'RESETSTAT');
+    await r.call('CLIENT', 'ID');
+    await r.call('CLIENT', 'GETNAME');
+    const c = (await r.call('LATENCY', 'HISTOGRAM', 'client')) as unknown[];
+    expect(c.filter((_, i) => i % 2 === 0).sort()).toEqual(['client|getname', 'client|id']);
   });
 });
 
@@ -474,6 +480,22 @@ describe('MEMORY, LASTSAVE, FUNCTION', () => {
   it('LASTSAVE', async () => {
     const t0 = (await r.call('LASTSAVE')) as number;
     expect(Math.abs(t0 - Date.now() / 1000)).toBeLessThan(120);
+  });
+
+  it('MODULE: a server without Redis modules', async () => {
+    expect(await r.call('MODULE', 'LIST')).toEqual([]);
+    expect(((await r.call('MODULE', 'HELP')) as string[])[0]).toBe('MODULE <subcommand> [<arg> [value] [opt] ...]. Subcommands are:');
+    expect(await error(r.call('MODULE', 'LOAD', '/x.so'))).toBe(
+      'ERR MODULE command not allowed. If the enable-module-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
+    );
+    const t2 = await startServer({ extra: { 'enable-module-command': 'yes' } });
+    try {
+      const r2 = t2.ioredis();
+      expect(await error(r2.call('MODULE', 'LOAD', '/x.so'))).toBe('ERR Error loading the extension. Please check the server logs.');
+      expect(await error(r2.call('MODULE', 'UNLOAD', 'x'))).toBe('ERR Error unloading module: no such module with that name');
+    } finally {
+      await t2.close();
+    }
   });
 
   it('FUNCTION FLUSH and LIST answer as a server without libraries', async () => {

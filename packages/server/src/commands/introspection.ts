@@ -321,19 +321,27 @@ export function install(server: MemorykvServer): void {
     st.closedNetOut += client.socket.bytesWritten;
     st.monitors.delete(client);
   });
-  // DEBUG is a protected command (enable-debug-command), refused before it runs.
+  // DEBUG and MODULE LOAD/LOADEX/UNLOAD are protected commands (enable-debug-command,
+  // enable-module-command), refused before they run.
   server.guards.push((client, argv) => {
-    if (argv[0]!.length !== 5 || argv[0]!.toLowerCase() !== 'debug') return null;
-    return allowDebug(server, client)
+    const name = argv[0]!;
+    if (name.length !== 5 && name.length !== 6) return null;
+    const lower = name.toLowerCase();
+    let what: 'DEBUG' | 'MODULE';
+    if (lower === 'debug') what = 'DEBUG';
+    else if (lower === 'module' && argv.length > 1 && /^(load|loadex|unload)$/i.test(argv[1]!)) what = 'MODULE';
+    else return null;
+    const setting = what === 'DEBUG' ? 'enable-debug-command' : 'enable-module-command';
+    return allowProtected(server, setting, client)
       ? null
       : err(
-          'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
+          `ERR ${what} command not allowed. If the ${setting} option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`,
         );
   });
 }
 
-function allowDebug(server: MemorykvServer, client: Client): boolean {
-  const v = param(server, 'enable-debug-command');
+function allowProtected(server: MemorykvServer, setting: string, client: Client): boolean {
+  const v = param(server, setting);
   if (v === 'yes') return true;
   if (v !== 'local') return false;
   const a = client.socket.remoteAddress;
@@ -600,13 +608,14 @@ function latencyCommand(ctx: Ctx): Reply {
       if (argv.length === 2) {
         for (const [name, cs] of st.commands) if (cs.histogram !== null) add(name, cs.histogram);
       } else {
-        const seen = new Set<string>();
+        // As Redis: a container adds its subcommands; a name given twice answers twice.
         for (let j = 2; j < argv.length; j++) {
           const cmd = commandByName(argv[j]!);
-          if (cmd === undefined || seen.has(cmd.fullName)) continue;
-          seen.add(cmd.fullName);
-          const h = st.commands.get(cmd.fullName)?.histogram;
-          if (h) add(cmd.fullName, h);
+          if (cmd === undefined) continue;
+          for (const c of [cmd, ...(cmd.sub?.values() ?? [])]) {
+            const h = st.commands.get(c.fullName)?.histogram;
+            if (h) add(c.fullName, h);
+          }
         }
       }
       return new MapReply(out);
@@ -2186,6 +2195,81 @@ defineCommands(
     since: '1.0.0',
     docFlags: ['syscmd'],
     handler: debug,
+  }),
+  spec({
+    name: 'module',
+    arity: -2,
+    flags: [],
+    acl: ['slow'],
+    group: 'server',
+    summary: 'A container for module commands.',
+    complexity: 'Depends on subcommand.',
+    since: '4.0.0',
+    // A server without Redis modules: nothing loaded, nothing loads.
+    subcommands: [
+      spec({
+        name: 'help',
+        arity: 2,
+        ...HELP_FLAGS,
+        group: 'server',
+        summary: 'Returns helpful text about the different subcommands.',
+        complexity: 'O(1)',
+        since: '5.0.0',
+        handler: () =>
+          help('MODULE', [
+            'LIST',
+            '    Return a list of loaded modules.',
+            'LOAD <path> [<arg> ...]',
+            '    Load a module library from <path>, passing to it any optional arguments.',
+            'LOADEX <path> [[CONFIG NAME VALUE] [CONFIG NAME VALUE]] [ARGS ...]',
+            '    Load a module library from <path>, while passing it module configurations and optional arguments.',
+            'UNLOAD <name>',
+            '    Unload a module.',
+          ]),
+      }),
+      spec({
+        name: 'list',
+        arity: 2,
+        flags: ['admin', 'noscript'],
+        acl: ['admin', 'slow', 'dangerous'],
+        group: 'server',
+        summary: 'Returns all loaded modules.',
+        complexity: 'O(N) where N is the number of loaded modules.',
+        since: '4.0.0',
+        tips: ['nondeterministic_output_order'],
+        handler: () => [],
+      }),
+      ...(['load', 'loadex'] as const).map((name) =>
+        spec({
+          name,
+          arity: -3,
+          flags: ['admin', 'noscript', 'no_async_loading'],
+          acl: ['admin', 'slow', 'dangerous'],
+          group: 'server',
+          summary: name === 'load' ? 'Loads a module.' : 'Loads a module using extended parameters.',
+          complexity: 'O(1)',
+          since: name === 'load' ? '4.0.0' : '7.0.0',
+          handler(ctx) {
+            serverOf(ctx).log('warning', `Module ${ctx.argv[2]} failed to load: memorykv does not support Redis modules`);
+            return err('ERR Error loading the extension. Please check the server logs.');
+          },
+        }),
+      ),
+      spec({
+        name: 'unload',
+        arity: 3,
+        flags: ['admin', 'noscript', 'no_async_loading'],
+        acl: ['admin', 'slow', 'dangerous'],
+        group: 'server',
+        summary: 'Unloads a module.',
+        complexity: 'O(1)',
+        since: '4.0.0',
+        handler(ctx) {
+          serverOf(ctx).log('warning', `Error unloading module ${ctx.argv[2]}: no such module with that name`);
+          return err('ERR Error unloading module: no such module with that name');
+        },
+      }),
+    ],
   }),
   spec({
     name: 'function',
