@@ -28,11 +28,14 @@ import {
   PROMOTE,
   cachedCard,
   denseAddBytes,
+  denseSetMaxBytes,
   denseRegister,
   hllAdd,
   hllCount,
+  hllCountDenseBytes,
   hllCountRaw,
   hllMerge,
+  hllMergeDenseBytes,
   hllPatLen,
   invalidateCacheBytes,
   isHLL,
@@ -40,7 +43,6 @@ import {
   setCachedCardBytes,
   sparseSet,
   termAfterSet,
-  withStaleCache,
 } from '../types/hyperloglog.ts';
 
 const NOT_HLL: ErrorReply = error('WRONGTYPE Key is not a valid HyperLogLog string value.');
@@ -53,13 +55,6 @@ function sparseMaxBytes(ctx: Ctx): number {
 /** A string value (plain, or a StrBuf left by SETRANGE/SETBIT) as a binary string. */
 function binary(v: Value): string {
   return typeof v === 'string' ? v : stringValue(v as StringValue);
-}
-
-/** The value of a key known to exist, checked to be a HLL (isHLLObjectOrReply). */
-function hllOf(v: Value): string {
-  const s = binary(v);
-  if (!isHLL(s)) throw NOT_HLL;
-  return s;
 }
 
 /** isHLLObjectOrReply without copying a StrBuf's bytes. */
@@ -84,6 +79,19 @@ function termOf(v: Value): number {
 function setTermOf(sb: StrBuf, term: number): void {
   if (term === 0) terms.delete(sb);
   else terms.set(sb, { len: sb.len, term });
+}
+
+/**
+ * hllMerge of a key's value, known to exist, after isHLLObjectOrReply; false when corrupt. A
+ * dense raw value is read in place (a copy into a string would cost more than the merge).
+ */
+function mergeValue(max: Uint8Array, v: Value): boolean {
+  checkHll(v);
+  if (typeof v !== 'string' && (v as StrBuf).buf[4] === HLL_DENSE) {
+    hllMergeDenseBytes(max, (v as StrBuf).buf);
+    return true;
+  }
+  return hllMerge(max, binary(v), termOf(v));
 }
 
 /** Replaces the bytes of a raw string value with s (spare capacity stays zero). */
@@ -188,7 +196,7 @@ defineCommands(
         for (let j = 1; j < argv.length; j++) {
           const v = db.read(argv[j]!, 'string');
           if (v === undefined) continue;
-          if (!hllMerge(max, hllOf(v), termOf(v))) throw INVALID_HLL;
+          if (!mergeValue(max, v)) throw INVALID_HLL;
         }
         return cardReply(hllCountRaw(max));
       }
@@ -199,7 +207,7 @@ defineCommands(
       const sb = unshareString(ctx, key, v as StringValue);
       const cached = cachedCard(sb.slice(0, HLL_HDR_SIZE));
       if (cached !== -1) return cached;
-      const card = hllCount(sb.toString(), termOf(sb));
+      const card = sb.buf[4] === HLL_DENSE ? hllCountDenseBytes(sb.buf) : hllCount(sb.toString(), termOf(sb));
       if (card === null) throw INVALID_HLL;
       setCachedCardBytes(sb.buf, card);
       db.modified(key, sb);
@@ -223,42 +231,54 @@ defineCommands(
       for (let j = 1; j < argv.length; j++) {
         const v = db.read(argv[j]!, 'string');
         if (v === undefined) continue;
-        const s = hllOf(v);
-        if (s.charCodeAt(4) === HLL_DENSE) useDense = true;
-        if (!hllMerge(max, s, termOf(v))) throw INVALID_HLL;
+        if (!mergeValue(max, v)) throw INVALID_HLL;
+        if ((typeof v === 'string' ? v.charCodeAt(4) : (v as StrBuf).buf[4]) === HLL_DENSE) useDense = true;
       }
       const dest = argv[1]!;
       const dv = db.write(dest, 'string');
       // The destination, when it exists, was validated above as one of the inputs.
       const sb = dv === undefined ? StrBuf.from(EMPTY_HLL) : unshareString(ctx, dest, dv as StringValue);
-      let s = sb.toString();
-      let term = termOf(sb);
-      let h: HllBuf | null = null;
       if (useDense) {
-        h = HllBuf.from(s, term);
-        if (!h.toDense()) throw INVALID_HLL;
-      }
-      const sparseMax = sparseMaxBytes(ctx);
-      for (let j = 0; j < HLL_REGISTERS; j++) {
-        const count = max[j]!;
-        if (count === 0) continue;
+        if (sb.buf[4] !== HLL_DENSE) {
+          const h = HllBuf.from(sb.toString(), termOf(sb));
+          if (!h.toDense()) throw INVALID_HLL;
+          sb.buf = h.b; // its byte past the end is 0: spare capacity
+          sb.len = h.len;
+        }
+        denseSetMaxBytes(sb.buf, max);
+        setTermOf(sb, 0);
+      } else {
+        let s = sb.toString();
+        let term = termOf(sb);
+        let h: HllBuf | null = null;
+        const sparseMax = sparseMaxBytes(ctx);
+        for (let j = 0; j < HLL_REGISTERS; j++) {
+          const count = max[j]!;
+          if (count === 0) continue;
+          if (h !== null) {
+            h.denseSet(j, count);
+            continue;
+          }
+          const r = sparseSet(s, j, count, sparseMax, term);
+          if (r === PROMOTE) {
+            h = HllBuf.from(s, term);
+            if (h.toDense()) h.denseSet(j, count);
+            else h = null; // unreachable for a validated input; Redis goes on with the sparse form
+          } else if (r !== null) {
+            s = r;
+            term = termAfterSet();
+          }
+        }
         if (h !== null) {
-          h.denseSet(j, count);
-          continue;
+          sb.buf = h.b;
+          sb.len = h.len;
+          term = 0;
+        } else {
+          storeBytes(sb, s);
         }
-        const r = sparseSet(s, j, count, sparseMax, term);
-        if (r === PROMOTE) {
-          h = HllBuf.from(s, term);
-          if (h.toDense()) h.denseSet(j, count);
-          else h = null; // unreachable for a validated input; Redis goes on with the sparse form
-        } else if (r !== null) {
-          s = r;
-          term = termAfterSet();
-        }
+        setTermOf(sb, term);
       }
-      s = h !== null ? h.toString() : s;
-      storeBytes(sb, withStaleCache(s));
-      setTermOf(sb, h !== null ? 0 : term);
+      invalidateCacheBytes(sb.buf);
       if (dv === undefined) db.add(dest, sb);
       else db.modified(dest, sb);
       // A PFADD event: in theory PFMERGE is a mass-add of elements.

@@ -313,12 +313,11 @@ export function hllCountRaw(max: Uint8Array): number | bigint {
  */
 export function hllMerge(max: Uint8Array, s: string, term = 0): boolean {
   if (s.charCodeAt(4) === HLL_DENSE) {
-    for (let i = 0; i < HLL_REGISTERS; i++) {
-      const byte = HLL_HDR_SIZE + ((i * HLL_BITS) >> 3);
-      const fb = (i * HLL_BITS) & 7;
-      const b1 = byte + 1 < HLL_DENSE_SIZE ? s.charCodeAt(byte + 1) : 0;
-      const v = ((s.charCodeAt(byte) >> fb) | (b1 << (8 - fb))) & HLL_REGISTER_MAX;
-      if (v > max[i]!) max[i] = v;
+    for (let i = 0, p = HLL_HDR_SIZE; p < HLL_DENSE_SIZE; i += 4, p += 3) {
+      const b0 = s.charCodeAt(p);
+      const b1 = s.charCodeAt(p + 1);
+      const b2 = s.charCodeAt(p + 2);
+      mergeFour(max, i, b0, b1, b2);
     }
     return true;
   }
@@ -347,6 +346,58 @@ export function hllMerge(max: Uint8Array, s: string, term = 0): boolean {
     }
   }
   return i === HLL_REGISTERS;
+}
+
+/** max[i..i+3] = MAX(max, the four 6-bit registers packed LSB first in bytes b0 b1 b2). */
+function mergeFour(max: Uint8Array, i: number, b0: number, b1: number, b2: number): void {
+  let v = b0 & 63;
+  if (v > max[i]!) max[i] = v;
+  v = ((b0 >> 6) | (b1 << 2)) & 63;
+  if (v > max[i + 1]!) max[i + 1] = v;
+  v = ((b1 >> 4) | (b2 << 4)) & 63;
+  if (v > max[i + 2]!) max[i + 2] = v;
+  v = b2 >> 2;
+  if (v > max[i + 3]!) max[i + 3] = v;
+}
+
+/** hllMerge of a dense HLL held in bytes (a raw string value): no copy into a string. */
+export function hllMergeDenseBytes(max: Uint8Array, b: Uint8Array): void {
+  for (let i = 0, p = HLL_HDR_SIZE; p < HLL_DENSE_SIZE; i += 4, p += 3) mergeFour(max, i, b[p]!, b[p + 1]!, b[p + 2]!);
+}
+
+/** hllCount of a dense HLL held in bytes. */
+export function hllCountDenseBytes(b: Uint8Array): number | bigint {
+  histo.fill(0);
+  const h = histo;
+  for (let p = HLL_HDR_SIZE; p < HLL_DENSE_SIZE; p += 3) {
+    const b0 = b[p]!;
+    const b1 = b[p + 1]!;
+    const b2 = b[p + 2]!;
+    h[b0 & 63]!++;
+    h[((b0 >> 6) | (b1 << 2)) & 63]!++;
+    h[((b1 >> 4) | (b2 << 4)) & 63]!++;
+    h[b2 >> 2]!++;
+  }
+  return estimate(h);
+}
+
+/**
+ * Merges max into the registers of a dense HLL held in bytes, in place (PFMERGE into a dense
+ * destination: hllDenseSet for each register).
+ */
+export function denseSetMaxBytes(b: Uint8Array, max: Uint8Array): void {
+  for (let i = 0, p = HLL_HDR_SIZE; p < HLL_DENSE_SIZE; i += 4, p += 3) {
+    const b0 = b[p]!;
+    const b1 = b[p + 1]!;
+    const b2 = b[p + 2]!;
+    const r0 = Math.max(b0 & 63, max[i]!);
+    const r1 = Math.max(((b0 >> 6) | (b1 << 2)) & 63, max[i + 1]!);
+    const r2 = Math.max(((b1 >> 4) | (b2 << 4)) & 63, max[i + 2]!);
+    const r3 = Math.max(b2 >> 2, max[i + 3]!);
+    b[p] = r0 | (r1 << 6);
+    b[p + 1] = (r1 >> 2) | (r2 << 4);
+    b[p + 2] = (r2 >> 4) | (r3 << 2);
+  }
 }
 
 /** A dense register read from the string (tests, PFDEBUG-like inspection). */
