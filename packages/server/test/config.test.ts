@@ -337,6 +337,7 @@ describe('CONFIG REWRITE', () => {
     expect(after).toContain('requirepass "a b\\"c"');
     expect(after).toContain(`dir "${process.cwd()}"`);
     expect(after).toContain('latency-tracking-info-percentiles 50 99 99.9');
+    expect(after.filter((l) => l.startsWith('user '))).toEqual([expect.stringMatching(/^user default on (sanitize-payload )?#[0-9a-f]{64} ~\* &\* \+@all$/)]);
     // Defaults are not written; runs of empty lines collapse.
     expect(text).not.toMatch(/\n\n\n/);
     expect(after.some((l) => l.startsWith('timeout'))).toBe(false);

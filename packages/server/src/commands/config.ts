@@ -366,6 +366,7 @@ export function rewriteConfig(server: MemorykvServer, path: string): void {
     for (const line of r.lines) rs.rewriteLine(spec.name, line, r.force);
     if (r.lines.length === 0) rs.rewritten.add(spec.name);
   }
+  rewriteUsers(server, rs);
   // Parameters only modules know.
   for (const [name, p] of server.params) {
     if (name !== p.name || done.has(name) || st.specs.has(p)) continue;
@@ -375,6 +376,21 @@ export function rewriteConfig(server: MemorykvServer, path: string): void {
   }
   rs.removeOrphaned();
   overwriteFile(path, rs.content());
+}
+
+/**
+ * rewriteConfigUserOption: the ACL users as `user` lines, unless they live in an aclfile (then
+ * the file's `user` lines go away).
+ */
+function rewriteUsers(server: MemorykvServer, rs: RewriteState): void {
+  const acl = server.state.get('acl') as
+    | { aclfile?: string; sortedNames?(): string[]; users?: Map<string, { describe(): string }> }
+    | undefined;
+  if (acl?.sortedNames === undefined || acl.users === undefined) return;
+  if (!acl.aclfile) {
+    for (const name of acl.sortedNames()) rs.rewriteLine('user', `user ${name} ${acl.users.get(name)!.describe()}`, true);
+  }
+  rs.rewritten.add('user');
 }
 
 /** Replaces the file atomically: a temporary file, fsync, rename (rewriteConfigOverwriteFile). */
