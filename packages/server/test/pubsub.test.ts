@@ -338,6 +338,25 @@ describe('keyspace notifications', () => {
     expect(p.get()).toBe('');
   });
 
+  it("'new' and 'keymiss' events come only when their classes are asked for", async () => {
+    const sub = t.ioredis();
+    const r = t.ioredis();
+    const got: string[] = [];
+    sub.on('message', (ch: string, msg: string) => got.push(`${ch} ${msg}`));
+    await sub.subscribe('__keyevent@0__:new', '__keyevent@0__:keymiss');
+    await r.set('nm:a', '1'); // flags off: nothing
+    await r.get('nm:missing');
+    setParam('notify-keyspace-events', 'Enm');
+    await r.set('nm:b', '1'); // a new key
+    await r.set('nm:b', '2'); // not new any more
+    await r.get('nm:missing2'); // a read miss
+    await r.ping();
+    await until(() => got.length >= 2);
+    expect(got).toEqual(['__keyevent@0__:new nm:b', '__keyevent@0__:keymiss nm:missing2']);
+    sub.disconnect();
+    r.disconnect();
+  });
+
   it.skipIf(!commands.has('config'))('CONFIG GET/SET serve both parameters with Redis texts', async () => {
     const r = t.ioredis();
     expect(await r.config('SET', 'notify-keyspace-events', 'KEA')).toBe('OK');

@@ -82,6 +82,12 @@ export class Shard {
   onEffects: ((effects: Effect[]) => void) | null = null;
   /** Called for every modified key (client-side caching invalidation, later). */
   onKeyModified: ((db: number, key: string) => void) | null = null;
+  /**
+   * Whether 'new' (n) and 'keymiss' (m) notifications are produced: they are not part of Redis's
+   * 'A' class and fire on every added key or missed read, so they are off unless asked for.
+   */
+  notifyNew = false;
+  notifyMiss = false;
   /** Receives keyspace notifications. */
   onNotify: ((db: number, cls: string, event: string, key: string) => void) | null = null;
   /** Eviction candidates kept between evictions, as Redis's EvictionPoolLRU. */

@@ -54,7 +54,7 @@ export class Keyspace {
   lookupRead(key: string): Value | undefined {
     if ((this.expires.size > 0 && this.expireIfNeeded(key)) || this.main.find(key) < 0) {
       this.shard.stats.keyspaceMisses++;
-      this.shard.notify(this.id, 'm', 'keymiss', key);
+      if (this.shard.notifyMiss) this.shard.notify(this.id, 'm', 'keymiss', key);
       return undefined;
     }
     const main = this.main;
@@ -115,7 +115,7 @@ export class Keyspace {
     this.main.meta![i] = newKeyMeta(this.shard);
     this.shard.used += KEY_OVERHEAD + stringMemory(key) + this.account(value);
     this.signal(key);
-    this.shard.notify(this.id, 'n', 'new', key);
+    if (this.shard.notifyNew) this.shard.notify(this.id, 'n', 'new', key);
   }
 
   /**
