@@ -144,8 +144,8 @@ export class ServerStats {
   readonly errors = new Map<string, number>();
   numCommands = 0;
   errorReplies = 0;
-  /** Connections counted before the last CONFIG RESETSTAT, and bytes of closed connections. */
-  connectionsBase = 0;
+  /** Connections accepted (stat_numconnections), and bytes of closed connections. */
+  connections = 0;
   closedNetIn = 0;
   closedNetOut = 0;
   netInBase = 0;
@@ -266,7 +266,7 @@ export function resetStats(server: MemorykvServer): void {
   st.errors.clear();
   st.numCommands = 0;
   st.errorReplies = 0;
-  st.connectionsBase = connectionsAccepted(server);
+  st.connections = 0;
   st.netInBase = netBytes(server, true);
   st.netOutBase = netBytes(server, false);
   st.peakMemory = 0;
@@ -278,12 +278,6 @@ export function resetStats(server: MemorykvServer): void {
   s.evictedKeys = 0;
   const acl = aclStats(server);
   if (acl) acl.auth = acl.cmd = acl.key = acl.channel = 0;
-}
-
-/** Connections accepted since start (server.ts numbers them 1, 2, ...). */
-function connectionsAccepted(server: MemorykvServer): number {
-  const next = (server as unknown as { nextClientId?: number }).nextClientId;
-  return typeof next === 'number' ? next - 1 : server.clients.size;
 }
 
 function netBytes(server: MemorykvServer, input: boolean): number {
@@ -316,6 +310,7 @@ export function install(server: MemorykvServer): void {
   server.state.set(STATE, st);
   wrapCall(server, st);
   wrapExecute(server, st);
+  server.onAttach.push(() => void st.connections++);
   server.onDetach.push((client) => {
     st.closedNetIn += client.socket.bytesRead;
     st.closedNetOut += client.socket.bytesWritten;
@@ -886,7 +881,7 @@ const SECTIONS: Record<string, Section> = {
     const netOut = netBytes(server, false) - st.netOutBase;
     return [
       '# Stats',
-      `total_connections_received:${connectionsAccepted(server) - st.connectionsBase}`,
+      `total_connections_received:${st.connections}`,
       `total_commands_processed:${st.numCommands}`,
       `instantaneous_ops_per_sec:${st.instantaneousOps()}`,
       `total_net_input_bytes:${netIn}`,
@@ -934,8 +929,6 @@ const SECTIONS: Record<string, Section> = {
       `total_writes_processed:${st.numCommands}`,
       'io_threaded_reads_processed:0',
       'io_threaded_writes_processed:0',
-      `client_query_buffer_limit_disconnections:0`,
-      `client_output_buffer_limit_disconnections:${ps?.obufDisconnections ?? 0}`,
       'reply_buffer_shrinks:0',
       'reply_buffer_expands:0',
       'eventloop_cycles:0',
@@ -1086,6 +1079,12 @@ export function infoString(server: MemorykvServer, args: readonly string[]): str
   for (const [name, fn] of st.infoSections) {
     if (ALL_SECTIONS.includes(name)) continue;
     if (all || asked.has(name)) out.push(fn());
+  }
+  // Only when asked by name, never in "all".
+  if (asked.has('debug')) {
+    out.push(
+      '# Debug\r\neventloop_duration_aof_sum:0\r\neventloop_duration_cron_sum:0\r\neventloop_duration_max:0\r\neventloop_cmd_per_cycle_max:0',
+    );
   }
   return out.length === 0 ? '' : out.join('\r\n\r\n') + '\r\n';
 }
