@@ -6,7 +6,8 @@
  *
  *   redis-benchmark -q -c 50 -n 200000 -P <p> -t set,get,incr,lpush,rpop,sadd,hset,zadd,lrange_100 --csv
  *
- * Throughput and p99 latency (redis-benchmark 7's --csv prints both) go to
+ * (one redis-benchmark run per test, on both servers back to back). Throughput and p99 latency
+ * (redis-benchmark 7's --csv prints both), plus each server process's CPU time per request, go to
  * bench/results/server-<date>.json and the server section of bench/README.md, as ratios
  * memorykv / redis, judged against the issue's targets.
  *
@@ -65,6 +66,9 @@ interface Sample {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** CPU time the server process spent per request (from /proc/<pid>/stat), µs: user and system. */
+  userUs?: number;
+  sysUs?: number;
 }
 interface Row {
   test: string;
@@ -100,6 +104,13 @@ async function waitAlive(port: number, child: ChildProcess, what: string): Promi
   throw new Error(`${what} does not answer PING on port ${port}`);
 }
 
+/** Servers this run started: stopped on the way out, however the run ends. */
+const started = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
+
 function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -114,6 +125,7 @@ async function startMemorykv(profileDir?: string, bundle?: string): Promise<Chil
   const flags = ['--port', String(MKV_PORT), '--save', '', '--appendonly', 'no', '--loglevel', 'warning'];
   const argv = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, bundle!, ...flags] : ['packages/server/bin/memorykv-server.js', ...flags];
   const child = spawn(process.execPath, argv, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  started.add(child);
   await waitAlive(MKV_PORT, child, 'memorykv-server');
   return child;
 }
@@ -123,15 +135,16 @@ async function startRedis(): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(REDIS_PORT), '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+  started.add(child);
   await waitAlive(REDIS_PORT, child, 'redis-server');
   return child;
 }
 
 /** Runs redis-benchmark once; returns the samples by test name as --csv prints them. */
-function benchmark(port: number, pipeline: number, n = N): Map<string, Sample> {
+function benchmark(port: number, pipeline: number, n = N, tests = args.tests): Map<string, Sample> {
   const out = execFileSync(
     'redis-benchmark',
-    ['-p', String(port), '-q', '--csv', '-c', String(CLIENTS), '-n', String(n), '-P', String(pipeline), '-t', args.tests],
+    ['-p', String(port), '-q', '--csv', '-c', String(CLIENTS), '-n', String(n), '-P', String(pipeline), '-t', tests],
     // A stuck server must not hang the run: generous for 200k requests at a few thousand per second.
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: Math.max(120_000, N * 5), maxBuffer: 1 << 24 },
   );
@@ -154,6 +167,26 @@ function benchmark(port: number, pipeline: number, n = N): Map<string, Sample> {
   }
   if (samples.size === 0) throw new Error(`redis-benchmark printed no results:\n${out}`);
   return samples;
+}
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** User and system CPU time of a process so far, ms (null where /proc is missing). */
+function cpuTime(pid: number): { user: number; sys: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at state, field 3.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: (Number(f[11]) * 1000) / CLK_TCK, sys: (Number(f[12]) * 1000) / CLK_TCK };
+  } catch {
+    return null;
+  }
 }
 
 function version(): { redis: string; benchmark: string } {
@@ -222,6 +255,7 @@ async function compare(): Promise<void> {
     rows: [] as Row[],
   };
   log(`memorykv-server vs redis-server ${run.redis} — Node ${run.node}, ${run.cpus}, load ${run.loadavg.map((x) => x.toFixed(2)).join(' ')}`);
+  for (const port of [MKV_PORT, REDIS_PORT]) if (alive(port)) throw new Error(`port ${port} is taken by a server this run did not start`);
   const servers: Record<ServerName, { port: number; child: ChildProcess }> = {
     memorykv: { port: MKV_PORT, child: await startMemorykv() },
     redis: { port: REDIS_PORT, child: await startRedis() },
@@ -233,23 +267,44 @@ async function compare(): Promise<void> {
     log(`warm-up: ${warmup} requests per test on each server`);
     for (const side of ['memorykv', 'redis'] as const) benchmark(servers[side].port, 1, warmup);
   }
-  // Best of the rounds per test and side (the machine is shared: a slow round is noise, not the server).
+  // Best of the rounds per test and side (the machine is shared: a slow round is noise, not the
+  // server). Each test runs on both servers back to back, who goes first alternating, so that a
+  // change of load on the machine hits both sides alike; the tests keep redis-benchmark's own order
+  // (RPOP pops what LPUSH pushed), from a FLUSHALL per pipeline depth.
+  const tests = args.tests.split(',');
   const best = new Map<string, Sample>();
   const order: string[] = [];
+  let turn = 0;
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (const p of PIPELINES) {
-        // Alternate who goes first, so that neither side always meets the other's leftovers.
-        const sides: ServerName[] = (round + p) % 2 === 0 ? ['memorykv', 'redis'] : ['redis', 'memorykv'];
-        for (const side of sides) {
-          const { port } = servers[side];
-          cli(port, 'FLUSHALL');
-          for (const [test, s] of benchmark(port, p)) {
-            const k = `${p}\0${test}\0${side}`;
-            if (!order.includes(`${p}\0${test}`)) order.push(`${p}\0${test}`);
-            const b = best.get(k);
-            best.set(k, b === undefined ? s : { ...(s.rps > b.rps ? s : b), p99Ms: Math.min(s.p99Ms, b.p99Ms) });
-            log(`round ${round + 1} -P ${p} ${side.padEnd(8)} ${test.padEnd(10)} ${fmt(s.rps).padStart(7)} req/s  p99 ${s.p99Ms} ms`);
+        for (const side of ['memorykv', 'redis'] as const) cli(servers[side].port, 'FLUSHALL');
+        for (const t of tests) {
+          const sides: ServerName[] = turn++ % 2 === 0 ? ['memorykv', 'redis'] : ['redis', 'memorykv'];
+          for (const side of sides) {
+            const { port, child } = servers[side];
+            const before = cpuTime(child.pid!);
+            const samples = benchmark(port, p, N, t);
+            const after = cpuTime(child.pid!);
+            for (const [test, s] of samples) {
+              // CPU per request of the server process (for LRANGE_* it includes the LPUSH fill).
+              if (before && after && samples.size === 1) {
+                s.userUs = ((after.user - before.user) * 1000) / N;
+                s.sysUs = ((after.sys - before.sys) * 1000) / N;
+              }
+              const k = `${p}\0${test}\0${side}`;
+              if (!order.includes(`${p}\0${test}`)) order.push(`${p}\0${test}`);
+              const b = best.get(k);
+              const cpu = (x: Sample) => (x.userUs ?? 0) + (x.sysUs ?? 0);
+              best.set(
+                k,
+                b === undefined
+                  ? s
+                  : { ...(s.rps > b.rps ? s : b), p99Ms: Math.min(s.p99Ms, b.p99Ms), ...(cpu(s) < cpu(b) ? { userUs: s.userUs, sysUs: s.sysUs } : { userUs: b.userUs, sysUs: b.sysUs }) },
+              );
+              const cpuText = s.userUs === undefined ? '' : `  cpu ${s.userUs.toFixed(1)}+${s.sysUs!.toFixed(1)} µs/req`;
+              log(`round ${round + 1} -P ${p} ${side.padEnd(8)} ${test.padEnd(10)} ${fmt(s.rps).padStart(7)} req/s  p99 ${s.p99Ms} ms${cpuText}`);
+            }
           }
         }
       }
@@ -299,22 +354,28 @@ function markdown(run: {
   rows: Row[];
 }): string {
   const x = (r: number) => `${r.toFixed(2)}x`;
+  const cpu = (s: Sample) => (s.userUs === undefined ? '—' : `${s.userUs.toFixed(1)} + ${s.sysUs!.toFixed(1)}`);
   const out = [
     `Run of ${run.date} — commit \`${run.commit}\`, Node ${run.node}, redis-server ${run.redis}, ${run.cpus}, ` +
       `load average ${run.loadavg.map((l) => l.toFixed(2)).join(' ')} at start; \`${run.command}\`` +
       (run.rounds > 1 ? `, best of ${run.rounds} rounds` : '') + '.',
     '',
-    '| test | -P | memorykv req/s | redis req/s | ratio | memorykv p99 ms | redis p99 ms | p99 ratio | verdict |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|---|',
+    '| test | -P | memorykv req/s | redis req/s | ratio | memorykv p99 ms | redis p99 ms | p99 ratio | verdict | memorykv CPU µs/req | redis CPU µs/req |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|',
   ];
   for (const r of run.rows) {
     const why = [r.ratio < r.target ? `ratio < ${r.target}` : '', r.p99Ratio > TARGET_P99 ? `p99 > ${TARGET_P99}x` : ''].filter(Boolean).join(', ');
     out.push(
-      `| ${r.test} | ${r.pipeline} | ${fmt(r.memorykv.rps)} | ${fmt(r.redis.rps)} | ${x(r.ratio)} | ${r.memorykv.p99Ms.toFixed(3)} | ${r.redis.p99Ms.toFixed(3)} | ${x(r.p99Ratio)} | ${r.pass ? 'PASS' : `MISS (${why})`} |`,
+      `| ${r.test} | ${r.pipeline} | ${fmt(r.memorykv.rps)} | ${fmt(r.redis.rps)} | ${x(r.ratio)} | ${r.memorykv.p99Ms.toFixed(3)} | ${r.redis.p99Ms.toFixed(3)} | ${x(r.p99Ratio)} | ${r.pass ? 'PASS' : `MISS (${why})`} | ${cpu(r.memorykv)} | ${cpu(r.redis)} |`,
     );
   }
   const miss = run.rows.filter((r) => !r.pass);
-  out.push('', `Targets (ratio ≥ ${TARGET_RATIO[1]}x at -P 1, ≥ ${TARGET_RATIO[16]}x at -P 16, p99 ≤ ${TARGET_P99}x redis): ${run.rows.length - miss.length} PASS, ${miss.length} MISS.`);
+  out.push(
+    '',
+    `Targets (ratio ≥ ${TARGET_RATIO[1]}x at -P 1, ≥ ${TARGET_RATIO[16]}x at -P 16, p99 ≤ ${TARGET_P99}x redis): ${run.rows.length - miss.length} PASS, ${miss.length} MISS. ` +
+      'CPU µs/req = user + system CPU time of the server process per request during the test (LRANGE_100 includes its LPUSH fill), ' +
+      'a measure that does not depend on how busy the machine was.',
+  );
   return out.join('\n');
 }
 

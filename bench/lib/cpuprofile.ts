@@ -17,6 +17,8 @@ type Mapper = (line: number, column: number) => string | null;
 
 export interface ProfileSummary {
   samples: number;
+  /** Busy time by where it is spent: repository sources, Node's own JS, native, GC. */
+  categories: [string, number][];
   /** [function  file:line, share of samples], hottest first. */
   functions: [string, number][];
   lines: [string, number][];
@@ -24,8 +26,9 @@ export interface ProfileSummary {
 
 /**
  * Summarizes `profile` (a .cpuprofile) of `bundle` (whose `.map` sits beside it); paths are
- * printed relative to `root`. Samples spent idle (waiting for I/O) are left out of the shares, so
- * that they tell where the busy time goes.
+ * printed relative to `root`. Samples spent idle (waiting in epoll for I/O) are left out of the
+ * shares, so that they tell where the busy time goes; "(program)" is native time outside JS and GC
+ * (libuv, the C++ side of Node), kept.
  */
 export async function summarize(profile: string, bundle: string, root: string, top = 25): Promise<ProfileSummary> {
   const dir = new URL('.', `file://${bundle}`).href;
@@ -49,17 +52,28 @@ export async function summarize(profile: string, bundle: string, root: string, t
   for (const s of prof.samples) hits.set(s, (hits.get(s) ?? 0) + 1);
   const fns = new Map<string, number>();
   const lines = new Map<string, number>();
+  const cats = new Map<string, number>();
   let total = 0;
   for (const n of prof.nodes) {
     const h = hits.get(n.id);
     if (!h) continue;
     const f = n.callFrame;
-    if (f.functionName === '(idle)' || f.functionName === '(program)') continue;
+    if (f.functionName === '(idle)') continue;
     total += h;
     const inBundle = f.url.endsWith(bundleName);
     const where = inBundle ? (map(f.lineNumber + 1, f.columnNumber) ?? `bundle:${f.lineNumber + 1}`) : f.url ? `${f.url}:${f.lineNumber + 1}` : '(native)';
     const key = `${f.functionName || '(anonymous)'}  ${where}`;
     fns.set(key, (fns.get(key) ?? 0) + h);
+    const cat = inBundle
+      ? where.startsWith('packages/')
+        ? where.slice(0, where.indexOf('/src/') + 4)
+        : 'bundled dependencies'
+      : f.url.startsWith('node:')
+        ? 'Node.js internals (streams, events, timers ...)'
+        : f.functionName.startsWith('(')
+          ? f.functionName
+          : `native: ${f.functionName}`;
+    cats.set(cat, (cats.get(cat) ?? 0) + h);
     for (const t of n.positionTicks ?? []) {
       const at = inBundle ? (map(t.line, 0) ?? `bundle:${t.line}`) : `${f.url}:${t.line}`;
       const k = `${at}  (${f.functionName || 'anonymous'})`;
@@ -68,12 +82,14 @@ export async function summarize(profile: string, bundle: string, root: string, t
   }
   const shares = (m: Map<string, number>) =>
     [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, n]) => [k, n / total] as [string, number]);
-  return { samples: total, functions: shares(fns), lines: shares(lines) };
+  return { samples: total, categories: shares(cats), functions: shares(fns), lines: shares(lines) };
 }
 
 export function printSummary(s: ProfileSummary, log: (s: string) => void = console.log): void {
   const pct = (x: number) => `${(x * 100).toFixed(1).padStart(5)}%`;
-  log(`${s.samples} busy samples\n\nself time by function:`);
+  log(`${s.samples} busy samples\n\nself time by where:`);
+  for (const [k, x] of s.categories) log(`${pct(x)}  ${k}`);
+  log('\nself time by function:');
   for (const [k, x] of s.functions) log(`${pct(x)}  ${k}`);
   log('\nself time by line:');
   for (const [k, x] of s.lines) log(`${pct(x)}  ${k}`);
