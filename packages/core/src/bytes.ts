@@ -94,10 +94,14 @@ export function parseInt64(s: string): number {
     if (c < 48 || c > 57) return NaN;
     v = v * 10 + (c - 48);
   }
-  if (n >= 19) {
-    // Near the int64 bounds a double is not exact: decide with BigInt.
-    const big = BigInt(s);
-    if (big > INT64_MAX || big < INT64_MIN) return NaN;
+  if (n >= 16) {
+    // Beyond 2^53 the digit-by-digit sum drifts: take the correctly rounded double instead,
+    // and decide the int64 bounds exactly.
+    if (n >= 19) {
+      const big = BigInt(s);
+      if (big > INT64_MAX || big < INT64_MIN) return NaN;
+    }
+    return Number(s);
   }
   return neg ? -v : v;
 }

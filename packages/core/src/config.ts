@@ -49,7 +49,7 @@ export function defaultConfig(): EngineConfig {
     hz: 10,
     'active-expire-effort': 1,
     'proto-max-bulk-len': 512 * 1024 * 1024,
-    'hash-max-listpack-entries': 128,
+    'hash-max-listpack-entries': 512,
     'hash-max-listpack-value': 64,
     'set-max-intset-entries': 512,
     'set-max-listpack-entries': 128,

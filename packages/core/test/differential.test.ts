@@ -648,6 +648,7 @@ class Run {
       if (q !== null && (name === 'exec' || name === 'discard') && argv.length === 1) {
         queue[client] = null;
         why = name === 'exec' ? compareExec(q, r.ours, theirs) : compareReplies(argv, r.ours, theirs, r.cap, false);
+        if (why !== null && known !== null && known(argv, r.ours, theirs)) why = null;
       } else {
         why = compareReplies(argv, r.ours, theirs, r.cap, false);
         if (name === 'multi' && theirs.t === 'simple') queue[client] = [];

@@ -243,9 +243,10 @@ describe('HINCRBY / HINCRBYFLOAT', () => {
 describe('encodings', () => {
   it('listpack up to hash-max-listpack-entries, then hashtable for good', () => {
     const { run, enc } = setup();
-    for (let i = 0; i < 128; i++) run('HSET', 'h', `f${i}`, 'v');
+    // Redis 7.2's compiled-in hash-max-listpack-entries is 512 (zsets' is 128).
+    for (let i = 0; i < 512; i++) run('HSET', 'h', `f${i}`, 'v');
     expect(enc('h')).toBe('listpack');
-    run('HSET', 'h', 'f128', 'v');
+    run('HSET', 'h', 'f512', 'v');
     expect(enc('h')).toBe('hashtable');
     for (let i = 0; i < 100; i++) run('HDEL', 'h', `f${i}`);
     expect(enc('h')).toBe('hashtable');
@@ -269,7 +270,7 @@ describe('encodings', () => {
   it('more new pairs than the limit in one HSET converts up front', () => {
     const { run, enc } = setup();
     const args: string[] = [];
-    for (let i = 0; i < 129; i++) args.push('same', 'v');
+    for (let i = 0; i < 513; i++) args.push('same', 'v');
     run('HSET', 'h', ...args);
     expect(run('HLEN', 'h')).toBe(1);
     expect(enc('h')).toBe('hashtable');

@@ -14,7 +14,6 @@ import { is } from './args.ts';
 import { parseScanArgs, scanDict } from './scan.ts';
 import { allKeys, defineCommands, oneKey, twoKeys } from './table.ts';
 import { lookupNoTouch } from './expire.ts';
-import { StrBuf } from '../types/strbuf.ts';
 
 export const SAME_OBJECT = error('ERR source and destination objects are the same');
 const INT_RANGE = error('ERR value is out of range, value must between -2147483648 and 2147483647');
@@ -318,8 +317,6 @@ defineCommands(
         exists = true;
       }
       const copy = typeof v === 'string' ? v : v.clone();
-      // dupStringObject keeps the encoding: an embstr StrBuf (INCRBYFLOAT's result) stays embstr.
-      if (copy instanceof StrBuf && v instanceof StrBuf) copy.embstr = v.embstr;
       if (exists) dst.delete(newkey);
       dst.add(newkey, copy);
       if (expire !== -1) dst.setExpire(newkey, expire);

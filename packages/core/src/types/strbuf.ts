@@ -56,6 +56,8 @@ export class StrBuf extends RObject {
     const c = new StrBuf(0);
     c.buf = this.buf.slice(0, this.len);
     c.len = this.len;
+    // dupStringObject keeps the encoding: a copied embstr is still embstr.
+    c.embstr = this.embstr;
     return c;
   }
 
