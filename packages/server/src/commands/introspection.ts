@@ -1431,7 +1431,7 @@ export async function shutdownServer(server: MemorykvServer, st: ServerStats, fl
   await new Promise((r) => setImmediate(r));
   await server.close();
   for (const fn of st.shutdownHandlers) await fn(flags);
-  server.log('warning', `${'Redis'} is now ready to exit, bye bye...`);
+  server.log('warning', 'memorykv is now ready to exit, bye bye...');
 }
 
 // -----------------------------------------------------------------------------------------------
