@@ -129,20 +129,38 @@ const showArgv = (argv: readonly string[]) =>
 
 type Norm = Wire | { t: 'double'; v: number } | { t: 'array'; v: Norm[] };
 
+/** A canonical text of a reply: equal texts, equal replies (type included). */
 function key(n: Norm): string {
-  return JSON.stringify(n, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+  switch (n.t) {
+    case 'array':
+      return `*${n.v.length}[${n.v.map(key).join(',')}]`;
+    case 'nullbulk':
+    case 'nullarray':
+      return n.t;
+    case 'int':
+    case 'double':
+      return `${n.t}:${n.v}`;
+    default:
+      return `${n.t}:${n.v.length}:${n.v}`;
+  }
+}
+/** Sorts items by their canonical text (computed once each). */
+function sortByKey<T>(items: T[], keyOf: (x: T) => string): T[] {
+  return items
+    .map((x) => [keyOf(x), x] as const)
+    .sort((a, b) => cmp(a[0], b[0]))
+    .map((p) => p[1]);
 }
 /** Order-insensitive array (elements sorted by their canonical text). */
 function unordered(w: Norm): Norm {
-  return w.t === 'array' ? { t: 'array', v: w.v.slice().sort((a, b) => cmp(key(a), key(b))) } : w;
+  return w.t === 'array' ? { t: 'array', v: sortByKey(w.v, key) } : w;
 }
 /** Order-insensitive groups of n elements (field/value pairs, member/score pairs, SORT GETs). */
 function unorderedGroups(w: Norm, n: number): Norm {
   if (w.t !== 'array' || n <= 1) return unordered(w);
   const groups: Norm[][] = [];
   for (let i = 0; i < w.v.length; i += n) groups.push(w.v.slice(i, i + n));
-  groups.sort((a, b) => cmp(key({ t: 'array', v: a }), key({ t: 'array', v: b })));
-  return { t: 'array', v: groups.flat() };
+  return { t: 'array', v: sortByKey(groups, (g) => g.map(key).join(',')).flat() };
 }
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
