@@ -40,7 +40,7 @@ const DISABLED = new Set<string>(
     ? process.env.DIFF_DISABLE.split(',')
     : process.env.DIFF_ALL
       ? []
-      : ['geo', 'hyperloglog_damaged'],
+      : ['geo'],
 );
 /**
  * A fixed seed by default, so that `npm test` and CI give everyone the same verdict and a
