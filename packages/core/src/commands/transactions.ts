@@ -2,10 +2,9 @@
  * MULTI / EXEC / DISCARD / WATCH / UNWATCH (multi.c). Queueing itself happens in
  * Shard.execute, which sees every command first; these handlers open, run and drop the queue.
  */
-import { DISCARD_WITHOUT_MULTI, EXECABORT, EXEC_WITHOUT_MULTI, NESTED_MULTI, OOM, WATCH_IN_MULTI } from '../errors.ts';
+import { DISCARD_WITHOUT_MULTI, EXECABORT, EXEC_WITHOUT_MULTI, NESTED_MULTI, WATCH_IN_MULTI } from '../errors.ts';
 import { NULL_ARRAY, OK } from '../reply.ts';
-import { performEvictions } from '../keyspace/eviction.ts';
-import { defineCommands, lookupCommand } from './table.ts';
+import { defineCommands } from './table.ts';
 
 const txFlags = ['noscript', 'loading', 'stale', 'fast', 'allow_busy'] as const;
 
@@ -46,10 +45,7 @@ defineCommands(
         return NULL_ARRAY;
       }
       const shard = ctx.shard;
-      if (shard.config.maxmemory > 0 && !performEvictions(shard) && queue.some((argv) => isDenyOom(argv))) {
-        s.discardMulti();
-        return OOM;
-      }
+      // Over maxmemory, Shard.execute already refused an EXEC whose queue may grow memory.
       s.multi = null;
       s.unwatchAll();
       ctx.suppressEffects();
@@ -101,7 +97,3 @@ defineCommands(
     },
   },
 );
-
-function isDenyOom(argv: string[]): boolean {
-  return lookupCommand(argv[0]!)?.denyoom ?? false;
-}

@@ -65,6 +65,11 @@ export class Shard {
   }
   /** Estimated bytes of data held (keys, values, TTLs), kept incrementally. */
   used = 0;
+  /**
+   * Memory counted against maxmemory beyond the data (a server's own structures and client
+   * buffers, as in Redis's used_memory); the transport that knows it sets it.
+   */
+  overhead = 0;
   /** Changes since start (Redis's server.dirty). */
   dirty = 0;
   /** Whether keys are expired here (false on replicas and while replaying effects). */
@@ -132,22 +137,33 @@ export class Shard {
     }
     const argc = argv.length;
     if (cmd.arity > 0 ? argc !== cmd.arity : argc < -cmd.arity) return this.reject(session, wrongArity(cmd.fullName), cmd);
+    this.clockStale = true;
+    if (this.config.maxmemory > 0 && !performEvictions(this) && this.rejectOnOom(session, cmd)) {
+      this.flushEffects();
+      return this.reject(session, OOM, cmd);
+    }
     if (session.multi !== null && !TX_CONTROL.has(cmd.fullName)) {
       if (cmd.flags.includes('no_multi')) {
         return this.reject(session, error('ERR Command not allowed inside a transaction'));
       }
-      if (cmd.denyoom && this.config.maxmemory > 0 && !performEvictions(this)) return this.reject(session, OOM, cmd);
       session.multi.push(argv);
       return QUEUED;
-    }
-    this.clockStale = true;
-    if (this.config.maxmemory > 0 && !performEvictions(this) && cmd.denyoom) {
-      this.flushEffects();
-      return OOM;
     }
     const reply = this.call(session, cmd, argv);
     if (!this.inExec) this.flushEffects();
     return reply;
+  }
+
+  /**
+   * Over maxmemory, which commands are refused (server.c processCommand): those that may grow
+   * memory, EXEC when its queue holds one, and anything queued inside MULTI.
+   */
+  private rejectOnOom(session: Session, cmd: Command): boolean {
+    if (cmd.denyoom) return true;
+    const queue = session.multi;
+    if (queue === null) return false;
+    if (cmd.name === 'exec') return queue.some((argv) => lookupCommand(argv[0]!)?.denyoom === true);
+    return cmd.name !== 'discard' && cmd.name !== 'quit' && cmd.name !== 'reset';
   }
 
   /**

@@ -37,6 +37,32 @@ describe('maxmemory', () => {
     expect((run('EXEC') as ErrorReply).message).toMatch(/^EXECABORT/);
   });
 
+  it('over the limit, EXEC of a queue that may grow memory is aborted, and MULTI queues nothing', () => {
+    const { run, shard } = filled('noeviction', 10);
+    run('MULTI');
+    run('SET', 'a', '1');
+    shard.setConfig('maxmemory', '1'); // the limit drops while the transaction is open
+    expect((run('EXEC') as ErrorReply).message).toBe(`EXECABORT Transaction discarded because of: ${OOM_TEXT}`);
+    expect(run('GET', 'a')).toBe(null);
+    run('MULTI');
+    expect((run('GET', 'k1') as ErrorReply).message).toBe(OOM_TEXT); // even a read is refused queueing
+    expect((run('EXEC') as ErrorReply).message).toMatch(/^EXECABORT Transaction discarded because of previous errors/);
+    // A transaction of reads only still runs when nothing queued was refused.
+    shard.setConfig('maxmemory', '0');
+    run('MULTI');
+    run('GET', 'k1');
+    shard.setConfig('maxmemory', '1');
+    expect(run('EXEC')).toEqual(['x'.repeat(100)]);
+  });
+
+  it('counts the transport\'s own overhead against maxmemory', () => {
+    const { run, shard } = testEngine();
+    shard.setConfig('maxmemory', '1000000');
+    expect(run('SET', 'a', 'b')).toMatchObject({ text: 'OK' });
+    shard.overhead = 2_000_000; // e.g. a server's structures and client buffers
+    expect((run('SET', 'c', 'd') as ErrorReply).message).toBe(OOM_TEXT);
+  });
+
   it('allkeys-random and allkeys-lru keep memory under the limit', () => {
     for (const policy of ['allkeys-random', 'allkeys-lru', 'allkeys-lfu'] as const) {
       const { run, shard } = filled(policy);

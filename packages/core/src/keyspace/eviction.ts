@@ -71,7 +71,7 @@ const POOL_SIZE = 16;
  */
 export function performEvictions(shard: Shard): boolean {
   const max = shard.config.maxmemory;
-  if (max === 0 || shard.used <= max) return true;
+  if (max === 0 || shard.used + shard.overhead <= max) return true;
   const policy = shard.config['maxmemory-policy'];
   if (policy === 'noeviction') return false;
   const volatile = policy.startsWith('volatile-');
@@ -79,7 +79,7 @@ export function performEvictions(shard: Shard): boolean {
   const dbs = shard.dbs;
   const samples = Math.max(1, shard.config['maxmemory-samples']);
   let nextDb = 0;
-  while (shard.used > max) {
+  while (shard.used + shard.overhead > max) {
     let victim: Candidate | undefined;
     if (random) {
       for (let tries = 0; tries < dbs.length && !victim; tries++) {

@@ -310,6 +310,7 @@ export function install(server: MemorykvServer): void {
   server.state.set(STATE, st);
   wrapCall(server, st);
   wrapExecute(server, st);
+  trackOverhead(server);
   server.onAttach.push(() => void st.connections++);
   server.onDetach.push((client) => {
     st.closedNetIn += client.socket.bytesRead;
@@ -703,7 +704,17 @@ function safeInfo(s: string): string {
 }
 
 function usedMemory(server: MemorykvServer): number {
-  return STARTUP_MEMORY + server.engine.shard.used + server.clients.size * CLIENT_MEMORY;
+  return server.engine.shard.used + server.engine.shard.overhead;
+}
+
+/** Keeps the engine's maxmemory accounting equal to INFO's used_memory (data + server + clients). */
+function trackOverhead(server: MemorykvServer): void {
+  const update = () => {
+    server.engine.shard.overhead = STARTUP_MEMORY + server.clients.size * CLIENT_MEMORY;
+  };
+  update();
+  server.onAttach.push(update);
+  server.onDetach.push(update);
 }
 
 function cpuTime(us: number): string {
