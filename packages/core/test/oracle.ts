@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { RespClient } from './resp-client.ts';
+import { RespClient, type Wire } from './resp-client.ts';
 
 export interface Oracle {
   port: number;
@@ -31,29 +31,39 @@ function freePort(): Promise<number> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function startOn(port: number, timeoutMs: number): Promise<Oracle> {
+  // DEBUG from local connections: the test turns Redis's active expiry off (the engine under test
+  // runs without it too), so that keys expire only lazily, at the same commands on both.
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--enable-debug-command', 'local'];
+  // A shell between us and redis-server ends it when its stdin (our pipe) closes, which also
+  // happens when this process dies without running exit handlers (a crashed test worker), so no
+  // server outlives the test. The shell itself exits when redis-server does.
   const child: ChildProcess = spawn(
-    'redis-server',
-    // DEBUG from local connections: the test turns Redis's active expiry off (the engine under
-    // test runs without it too), so that keys expire only lazily, at the same commands on both.
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--enable-debug-command', 'local'],
+    'sh',
+    ['-c', 'exec 3<&0; redis-server "$@" & r=$!; (cat <&3 >/dev/null; kill $r 2>/dev/null) & wait $r', 'sh', ...args],
     // Redis calls setlocale(LC_COLLATE, "") and SORT ALPHA compares with strcoll: the C locale
     // makes that byte order, which is what the engine implements, whatever the machine's locale.
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
+    { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' }, detached: true },
   );
   let log = '';
   child.stdout!.on('data', (d) => (log = (log + d).slice(-4000)));
   child.stderr!.on('data', (d) => (log = (log + d).slice(-4000)));
   let exited = false;
   child.once('exit', () => (exited = true));
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  const killGroup = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', killGroup);
 
   const stop = async () => {
-    process.removeListener('exit', killOnExit);
+    process.removeListener('exit', killGroup);
     if (exited) return;
     const gone = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.stdin!.end();
+    const t = setTimeout(killGroup, 3000);
     await gone;
     clearTimeout(t);
   };
@@ -61,19 +71,22 @@ async function startOn(port: number, timeoutMs: number): Promise<Oracle> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (exited) throw new Error(`redis-server exited on port ${port}:\n${log}`);
+    let replies: Wire[] | null = null;
     try {
       const c = await RespClient.connect(port, '127.0.0.1', 1000);
-      const pong = await c.call('PING');
-      const info = await c.call('INFO', 'server');
-      const noActiveExpire = await c.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0');
+      replies = await c.pipeline([['PING'], ['INFO', 'server'], ['DEBUG', 'SET-ACTIVE-EXPIRE', '0']]);
       c.close();
-      if (noActiveExpire.t !== 'simple') throw new Error(`DEBUG SET-ACTIVE-EXPIRE 0 failed: ${JSON.stringify(noActiveExpire)}`);
-      if (pong.t === 'simple' && pong.v === 'PONG') {
-        const version = info.t === 'bulk' ? (/redis_version:(\S+)/.exec(info.v)?.[1] ?? '?') : '?';
-        return { port, version, connect: () => RespClient.connect(port), stop };
-      }
     } catch {
       // not listening yet (or still loading): retry until the deadline
+    }
+    const [pong, info, noActiveExpire] = replies ?? [];
+    if (pong?.t === 'simple' && pong.v === 'PONG') {
+      if (noActiveExpire?.t !== 'simple') {
+        await stop();
+        throw new Error(`redis-server refused DEBUG SET-ACTIVE-EXPIRE 0: ${JSON.stringify(noActiveExpire)}`);
+      }
+      const version = info?.t === 'bulk' ? (/redis_version:(\S+)/.exec(info.v)?.[1] ?? '?') : '?';
+      return { port, version, connect: () => RespClient.connect(port), stop };
     }
     await sleep(50);
   }
