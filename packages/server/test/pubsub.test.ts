@@ -480,7 +480,7 @@ describe('keyspace notifications', () => {
     await r.set('ev:2', 'x'.repeat(1000));
     try {
       expect(shard.setConfig('maxmemory-policy', 'allkeys-lru')).toBeNull();
-      expect(shard.setConfig('maxmemory', String(shard.used - 500))).toBeNull();
+      expect(shard.setConfig('maxmemory', String(shard.used + shard.overhead - 500))).toBeNull();
       await r.set('ev:3', 'y');
       await until(() => got.length > 0);
       expect(got[0]).toMatch(/^__keyevent@0__:evicted ev:[12]$/);
