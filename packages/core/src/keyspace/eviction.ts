@@ -114,14 +114,8 @@ export function performEvictions(shard: Shard): boolean {
       }
     }
     if (!victim) return false;
-    const { db, key } = victim;
-    // Like expiry, eviction signals watchers but is not the running command's change.
-    const dirty = shard.dirty;
-    db.delete(key);
-    shard.dirty = dirty;
     shard.stats.evictedKeys++;
-    shard.propagate(db.id, ['DEL', key]);
-    shard.notify(db.id, 'e', 'evicted', key);
+    victim.db.deleteAndPropagate(victim.key, 'e', 'evicted');
   }
   return true;
 }

@@ -305,19 +305,24 @@ export class Keyspace {
     return true;
   }
 
-  /**
-   * Deletes an expired key and propagates it as DEL, as Redis's deleteExpiredKeyAndPropagate.
-   * Watchers are signalled, but the command that happened to trigger it is not dirtied: its own
-   * argv must not be propagated just because a key expired under it.
-   */
+  /** Deletes an expired key and propagates it as DEL, as Redis's deleteExpiredKeyAndPropagate. */
   deleteExpired(key: string): void {
+    this.shard.stats.expiredKeys++;
+    this.deleteAndPropagate(key, 'x', 'expired');
+  }
+
+  /**
+   * A deletion the server decides on by itself (expiry, eviction): watchers are signalled, but
+   * the command that happened to trigger it is not dirtied — its own argv must not be propagated
+   * just because a key went under it. The deletion is propagated as DEL and notified.
+   */
+  deleteAndPropagate(key: string, cls: string, event: string): void {
     const shard = this.shard;
     const dirty = shard.dirty;
     this.delete(key);
     shard.dirty = dirty;
-    shard.stats.expiredKeys++;
     shard.propagate(this.id, ['DEL', key]);
-    shard.notify(this.id, 'x', 'expired', key);
+    shard.notify(this.id, cls, event, key);
   }
 
   // ---------------------------------------------------------------------------------------------
