@@ -11,5 +11,7 @@ import './keys.ts';
 import './server.ts';
 import './sort.ts';
 import './transactions.ts';
+import './streams.ts';
+import './scripting.ts';
 
 export { commands, keyIndexes } from './table.ts';

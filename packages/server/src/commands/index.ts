@@ -9,7 +9,8 @@ import { install as introspection } from './introspection.ts';
 import { install as pubsub } from './pubsub.ts';
 import { install as blocking } from './blocking.ts';
 import { install as acl } from './acl.ts';
+import { install as scripting } from './scripting.ts';
 
 export function installModules(server: MemorykvServer): void {
-  for (const install of [connection, config, introspection, pubsub, blocking, acl]) install(server);
+  for (const install of [connection, config, introspection, pubsub, blocking, acl, scripting]) install(server);
 }

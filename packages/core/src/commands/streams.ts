@@ -1,0 +1,2 @@
+/** Streams (t_stream.c): declared here by the streams family. */
+export {};
