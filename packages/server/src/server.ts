@@ -41,12 +41,19 @@ export class MemorykvServer {
   readonly afterCommand: ((client: Client, argv: string[]) => void)[] = [];
   /** Called when a client goes away. */
   readonly onDetach: ((client: Client) => void)[] = [];
-  /** Called for a new client before any of its bytes is parsed (auth state, protected mode ...). */
+  /**
+   * Checks on a new connection before it becomes a client (protected mode): a message refuses
+   * it, sent before the connection is closed.
+   */
+  readonly onConnect: ((socket: net.Socket) => string | null)[] = [];
+  /** Called for a new client before any of its bytes is parsed (auth state ...). */
   readonly onAttach: ((client: Client) => void)[] = [];
   readonly startedAt = Date.now();
   private listeners: net.Server[] = [];
   private nextClientId = 1;
   private flushQueue = new Set<Client>();
+  /** Where every plain connection's reads land (see accept). */
+  private readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
   private flushScheduled = false;
   /** Per-module state, keyed by module name. */
   readonly state = new Map<string, unknown>();
@@ -68,7 +75,7 @@ export class MemorykvServer {
   async listen(): Promise<number> {
     let port = this.settings.port;
     for (const host of this.settings.bind) {
-      const srv = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+      const srv = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket));
       await new Promise<void>((resolve, reject) => {
         srv.once('error', reject);
         srv.listen(port, host, () => {
@@ -84,18 +91,37 @@ export class MemorykvServer {
     return port;
   }
 
-  private accept(socket: net.Socket): void {
-    if (this.clients.size >= this.settings.maxclients) {
-      socket.end('-ERR max number of clients reached\r\n');
+  /**
+   * A new connection. Plain sockets are re-owned with `onread`: reads land in one buffer shared
+   * by every connection (the parser detaches what it keeps), with no Readable stream, no Buffer
+   * per read and no 'data' event — in Node that machinery costs more per request than parsing
+   * and running the command. Sockets Node must decrypt or that lack a handle use 'data'.
+   */
+  private accept(raw: net.Socket): void {
+    let refusal = this.clients.size >= this.settings.maxclients ? '-ERR max number of clients reached\r\n' : null;
+    for (let i = 0; refusal === null && i < this.onConnect.length; i++) refusal = this.onConnect[i]!(raw);
+    if (refusal !== null) {
+      // Resumed so that the peer's FIN is read and the socket closes.
+      raw.on('error', () => {});
+      raw.resume();
+      raw.end(refusal);
       return;
     }
-    const client = new Client(this, socket, this.nextClientId++);
+    const socket = adoptWithOnread(raw, this.readBuffer, (n) => {
+      const c = client;
+      c.onData(this.readBuffer.subarray(0, n));
+      c.parser.detach();
+    });
+    const client = new Client(this, socket ?? raw, this.nextClientId++);
     this.clients.set(client.id, client);
     for (const fn of this.onAttach) fn(client);
     if (client.closed) return;
-    socket.on('data', (chunk: Buffer) => client.onData(chunk));
-    socket.on('error', () => client.close());
-    socket.on('close', () => client.close());
+    if (socket === null) {
+      raw.on('data', (chunk: Buffer) => client.onData(chunk));
+      raw.resume();
+    }
+    client.socket.on('error', () => client.close());
+    client.socket.on('close', () => client.close());
   }
 
   /** Runs one command of a client: guards, then the engine. */
@@ -147,4 +173,34 @@ export class MemorykvServer {
     this.listeners = [];
     this.engine.close();
   }
+}
+
+/** What net.Socket keeps of an accepted connection (Node internals this module relies on). */
+interface SocketInternals {
+  _handle: unknown;
+  _server: net.Server | null;
+  server: net.Server | null;
+}
+
+/**
+ * A socket over an accepted (paused) connection's handle that reads with `onread`, or null
+ * when the connection has no handle to re-own. The accepting socket gives up the handle and
+ * its place in the listener's connection count, so server.close() still waits for this one.
+ */
+function adoptWithOnread(raw: net.Socket, buffer: Buffer, callback: (n: number) => void): net.Socket | null {
+  const r = raw as unknown as SocketInternals;
+  if (r._handle == null || raw.constructor !== net.Socket) return null;
+  const handle = r._handle;
+  r._handle = null;
+  const socket = new net.Socket({
+    handle,
+    readable: true,
+    writable: true,
+    onread: { buffer, callback: (n: number) => (callback(n), true) },
+  } as net.SocketConstructorOpts);
+  const s = socket as unknown as SocketInternals;
+  s._server = r._server;
+  s.server = r.server;
+  r._server = r.server = null;
+  return socket;
 }

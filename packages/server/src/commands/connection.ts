@@ -697,26 +697,11 @@ function isLocal(address: string | undefined): boolean {
   return address.startsWith('127.') || address === '::1';
 }
 
-/**
- * acceptCommonHandler's protected-mode check, after the maxclients one (server.ts's accept has
- * no hook for it, so its accept is wrapped).
- */
-function wrapAccept(server: MemorykvServer): void {
-  const s = server as unknown as { accept(socket: Socket): void };
-  const accept = s.accept.bind(server);
-  s.accept = (socket: Socket) => {
-    if (
-      server.clients.size < server.settings.maxclients &&
-      server.settings['protected-mode'] &&
-      !isLocal(socket.remoteAddress) &&
-      defaultUserNoPass(server)
-    ) {
-      socket.on('error', () => {});
-      socket.end(DENIED);
-      return;
-    }
-    accept(socket);
-  };
+/** acceptCommonHandler's protected-mode check, after the maxclients one. */
+function protectedMode(server: MemorykvServer): void {
+  server.onConnect.push((socket) =>
+    server.settings['protected-mode'] && !isLocal(socket.remoteAddress) && defaultUserNoPass(server) ? DENIED : null,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1361,7 +1346,7 @@ export function install(server: MemorykvServer): void {
     },
   });
   wrapExecute(server, st);
-  wrapAccept(server);
+  protectedMode(server);
   server.keyModified.push((_db, key) => {
     if (st.table.size > 0 || st.prefixTable.size > 0) invalidateKey(server, st, key);
   });

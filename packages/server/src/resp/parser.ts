@@ -61,6 +61,7 @@ const ST_CLOSED = 2;
 
 /** What the parsing helpers return when a request had no arguments (skipped, as in Redis). */
 const EMPTY: string[] = [];
+const EMPTY_BUFFER = Buffer.alloc(0);
 
 /** Buffer's fast latin1 accessors, present since Node 0.x but missing from @types/node. */
 interface Latin1Buffer extends Buffer {
@@ -266,8 +267,8 @@ export interface RespParserOptions {
  *     }
  *   });
  *
- * A fed chunk is read in place until parsed: the caller must not modify it afterwards (socket
- * chunks are never reused by Node).
+ * A fed chunk is read in place until parsed: the caller must not modify it afterwards, or must
+ * call detach() before it does (a shared read buffer).
  */
 export class RespParser {
   /** proto-max-bulk-len; may change at any time (CONFIG SET). */
@@ -281,7 +282,7 @@ export class RespParser {
   authRequired = false;
 
   /** Unparsed bytes are buf[pos, end); buf is either a fed chunk or our own carry-over buffer. */
-  private buf: Buffer = Buffer.alloc(0);
+  private buf: Buffer = EMPTY_BUFFER;
   private pos = 0;
   private end = 0;
   private owned = false;
@@ -382,9 +383,29 @@ export class RespParser {
     }
   }
 
+  /**
+   * Moves the unparsed bytes out of the last fed chunk into a buffer of the parser's own: the
+   * caller is about to reuse that chunk's memory (one read buffer shared by every connection).
+   */
+  detach(): void {
+    if (this.owned) return;
+    const rest = this.end - this.pos;
+    if (rest === 0) {
+      this.buf = EMPTY_BUFFER;
+      this.pos = this.end = 0;
+      return;
+    }
+    const own = Buffer.allocUnsafe(Math.max(rest, CARRY_MIN));
+    this.buf.copy(own, 0, this.pos, this.end);
+    this.buf = own;
+    this.pos = 0;
+    this.end = rest;
+    this.owned = true;
+  }
+
   /** Drops buffered input (the connection is going away). */
   reset(): void {
-    this.buf = Buffer.alloc(0);
+    this.buf = EMPTY_BUFFER;
     this.pos = this.end = this.bigFill = this.scanned = 0;
     this.big = null;
     this.owned = false;
