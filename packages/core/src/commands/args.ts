@@ -2,7 +2,7 @@
  * Argument parsing shared by every command family, with Redis's error replies. Each parser
  * throws the ErrorReply Redis sends, so a handler validates everything before mutating anything.
  */
-import { parseDouble, parseInt64 } from '../bytes.ts';
+import { parseDouble, parseInt64, parseInt64Exact, parseLongDouble } from '../bytes.ts';
 import { ErrorReply, NOT_FLOAT, NOT_INTEGER, NOT_POSITIVE, SYNTAX, error } from '../errors.ts';
 
 /** An int64 argument (number; exact up to 2^53), or ERR value is not an integer or out of range. */
@@ -47,13 +47,46 @@ export function syntaxError(): never {
   throw SYNTAX;
 }
 
-/** A timeout in seconds (blocking commands): float, not negative, not too large. */
-export function timeoutArg(s: string): number {
-  const v = parseDouble(s);
-  if (v !== v || v === Infinity || v === -Infinity) throw error('ERR timeout is not a float or out of range');
-  if (v < 0) throw error('ERR timeout is negative');
-  if (v * 1000 > Number.MAX_SAFE_INTEGER) throw error('ERR timeout is out of range');
-  return v;
+const LLONG_MAX = 9223372036854775807n;
+const TIMEOUT_NOT_FLOAT = error('ERR timeout is not a float or out of range');
+const TIMEOUT_NOT_INTEGER = error('ERR timeout is not an integer or out of range');
+const TIMEOUT_NEGATIVE = error('ERR timeout is negative');
+const TIMEOUT_RANGE = error('ERR timeout is out of range');
+
+/**
+ * A blocking command's timeout, as Redis 7.2's getTimeoutFromObjectOrReply: in seconds a long
+ * double (inf accepted, nan not) turned into ms rounded up, in milliseconds an int64; then
+ * negative, too large for a long long, or overflowing once added to `now` are errors (-0.0001 s
+ * rounds up to 0: blocks forever, as in Redis). Returns the absolute deadline in ms, 0 for none.
+ */
+export function timeoutArg(s: string, now: number, unit: 'seconds' | 'milliseconds' = 'seconds'): number {
+  let ms: bigint;
+  if (unit === 'milliseconds') {
+    const v = parseInt64Exact(s);
+    if (v === null) throw TIMEOUT_NOT_INTEGER;
+    ms = BigInt(v);
+  } else {
+    const ld = parseLongDouble(s);
+    if (ld === null) throw TIMEOUT_NOT_FLOAT;
+    if (ld.e === Infinity) throw ld.neg ? TIMEOUT_NEGATIVE : TIMEOUT_RANGE;
+    if (ld.m === 0n) ms = 0n;
+    else {
+      // The exact m * 1000 * 2^e, rounded toward +inf as ceill does.
+      const mag = ld.m * 1000n;
+      if (ld.e >= 0) ms = mag << BigInt(ld.e);
+      else {
+        const shift = BigInt(-ld.e);
+        const q = mag >> shift;
+        ms = ld.neg ? q : (q << shift) === mag ? q : q + 1n;
+      }
+      if (ld.neg) ms = -ms;
+    }
+    if (ms > LLONG_MAX) throw TIMEOUT_RANGE;
+  }
+  if (ms < 0n) throw TIMEOUT_NEGATIVE;
+  if (ms === 0n) return 0;
+  if (ms > LLONG_MAX - BigInt(now)) throw TIMEOUT_RANGE;
+  return now + Number(ms);
 }
 
 /** Normalizes a Redis [start, stop] index pair over a sequence of length n; null when empty. */

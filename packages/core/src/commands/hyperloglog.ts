@@ -120,6 +120,7 @@ defineCommands(
     acl: ['write', 'hyperloglog', 'fast'],
     group: 'hyperloglog',
     ...oneKey,
+    keySpecs: [{ flags: ['RW', 'INSERT'], index: 1, range: [0, 1, 0] }],
     summary: "Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.",
     complexity: 'O(1) to add every element.',
     since: '2.8.9',
@@ -184,6 +185,9 @@ defineCommands(
     acl: ['read', 'hyperloglog', 'slow'],
     group: 'hyperloglog',
     ...allKeys,
+    keySpecs: [
+      { notes: 'RW because it may change the internal representation of the key, and propagate to replicas', flags: ['RW', 'ACCESS'], index: 1, range: [-1, 1, 0] },
+    ],
     summary: 'Returns the approximated cardinality of the set(s) observed by the HyperLogLog key(s).',
     complexity:
       'O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.',
@@ -221,6 +225,10 @@ defineCommands(
     acl: ['write', 'hyperloglog', 'slow'],
     group: 'hyperloglog',
     ...allKeys,
+    keySpecs: [
+      { flags: ['RW', 'ACCESS', 'INSERT'], index: 1, range: [0, 1, 0] },
+      { flags: ['RO', 'ACCESS'], index: 2, range: [-1, 1, 0] },
+    ],
     summary: 'Merges one or more HyperLogLog values into a single key.',
     complexity: 'O(N) to merge N HyperLogLogs, but with high constant times.',
     since: '2.8.9',
@@ -295,6 +303,7 @@ defineCommands(
     firstKey: 2,
     lastKey: 2,
     step: 1,
+    keySpecs: [{ flags: ['RW', 'ACCESS'], index: 2, range: [0, 1, 0] }],
     summary: 'Internal commands for debugging HyperLogLog values.',
     complexity: 'N/A',
     since: '2.8.9',

@@ -368,6 +368,11 @@ defineCommands(
     lastKey: 1,
     step: 1,
     keys: sortKeys,
+    keySpecs: [
+      { flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] },
+      { notes: 'For the optional BY/GET keyword. It is marked \'unknown\' because the key names derive from the content of the key we sort', flags: ['RO', 'ACCESS'] },
+      { notes: 'For the optional STORE keyword. It is marked \'unknown\' because the keyword can appear anywhere in the argument array', flags: ['OW', 'UPDATE'] },
+    ],
     summary:
       'Sorts the elements in a list, a set, or a sorted set, optionally storing the result.',
     complexity:
@@ -384,6 +389,10 @@ defineCommands(
     firstKey: 1,
     lastKey: 1,
     step: 1,
+    keySpecs: [
+      { flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] },
+      { notes: 'For the optional BY/GET keyword. It is marked \'unknown\' because the key names derive from the content of the key we sort', flags: ['RO', 'ACCESS'] },
+    ],
     summary: 'Returns the sorted elements of a list, a set, or a sorted set.',
     complexity:
       'O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).',

@@ -353,6 +353,7 @@ defineCommands(
     flags: ['readonly', 'fast'],
     acl: ['read', 'string', 'fast'],
     ...oneKey,
+    keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns the string value of a key.',
     complexity: 'O(1)',
     since: '1.0.0',
@@ -367,6 +368,9 @@ defineCommands(
     flags: ['write', 'denyoom'],
     acl: ['write', 'string', 'slow'],
     ...oneKey,
+    keySpecs: [
+      { notes: 'RW and ACCESS due to the optional `GET` argument', flags: ['RW', 'ACCESS', 'UPDATE', 'VARIABLE_FLAGS'], index: 1, range: [0, 1, 0] },
+    ],
     summary:
       'Sets the string value of a key, ignoring its type. The key is created if it doesn\'t exist.',
     complexity: 'O(1)',
@@ -392,6 +396,7 @@ defineCommands(
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'string', 'fast'],
     ...oneKey,
+    keySpecs: [{ flags: ['OW', 'INSERT'], index: 1, range: [0, 1, 0] }],
     summary: 'Set the string value of a key only when the key doesn\'t exist.',
     complexity: 'O(1)',
     since: '1.0.0',
@@ -405,6 +410,7 @@ defineCommands(
     flags: ['write', 'denyoom'],
     acl: ['write', 'string', 'slow'],
     ...oneKey,
+    keySpecs: [{ flags: ['OW', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary:
       'Sets the string value and expiration time of a key. Creates the key if it doesn\'t exist.',
     complexity: 'O(1)',
@@ -419,6 +425,7 @@ defineCommands(
     flags: ['write', 'denyoom'],
     acl: ['write', 'string', 'slow'],
     ...oneKey,
+    keySpecs: [{ flags: ['OW', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary:
       'Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn\'t exist.',
     complexity: 'O(1)',
@@ -433,6 +440,7 @@ defineCommands(
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'string', 'fast'],
     ...oneKey,
+    keySpecs: [{ flags: ['RW', 'ACCESS', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns the previous string value of a key after setting it to a new value.',
     complexity: 'O(1)',
     since: '1.0.0',
@@ -451,6 +459,7 @@ defineCommands(
     flags: ['write', 'fast'],
     acl: ['write', 'string', 'fast'],
     ...oneKey,
+    keySpecs: [{ flags: ['RW', 'ACCESS', 'DELETE'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns the string value of a key after deleting the key.',
     complexity: 'O(1)',
     since: '6.2.0',
@@ -471,6 +480,9 @@ defineCommands(
     flags: ['write', 'fast'],
     acl: ['write', 'string', 'fast'],
     ...oneKey,
+    keySpecs: [
+      { notes: 'RW and UPDATE because it changes the TTL', flags: ['RW', 'ACCESS', 'UPDATE'], index: 1, range: [0, 1, 0] },
+    ],
     summary: 'Returns the string value of a key after setting its expiration time.',
     complexity: 'O(1)',
     since: '6.2.0',
@@ -509,6 +521,7 @@ defineCommands(
     firstKey: 1,
     lastKey: -1,
     step: 1,
+    keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [-1, 1, 0] }],
     summary: 'Atomically returns the string values of one or more keys.',
     complexity: 'O(N) where N is the number of keys to retrieve.',
     since: '1.0.0',
@@ -528,6 +541,7 @@ defineCommands(
     flags: ['write', 'denyoom'],
     acl: ['write', 'string', 'slow'],
     ...keyValuePairs,
+    keySpecs: [{ flags: ['OW', 'UPDATE'], index: 1, range: [-1, 2, 0] }],
     summary: 'Atomically creates or modifies the string values of one or more keys.',
     complexity: 'O(N) where N is the number of keys to set.',
     since: '1.0.1',
@@ -549,6 +563,7 @@ defineCommands(
     flags: ['write', 'denyoom'],
     acl: ['write', 'string', 'slow'],
     ...keyValuePairs,
+    keySpecs: [{ flags: ['OW', 'INSERT'], index: 1, range: [-1, 2, 0] }],
     summary:
       'Atomically modifies the string values of one or more keys only when all keys don\'t exist.',
     complexity: 'O(N) where N is the number of keys to set.',
@@ -570,6 +585,7 @@ defineCommands(
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'string', 'fast'],
     ...oneKey,
+    keySpecs: [{ flags: ['RW', 'INSERT'], index: 1, range: [0, 1, 0] }],
     summary: 'Appends a string to the value of a key. Creates the key if it doesn\'t exist.',
     complexity:
       'O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.',
@@ -599,6 +615,7 @@ defineCommands(
     flags: ['readonly', 'fast'],
     acl: ['read', 'string', 'fast'],
     ...oneKey,
+    keySpecs: [{ flags: ['RO'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns the length of a string value.',
     complexity: 'O(1)',
     since: '2.2.0',
@@ -613,6 +630,7 @@ defineCommands(
     flags: ['readonly'],
     acl: ['read', 'string', 'slow'],
     ...oneKey,
+    keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns a substring of the string stored at a key.',
     complexity:
       'O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.',
@@ -625,6 +643,7 @@ defineCommands(
     flags: ['readonly'],
     acl: ['read', 'string', 'slow'],
     ...oneKey,
+    keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns a substring from a string value.',
     complexity:
       'O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.',
@@ -637,6 +656,7 @@ defineCommands(
     flags: ['write', 'denyoom'],
     acl: ['write', 'string', 'slow'],
     ...oneKey,
+    keySpecs: [{ flags: ['RW', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary:
       'Overwrites a part of a string value with another by an offset. Creates the key if it doesn\'t exist.',
     complexity:
@@ -672,6 +692,7 @@ defineCommands(
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'string', 'fast'],
     ...oneKey,
+    keySpecs: [{ flags: ['RW', 'ACCESS', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary: 'Increments the integer value of a key by one. Uses 0 as initial value if the key doesn\'t exist.',
     complexity: 'O(1)',
     since: '1.0.0',
@@ -683,6 +704,7 @@ defineCommands(
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'string', 'fast'],
     ...oneKey,
+    keySpecs: [{ flags: ['RW', 'ACCESS', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary: 'Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn\'t exist.',
     complexity: 'O(1)',
     since: '1.0.0',
@@ -694,6 +716,7 @@ defineCommands(
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'string', 'fast'],
     ...oneKey,
+    keySpecs: [{ flags: ['RW', 'ACCESS', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary:
       'Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn\'t exist.',
     complexity: 'O(1)',
@@ -706,6 +729,7 @@ defineCommands(
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'string', 'fast'],
     ...oneKey,
+    keySpecs: [{ flags: ['RW', 'ACCESS', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary:
       'Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn\'t exist.',
     complexity: 'O(1)',
@@ -723,6 +747,7 @@ defineCommands(
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'string', 'fast'],
     ...oneKey,
+    keySpecs: [{ flags: ['RW', 'ACCESS', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary:
       'Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn\'t exist.',
     complexity: 'O(1)',
@@ -754,6 +779,7 @@ defineCommands(
     firstKey: 1,
     lastKey: 2,
     step: 1,
+    keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [1, 1, 0] }],
     summary: 'Finds the longest common substring.',
     complexity: 'O(N*M) where N and M are the lengths of s1 and s2, respectively',
     since: '7.0.0',

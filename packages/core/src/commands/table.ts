@@ -41,6 +41,36 @@ export interface KeySpec {
   keys?: (argv: readonly string[]) => number[];
 }
 
+/** Redis's key spec flags (CMD_KEY_*), as spelled in src/commands/*.json. */
+export type KeySpecFlag =
+  | 'RO'
+  | 'RW'
+  | 'OW'
+  | 'RM'
+  | 'ACCESS'
+  | 'UPDATE'
+  | 'INSERT'
+  | 'DELETE'
+  | 'NOT_KEY'
+  | 'INCOMPLETE'
+  | 'VARIABLE_FLAGS';
+
+/**
+ * One of Redis 7's key specifications (src/commands/*.json "key_specs"): how to find a group of
+ * keys in an argv and how the command uses them. begin_search is `index` (a fixed position) or
+ * `keyword` + `startfrom`; neither means unknown. find_keys is `range` [lastkey, keystep, limit]
+ * or `keynum` [keynumidx, firstkey, keystep]; neither means unknown. Interpreted by keyspecs.ts.
+ */
+export interface KeySpecDef {
+  flags: readonly KeySpecFlag[];
+  notes?: string;
+  index?: number;
+  keyword?: string;
+  startfrom?: number;
+  range?: readonly [lastkey: number, keystep: number, limit: number];
+  keynum?: readonly [keynumidx: number, firstkey: number, keystep: number];
+}
+
 export interface CommandSpec extends Partial<KeySpec> {
   /** Lowercase name; a subcommand is given as its own name, e.g. 'encoding' under 'object'. */
   name: string;
@@ -54,6 +84,8 @@ export interface CommandSpec extends Partial<KeySpec> {
   summary?: string;
   complexity?: string;
   since?: string;
+  /** Redis's key specs, in its order (COMMAND INFO, COMMAND GETKEYSANDFLAGS, ACL key checks). */
+  keySpecs?: readonly KeySpecDef[];
   handler?: (ctx: Ctx) => Reply;
   subcommands?: CommandSpec[];
 }

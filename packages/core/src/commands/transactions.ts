@@ -72,6 +72,7 @@ defineCommands(
     flags: [...txFlags, 'no_multi'],
     acl: ['fast', 'transaction'],
     group: 'transactions',
+    keySpecs: [{ flags: ['RO'], index: 1, range: [-1, 1, 0] }],
     summary: 'Monitors changes to keys to determine the execution of a transaction.',
     complexity: 'O(1) for every key.',
     firstKey: 1,
