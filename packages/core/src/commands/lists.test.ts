@@ -437,6 +437,23 @@ describe('LPOS', () => {
 });
 
 describe('LMOVE / RPOPLPUSH', () => {
+  it('a move is one change (dirty +1), whether it creates, deletes or rotates', () => {
+    const { run, shard } = setup();
+    run('RPUSH', 'src', 'a', 'b', 'c');
+    run('RPUSH', 'dst', 'x');
+    const step = (...argv: string[]) => {
+      const before = shard.dirty;
+      run(...argv);
+      return shard.dirty - before;
+    };
+    expect(step('LMOVE', 'src', 'dst', 'LEFT', 'LEFT')).toBe(1);
+    expect(step('LMOVE', 'src', 'new', 'LEFT', 'LEFT')).toBe(1);
+    expect(step('LMOVE', 'src', 'src', 'LEFT', 'RIGHT')).toBe(1);
+    expect(step('RPOPLPUSH', 'src', 'dst')).toBe(1);
+    expect(run('EXISTS', 'src')).toBe(0);
+    expect(step('LMOVE', 'src', 'dst', 'LEFT', 'LEFT')).toBe(0);
+  });
+
   it('moves between all four end combinations', () => {
     const { run, range } = setup();
     run('RPUSH', 'src', 'a', 'b', 'c', 'd');

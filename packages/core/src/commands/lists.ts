@@ -113,6 +113,8 @@ export function moveElement(ctx: Ctx, srcKey: string, dstKey: string, from: Wher
   const src = db.write<RList>(srcKey, 'list');
   if (src === undefined || src.size === 0) return null;
   let dst = db.write<RList>(dstKey, 'list');
+  // Both keys are signalled, but the move is one change (lmoveGenericCommand: server.dirty++ once).
+  const dirty = ctx.shard.dirty;
   const value = src.pop(from)!;
   // lmoveHandlePush: the destination (possibly the source itself) gets the element first.
   const created = dst === undefined;
@@ -123,6 +125,7 @@ export function moveElement(ctx: Ctx, srcKey: string, dstKey: string, from: Wher
   else if (dst !== src) db.modified(dstKey, dst);
   ctx.notify('l', to === 'left' ? 'lpush' : 'rpush', dstKey);
   elementsRemoved(ctx, srcKey, src, from);
+  ctx.shard.dirty = dirty + 1;
   if (rewrite) ctx.emit(['LMOVE', srcKey, dstKey, from === 'left' ? 'LEFT' : 'RIGHT', to === 'left' ? 'LEFT' : 'RIGHT']);
   return value;
 }
