@@ -100,6 +100,11 @@ export class Shard {
 
   private pending: Effect[] = [];
   private inExec = false;
+  /**
+   * A script suspended past busy-reply-threshold keeps its effects group open: what it ran so
+   * far stays pending until it ends, so the whole script is still one atomic group.
+   */
+  holdEffects = false;
 
   /** True while EXEC runs its queue (blocking commands must not block, pub/sub waits for it). */
   get inTransaction(): boolean {
@@ -249,7 +254,7 @@ export class Shard {
 
   /** Hands the pending effects to the sink as one atomic group. */
   flushEffects(): void {
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0 || this.holdEffects) return;
     const group = this.pending;
     this.pending = [];
     this.onEffects!(group);
