@@ -488,6 +488,29 @@ describe('timeouts', () => {
   });
 });
 
+describe('commandstats', () => {
+  it('a blocking command that times out or is unblocked is counted once (updateStatsOnUnblock)', async () => {
+    const a = t.ioredis();
+    await a.config('RESETSTAT');
+    expect(await a.blpop('none', 0.01)).toBeNull();
+    const c = await t.raw();
+    c.write(cmd('BZPOPMIN', 'u', '0'));
+    await blockedCount(1);
+    unblockClient(serverClient(c), false);
+    await c.read('*-1\r\n');
+    c.write(cmd('BRPOP', 'u', '0'));
+    await blockedCount(1);
+    unblockClient(serverClient(c), true);
+    await c.read('-UNBLOCKED');
+    const info = (await a.info('commandstats')) as string;
+    expect(info).toMatch(/cmdstat_blpop:calls=1,usec=\d+,usec_per_call=[\d.]+,rejected_calls=0,failed_calls=0/);
+    expect(info).toMatch(/cmdstat_bzpopmin:calls=1,.*rejected_calls=0,failed_calls=0/);
+    expect(info).toMatch(/cmdstat_brpop:calls=1,.*rejected_calls=0,failed_calls=1/);
+    expect(await a.info('errorstats')).toContain('errorstat_UNBLOCKED:count=1');
+    c.close();
+  });
+});
+
 describe('unblocking', () => {
   it('unblockClient: TIMEOUT answers the timeout reply, ERROR the UNBLOCKED error', async () => {
     const c = await t.raw();

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { testEngine } from '../../test/util.ts';
 import { ErrorReply } from '../errors.ts';
@@ -464,8 +465,7 @@ describe('streams: effects replay', () => {
     return out;
   }
 
-  it('replaying the effects of random stream commands rebuilds the same streams, groups and PELs', async () => {
-    const fc = (await import('fast-check')).default;
+  it('replaying the effects of random stream commands rebuilds the same streams, groups and PELs', () => {
     const key = fc.constantFrom('a', 'b');
     const grp = fc.constantFrom('g', 'h');
     const consumer = fc.constantFrom('c1', 'c2', 'c3');

@@ -1,6 +1,8 @@
 /**
  * Blocking commands (blocked.c, the blocking forms in t_list.c and t_zset.c, WAIT from
- * replication.c): BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP BZPOPMIN BZPOPMAX BZMPOP WAIT.
+ * replication.c): BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP BZPOPMIN BZPOPMAX BZMPOP WAIT, and the
+ * BLOCK option of XREAD/XREADGROUP (declared by the core's streams family, parked here through
+ * its setStreamBlocker hook).
  *
  * As in Redis 7.2, a blocked command is not served by special code: when a key it waits on
  * gets data, the command is run again, whole, through the engine (so it pops, notifies and
@@ -19,17 +21,23 @@ import { intArg, is } from '../../../core/src/commands/args.ts';
 import { defineCommands } from '../../../core/src/commands/table.ts';
 import { moveElement, mpop, numkeysKeys, parseMpop, popFrom, whereArg, type Where } from '../../../core/src/commands/lists.ts';
 import { popZSet } from '../../../core/src/commands/zsets.ts';
+import { setStreamBlocker, streamKeyReady, type StreamWait } from '../../../core/src/commands/streams.ts';
+import { lookupCommand } from '../../../core/src/commands/table.ts';
 import { typeOf } from '../../../core/src/keyspace/object.ts';
 import type { Shard } from '../../../core/src/engine/shard.ts';
 import type { RZSet } from '../../../core/src/types/zset.ts';
 import { Client, type BlockState } from '../client.ts';
 import type { MemorykvServer } from '../server.ts';
+import { serverStats } from './introspection.ts';
 
-/** What a client waits for (Redis's BLOCKED_LIST, BLOCKED_ZSET, BLOCKED_WAIT). */
-type BlockType = 'list' | 'zset' | 'wait';
+/** What a client waits for (Redis's BLOCKED_LIST, BLOCKED_ZSET, BLOCKED_STREAM, BLOCKED_WAIT). */
+type BlockType = 'list' | 'zset' | 'stream' | 'wait';
 
 interface Blocked extends BlockState {
   type: BlockType;
+  /** BLOCKED_STREAM: what each key waits for, and the consumer group of an XREADGROUP. */
+  waits?: StreamWait[];
+  group?: string | null;
 }
 
 /** The states this module parked; client.blocked may also hold another's (CLIENT PAUSE). */
@@ -49,6 +57,12 @@ export class BlockingState {
   readyKeys: { db: number; key: string }[] = [];
   /** Per db index: the keys already in readyKeys (db->ready_keys). */
   readonly readySet: Set<string>[] = [];
+  /**
+   * Per db index: key -> XREADGROUP clients blocked on it, which also wake when the key goes
+   * away or changes type (db->blocking_keys_unblock_on_nokey).
+   */
+  readonly nokeyKeys: Map<string, number>[] = [];
+  nokeyBlocked = 0;
   /** Clients blocked on keys, and on anything (INFO blocked_clients). */
   keyBlocked = 0;
   blocked = 0;
@@ -79,6 +93,13 @@ export function blockedClients(server: MemorykvServer): number {
 export function totalBlockingKeys(server: MemorykvServer): number {
   let n = 0;
   for (const m of blockingState(server).blockingKeys) if (m !== undefined) n += m.size;
+  return n;
+}
+
+/** Keys an XREADGROUP waits on, which wake on deletion too (INFO total_blocking_keys_on_nokey). */
+export function totalBlockingKeysOnNokey(server: MemorykvServer): number {
+  let n = 0;
+  for (const m of blockingState(server).nokeyKeys) if (m !== undefined) n += m.size;
   return n;
 }
 
@@ -158,7 +179,15 @@ function blockingClient(ctx: Ctx): Client | null {
  * blockForKeys / blockForReplication: parks the client and answers nothing yet. A command run
  * again for a ready key that still finds nothing blocks again with its first deadline.
  */
-function block(ctx: Ctx, client: Client, type: BlockType, keys: readonly string[], deadline: number, timeoutReply: Reply): Reply {
+function block(
+  ctx: Ctx,
+  client: Client,
+  type: BlockType,
+  keys: readonly string[],
+  deadline: number,
+  timeoutReply: Reply,
+  stream?: { argv: string[]; waits: StreamWait[]; group: string | null },
+): Reply {
   const server = client.server;
   const st = blockingState(server);
   if (st.reprocessing === client) deadline = st.reprocessDeadline;
@@ -177,7 +206,17 @@ function block(ctx: Ctx, client: Client, type: BlockType, keys: readonly string[
     st.keyBlocked++;
   }
   st.blocked++;
-  const b: Blocked = { argv: ctx.argv, keys: unique, db, deadline, timeoutReply, timer: null, type };
+  const b: Blocked = { argv: stream?.argv ?? ctx.argv, keys: unique, db, deadline, timeoutReply, timer: null, type };
+  if (stream !== undefined) {
+    b.waits = stream.waits;
+    b.group = stream.group;
+    if (stream.group !== null) {
+      let m = st.nokeyKeys[db];
+      if (m === undefined) m = st.nokeyKeys[db] = new Map();
+      for (const key of unique) m.set(key, (m.get(key) ?? 0) + 1);
+      st.nokeyBlocked++;
+    }
+  }
   ownStates.add(b);
   client.blocked = b;
   arm(server, client, b);
@@ -199,7 +238,33 @@ function onTimer(server: MemorykvServer, client: Client, b: Blocked): void {
     return;
   }
   release(server, client, b);
+  countUnblocked(server, b, null);
   answer(client, timeoutReply(server, client, b));
+}
+
+/**
+ * updateStatsOnUnblock: a blocking command that ends without running again (timeout, CLIENT
+ * UNBLOCK) is counted once in commandstats here; one that is served is counted by the run.
+ */
+function countUnblocked(server: MemorykvServer, b: Blocked, err: ErrorReply | null): void {
+  if (b.type === 'wait') return;
+  let cmd = lookupCommand(b.argv[0]!);
+  if (cmd?.sub) cmd = cmd.sub.get(b.argv[1]!.toLowerCase()) ?? cmd;
+  if (cmd === undefined) return;
+  let st;
+  try {
+    st = serverStats(server);
+  } catch {
+    return;
+  }
+  if (st === undefined) return;
+  const cs = st.command(cmd.fullName);
+  cs.calls++;
+  st.numCommands++;
+  if (err !== null) {
+    cs.failed++;
+    st.countError(err.message);
+  }
 }
 
 /** What a timed-out (or CLIENT UNBLOCK TIMEOUT) client gets (replyToBlockedClientTimedOut). */
@@ -220,6 +285,17 @@ function release(server: MemorykvServer, client: Client, b: Blocked): void {
     }
   }
   if (b.keys.length > 0) st.keyBlocked--;
+  if (b.group != null) {
+    const n = st.nokeyKeys[b.db];
+    if (n !== undefined) {
+      for (const key of b.keys) {
+        const c = n.get(key)! - 1;
+        if (c > 0) n.set(key, c);
+        else n.delete(key);
+      }
+    }
+    st.nokeyBlocked--;
+  }
   st.blocked--;
   if (b.timer !== null) clearTimeout(b.timer);
   b.timer = null;
@@ -254,6 +330,7 @@ export function unblockClient(client: Client, withError: boolean): boolean {
   if (b === null) return false;
   const server = client.server;
   release(server, client, b);
+  countUnblocked(server, b, withError ? UNBLOCKED : null);
   answer(client, withError ? UNBLOCKED : timeoutReply(server, client, b));
   return true;
 }
@@ -271,16 +348,19 @@ function dropClient(client: Client): void {
 function blockTypeAt(shard: Shard, db: number, key: string): BlockType | undefined {
   const v = shard.dbs[db]!.peek(key);
   if (v === undefined) return undefined;
-  const t = typeOf(v);
-  return t === 'list' || t === 'zset' ? t : undefined;
+  const t = typeOf(v) as string;
+  return t === 'list' || t === 'zset' || t === 'stream' ? (t as BlockType) : undefined;
 }
 
-/** signalKeyAsReady: a key some client waits on now holds a list or a sorted set. */
+/**
+ * signalKeyAsReady: a key some client waits on now holds a list, a sorted set or a stream; or
+ * (signalDeletedKeyAsReady) it went away or changed type under a blocked XREADGROUP.
+ */
 function signalKeyAsReady(server: MemorykvServer, st: BlockingState, db: number, key: string): void {
   let ready = st.readySet[db];
   if (ready === undefined) ready = st.readySet[db] = new Set();
   if (ready.has(key)) return;
-  if (blockTypeAt(server.engine.shard, db, key) === undefined) return;
+  if (blockTypeAt(server.engine.shard, db, key) === undefined && st.nokeyKeys[db]?.has(key) !== true) return;
   ready.add(key);
   st.readyKeys.push({ db, key });
   // Normally served after the command (afterCommand); this covers changes made outside one.
@@ -339,10 +419,38 @@ function serveKey(server: MemorykvServer, db: number, key: string): void {
   for (const client of [...clients]) {
     const b = blockedOf(client);
     if (b === null || !clients.has(client)) continue;
+    if (b.type === 'stream') {
+      const wait = b.waits!.find((w) => w.key === key);
+      if (wait !== undefined && streamKeyReady(shard.dbs[db]!, key, b.group ?? null, wait.id)) serve(server, client, b);
+      continue;
+    }
     const type = blockTypeAt(shard, db, key);
-    if (type === undefined) return;
     if (type === b.type) serve(server, client, b);
   }
+}
+
+/**
+ * Keys under blocked XREADGROUPs that went away without a per-key change (FLUSHALL, FLUSHDB):
+ * Redis's scanDatabaseForDeletedKeys. Checked after each command while such clients exist.
+ */
+function scanNokeyKeys(server: MemorykvServer, st: BlockingState): void {
+  const dbs = server.engine.shard.dbs;
+  for (let i = 0; i < st.nokeyKeys.length; i++) {
+    const m = st.nokeyKeys[i];
+    if (m === undefined || m.size === 0) continue;
+    for (const key of m.keys()) {
+      const v = dbs[i]!.peek(key);
+      if (v === undefined || (typeOf(v) as string) !== 'stream') signalKeyAsReady(server, st, i, key);
+    }
+  }
+}
+
+/** XREAD/XREADGROUP BLOCK (blockForKeys with BLOCKED_STREAM); a null array when it may not. */
+function blockOnStreams(ctx: Ctx, argv: string[], waits: StreamWait[], group: string | null, deadline: number): Reply {
+  const client = blockingClient(ctx);
+  if (client === null) return NULL_ARRAY;
+  const keys = waits.map((w) => w.key);
+  return block(ctx, client, 'stream', keys, deadline, NULL_ARRAY, { argv, waits, group });
 }
 
 /** unblockClientOnKey: runs the blocked command again; it replies unless it blocks again. */
@@ -606,8 +714,10 @@ export function install(server: MemorykvServer): void {
     signalKeyAsReady(server, st, db, key);
   });
   server.afterCommand.push(() => {
+    if (st.nokeyBlocked !== 0) scanNokeyKeys(server, st);
     if (st.keyBlocked !== 0) handleClientsBlockedOnKeys(server);
   });
+  setStreamBlocker(blockOnStreams);
   server.onDetach.push(dropClient);
 }
 
