@@ -36,6 +36,8 @@ export class Client extends Session {
   user: string | null = 'default';
   readonly createdAt = Date.now();
   lastInteraction = Date.now();
+  /** The command running, or the last one run (CLIENT LIST argv-mem, cmd). */
+  argv: string[] | null = null;
   /** Full name of the last command run (CLIENT LIST cmd=). */
   lastCommand = 'NULL';
   /** CLIENT REPLY ON|OFF|SKIP. */
@@ -77,6 +79,7 @@ export class Client extends Session {
 
   /** Bytes arrived: parse and run every complete command, unless a blocked command waits. */
   onData(chunk: Buffer): void {
+    this.lastInteraction = Date.now();
     if (!this.parser.feed(chunk)) {
       this.server.log('notice', `Closing client that reached max query buffer length (id=${this.id} addr=${this.addr})`);
       this.close();
@@ -95,7 +98,7 @@ export class Client extends Session {
         this.closeAfterReply = true;
         break;
       }
-      this.lastInteraction = Date.now();
+      this.argv = argv;
       const reply = this.server.execute(this, argv);
       this.reply(reply);
     }

@@ -84,7 +84,6 @@ class ConnState {
   maxKeys = 1_000_000;
 
   /** The argv each client ran last (CLIENT LIST cmd=, argv-mem). */
-  readonly lastArgv = new WeakMap<Client, string[]>();
 }
 
 const states = new WeakMap<MemorykvServer, ConnState>();
@@ -217,15 +216,14 @@ const REPLY_BUF_SIZE = 16384;
 function clientInfoString(st: ConnState, c: Client, current: Client): string {
   const t = st.tracking.get(c);
   const nowSec = Math.floor(Date.now() / 1000);
-  const lastArgv = c === current ? st.lastArgv.get(c) : c.blocked?.argv;
+  const lastArgv = c === current ? c.argv : c.blocked?.argv;
   const argvBytes = argvMem(lastArgv);
   let multiMem = 0;
   if (c.multi !== null) for (const a of c.multi) multiMem += argvMem(a) + 8 * a.length;
   const qbuf = c.parser.pending;
   const omem = c.socket.writableLength;
   const fd = (c.socket as Socket & { _handle?: { fd?: number } })._handle?.fd ?? -1;
-  const last = st.lastArgv.get(c);
-  const cmd = last !== undefined ? lastCommandName(last) : c.lastCommand;
+  const cmd = c.argv !== null ? lastCommandName(c.argv) : c.lastCommand;
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${fd} name=${c.name}` +
     ` age=${nowSec - Math.floor(c.createdAt / 1000)} idle=${nowSec - Math.floor(c.lastInteraction / 1000)}` +
@@ -625,7 +623,6 @@ function isFlush(argv: readonly string[]): boolean {
 function wrapExecute(server: MemorykvServer, st: ConnState): void {
   const execute = server.execute.bind(server);
   server.execute = (client: Client, argv: string[]): Reply => {
-    st.lastArgv.set(client, argv);
     if (st.tracking.size === 0) {
       const r = execute(client, argv);
       return r === PAUSED ? NO_REPLY : r;
@@ -1355,6 +1352,5 @@ export function install(server: MemorykvServer): void {
     // A parked command is this module's: the blocking module must not release it.
     if (isPostponed(client)) client.blocked = null;
     st.postponed.delete(client);
-    st.lastArgv.delete(client);
   });
 }

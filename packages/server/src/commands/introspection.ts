@@ -29,7 +29,7 @@ import {
   type Session,
 } from '@memorykv/core';
 // Not exported from @memorykv/core's index.
-import { defineCommands, lookupCommand } from '../../../core/src/commands/table.ts';
+import { defineCommands, lookupCommand, type CommandFlag } from '../../../core/src/commands/table.ts';
 import type { Ctx } from '../../../core/src/commands/context.ts';
 import { formatDouble, parseInt64 } from '../../../core/src/bytes.ts';
 import { globMatch } from '../../../core/src/glob.ts';
@@ -65,44 +65,65 @@ interface CommandStat {
   rejected: number;
   failed: number;
   histogram: Histogram | null;
+  /** The command's flags the command path reads, looked up once. */
+  skipSlowlog: boolean;
+  skipMonitor: boolean;
+  fast: boolean;
 }
+
+/** Sub-buckets per power of two (two significant digits need 1/128; 256 keeps the old keys). */
+const SUB = 256;
 
 /**
  * A latency histogram in nanoseconds with two significant digits (Redis keeps an hdr_histogram
- * of the same precision): each value falls in a bucket of 1/128 of its power of two.
+ * of the same precision): each value falls in a bucket of 1/128 of its power of two. Counts
+ * live in one small typed array per power of two that was seen, so recording is index
+ * arithmetic, not a Map update.
  */
 class Histogram {
-  readonly counts = new Map<number, number>();
+  /** Octave e (values in [2^(e+7), 2^(e+8)), or the exact values below 256 for e = 0). */
+  readonly octaves: (Uint32Array | undefined)[] = [];
   total = 0;
 
   record(ns: number): void {
-    const v = Math.max(1, Math.round(ns));
-    const k = bucketOf(v);
-    this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
+    const k = bucketOf(ns < 1 ? 1 : Math.round(ns));
+    const e = (k / SUB) | 0;
+    const o = (this.octaves[e] ??= new Uint32Array(SUB));
+    o[k - e * SUB]!++;
     this.total++;
+  }
+
+  /** Bucket keys with their counts, ascending. */
+  private *buckets(): Generator<[number, number]> {
+    for (let e = 0; e < this.octaves.length; e++) {
+      const o = this.octaves[e];
+      if (o === undefined) continue;
+      for (let m = 0; m < SUB; m++) if (o[m]! > 0) yield [e * SUB + m, o[m]!];
+    }
   }
 
   /** hdr_value_at_percentile: the highest value equivalent to the one at that percentile. */
   valueAt(p: number): number {
-    const keys = [...this.counts.keys()].sort((a, b) => a - b);
     const target = Math.max(1, Math.ceil((Math.min(p, 100) / 100) * this.total));
     let seen = 0;
-    for (const k of keys) {
-      seen += this.counts.get(k)!;
+    let last = -1;
+    for (const [k, n] of this.buckets()) {
+      seen += n;
+      last = k;
       if (seen >= target) return bucketTop(k);
     }
-    return keys.length ? bucketTop(keys[keys.length - 1]!) : 0;
+    return last >= 0 ? bucketTop(last) : 0;
   }
 
   /** hdr_iter_log (first bucket 1024 ns, factor 2): [µs, cumulative count] where it grew. */
   cumulative(): [number, number][] {
-    const keys = [...this.counts.keys()].sort((a, b) => a - b);
+    const b = [...this.buckets()];
     const out: [number, number][] = [];
     let i = 0;
     let cum = 0;
     let prev = 0;
-    for (let top = 1024; i < keys.length; top *= 2) {
-      while (i < keys.length && bucketTop(keys[i]!) < top) cum += this.counts.get(keys[i++]!)!;
+    for (let top = 1024; i < b.length; top *= 2) {
+      while (i < b.length && bucketTop(b[i]![0]) < top) cum += b[i++]![1];
       if (cum > prev) out.push([Math.floor(top / 1000), cum]);
       prev = cum;
     }
@@ -112,7 +133,7 @@ class Histogram {
 
 function bucketOf(v: number): number {
   if (v < 256) return v;
-  const e = Math.floor(Math.log2(v)) - 7;
+  const e = (v < 0x80000000 ? 31 - Math.clz32(v) : Math.floor(Math.log2(v))) - 7;
   return e * 256 + Math.floor(v / 2 ** e);
 }
 
@@ -141,6 +162,8 @@ interface LatencySeries {
 /** The server's statistics (the stat_* fields of Redis's server struct this module keeps). */
 export class ServerStats {
   readonly commands = new Map<string, CommandStat>();
+  /** The same stats by Command object, for the command path (cleared with `commands`). */
+  readonly byCommand = new Map<Command, CommandStat>();
   readonly errors = new Map<string, number>();
   numCommands = 0;
   errorReplies = 0;
@@ -178,9 +201,26 @@ export class ServerStats {
   /** The reply of the last command a call() ran inside the current execute (see wrapExecute). */
   lastCallReply: Reply | undefined = undefined;
 
+  // The parameters the command path reads, as values (kept current by their CONFIG SET).
+  latencyTracking = true;
+  latencyMonitorThreshold = 0;
+  slowlogLogSlowerThan = 10000;
+  slowlogMaxLen = 128;
+
   command(name: string): CommandStat {
     let s = this.commands.get(name);
-    if (s === undefined) this.commands.set(name, (s = { calls: 0, usec: 0, rejected: 0, failed: 0, histogram: null }));
+    if (s === undefined) {
+      const cmd = commandByName(name);
+      const has = (f: CommandFlag) => cmd !== undefined && cmd.flags.includes(f);
+      s = { calls: 0, usec: 0, rejected: 0, failed: 0, histogram: null, skipSlowlog: has('skip_slowlog'), skipMonitor: has('skip_monitor') || has('admin'), fast: has('fast') };
+      this.commands.set(name, s);
+    }
+    return s;
+  }
+
+  statOf(cmd: Command): CommandStat {
+    let s = this.byCommand.get(cmd);
+    if (s === undefined) this.byCommand.set(cmd, (s = this.command(cmd.fullName)));
     return s;
   }
 
@@ -263,6 +303,7 @@ export function recordSave(server: MemorykvServer): void {
 export function resetStats(server: MemorykvServer): void {
   const st = serverStats(server);
   st.commands.clear();
+  st.byCommand.clear();
   st.errors.clear();
   st.numCommands = 0;
   st.errorReplies = 0;
@@ -302,12 +343,29 @@ function paramNumber(server: MemorykvServer, name: string): number {
   return Number(param(server, name));
 }
 
+/** Keeps `update` told of a parameter's value: now, and after each successful set. */
+function watchParam(server: MemorykvServer, name: string, update: (value: string) => void): void {
+  const p = server.params.get(name);
+  if (p === undefined) throw new Error(`introspection needs the ${name} parameter`);
+  const set = p.set.bind(p);
+  p.set = (value) => {
+    const e = set(value);
+    if (e === null) update(p.get());
+    return e;
+  };
+  update(p.get());
+}
+
 // -----------------------------------------------------------------------------------------------
 // Hooks into the command path
 
 export function install(server: MemorykvServer): void {
   const st = new ServerStats();
   server.state.set(STATE, st);
+  watchParam(server, 'latency-tracking', (v) => void (st.latencyTracking = v === 'yes'));
+  watchParam(server, 'latency-monitor-threshold', (v) => void (st.latencyMonitorThreshold = Number(v)));
+  watchParam(server, 'slowlog-log-slower-than', (v) => void (st.slowlogLogSlowerThan = Number(v)));
+  watchParam(server, 'slowlog-max-len', (v) => void (st.slowlogMaxLen = Number(v)));
   wrapCall(server, st);
   wrapExecute(server, st);
   trackOverhead(server);
@@ -364,10 +422,10 @@ function wrapCall(server: MemorykvServer, st: ServerStats): void {
 function afterCall(server: MemorykvServer, st: ServerStats, session: Session, cmd: Command, argv: string[], reply: Reply, ms: number): void {
   st.lastCallReply = reply;
   const usec = Math.round(ms * 1000);
-  const cs = st.command(cmd.fullName);
+  const cs = st.statOf(cmd);
   const client = session instanceof Client ? session : null;
   // A command that blocked is counted when it runs again and completes (blocked.c).
-  const blocked = client !== null && client.blocked !== null && reply === NO_REPLY;
+  const blocked = reply === NO_REPLY && client !== null && client.blocked !== null;
   if (reply instanceof ErrorReply) {
     cs.failed++;
     st.countError(reply.message);
@@ -378,18 +436,16 @@ function afterCall(server: MemorykvServer, st: ServerStats, session: Session, cm
     cs.calls++;
     cs.usec += usec;
     st.numCommands++;
-    if (param(server, 'latency-tracking') === 'yes') (cs.histogram ??= new Histogram()).record(ms * 1e6);
-    if (!cmd.flags.includes('skip_slowlog')) slowlogPush(server, st, client, argv, redacted, usec);
+    if (st.latencyTracking) (cs.histogram ??= new Histogram()).record(ms * 1e6);
+    if (!cs.skipSlowlog) slowlogPush(st, client, argv, redacted, usec);
   }
-  const threshold = paramNumber(server, 'latency-monitor-threshold');
-  if (threshold > 0 && ms >= threshold) {
-    latencyAddSample(st, cmd.flags.includes('fast') ? 'fast-command' : 'command', Math.floor(ms));
-  }
+  const threshold = st.latencyMonitorThreshold;
+  if (threshold > 0 && ms >= threshold) latencyAddSample(st, cs.fast ? 'fast-command' : 'command', Math.floor(ms));
   // MONITOR shows a blocking command once, when first called.
-  if (st.monitors.size > 0 && client !== null && !cmd.flags.includes('admin') && !cmd.flags.includes('skip_monitor') && !reprocessing(server, client)) {
+  if (st.monitors.size > 0 && client !== null && !cs.skipMonitor && !reprocessing(server, client)) {
     feedMonitors(st, client, argv, redacted);
   }
-  st.sampleOps(Date.now());
+  st.sampleOps(server.engine.shard.coarseNow);
 }
 
 /** The client's blocked command is being run again by the blocking module. */
@@ -465,16 +521,9 @@ function peerId(c: Client): string {
 const SLOWLOG_MAX_ARGC = 32;
 const SLOWLOG_MAX_STRING = 128;
 
-function slowlogPush(
-  server: MemorykvServer,
-  st: ServerStats,
-  client: Client | null,
-  argv: string[],
-  redacted: number[] | undefined,
-  usec: number,
-): void {
-  const slower = paramNumber(server, 'slowlog-log-slower-than');
-  const maxLen = paramNumber(server, 'slowlog-max-len');
+function slowlogPush(st: ServerStats, client: Client | null, argv: string[], redacted: number[] | undefined, usec: number): void {
+  const slower = st.slowlogLogSlowerThan;
+  const maxLen = st.slowlogMaxLen;
   if (slower < 0 || maxLen === 0) return;
   if (usec >= slower) {
     const argc = Math.min(argv.length, SLOWLOG_MAX_ARGC);
@@ -2278,148 +2327,6 @@ defineCommands(
           serverOf(ctx).log('warning', `Error unloading module ${ctx.argv[2]}: no such module with that name`);
           return err('ERR Error unloading module: no such module with that name');
         },
-      }),
-    ],
-  }),
-  spec({
-    name: 'function',
-    arity: -2,
-    flags: [],
-    acl: ['slow'],
-    group: 'scripting',
-    summary: 'A container for function commands.',
-    complexity: 'Depends on subcommand.',
-    since: '7.0.0',
-    subcommands: [
-      spec({
-        name: 'flush',
-        arity: -2,
-        flags: ['write', 'noscript'],
-        acl: ['write', 'slow', 'scripting'],
-        group: 'scripting',
-        summary: 'Deletes all libraries and functions.',
-        complexity: 'O(N) where N is the number of functions deleted',
-        since: '7.0.0',
-        tips: ['request_policy:all_shards', 'response_policy:all_succeeded'],
-        handler(ctx) {
-          if (ctx.argv.length > 3) return err("ERR unknown subcommand or wrong number of arguments for 'flush'. Try FUNCTION HELP.");
-          if (ctx.argv.length === 3 && !/^(a?sync)$/i.test(ctx.argv[2]!)) return err('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
-          // No libraries exist without scripting: nothing to delete, nothing to replicate.
-          ctx.suppressEffects();
-          return OK;
-        },
-      }),
-      spec({
-        name: 'list',
-        arity: -2,
-        flags: ['noscript'],
-        acl: ['slow', 'scripting'],
-        group: 'scripting',
-        summary: 'Returns information about all libraries.',
-        complexity: 'O(N) where N is the number of functions',
-        since: '7.0.0',
-        tips: ['nondeterministic_output_order'],
-        handler(ctx) {
-          const argv = ctx.argv;
-          for (let i = 2; i < argv.length; i++) {
-            const a = argv[i]!.toLowerCase();
-            if (a === 'withcode') continue;
-            if (a === 'libraryname') {
-              if (i + 1 >= argv.length) return err('ERR library name argument was not given');
-              i++;
-              continue;
-            }
-            return err(`ERR Unknown argument ${argv[i]}`);
-          }
-          return [];
-        },
-      }),
-      spec({
-        name: 'stats',
-        arity: 2,
-        flags: ['noscript', 'allow_busy'],
-        acl: ['slow', 'scripting'],
-        group: 'scripting',
-        summary: 'Returns information about a function during execution.',
-        complexity: 'O(1)',
-        since: '7.0.0',
-        tips: ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special'],
-        handler: () =>
-          new MapReply(['running_script', null, 'engines', new MapReply(['LUA', new MapReply(['libraries_count', 0, 'functions_count', 0])])]),
-      }),
-      spec({
-        name: 'kill',
-        arity: 2,
-        flags: ['noscript', 'allow_busy'],
-        acl: ['slow', 'scripting'],
-        group: 'scripting',
-        summary: 'Terminates a function during execution.',
-        complexity: 'O(1)',
-        since: '7.0.0',
-        tips: ['request_policy:all_shards', 'response_policy:one_succeeded'],
-        handler: () => err('NOTBUSY No scripts in execution right now.'),
-      }),
-      spec({
-        name: 'delete',
-        arity: 3,
-        flags: ['write', 'noscript'],
-        acl: ['write', 'slow', 'scripting'],
-        group: 'scripting',
-        summary: 'Deletes a library and its functions.',
-        complexity: 'O(1)',
-        since: '7.0.0',
-        tips: ['request_policy:all_shards', 'response_policy:all_succeeded'],
-        handler: () => err('ERR Library not found'),
-      }),
-      spec({
-        name: 'help',
-        arity: 2,
-        flags: ['loading', 'stale'],
-        acl: ['slow', 'scripting'],
-        group: 'scripting',
-        summary: 'Returns helpful text about the different subcommands.',
-        complexity: 'O(1)',
-        since: '7.0.0',
-        handler: () =>
-          help('FUNCTION', [
-            'LOAD [REPLACE] <FUNCTION CODE>',
-            '    Create a new library with the given library name and code.',
-            'DELETE <LIBRARY NAME>',
-            '    Delete the given library.',
-            'LIST [LIBRARYNAME PATTERN] [WITHCODE]',
-            '    Return general information on all the libraries:',
-            '    * Library name',
-            '    * The engine used to run the Library',
-            '    * Library description',
-            '    * Functions list',
-            '    * Library code (if WITHCODE is given)',
-            '    It also possible to get only function that matches a pattern using LIBRARYNAME argument.',
-            'STATS',
-            '    Return information about the current function running:',
-            '    * Function name',
-            '    * Command used to run the function',
-            '    * Duration in MS that the function is running',
-            '    If no function is running, return nil',
-            '    In addition, returns a list of available engines.',
-            'KILL',
-            '    Kill the current running function.',
-            'FLUSH [ASYNC|SYNC]',
-            '    Delete all the libraries.',
-            '    When called without the optional mode argument, the behavior is determined by the',
-            '    lazyfree-lazy-user-flush configuration directive. Valid modes are:',
-            '    * ASYNC: Asynchronously flush the libraries.',
-            '    * SYNC: Synchronously flush the libraries.',
-            'DUMP',
-            '    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE command',
-            'RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]',
-            '    Restore the libraries represented by the given payload, it is possible to give a restore policy to',
-            '    control how to handle existing libraries (default APPEND):',
-            '    * FLUSH: delete all existing libraries.',
-            '    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.',
-            '    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old',
-            '      libraries with the new libraries (notice that even on this option there is a chance of failure',
-            '      in case of functions name collision with another library).',
-          ]),
       }),
     ],
   }),
