@@ -200,3 +200,19 @@ describe('streams as keys', () => {
 });
 
 void serverClient;
+
+describe('stream node parameters', () => {
+  it('CONFIG SET stream-node-max-entries changes where nodes close (approximate trims)', async () => {
+    const r = t.ioredis();
+    await r.config('SET', 'stream-node-max-entries', '10');
+    try {
+      for (let j = 0; j < 100; j++) await r.xadd('lim', '*', 'xitem', 'v');
+      await r.xadd('lim', 'MAXLEN', '~', '55', 'LIMIT', '30', '*', 'xitem', 'v');
+      expect(await r.xlen('lim')).toBe(71);
+      await r.xadd('lim', 'MAXLEN', '~', '55', 'LIMIT', '30', '*', 'xitem', 'v');
+      expect(await r.xlen('lim')).toBe(62);
+    } finally {
+      await r.config('SET', 'stream-node-max-entries', '100');
+    }
+  });
+});

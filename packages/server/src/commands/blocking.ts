@@ -718,7 +718,33 @@ export function install(server: MemorykvServer): void {
     if (st.keyBlocked !== 0) handleClientsBlockedOnKeys(server);
   });
   setStreamBlocker(blockOnStreams);
+  mirrorStreamNodeParams(server);
   server.onDetach.push(dropClient);
+}
+
+/**
+ * Stopgap until the engine's config declares stream-node-max-entries/-bytes (core config.ts):
+ * the streams family reads them from shard.config, so the server's parameters are mirrored
+ * there. Inert once the engine owns them.
+ */
+function mirrorStreamNodeParams(server: MemorykvServer): void {
+  const cfg = server.engine.shard.config as unknown as Record<string, unknown>;
+  for (const name of ['stream-node-max-entries', 'stream-node-max-bytes']) {
+    if (name in cfg) continue;
+    const p = server.params.get(name);
+    if (p === undefined) continue;
+    const mirror = () => {
+      const v = Number(p.get());
+      if (Number.isFinite(v)) cfg[name] = v;
+    };
+    const set = p.set.bind(p);
+    p.set = (value) => {
+      const e = set(value);
+      if (e === null) mirror();
+      return e;
+    };
+    mirror();
+  }
 }
 
 /** RESET of a client (a blocked client's RESET only runs once it is unblocked, as in Redis). */
