@@ -147,10 +147,15 @@ function onSignal(signal: string): void {
 process.on('SIGTERM', () => onSignal('SIGTERM'));
 process.on('SIGINT', () => onSignal('SIGINT'));
 
-server.listen().catch((e: NodeJS.ErrnoException) => {
-  const where = `${settings.bind.join(' ')}:${settings.port}`;
-  server.log('warning', `Warning: Could not create server TCP listening socket ${where}: ${e.code === 'EADDRINUSE' ? 'bind: Address already in use' : e.message}`);
-  server.log('warning', `Failed listening on port ${settings.port} (tcp), aborting.`);
+// As redis-server: `port 0` (with TLS or a Unix socket) means no TCP listener, and a server
+// that would listen nowhere exits. The listeners log why they could not start.
+if (settings.port === 0 && Number(extra['tls-port'] ?? 0) === 0 && !extra.unixsocket) {
+  server.log('warning', 'Configured to not listen anywhere, exiting.');
+  removePidfile();
+  process.exit(1);
+}
+server.listen().catch((e: Error) => {
+  server.log('warning', e.message);
   removePidfile();
   process.exit(1);
 });

@@ -6,10 +6,12 @@
  * that is the command's session.
  */
 import net from 'node:net';
+import type tls from 'node:tls';
 import { Engine, ErrorReply, type Reply } from '@memorykv/core';
 import { Client } from './client.ts';
 import { defaultSettings, type ServerSettings } from './settings.ts';
 import { installModules } from './commands/index.ts';
+import { Listeners } from './listeners.ts';
 
 /** A check before a command runs (auth, ACL, pub/sub context ...): an error rejects it. */
 export type Guard = (client: Client, argv: string[]) => ErrorReply | null;
@@ -49,7 +51,13 @@ export class MemorykvServer {
   /** Called for a new client before any of its bytes is parsed (auth state ...). */
   readonly onAttach: ((client: Client) => void)[] = [];
   readonly startedAt = Date.now();
-  private listeners: net.Server[] = [];
+  /** TCP, TLS and Unix socket listeners (listeners.ts). */
+  readonly listeners: Listeners;
+  /**
+   * The command a client sent that is running now (EXEC, not its queued commands): a CONFIG
+   * SET's listener parameters are applied together once all are set (listeners.ts).
+   */
+  currentArgv: string[] | null = null;
   private nextClientId = 1;
   private flushQueue = new Set<Client>();
   /** Where every plain connection's reads land (see accept). */
@@ -69,26 +77,21 @@ export class MemorykvServer {
       for (const fn of this.keyModified) fn(db, key);
     };
     installModules(this);
+    this.listeners = new Listeners(this, {
+      accept: (raw, unixPath) => this.accept(raw, unixPath),
+      acceptTls: (socket) => this.acceptTls(socket),
+      full: () => this.clients.size >= this.settings.maxclients,
+    });
+    this.listeners.installParams();
   }
 
-  /** Starts listening on every bind address; resolves with the port (useful with port 0). */
+  /**
+   * Starts listening: TCP on every bind address (`port`), TLS (`tls-port`), the Unix socket
+   * (`unixsocket`). Resolves with the TCP port: with `port: 0` (and no TLS or Unix socket) a
+   * free one is chosen. Rejects with Redis's reason when a listener cannot start.
+   */
   async listen(): Promise<number> {
-    let port = this.settings.port;
-    for (const host of this.settings.bind) {
-      const srv = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket));
-      await new Promise<void>((resolve, reject) => {
-        srv.once('error', reject);
-        srv.listen(port, host, () => {
-          srv.off('error', reject);
-          resolve();
-        });
-      });
-      port = (srv.address() as net.AddressInfo).port;
-      this.listeners.push(srv);
-    }
-    this.settings.port = port;
-    this.log('notice', `Ready to accept connections tcp on ${this.settings.bind.join(', ')} port ${port}`);
-    return port;
+    return this.listeners.start();
   }
 
   /**
@@ -97,9 +100,8 @@ export class MemorykvServer {
    * per read and no 'data' event — in Node that machinery costs more per request than parsing
    * and running the command. Sockets Node must decrypt or that lack a handle use 'data'.
    */
-  private accept(raw: net.Socket): void {
-    let refusal = this.clients.size >= this.settings.maxclients ? '-ERR max number of clients reached\r\n' : null;
-    for (let i = 0; refusal === null && i < this.onConnect.length; i++) refusal = this.onConnect[i]!(raw);
+  private accept(raw: net.Socket, unixPath: string | null): void {
+    const refusal = this.clients.size >= this.settings.maxclients ? '-ERR max number of clients reached\r\n' : this.refusal(raw);
     if (refusal !== null) {
       // Resumed so that the peer's FIN is read and the socket closes.
       raw.on('error', () => {});
@@ -107,11 +109,21 @@ export class MemorykvServer {
       raw.end(refusal);
       return;
     }
+    this.attach(raw, unixPath);
+  }
+
+  /** Makes an admitted connection a client. */
+  private attach(raw: net.Socket, unixPath: string | null): void {
     const socket = adoptWithOnread(raw, this.readBuffer, (n) => {
       const c = client;
       c.onData(this.readBuffer.subarray(0, n));
       c.parser.detach();
     });
+    if (unixPath !== null) {
+      // A Unix peer has no address: Redis prints the socket's path for both ends
+      // (addr=/tmp/redis.sock:0 laddr=/tmp/redis.sock:0, MONITOR's unix:/tmp/redis.sock).
+      Object.defineProperty(socket ?? raw, 'localAddress', { value: unixPath, configurable: true });
+    }
     const client = new Client(this, socket ?? raw, this.nextClientId++);
     this.clients.set(client.id, client);
     for (const fn of this.onAttach) fn(client);
@@ -124,8 +136,32 @@ export class MemorykvServer {
     client.socket.on('close', () => client.close());
   }
 
+  /** The onConnect checks' refusal message for a connection, or null. */
+  private refusal(socket: net.Socket): string | null {
+    let refusal: string | null = null;
+    for (let i = 0; refusal === null && i < this.onConnect.length; i++) refusal = this.onConnect[i]!(socket);
+    return refusal;
+  }
+
+  /**
+   * A TLS connection after its handshake (maxclients was checked before it, as Redis does):
+   * the onConnect checks (protected mode) run now, as clientAcceptHandler, and the refusal
+   * goes over TLS. Node decrypts, so the bytes come as 'data' events.
+   */
+  private acceptTls(socket: tls.TLSSocket): void {
+    const refusal = this.refusal(socket);
+    if (refusal !== null) {
+      socket.on('error', () => {});
+      socket.resume();
+      socket.end(refusal);
+      return;
+    }
+    this.attach(socket, null);
+  }
+
   /** Runs one command of a client: guards, then the engine. */
   execute(client: Client, argv: string[]): Reply {
+    this.currentArgv = argv;
     for (const guard of this.guards) {
       const e = guard(client, argv);
       if (e !== null) return e;
@@ -166,11 +202,10 @@ export class MemorykvServer {
     process.stdout.write(`${process.pid}:M ${d.toISOString()} ${mark} ${message}\n`);
   }
 
-  /** Stops listening, closes every client and the engine. */
+  /** Stops listening (the Unix socket file goes away), closes every client and the engine. */
   async close(): Promise<void> {
     for (const c of [...this.clients.values()]) c.close();
-    await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
-    this.listeners = [];
+    await this.listeners.close();
     this.engine.close();
   }
 }

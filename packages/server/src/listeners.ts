@@ -1,0 +1,755 @@
+/**
+ * The listening side of the server, as redis-server 7.2's connection listeners: plain TCP on
+ * `port` and TLS on `tls-port` (both on every `bind` address), and a Unix socket on
+ * `unixsocket`. CONFIG SET of port, bind, tls-port and the tls-* parameters re-listens or
+ * reconfigures TLS at once (config.c updatePort / applyBind / applyTLSPort / applyTlsCfg);
+ * existing connections are kept, as in Redis.
+ *
+ * Every listener is a `net.Server` with `pauseOnConnect`; plain TCP and Unix connections go to
+ * the server's accept() (which re-owns their handle with `onread`), TLS ones are handed to a
+ * `tls.Server` that never listens and only does the handshakes (`emit('connection')`), so the
+ * TLS context can be swapped for new connections (`setSecureContext`) without touching the
+ * listening sockets.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import os from 'node:os';
+import { constants } from 'node:crypto';
+import { chmodSync, readFileSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { ErrorReply } from '@memorykv/core';
+import type { MemorykvServer, Param } from './server.ts';
+import { PARAM_BY_NAME, ParamError, parseParam, readSetting, writeSetting, type ParamSpec } from './settings.ts';
+
+export type ConnectionKind = 'tcp' | 'unix' | 'tls';
+
+/** How a listener hands over an accepted connection (plain TCP and Unix: still paused). */
+export interface ListenerHooks {
+  /** `unixPath`: the socket file of a Unix connection, null for TCP. */
+  accept(raw: net.Socket, unixPath: string | null): void;
+  /** A TLS connection whose handshake succeeded. */
+  acceptTls(socket: tls.TLSSocket): void;
+  /** Whether one more connection may be taken (maxclients). */
+  full(): boolean;
+}
+
+/** libuv's UV_TCP_IPV6ONLY, for net.Server's internal _listen2. */
+const UV_TCP_IPV6ONLY = 1;
+
+/** The tls-* parameters whose change reconfigures TLS (config.c applyTlsCfg). */
+const TLS_CFG_PARAMS = [
+  'tls-session-cache-size',
+  'tls-session-cache-timeout',
+  'tls-cluster',
+  'tls-replication',
+  'tls-prefer-server-ciphers',
+  'tls-session-caching',
+  'tls-cert-file',
+  'tls-key-file',
+  'tls-key-file-pass',
+  'tls-client-cert-file',
+  'tls-client-key-file',
+  'tls-client-key-file-pass',
+  'tls-dh-params-file',
+  'tls-ca-cert-file',
+  'tls-ca-cert-dir',
+  'tls-protocols',
+  'tls-ciphers',
+  'tls-ciphersuites',
+];
+
+type ApplyGroup = 'port' | 'bind' | 'tls-port' | 'tls';
+
+const APPLY_GROUP: ReadonlyMap<string, ApplyGroup> = new Map<string, ApplyGroup>([
+  ['port', 'port'],
+  ['bind', 'bind'],
+  ['tls-port', 'tls-port'],
+  ...TLS_CFG_PARAMS.map((n) => [n, 'tls'] as [string, ApplyGroup]),
+]);
+
+/**
+ * The parameters of one CONFIG SET that re-listen or reconfigure TLS. Redis sets every value
+ * of the command first and then runs each apply function once; config.ts sets the values one
+ * by one, so each set stores its value and the last of the command's listener parameters
+ * applies them all (tls-cert-file and tls-key-file given together must not be checked apart).
+ */
+interface ApplyBatch {
+  argv: string[];
+  /** Listener parameters of the command not set yet. */
+  pending: Set<string>;
+  /** Parameters set by this batch (a second set of one is config.ts restoring it). */
+  seen: Set<string>;
+  /** Apply groups with a changed value, in order, with the first parameter that changed each. */
+  groups: Map<ApplyGroup, string>;
+  phase: 'collect' | 'aborted' | 'applied';
+  /** While restoring after a failure: the parameters still to restore before re-applying. */
+  restoring: Set<string> | null;
+}
+
+/** A TLS configuration failure: what Redis logs (the reply only says "Check server logs"). */
+class TlsConfigError extends Error {}
+
+export class Listeners {
+  private tcp: net.Server[] = [];
+  private tls: net.Server[] = [];
+  private unix: net.Server | null = null;
+  /** The addresses each kind is bound to, as INFO's listener lines print them. */
+  private tcpBound: string[] = [];
+  private tlsBound: string[] = [];
+  /** Port of the TCP listener (0: none) and of the TLS one. */
+  private tcpPort = 0;
+  private tlsPort = 0;
+  /** Does the TLS handshakes; null until TLS is configured. */
+  private tlsEngine: tls.Server | null = null;
+  private readonly sessions = new Map<string, Buffer>();
+  /** TLS connections still in their handshake (closed with the server). */
+  private readonly handshaking = new Set<net.Socket>();
+  private batch: ApplyBatch | null = null;
+  private started = false;
+
+  constructor(
+    private readonly server: MemorykvServer,
+    private readonly hooks: ListenerHooks,
+  ) {}
+
+  private setting(name: string): string {
+    return readSetting(this.server.settings, PARAM_BY_NAME.get(name)!);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Start and stop
+
+  /**
+   * Starts every configured listener (server.c initListeners): TCP unless `port` is 0, the
+   * Unix socket, TLS on `tls-port`. In-process, `port: 0` with neither TLS nor a Unix socket
+   * means any free port (what tests and embedders want); redis-server would listen nowhere.
+   * Resolves with the TCP port (0 without TCP).
+   */
+  async start(): Promise<number> {
+    const s = this.server.settings;
+    const tlsPort = Number(this.setting('tls-port'));
+    const unixPath = this.setting('unixsocket');
+    const anyPort = s.port === 0 && tlsPort === 0 && unixPath === '';
+    if (s.port !== 0 || anyPort) {
+      const port = await this.startTcp('tcp', s.port);
+      s.port = port;
+    }
+    if (unixPath !== '') await this.startUnix(unixPath);
+    if (tlsPort !== 0 || this.setting('tls-replication') === 'yes' || this.setting('tls-cluster') === 'yes') {
+      try {
+        this.configureTls(true);
+      } catch (e) {
+        await this.close(false);
+        this.server.log('warning', (e as Error).message);
+        throw new Error('Failed to configure TLS. Check logs for more info.');
+      }
+    }
+    if (tlsPort !== 0) await this.startTcp('tls', tlsPort);
+    if (this.tcp.length + this.tls.length + (this.unix ? 1 : 0) === 0) {
+      throw new Error('Configured to not listen anywhere, exiting.');
+    }
+    this.started = true;
+    if (this.tcp.length > 0) this.server.log('notice', 'Ready to accept connections tcp');
+    if (this.unix !== null) this.server.log('notice', 'Ready to accept connections unix');
+    if (this.tls.length > 0) this.server.log('notice', 'Ready to accept connections tls');
+    return this.tcpPort;
+  }
+
+  /** Listens on every bind address; with port 0 the first address picks the port for all. */
+  private async startTcp(kind: 'tcp' | 'tls', port: number): Promise<number> {
+    const failures: Promise<Error>[] = [];
+    const r = this.listenAll(kind, port, (srv) => failures.push(new Promise((resolve) => srv.once('error', resolve))));
+    if (r !== null) {
+      // The bind errors arrive on the next tick: wait for them so the log says why.
+      await Promise.all(failures);
+      throw new Error(`Failed listening on port ${port} (${kind}), aborting.`);
+    }
+    // Host names are resolved asynchronously: wait until every listener is up.
+    const servers = kind === 'tcp' ? this.tcp : this.tls;
+    await Promise.all(
+      servers.map(
+        (srv) =>
+          new Promise<void>((resolve, reject) => {
+            if (srv.listening) return resolve();
+            srv.once('listening', resolve);
+            srv.once('error', reject);
+          }),
+      ),
+    );
+    return kind === 'tcp' ? this.tcpPort : this.tlsPort;
+  }
+
+  private async startUnix(path: string): Promise<void> {
+    const file = Buffer.from(path, 'latin1').toString();
+    // A stale socket file (a crashed server's) would make listen fail: Redis unlinks it.
+    try {
+      unlinkSync(file);
+    } catch {
+      // none
+    }
+    const srv = net.createServer({ pauseOnConnect: true }, (raw) => this.onUnix(raw, path));
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen({ path: file, backlog: this.backlog() }, () => {
+        srv.off('error', reject);
+        resolve();
+      });
+    }).catch((e: NodeJS.ErrnoException) => {
+      this.server.log('warning', `Failed opening Unix socket: ${e.message}`);
+      throw new Error(`Failed listening on port 0 (unix), aborting.`);
+    });
+    const perm = parseInt(this.setting('unixsocketperm'), 8);
+    if (perm) chmodSync(file, perm);
+    this.unix = srv;
+  }
+
+  /**
+   * Stops every listener (the clients stay). `unlinkUnix`: remove the socket file, as a
+   * shutdown does (closeListeningSockets).
+   */
+  async close(unlinkUnix = true): Promise<void> {
+    const servers = [...this.tcp, ...this.tls];
+    if (this.unix !== null) servers.push(this.unix);
+    this.tcp = [];
+    this.tls = [];
+    this.tcpBound = [];
+    this.tlsBound = [];
+    for (const s of this.handshaking) s.destroy();
+    this.handshaking.clear();
+    await Promise.all(servers.map((l) => new Promise<void>((r) => l.close(() => r()))));
+    if (this.unix !== null) {
+      this.unix = null;
+      const path = this.setting('unixsocket');
+      if (unlinkUnix && this.started) {
+        this.server.log('notice', 'Removing the unix socket file.');
+        try {
+          // Node removes it when the listener closes; a file still there is someone else's.
+          unlinkSync(Buffer.from(path, 'latin1').toString());
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+            this.server.log('warning', `Error removing the unix socket file: ${(e as Error).message}`);
+          }
+        }
+      }
+    }
+    this.started = false;
+  }
+
+  /** The port of the TLS listener (0: none). */
+  get tlsListeningPort(): number {
+    return this.tls.length > 0 ? this.tlsPort : 0;
+  }
+
+  /** INFO's listener lines (connection.c getListensInfoString): tcp 0, unix 1, tls 2. */
+  info(): string[] {
+    const lines: string[] = [];
+    if (this.tcp.length > 0) lines.push(`listener0:name=tcp${this.tcpBound.map((b) => `,bind=${b}`).join('')},port=${this.tcpPort}`);
+    if (this.unix !== null) lines.push(`listener1:name=unix,bind=${this.setting('unixsocket')}`);
+    if (this.tls.length > 0) lines.push(`listener2:name=tls${this.tlsBound.map((b) => `,bind=${b}`).join('')},port=${this.tlsPort}`);
+    return lines;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Binding
+
+  private backlog(): number {
+    const v = Number(this.setting('tcp-backlog'));
+    return v > 0 ? v : 511;
+  }
+
+  /**
+   * Binds `port` on every bind address for one kind of listener (server.c listenToPort),
+   * synchronously so that CONFIG SET can answer whether it worked. Replaces that kind's
+   * listeners only on success; returns null, or the error reply's reason.
+   * `watch` sees every server whose bind failed (its 'error' event says why, a tick later).
+   */
+  private listenAll(kind: 'tcp' | 'tls', port: number, watch?: (srv: net.Server) => void): string | null {
+    const made: net.Server[] = [];
+    const bound: string[] = [];
+    let chosen = port;
+    for (const entry of this.server.settings.bind) {
+      const optional = entry.startsWith('-');
+      const addr = optional ? entry.slice(1) : entry;
+      const srv = net.createServer({ noDelay: true, pauseOnConnect: true }, (raw) =>
+        kind === 'tcp' ? this.onTcp(raw) : this.onTlsConnection(raw),
+      );
+      const where = `${addr}:${chosen}`;
+      const ok = listenNow(srv, addr, chosen, this.backlog());
+      if (ok) {
+        if (chosen === 0 && srv.address() !== null) chosen = (srv.address() as net.AddressInfo).port;
+        srv.on('error', (e) => this.server.log('warning', `Listener ${where} failed: ${e.message}`));
+        made.push(srv);
+        bound.push(entry);
+        continue;
+      }
+      srv.once('error', (e: NodeJS.ErrnoException) => {
+        this.server.log('warning', `Warning: Could not create server TCP listening socket ${where}: ${bindError(e)}`);
+      });
+      watch?.(srv);
+      // Redis goes on without an optional ('-') address that is not on this host, and without
+      // an address family the host does not have.
+      if ((optional && !isLocalAddress(addr)) || !familySupported(addr)) continue;
+      for (const m of made) m.close();
+      return 'fail';
+    }
+    const old = kind === 'tcp' ? this.tcp : this.tls;
+    for (const o of old) o.close();
+    if (kind === 'tcp') {
+      this.tcp = made;
+      this.tcpBound = bound;
+      this.tcpPort = made.length > 0 ? chosen : 0;
+    } else {
+      this.tls = made;
+      this.tlsBound = bound;
+      this.tlsPort = made.length > 0 ? chosen : 0;
+    }
+    return null;
+  }
+
+  /** changeListener: close the kind's listeners, then listen again unless its port is 0. */
+  private changeListener(kind: 'tcp' | 'tls', port: number): boolean {
+    const old = kind === 'tcp' ? this.tcp : this.tls;
+    for (const o of old) o.close();
+    if (kind === 'tcp') {
+      this.tcp = [];
+      this.tcpBound = [];
+      this.tcpPort = 0;
+    } else {
+      this.tls = [];
+      this.tlsBound = [];
+      this.tlsPort = 0;
+    }
+    if (port === 0) return true;
+    return this.listenAll(kind, port) === null;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Accepting
+
+  private onTcp(raw: net.Socket): void {
+    this.hooks.accept(raw, null);
+  }
+
+  private onUnix(raw: net.Socket, path: string): void {
+    this.hooks.accept(raw, path);
+  }
+
+  /**
+   * A TLS connection: admission (maxclients) before any handshake, as acceptCommonHandler
+   * (nothing is written: there is no TLS session to write it in), then the handshake with the
+   * client-certificate policy of this moment (tls-auth-clients is read per connection).
+   */
+  private onTlsConnection(raw: net.Socket): void {
+    const engine = this.tlsEngine;
+    if (engine === null || this.hooks.full()) {
+      raw.destroy();
+      return;
+    }
+    const auth = this.setting('tls-auth-clients');
+    // yes: a certificate is required and must verify (the handshake fails without one);
+    // optional: verified when presented (checked in onSecure).
+    const e = engine as tls.Server & { requestCert: boolean; rejectUnauthorized: boolean };
+    e.requestCert = auth !== 'no';
+    e.rejectUnauthorized = auth === 'yes';
+    this.handshaking.add(raw);
+    raw.once('close', () => this.handshaking.delete(raw));
+    raw.on('error', () => {});
+    engine.emit('connection', raw);
+  }
+
+  private onSecure(socket: tls.TLSSocket): void {
+    for (const s of this.handshaking) {
+      // The raw socket under this TLS socket has finished its handshake.
+      if ((socket as unknown as { _parent?: unknown })._parent === s) this.handshaking.delete(s);
+    }
+    if (!socket.authorized && this.setting('tls-auth-clients') === 'optional') {
+      const cert = socket.getPeerCertificate();
+      if (cert !== null && Object.keys(cert).length > 0) {
+        this.server.log(
+          'warning',
+          `Error accepting a client connection: error:0A000086:SSL routines::certificate verify failed (addr=${peer(socket)} laddr=${sockname(socket)})`,
+        );
+        socket.destroy();
+        return;
+      }
+    }
+    this.hooks.acceptTls(socket);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // TLS configuration (tls.c tlsConfigure)
+
+  /** Whether TLS must be configured (tls-port, tls-replication or tls-cluster). */
+  private tlsWanted(): boolean {
+    return Number(this.setting('tls-port')) !== 0 || this.setting('tls-replication') === 'yes' || this.setting('tls-cluster') === 'yes';
+  }
+
+  /**
+   * Builds the TLS context from the tls-* parameters and installs it for new connections;
+   * on failure the current one stays (throws TlsConfigError with what Redis logs). With
+   * `reconfigure` false an existing context is kept as is.
+   */
+  configureTls(reconfigure: boolean): void {
+    if (!reconfigure && this.tlsEngine !== null) return;
+    const opts = this.tlsOptions();
+    try {
+      tls.createSecureContext(opts);
+    } catch (e) {
+      throw new TlsConfigError(describeTlsError(e));
+    }
+    if (this.tlsEngine === null) {
+      const engine = tls.createServer(opts);
+      engine.on('secureConnection', (s: tls.TLSSocket) => this.onSecure(s));
+      engine.on('tlsClientError', (e: Error, s: tls.TLSSocket) => {
+        this.server.log('warning', `Error accepting a client connection: ${opensslError(e)} (addr=${peer(s)} laddr=${sockname(s)})`);
+      });
+      // tls-session-caching: session ids kept here, at most tls-session-cache-size of them
+      // (OpenSSL's timeout, tls-session-cache-timeout, is the context's sessionTimeout).
+      engine.on('newSession', (id: Buffer, data: Buffer, done: () => void) => {
+        if (this.setting('tls-session-caching') === 'yes') {
+          const max = Number(this.setting('tls-session-cache-size'));
+          this.sessions.set(id.toString('hex'), data);
+          for (const k of this.sessions.keys()) {
+            if (this.sessions.size <= max) break;
+            this.sessions.delete(k);
+          }
+        }
+        done();
+      });
+      engine.on('resumeSession', (id: Buffer, done: (err: Error | null, data: Buffer | null) => void) => {
+        const data = this.setting('tls-session-caching') === 'yes' ? this.sessions.get(id.toString('hex')) : undefined;
+        done(null, data ?? null);
+      });
+      this.tlsEngine = engine;
+    } else {
+      this.sessions.clear();
+      this.tlsEngine.setSecureContext(opts);
+    }
+  }
+
+  /** The secure context options of the tls-* parameters (throws TlsConfigError). */
+  private tlsOptions(): tls.SecureContextOptions & tls.TlsOptions {
+    const file = (name: string) => Buffer.from(this.setting(name), 'latin1').toString();
+    const certFile = file('tls-cert-file');
+    const keyFile = file('tls-key-file');
+    if (certFile === '') throw new TlsConfigError('No tls-cert-file configured!');
+    if (keyFile === '') throw new TlsConfigError('No tls-key-file configured!');
+    const caFile = file('tls-ca-cert-file');
+    const caDir = file('tls-ca-cert-dir');
+    const needCa =
+      this.setting('tls-auth-clients') !== 'no' || this.setting('tls-cluster') === 'yes' || this.setting('tls-replication') === 'yes';
+    if (needCa && caFile === '' && caDir === '') {
+      throw new TlsConfigError(
+        'Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-cluster, tls-replication or tls-auth-clients are enabled!',
+      );
+    }
+    const protocols = parseProtocols(this.setting('tls-protocols'));
+    const read = (path: string, what: string): Buffer => {
+      try {
+        return readFileSync(path);
+      } catch (e) {
+        throw new TlsConfigError(`${what}: ${path}: ${(e as Error).message}`);
+      }
+    };
+    const opts: tls.SecureContextOptions & tls.TlsOptions = {
+      cert: read(certFile, 'Failed to load certificate'),
+      key: read(keyFile, 'Failed to load private key'),
+      minVersion: protocols.min,
+      maxVersion: protocols.max,
+      secureOptions: protocols.secureOptions,
+      honorCipherOrder: this.setting('tls-prefer-server-ciphers') === 'yes',
+      sessionTimeout: Number(this.setting('tls-session-cache-timeout')),
+      ciphers: cipherString(this.setting('tls-ciphers'), this.setting('tls-ciphersuites')),
+    };
+    const pass = this.setting('tls-key-file-pass');
+    if (pass !== '') opts.passphrase = Buffer.from(pass, 'latin1').toString();
+    const ca: Buffer[] = [];
+    if (caFile !== '') ca.push(read(caFile, 'Failed to configure CA certificate(s) file/directory'));
+    if (caDir !== '') ca.push(...readCaDir(caDir));
+    if (ca.length > 0) opts.ca = ca;
+    const dh = file('tls-dh-params-file');
+    if (dh !== '') opts.dhparam = read(dh, 'Failed to load');
+    return opts;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // CONFIG SET
+
+  /**
+   * Takes over the CONFIG parameters that move listeners (port, bind, tls-port, tls-*): their
+   * table Params (config.ts) keep reading where the value lives, and their set applies the
+   * change to the running listeners as Redis's apply functions do.
+   */
+  installParams(): void {
+    for (const name of APPLY_GROUP.keys()) {
+      const p = this.server.params.get(name);
+      const spec = PARAM_BY_NAME.get(name);
+      if (p === undefined || spec === undefined) continue;
+      p.set = (value: string) => this.setParam(p, spec, value);
+    }
+  }
+
+  private setParam(p: Param, spec: ParamSpec, value: string): ErrorReply | null {
+    const args = spec.multiArg ? value.split(' ') : [value];
+    const current = p.get();
+    const v = parseParam(spec, args, current, false);
+    const batch = this.batchFor(spec.name);
+    if (v instanceof ParamError) {
+      if (batch.phase === 'collect') batch.phase = 'aborted';
+      return new ErrorReply(v.reason);
+    }
+    const restoring = batch.seen.has(spec.name);
+    batch.seen.add(spec.name);
+    writeSetting(this.server.settings, spec, v);
+    if (!this.started) return null;
+    if (restoring) {
+      // config.ts puts back the values of a failed CONFIG SET: re-apply once all are back.
+      if (batch.phase !== 'applied' || batch.restoring === null) return null;
+      batch.restoring.delete(spec.name);
+      if (batch.restoring.size === 0) {
+        batch.restoring = null;
+        const e = this.apply([...batch.groups.keys()]);
+        if (e !== null) this.server.log('warning', `Failed applying restored failed CONFIG SET command: ${e.reason}`);
+      }
+      return null;
+    }
+    if (v !== current && !batch.groups.has(APPLY_GROUP.get(spec.name)!)) batch.groups.set(APPLY_GROUP.get(spec.name)!, spec.name);
+    batch.pending.delete(spec.name);
+    if (batch.pending.size > 0 || batch.phase !== 'collect') return null;
+    batch.phase = 'applied';
+    const failed = this.apply([...batch.groups.keys()]);
+    if (failed === null) return null;
+    const name = batch.groups.get(failed.group)!;
+    this.server.log('warning', `Failed applying new configuration. Possibly related to new ${name} setting. Restoring previous settings.`);
+    batch.restoring = new Set(batch.seen);
+    return new ErrorReply(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${failed.reason}`);
+  }
+
+  /** The batch of the CONFIG SET running now (one of its own when there is none). */
+  private batchFor(name: string): ApplyBatch {
+    const argv = this.server.currentArgv;
+    if (this.batch !== null && this.batch.argv === argv && argv !== null) return this.batch;
+    const pending = new Set<string>();
+    if (argv !== null && argv.length >= 2 && argv[0]!.toLowerCase() === 'config' && argv[1]!.toLowerCase() === 'set') {
+      for (let i = 2; i < argv.length; i += 2) {
+        const p = this.server.params.get(argv[i]!.toLowerCase());
+        if (p !== undefined && APPLY_GROUP.has(p.name)) pending.add(p.name);
+      }
+    }
+    // Not from a CONFIG SET (EXEC, in-process callers): applied on its own.
+    if (!pending.has(name)) {
+      pending.clear();
+      pending.add(name);
+    }
+    const b: ApplyBatch = { argv: argv ?? [], pending, seen: new Set(), groups: new Map(), phase: 'collect', restoring: null };
+    this.batch = argv !== null && pending.size > 1 ? b : null;
+    return b;
+  }
+
+  /** Runs the apply functions of the changed groups in order; the first failure stops. */
+  private apply(groups: ApplyGroup[]): { group: ApplyGroup; reason: string } | null {
+    for (const g of groups) {
+      const reason = this.applyGroup(g);
+      if (reason !== null) return { group: g, reason };
+    }
+    return null;
+  }
+
+  private applyGroup(g: ApplyGroup): string | null {
+    const s = this.server.settings;
+    const tlsPort = Number(this.setting('tls-port'));
+    switch (g) {
+      case 'port':
+        return this.changeListener('tcp', s.port) ? null : 'Unable to listen on this port. Check server logs.';
+      case 'bind':
+        if (!this.changeListener('tcp', s.port)) {
+          this.closeKind('tls');
+          return 'Failed to bind to specified addresses.';
+        }
+        if (tlsPort !== 0 && !this.changeListener('tls', tlsPort)) {
+          this.closeKind('tcp');
+          return 'Failed to bind to specified addresses.';
+        }
+        return null;
+      case 'tls-port':
+        try {
+          this.configureTls(false);
+        } catch (e) {
+          this.server.log('warning', (e as Error).message);
+          return 'Unable to update TLS configuration. Check server logs.';
+        }
+        return this.changeListener('tls', tlsPort) ? null : 'Unable to listen on this port. Check server logs.';
+      case 'tls':
+        if (!this.tlsWanted()) return null;
+        try {
+          this.configureTls(true);
+        } catch (e) {
+          this.server.log('warning', (e as Error).message);
+          return 'Unable to update TLS configuration. Check server logs.';
+        }
+        return null;
+    }
+  }
+
+  private closeKind(kind: 'tcp' | 'tls'): void {
+    for (const o of kind === 'tcp' ? this.tcp : this.tls) o.close();
+    if (kind === 'tcp') {
+      this.tcp = [];
+      this.tcpBound = [];
+    } else {
+      this.tls = [];
+      this.tlsBound = [];
+    }
+  }
+}
+
+// -----------------------------------------------------------------------------------------------
+// Helpers
+
+/**
+ * Binds and listens at once. net.Server.listen() resolves even an IP literal asynchronously;
+ * its internal `_listen2` (what listen() calls after the lookup) binds synchronously, which
+ * CONFIG SET needs to answer. The reason of a failure arrives as the 'error' event.
+ * Host names (and a Node without `_listen2`) take the public, asynchronous path.
+ */
+function listenNow(srv: net.Server, addr: string, port: number, backlog: number): boolean {
+  let ip = addr;
+  let ipv6Only = false;
+  if (addr === '*') ip = '0.0.0.0';
+  else if (addr === '::*') ip = '::';
+  else if (addr === 'localhost') ip = '127.0.0.1';
+  const family = net.isIP(ip);
+  if (family === 6) ipv6Only = true;
+  const internal = srv as unknown as {
+    _listen2?: (address: string, port: number, addressType: number, backlog: number, fd?: number, flags?: number) => void;
+  };
+  if (family === 0 || typeof internal._listen2 !== 'function') {
+    srv.listen({ host: addr, port, backlog, ipv6Only });
+    return true;
+  }
+  internal._listen2(ip, port, family, backlog, undefined, ipv6Only ? UV_TCP_IPV6ONLY : 0);
+  return srv.listening;
+}
+
+function bindError(e: NodeJS.ErrnoException): string {
+  const text: Record<string, string> = {
+    EADDRINUSE: 'Address already in use',
+    EADDRNOTAVAIL: 'Cannot assign requested address',
+    EACCES: 'Permission denied',
+    EAFNOSUPPORT: 'Address family not supported by protocol',
+  };
+  return `bind: ${text[e.code ?? ''] ?? e.message}`;
+}
+
+/** Whether an address is one of this host's (or a wildcard): binding it can work. */
+function isLocalAddress(addr: string): boolean {
+  if (addr === '*' || addr === '::*' || addr === '0.0.0.0' || addr === '::') return familySupported(addr);
+  if (net.isIP(addr) === 0) return true;
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const i of list ?? []) if (i.address === addr) return true;
+  }
+  return false;
+}
+
+/** Whether the host has the address family of an address (an IPv6 bind on an IPv4-only host). */
+function familySupported(addr: string): boolean {
+  if (!addr.includes(':')) return true;
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const i of list ?? []) if (i.family === 'IPv6') return true;
+  }
+  return false;
+}
+
+const PROTOCOLS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
+
+/**
+ * tls-protocols (tls.c parseProtocolsConfig): a space-separated set of versions, TLSv1.2 and
+ * TLSv1.3 when empty. Node takes a range; versions missing inside it are turned off.
+ */
+function parseProtocols(text: string): { min: tls.SecureVersion; max: tls.SecureVersion; secureOptions: number } {
+  const on = new Set<number>();
+  if (text === '') {
+    on.add(2);
+    on.add(3);
+  } else {
+    for (const t of text.split(' ')) {
+      const i = PROTOCOLS.findIndex((p) => p.toLowerCase() === t.toLowerCase());
+      if (i < 0) throw new TlsConfigError("Invalid tls-protocols specified. Use a combination of 'TLSv1', 'TLSv1.1', 'TLSv1.2' and 'TLSv1.3'.");
+      on.add(i);
+    }
+  }
+  const list = [...on].sort();
+  const min = list[0]!;
+  const max = list[list.length - 1]!;
+  let secureOptions = 0;
+  const k = constants;
+  const flags = [k.SSL_OP_NO_TLSv1, k.SSL_OP_NO_TLSv1_1, k.SSL_OP_NO_TLSv1_2, k.SSL_OP_NO_TLSv1_3];
+  for (let i = min; i <= max; i++) if (!on.has(i)) secureOptions |= flags[i]!;
+  return { min: PROTOCOLS[min]!, max: PROTOCOLS[max]!, secureOptions };
+}
+
+/**
+ * tls-ciphers (TLSv1.2 and below) and tls-ciphersuites (TLSv1.3) as Node's one cipher string,
+ * where names starting with TLS_ are TLSv1.3 suites. Each part left empty keeps Node's default.
+ */
+function cipherString(ciphers: string, suites: string): string {
+  const defaults = tls.DEFAULT_CIPHERS.split(':');
+  const def13 = defaults.filter((c) => c.startsWith('TLS_'));
+  const def12 = defaults.filter((c) => !c.startsWith('TLS_'));
+  let s13 = def13;
+  if (suites !== '') {
+    s13 = suites.split(':').filter((c) => c !== '');
+    if (s13.length === 0 || s13.some((c) => !c.startsWith('TLS_'))) throw new TlsConfigError(`Failed to configure ciphersuites: ${suites}`);
+  }
+  let s12 = def12;
+  if (ciphers !== '') {
+    s12 = ciphers.split(':').filter((c) => c !== '');
+    if (s12.some((c) => c.startsWith('TLS_'))) throw new TlsConfigError(`Failed to configure ciphers: ${ciphers}`);
+  }
+  return [...s13, ...s12].join(':');
+}
+
+/** The certificates of a CA directory (OpenSSL's hashed-name directory, or any PEM files). */
+function readCaDir(dir: string): Buffer[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (e) {
+    throw new TlsConfigError(`Failed to configure CA certificate(s) file/directory: ${(e as Error).message}`);
+  }
+  const out: Buffer[] = [];
+  for (const n of names.sort()) {
+    const p = join(dir, n);
+    try {
+      if (!statSync(p).isFile()) continue;
+      const b = readFileSync(p);
+      if (b.includes('-----BEGIN CERTIFICATE-----')) out.push(b);
+    } catch {
+      // unreadable entries are skipped, as OpenSSL's lookup does
+    }
+  }
+  return out;
+}
+
+/** What Redis would log for a context Node refused to build. */
+function describeTlsError(e: unknown): string {
+  const msg = (e as Error).message;
+  if (/cipher/i.test(msg)) return `Failed to configure ciphers: ${msg}`;
+  if (/dh/i.test(msg)) return `Failed to load DH params file: ${msg}`;
+  if (/key|bad decrypt|passphrase/i.test(msg)) return `Failed to load private key: ${msg}`;
+  return `Failed to load certificate: ${msg}`;
+}
+
+/** An OpenSSL error as ERR_error_string_n prints it in OpenSSL 3 (no function name). */
+function opensslError(e: Error): string {
+  const m = /error:([0-9A-F]+):([^:]*):[^:]*:([^:]*)/.exec(e.message);
+  return m ? `error:${m[1]}:${m[2]}::${m[3]}` : e.message;
+}
+
+function peer(s: net.Socket): string {
+  return `${s.remoteAddress ?? ''}:${s.remotePort ?? 0}`;
+}
+
+function sockname(s: net.Socket): string {
+  return `${s.localAddress ?? ''}:${s.localPort ?? 0}`;
+}
