@@ -124,23 +124,23 @@ describe('getKeysWithFlags (getKeysFromCommandWithSpecs)', () => {
 
 describe('keySpecsReply (COMMAND INFO key specs)', () => {
   it('renders as addReplyCommandKeySpecs', () => {
-    expect(keySpecsReply(cmd('zunionstore'))).toEqual([
-      new MapReply([
+    expect(keySpecsReply(cmd('zunionstore'))!.map((m) => (m as MapReply).entries)).toEqual([
+      [
         'flags',
         new SetReply([new Status('OW'), new Status('update')]),
         'begin_search',
         new MapReply(['type', 'index', 'spec', new MapReply(['index', 1])]),
         'find_keys',
         new MapReply(['type', 'range', 'spec', new MapReply(['lastkey', 0, 'keystep', 1, 'limit', 0])]),
-      ]),
-      new MapReply([
+      ],
+      [
         'flags',
         new SetReply([new Status('RO'), new Status('access')]),
         'begin_search',
         new MapReply(['type', 'index', 'spec', new MapReply(['index', 2])]),
         'find_keys',
         new MapReply(['type', 'keynum', 'spec', new MapReply(['keynumidx', 0, 'firstkey', 1, 'keystep', 1])]),
-      ]),
+      ],
     ]);
     const sort = keySpecsReply(cmd('sort'))!;
     expect((sort[1] as MapReply).entries.slice(0, 2)).toEqual([
@@ -158,5 +158,8 @@ describe('keySpecsReply (COMMAND INFO key specs)', () => {
       new MapReply(['type', 'keyword', 'spec', new MapReply(['keyword', 'STORE', 'startfrom', 6])]),
     );
     expect(keySpecsReply(cmd('ping'))).toBeUndefined();
+    // The table's specs are these replies, carrying the declared fields.
+    expect(cmd('zunionstore').keySpecs![1]).toBeInstanceOf(MapReply);
+    expect(cmd('zunionstore').keySpecs![1]).toMatchObject({ flags: ['RO', 'ACCESS'], index: 2, keynum: [0, 1, 1] });
   });
 });

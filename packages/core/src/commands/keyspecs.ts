@@ -335,30 +335,36 @@ export function keyFlagsReply(flags: number): SetReply {
 }
 
 /**
- * COMMAND INFO's key specifications (addReplyCommandKeySpecs), or undefined for a command
- * declared without specs (the caller derives something from the legacy positions).
+ * A declared key spec as COMMAND INFO shows it (addReplyCommandKeySpecs): the table keeps each
+ * spec as this MapReply carrying the declared fields too, so the spec and its reply are one
+ * object, built once.
+ */
+export function keySpecReply(d: KeySpecDef): MapReply & KeySpecDef {
+  const m: Reply[] = [];
+  if (d.notes !== undefined) m.push('notes', d.notes);
+  m.push('flags', keyFlagsReply(keySpecFlagBits(d.flags)));
+  m.push('begin_search');
+  if (d.index !== undefined) m.push(new MapReply(['type', 'index', 'spec', new MapReply(['index', d.index])]));
+  else if (d.keyword !== undefined) {
+    m.push(new MapReply(['type', 'keyword', 'spec', new MapReply(['keyword', d.keyword, 'startfrom', d.startfrom ?? 1])]));
+  } else m.push(new MapReply(['type', 'unknown', 'spec', new MapReply([])]));
+  m.push('find_keys');
+  if (d.range !== undefined) {
+    const [lastkey, keystep, limit] = d.range;
+    m.push(new MapReply(['type', 'range', 'spec', new MapReply(['lastkey', lastkey, 'keystep', keystep, 'limit', limit])]));
+  } else if (d.keynum !== undefined) {
+    const [keynumidx, firstkey, keystep] = d.keynum;
+    m.push(new MapReply(['type', 'keynum', 'spec', new MapReply(['keynumidx', keynumidx, 'firstkey', firstkey, 'keystep', keystep])]));
+  } else m.push(new MapReply(['type', 'unknown', 'spec', new MapReply([])]));
+  return Object.assign(new MapReply(m), d);
+}
+
+/**
+ * COMMAND INFO's key specifications, or undefined for a command declared without specs (the
+ * caller derives something from the legacy positions).
  */
 export function keySpecsReply(cmd: Command): Reply[] | undefined {
   const defs = cmd.keySpecs;
   if (defs === undefined) return undefined;
-  return defs.map((d): Reply => {
-    if (!isDef(d)) return d as unknown as Reply;
-    const m: Reply[] = [];
-    if (d.notes !== undefined) m.push('notes', d.notes);
-    m.push('flags', keyFlagsReply(keySpecFlagBits(d.flags)));
-    m.push('begin_search');
-    if (d.index !== undefined) m.push(new MapReply(['type', 'index', 'spec', new MapReply(['index', d.index])]));
-    else if (d.keyword !== undefined) {
-      m.push(new MapReply(['type', 'keyword', 'spec', new MapReply(['keyword', d.keyword, 'startfrom', d.startfrom ?? 1])]));
-    } else m.push(new MapReply(['type', 'unknown', 'spec', new MapReply([])]));
-    m.push('find_keys');
-    if (d.range !== undefined) {
-      const [lastkey, keystep, limit] = d.range;
-      m.push(new MapReply(['type', 'range', 'spec', new MapReply(['lastkey', lastkey, 'keystep', keystep, 'limit', limit])]));
-    } else if (d.keynum !== undefined) {
-      const [keynumidx, firstkey, keystep] = d.keynum;
-      m.push(new MapReply(['type', 'keynum', 'spec', new MapReply(['keynumidx', keynumidx, 'firstkey', firstkey, 'keystep', keystep])]));
-    } else m.push(new MapReply(['type', 'unknown', 'spec', new MapReply([])]));
-    return new MapReply(m);
-  });
+  return defs.map((d) => (d instanceof MapReply ? d : isDef(d) ? keySpecReply(d) : (d as unknown as Reply)));
 }

@@ -6,6 +6,7 @@
  */
 import type { Reply } from '../reply.ts';
 import type { Ctx } from './context.ts';
+import { keySpecReply } from './keyspecs.ts';
 
 export type CommandFlag =
   | 'write'
@@ -115,6 +116,8 @@ function build(spec: CommandSpec, parent?: Command): Command {
     denyoom: spec.flags.includes('denyoom'),
     parent,
   };
+  // Each declared spec becomes its COMMAND INFO reply too (specs given as replies stay as given).
+  if (spec.keySpecs) cmd.keySpecs = spec.keySpecs.map((d) => (Array.isArray(d.flags) ? keySpecReply(d) : d));
   if (spec.subcommands) {
     cmd.sub = new Map();
     for (const s of spec.subcommands) cmd.sub.set(s.name, build(s, cmd));
