@@ -11,6 +11,7 @@ import './keys.ts';
 import './server.ts';
 import './sort.ts';
 import './transactions.ts';
+import './cluster.ts';
 import './streams.ts';
 import './scripting.ts';
 
