@@ -109,6 +109,7 @@ describe('XREADGROUP BLOCK', () => {
     const p = a.xreadgroup('GROUP', 'grp', 'alice', 'BLOCK', 0, 'STREAMS', 'g1', '>');
     await blockedCount(1);
     expect(totalBlockingKeysOnNokey(t.server)).toBe(1);
+    expect(await w.info('clients')).toMatch(/total_blocking_keys:1\r\ntotal_blocking_keys_on_nokey:1\r\n/);
     await w.xadd('g1', '1-0', 'f', 'v');
     expect(await p).toEqual([['g1', [['1-0', ['f', 'v']]]]]);
     expect(await w.xpending('g1', 'grp')).toEqual([1, '1-0', '1-0', [['alice', '1']]]);

@@ -28,7 +28,7 @@ import type { Shard } from '../../../core/src/engine/shard.ts';
 import type { RZSet } from '../../../core/src/types/zset.ts';
 import { Client, type BlockState } from '../client.ts';
 import type { MemorykvServer } from '../server.ts';
-import { serverStats } from './introspection.ts';
+import { defineInfoSection, infoString, serverStats } from './introspection.ts';
 
 /** What a client waits for (Redis's BLOCKED_LIST, BLOCKED_ZSET, BLOCKED_STREAM, BLOCKED_WAIT). */
 type BlockType = 'list' | 'zset' | 'stream' | 'wait';
@@ -719,6 +719,7 @@ export function install(server: MemorykvServer): void {
   });
   setStreamBlocker(blockOnStreams);
   mirrorStreamNodeParams(server);
+  reportNokeyKeys(server);
   server.onDetach.push(dropClient);
 }
 
@@ -745,6 +746,30 @@ function mirrorStreamNodeParams(server: MemorykvServer): void {
     };
     mirror();
   }
+}
+
+/**
+ * Stopgap until introspection.ts prints totalBlockingKeysOnNokey itself (it prints 0): INFO's
+ * clients section with the real total_blocking_keys_on_nokey.
+ */
+function reportNokeyKeys(server: MemorykvServer): void {
+  let st;
+  try {
+    st = serverStats(server);
+  } catch {
+    return;
+  }
+  if (st === undefined || st.infoSections.has('clients')) return;
+  const section = () => {
+    st.infoSections.delete('clients');
+    try {
+      const text = infoString(server, ['clients']).replace(/\r\n$/, '');
+      return text.replace(/total_blocking_keys_on_nokey:\d+/, `total_blocking_keys_on_nokey:${totalBlockingKeysOnNokey(server)}`);
+    } finally {
+      defineInfoSection(server, 'clients', section);
+    }
+  };
+  defineInfoSection(server, 'clients', section);
 }
 
 /** RESET of a client (a blocked client's RESET only runs once it is unblocked, as in Redis). */
