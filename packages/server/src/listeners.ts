@@ -102,8 +102,8 @@ export class Listeners {
   /** Does the TLS handshakes; null until TLS is configured. */
   private tlsEngine: tls.Server | null = null;
   private readonly sessions = new Map<string, Buffer>();
-  /** TLS connections still in their handshake (closed with the server). */
-  private readonly handshaking = new Set<net.Socket>();
+  /** The TCP sockets under TLS connections, handshakes included (destroyed with the server). */
+  private readonly tlsRaw = new Set<net.Socket>();
   private batch: ApplyBatch | null = null;
   private started = false;
 
@@ -214,8 +214,8 @@ export class Listeners {
     this.tls = [];
     this.tcpBound = [];
     this.tlsBound = [];
-    for (const s of this.handshaking) s.destroy();
-    this.handshaking.clear();
+    for (const s of this.tlsRaw) s.destroy();
+    this.tlsRaw.clear();
     await Promise.all(servers.map((l) => new Promise<void>((r) => l.close(() => r()))));
     if (this.unix !== null) {
       this.unix = null;
@@ -351,17 +351,13 @@ export class Listeners {
     const e = engine as tls.Server & { requestCert: boolean; rejectUnauthorized: boolean };
     e.requestCert = auth !== 'no';
     e.rejectUnauthorized = auth === 'yes';
-    this.handshaking.add(raw);
-    raw.once('close', () => this.handshaking.delete(raw));
+    this.tlsRaw.add(raw);
+    raw.once('close', () => this.tlsRaw.delete(raw));
     raw.on('error', () => {});
     engine.emit('connection', raw);
   }
 
   private onSecure(socket: tls.TLSSocket): void {
-    for (const s of this.handshaking) {
-      // The raw socket under this TLS socket has finished its handshake.
-      if ((socket as unknown as { _parent?: unknown })._parent === s) this.handshaking.delete(s);
-    }
     if (!socket.authorized && this.setting('tls-auth-clients') === 'optional') {
       const cert = socket.getPeerCertificate();
       if (cert !== null && Object.keys(cert).length > 0) {
@@ -517,11 +513,13 @@ export class Listeners {
     batch.pending.delete(spec.name);
     if (batch.pending.size > 0 || batch.phase !== 'collect') return null;
     batch.phase = 'applied';
+    // Should this CONFIG SET fail, now or on a later parameter, config.ts sets the old values
+    // back: they are applied again once all of them are back.
+    batch.restoring = new Set(batch.seen);
     const failed = this.apply([...batch.groups.keys()]);
     if (failed === null) return null;
     const name = batch.groups.get(failed.group)!;
     this.server.log('warning', `Failed applying new configuration. Possibly related to new ${name} setting. Restoring previous settings.`);
-    batch.restoring = new Set(batch.seen);
     return new ErrorReply(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${failed.reason}`);
   }
 
@@ -536,13 +534,15 @@ export class Listeners {
         if (p !== undefined && APPLY_GROUP.has(p.name)) pending.add(p.name);
       }
     }
-    // Not from a CONFIG SET (EXEC, in-process callers): applied on its own.
-    if (!pending.has(name)) {
+    const b: ApplyBatch = { argv: argv ?? [], pending, seen: new Set(), groups: new Map(), phase: 'collect', restoring: null };
+    if (pending.has(name)) {
+      this.batch = b;
+    } else {
+      // Not from the CONFIG SET a client sent (queued in a MULTI, in-process callers): on its own.
       pending.clear();
       pending.add(name);
+      this.batch = null;
     }
-    const b: ApplyBatch = { argv: argv ?? [], pending, seen: new Set(), groups: new Map(), phase: 'collect', restoring: null };
-    this.batch = argv !== null && pending.size > 1 ? b : null;
     return b;
   }
 

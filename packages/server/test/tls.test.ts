@@ -110,7 +110,8 @@ async function tlsPing(port: number, opts: tls.ConnectionOptions): Promise<{ rep
       resolve({ ...r, subject });
     };
     s.on('secureConnect', () => {
-      subject = s.getPeerCertificate().subject?.CN;
+      const cn = s.getPeerCertificate().subject?.CN;
+      subject = Array.isArray(cn) ? cn[0] : cn;
       s.write('PING\r\n');
     });
     s.on('data', (d) => {
@@ -310,6 +311,20 @@ describe('TLS', () => {
     expect((await tlsPing(tlsPort, { ...auth, minVersion: 'TLSv1.3' })).reply).toBe('+PONG\r\n');
   });
 
+  it('maxclients: a TLS connection over the limit is dropped before its handshake', async () => {
+    const admin = new Redis({ host: '127.0.0.1', port, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    clients.push(admin);
+    const auth = { ca: ca.cert, cert: client1.cert, key: client1.key };
+    const connected = server.clients.size;
+    try {
+      expect(await admin.config('SET', 'maxclients', String(connected))).toBe('OK');
+      expect((await tlsPing(tlsPort, auth)).reply).toBeUndefined();
+    } finally {
+      await admin.config('SET', 'maxclients', '10000');
+    }
+    expect((await tlsPing(tlsPort, auth)).reply).toBe('+PONG\r\n');
+  });
+
   it('CONFIG SET tls-port moves the TLS listener; 0 closes it; a port in use is refused', async () => {
     const admin = new Redis({ host: '127.0.0.1', port, retryStrategy: () => null, maxRetriesPerRequest: 0 });
     clients.push(admin);
@@ -395,6 +410,21 @@ describe('CONFIG SET port and bind', () => {
       expect(await r.call('CONFIG', 'SET', 'bind', '127.0.0.1', 'port', String(third))).toBe('OK');
       await tcpConnect(third);
       await expect(tcpConnect(next)).rejects.toThrow('ECONNREFUSED');
+      // A later parameter's bad value puts the port back, and the listener with it.
+      const fourth = await freePort();
+      expect(await err(r.call('CONFIG', 'SET', 'port', String(fourth), 'maxmemory-policy', 'sometimes'))).toMatch(
+        /^ERR CONFIG SET failed \(possibly related to argument 'maxmemory-policy'\)/,
+      );
+      expect(await r.config('GET', 'port')).toEqual(['port', String(third)]);
+      await tcpConnect(third);
+      await expect(tcpConnect(fourth)).rejects.toThrow('ECONNREFUSED');
+      // Queued in a MULTI: each CONFIG SET applies on its own.
+      const fifth = await freePort();
+      const m = await r.multi().config('SET', 'port', String(fourth)).config('SET', 'port', String(fifth)).exec();
+      expect(m).toEqual([[null, 'OK'], [null, 'OK']]);
+      await tcpConnect(fifth);
+      await expect(tcpConnect(fourth)).rejects.toThrow('ECONNREFUSED');
+      await expect(tcpConnect(third)).rejects.toThrow('ECONNREFUSED');
     } finally {
       r.disconnect();
       blocker.close();
