@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -373,6 +373,31 @@ describe('TLS only, key passphrase', () => {
   });
 });
 
+describe('protected mode over TLS', () => {
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i !== undefined && i.family === 'IPv4' && !i.internal)?.address;
+
+  it.skipIf(external === undefined)('a non-loopback TLS peer gets DENIED, over TLS, once its handshake is done', async () => {
+    const tlsPort = await freePort();
+    const server = new MemorykvServer({
+      port: 0,
+      bind: [external!],
+      loglevel: 'nothing',
+      extra: { 'tls-port': String(tlsPort), 'tls-cert-file': f.server1.cert, 'tls-key-file': f.server1.key, 'tls-auth-clients': 'no' },
+    });
+    try {
+      expect(await server.listen()).toBe(0);
+      const r = await tlsPing(tlsPort, { host: external, ca: ca.cert, checkServerIdentity: () => undefined });
+      expect(r.subject).toBe('server one');
+      expect(r.reply).toMatch(/^-DENIED Redis is running in protected mode because protected mode is enabled.*outside\.\r\n$/);
+      expect(server.clients.size).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('CONFIG SET port and bind', () => {
   it('moves the TCP listener, keeps connected clients, refuses a port in use', async () => {
     const server = new MemorykvServer({ port: 0, bind: ['127.0.0.1'], loglevel: 'nothing' });
@@ -397,12 +422,12 @@ describe('CONFIG SET port and bind', () => {
       moved.disconnect();
       await expect(tcpConnect(port)).rejects.toThrow('ECONNREFUSED');
       // bind: an address not on this host fails and changes nothing; a '-' one is skipped.
-      expect(await err(r.config('SET', 'bind', '192.0.2.1'))).toBe(
+      expect(await err(r.config('SET', 'bind', '203.0.113.77'))).toBe(
         "ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.",
       );
       expect(await r.config('GET', 'bind')).toEqual(['bind', '127.0.0.1']);
       await tcpConnect(next);
-      expect(await r.config('SET', 'bind', '127.0.0.1 -192.0.2.1')).toBe('OK');
+      expect(await r.config('SET', 'bind', '127.0.0.1 -203.0.113.77')).toBe('OK');
       expect(server.listeners.info()).toEqual([`listener0:name=tcp,bind=127.0.0.1,port=${next}`]);
       await tcpConnect(next);
       // port and bind together, applied after both are set.
