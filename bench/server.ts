@@ -219,7 +219,7 @@ async function profile(): Promise<void> {
     target: 'node20',
     sourcemap: 'external',
     outfile: bundle,
-    external: ['lmdb', 'msgpackr', 'piscina'],
+    external: ['lmdb', 'msgpackr', 'piscina', 'fengari'],
     logLevel: 'warning',
   });
   const before = new Set(readdirSync(dir));

@@ -7,7 +7,7 @@
  * replies are appended to one buffer, written once per read (one `write` per connection per
  * tick, not per reply — the key to pipelining throughput).
  */
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import { ErrorReply, NO_REPLY, Session, type Reply } from '@memorykv/core';
 import { RespParser } from './resp/parser.ts';
 import { ReplyWriter, type WireReply } from './resp/encoder.ts';
@@ -24,6 +24,43 @@ export interface BlockState {
   timeoutReply: Reply;
   timer: ReturnType<typeof setTimeout> | null;
 }
+
+/** The libuv stream under a plain socket: what a direct write needs (Node internals). */
+interface StreamHandle {
+  writeBuffer(req: object, data: Buffer): number;
+  /** Bytes libuv still holds for the peer. */
+  readonly writeQueueSize: number;
+}
+
+interface WriteReq {
+  handle: StreamHandle;
+  oncomplete: (status: number) => void;
+  async: boolean;
+  /** Keeps the bytes alive while libuv still holds them. */
+  buffer?: Buffer;
+}
+
+interface StreamWrapBinding {
+  WriteWrap?: new () => WriteReq;
+  streamBaseState?: Int32Array;
+  kLastWriteWasAsync?: number;
+}
+
+/**
+ * Node's write request, for writes straight to a socket's handle. A reply written through the
+ * Writable stream costs a WriteWrap plus stream bookkeeping and an afterWrite tick; a direct
+ * write is one native call. Missing in some future Node (process.binding is deprecated): then
+ * every write goes through the stream.
+ */
+const streamWrap: Required<StreamWrapBinding> | null = (() => {
+  try {
+    const b = (process as unknown as { binding(name: string): StreamWrapBinding }).binding('stream_wrap');
+    const ok = typeof b.WriteWrap === 'function' && b.streamBaseState instanceof Int32Array && typeof b.kLastWriteWasAsync === 'number';
+    return ok ? (b as Required<StreamWrapBinding>) : null;
+  } catch {
+    return null;
+  }
+})();
 
 export class Client extends Session {
   readonly parser: RespParser;
@@ -54,12 +91,20 @@ export class Client extends Session {
   /** Free-form flags other modules keep per client (tracking, monitor, ...). */
   readonly flags = new Set<string>();
 
+  /** The socket's handle when replies may be written to it directly (see WriteWrap). */
+  private handle: StreamHandle | null = null;
+  /** Bytes written directly (the socket's bytesWritten counts only its own). */
+  private directBytes = 0;
+
   constructor(
     readonly server: MemorykvServer,
     readonly socket: Socket,
     readonly id: number,
   ) {
     super();
+    const h = (socket as unknown as { _handle?: Partial<StreamHandle> | null })._handle;
+    // Only a plain socket: TLS encrypts in its stream, which a handle write would skip.
+    if (streamWrap !== null && socket.constructor === net.Socket && typeof h?.writeBuffer === 'function') this.handle = h as StreamHandle;
     this.parser = new RespParser({
       protoMaxBulkLen: server.engine.shard.config['proto-max-bulk-len'],
       clientMaxQuerybufLen: server.settings.clientQueryBufferLimit,
@@ -124,8 +169,44 @@ export class Client extends Session {
   /** Writes what the replies left in the buffer, in one socket write. */
   flush(): void {
     if (this.closed) return;
-    if (this.writer.length > 0) this.socket.write(this.writer.take());
+    if (this.writer.length > 0) {
+      const data = this.writer.take();
+      // The stream keeps its own queue: once it holds bytes, writes go behind them.
+      if (this.handle !== null && this.socket.writableLength === 0) this.writeDirect(this.handle, data);
+      else this.socket.write(data);
+    }
     if (this.closeAfterReply) this.close();
+  }
+
+  private writeDirect(handle: StreamHandle, data: Buffer): void {
+    const sw = streamWrap!;
+    const req = new sw.WriteWrap();
+    req.handle = handle;
+    req.async = false;
+    req.oncomplete = (status) => {
+      req.buffer = undefined;
+      if (status < 0) this.socket.destroy();
+    };
+    // libuv writes what it can now and queues the rest, in order with later writes.
+    if (handle.writeBuffer(req, data) < 0) {
+      this.socket.destroy();
+      return;
+    }
+    if (sw.streamBaseState[sw.kLastWriteWasAsync] !== 0) {
+      req.async = true;
+      req.buffer = data;
+    }
+    this.directBytes += data.length;
+  }
+
+  /** Reply bytes handed to the connection and not yet taken by the peer (omem, output limits). */
+  get outputPending(): number {
+    return this.socket.writableLength + (this.handle?.writeQueueSize ?? 0);
+  }
+
+  /** Bytes sent to this connection (INFO total_net_output_bytes). */
+  get bytesWritten(): number {
+    return this.socket.bytesWritten + this.directBytes;
   }
 
   close(): void {

@@ -324,7 +324,7 @@ export function resetStats(server: MemorykvServer): void {
 function netBytes(server: MemorykvServer, input: boolean): number {
   const st = serverStats(server);
   let n = input ? st.closedNetIn : st.closedNetOut;
-  for (const c of server.clients.values()) n += input ? c.socket.bytesRead : c.socket.bytesWritten;
+  for (const c of server.clients.values()) n += input ? c.socket.bytesRead : c.bytesWritten;
   return n;
 }
 
@@ -372,7 +372,7 @@ export function install(server: MemorykvServer): void {
   server.onAttach.push(() => void st.connections++);
   server.onDetach.push((client) => {
     st.closedNetIn += client.socket.bytesRead;
-    st.closedNetOut += client.socket.bytesWritten;
+    st.closedNetOut += client.bytesWritten;
     st.monitors.delete(client);
   });
   // DEBUG and MODULE LOAD/LOADEX/UNLOAD are protected commands (enable-debug-command,

@@ -410,7 +410,7 @@ export class PubSub {
 
   /** Bytes a client has pending: what the socket still holds plus what the writer has not handed it. */
   static pendingBytes(c: Client): number {
-    return c.socket.writableLength + c.writer.length;
+    return c.outputPending + c.writer.length;
   }
 
   /**
