@@ -637,6 +637,53 @@ export const sort = weighted(
   [1, cmd('LRANGE', key, '0', '-1')],
 );
 
+// Streams. Explicit IDs only (`*` takes each server's wall clock), min-idle-time 0, no extended
+// XPENDING or XINFO CONSUMERS / STREAM FULL (idle and delivery times), no HELP, and no XSETID
+// below the stream's top (7.0 and 7.2 check its IDs in another order). 7.2's XCLAIM/XAUTOCLAIM
+// create their consumer even when they claim nothing (7.0 does not): they use consumer c3 only,
+// which XGROUP CREATECONSUMER/DELCONSUMER leave alone, and XINFO GROUPS' consumer count is
+// compared as 7.0 sees it (differential.test.ts).
+const streamMs = fc.integer({ min: 0, max: 30 }).map(String);
+const streamId: fc.Arbitrary<string> = fc.oneof(
+  { weight: 4, arbitrary: streamMs },
+  { weight: 6, arbitrary: fc.tuple(streamMs, fc.integer({ min: 0, max: 3 })).map(([m, q]) => `${m}-${q}`) },
+  { weight: 1, arbitrary: pick('0-0', '18446744073709551615-0', '9007199254740993-5', 'x', '1-x', '-1', '') },
+);
+const rangeId = fc.oneof({ weight: 6, arbitrary: streamId }, { weight: 2, arbitrary: pick('-', '+') }, { weight: 2, arbitrary: streamId.map((i) => `(${i}`) });
+const addId = fc.oneof({ weight: 6, arbitrary: streamId }, { weight: 2, arbitrary: streamMs.map((m) => `${m}-*`) });
+const trimSpec = cmd(
+  fc.oneof(cmd('MAXLEN', opt(pick('~', '=')), fc.oneof(countArg, pick('0', '1', '3'))), cmd('MINID', opt(pick('~', '=')), streamId)),
+  opt('LIMIT', countArg),
+);
+const cgroup = pick('g1', 'g2');
+const consumerName = pick('c1', 'c2', 'c3');
+const streamIds = (min: number, max: number) => list(streamId, min, max);
+
+export const streams = weighted(
+  [12, cmd('XADD', key, opt('NOMKSTREAM'), opt(trimSpec), addId, fieldValues(1, 2))],
+  [3, cmd('XADD', key, addId, 'f', value)],
+  [4, cmd(pick('XRANGE', 'XREVRANGE'), key, rangeId, rangeId, opt('COUNT', countArg))],
+  [2, cmd('XLEN', key)],
+  [2, cmd('XDEL', key, streamIds(1, 3))],
+  [2, cmd('XTRIM', key, trimSpec)],
+  [4, cmd('XREAD', opt('COUNT', countArg), 'STREAMS', key, fc.oneof(streamId, pick('$', '0')))],
+  [1, cmd('XREAD', 'STREAMS', key, key, fc.oneof(streamId, pick('$')), fc.oneof(streamId, pick('$')))],
+  [5, cmd('XREADGROUP', 'GROUP', cgroup, consumerName, opt('COUNT', countArg), opt('NOACK'), 'STREAMS', key, fc.oneof(pick('>', '>', '0'), streamId))],
+  [3, cmd('XGROUP', 'CREATE', key, cgroup, fc.oneof(streamId, pick('$', '0')), opt('MKSTREAM'), opt('ENTRIESREAD', fc.oneof(small, pick('3'))))],
+  [2, cmd('XGROUP', 'SETID', key, cgroup, fc.oneof(streamId, pick('$', '-', '+')), opt('ENTRIESREAD', pick('-1', '2', '5')))],
+  [1, cmd('XGROUP', 'DESTROY', key, cgroup)],
+  [1, cmd('XGROUP', pick('CREATECONSUMER', 'DELCONSUMER'), key, cgroup, pick('c1', 'c2'))],
+  [3, cmd('XACK', key, cgroup, streamIds(1, 3))],
+  [2, cmd('XPENDING', key, cgroup)],
+  [3, cmd('XCLAIM', key, cgroup, 'c3', '0', streamIds(1, 3), opt('JUSTID'), opt('FORCE'), opt('RETRYCOUNT', pick('0', '5')), opt('LASTID', streamId))],
+  [2, cmd('XAUTOCLAIM', key, cgroup, 'c3', '0', rangeId, opt('COUNT', pick('1', '2', '100', '0')), opt('JUSTID'))],
+  [2, cmd('XINFO', 'STREAM', key)],
+  [2, cmd('XINFO', 'GROUPS', key)],
+  [1, cmd('XSETID', key, pick('99999999999999-0', '99999999999999-5'))],
+  [1, cmd('TYPE', key)],
+  [1, cmd('DEL', key)],
+);
+
 /** Random commands: compared by invariants, not by value. */
 export const RANDOM_COMMANDS = new Set(['spop', 'srandmember', 'hrandfield', 'zrandmember', 'randomkey']);
 
@@ -705,6 +752,7 @@ export const families = {
   geo,
   hyperloglog,
   hyperloglog_damaged: hyperloglogDamaged,
+  streams,
 } as const;
 export type Family = keyof typeof families | 'transactions' | 'mixed';
 
@@ -724,6 +772,7 @@ export const foreignWriters: Record<string, fc.Arbitrary<Argv>> = {
   sets: cmd('SADD', foreignKey, members(1, 2)),
   hashes: cmd('HSET', foreignKey, fieldValues(1, 1)),
   zsets: cmd('ZADD', foreignKey, scoreMembers(1, 1)),
+  streams: cmd('XADD', foreignKey, '1-1', 'f', value),
 };
 
 /** Every family at once, transactions included. */
