@@ -119,6 +119,8 @@ describe('CLIENT ID / INFO / LIST / SETNAME / GETNAME / SETINFO / HELP', () => {
     expect(f.laddr).toBe(`127.0.0.1:${t.port}`);
     expect(f).toMatchObject({ name: '', flags: 'N', db: '0', sub: '0', psub: '0', ssub: '0', multi: '-1' });
     expect(f).toMatchObject({ cmd: 'client|info', user: 'default', redir: '-1', resp: '2', events: 'r' });
+    // As Redis, the running command's own bytes are still in the query buffer (26 for CLIENT INFO).
+    expect(f.qbuf).toBe('26');
   });
 
   it('LIST shows every client, or those of a TYPE, or of the given IDs', async () => {

@@ -220,7 +220,7 @@ function clientInfoString(st: ConnState, c: Client, current: Client): string {
   const argvBytes = argvMem(lastArgv);
   let multiMem = 0;
   if (c.multi !== null) for (const a of c.multi) multiMem += argvMem(a) + 8 * a.length;
-  const qbuf = c.parser.pending;
+  const qbuf = c === current ? c.parser.untrimmed : c.parser.pending;
   const omem = c.outputPending;
   const fd = (c.socket as Socket & { _handle?: { fd?: number } })._handle?.fd ?? -1;
   const cmd = c.argv !== null ? lastCommandName(c.argv) : c.lastCommand;

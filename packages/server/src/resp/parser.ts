@@ -294,6 +294,8 @@ export class RespParser {
   private multibulklen = 0;
   private bulklen = -1;
   private argv: string[] = EMPTY;
+  /** The last command name parsed (see commandName). */
+  private lastName = '';
 
   /** An incomplete bulk plus its 2-byte terminator, filled as chunks arrive. */
   private big: Buffer | null = null;
@@ -315,6 +317,16 @@ export class RespParser {
   get pending(): number {
     const big = this.big;
     return (big !== null && this.bigFill < big.length ? this.bigFill : 0) + this.end - this.pos;
+  }
+
+  /**
+   * The query buffer as Redis's CLIENT LIST sees it while the connection's own command runs:
+   * Redis trims what it parsed only after the whole read is processed, so the bytes of the
+   * running command (and the ones before it in the same read) still count.
+   */
+  get untrimmed(): number {
+    const big = this.big;
+    return (big !== null && this.bigFill < big.length ? this.bigFill : 0) + this.end;
   }
 
   /** True once a protocol error was found or the query buffer limit was hit. */
@@ -553,12 +565,30 @@ export class RespParser {
       }
       const bulklen = this.bulklen;
       if (end - pos < bulklen + 2) return null;
-      argv.push(latin1(buf, pos, pos + bulklen));
+      argv.push(argv.length === 0 ? this.commandName(buf, pos, pos + bulklen) : latin1(buf, pos, pos + bulklen));
       this.pos = pos + bulklen + 2;
       this.bulklen = -1;
       this.multibulklen--;
     }
     return this.done();
+  }
+
+  /**
+   * The command name: the previous command's string when the bytes are the same, so that a
+   * connection repeating a command does not allocate its name again and the command table's
+   * lookup finds the string's hash already computed.
+   */
+  private commandName(buf: Buffer, s: number, e: number): string {
+    const last = this.lastName;
+    const n = e - s;
+    if (last.length === n) {
+      let i = 0;
+      while (i < n && last.charCodeAt(i) === buf[s + i]) i++;
+      if (i === n) return last;
+    }
+    const name = latin1(buf, s, e);
+    if (n <= 32) this.lastName = name;
+    return name;
   }
 
   /** A fully assembled bulk becomes the next argument. */
