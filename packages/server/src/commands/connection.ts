@@ -212,6 +212,11 @@ function argvMem(argv: readonly string[] | null | undefined): number {
 const CLIENT_BASE_MEM = 21248;
 const REPLY_BUF_SIZE = 16384;
 
+/** catClientInfoString for a client running a command (ACL LOG's client-info). */
+export function catClientInfoString(c: Client): string {
+  return clientInfoString(stateOf(c.server), c, c);
+}
+
 /** catClientInfoString: one CLIENT LIST line (without its newline). */
 function clientInfoString(st: ConnState, c: Client, current: Client): string {
   const t = st.tracking.get(c);
