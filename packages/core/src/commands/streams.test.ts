@@ -387,6 +387,13 @@ describe('streams: replies per protocol', () => {
     expect(run('XREAD', 'BLOCK', '0', 'STREAMS', 'a', '$')).toBe(NULL_ARRAY);
     expect(run('XINFO', 'STREAM', 'a')).toBeInstanceOf(MapReply);
   });
+
+  it('BLOCK is refused in a script session (CLIENT_SCRIPT)', () => {
+    const { run, session } = testEngine();
+    (session as unknown as { flags: Set<string> }).flags = new Set(['deny-blocking', 'script']);
+    expect(show(run('xread', 'BLOCK', '0', 'STREAMS', 'a', '$'))).toBe('!ERR xread command is not allowed with BLOCK option from scripts');
+    expect(show(run('XREAD', 'STREAMS', 'a', '$'))).toBe('(nilarr)');
+  });
 });
 
 describe('streams: effects', () => {

@@ -529,6 +529,10 @@ function xread(ctx: Ctx, xreadgroup: boolean): Reply {
     const moreargs = argc - i - 1;
     const o = argv[i]!;
     if (is(o, 'block') && moreargs) {
+      // CLIENT_SCRIPT: BLOCK makes no sense in a script (a server's script session has this flag).
+      if ((ctx.session as { flags?: Set<string> }).flags?.has('script') === true) {
+        throw error(`ERR ${cstr(argv[0]!)} command is not allowed with BLOCK option from scripts`);
+      }
       i++;
       deadline = msTimeoutArg(argv[i]!, ctx.now);
     } else if (is(o, 'count') && moreargs) {
