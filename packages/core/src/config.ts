@@ -36,6 +36,8 @@ export interface EngineConfig {
   'list-max-listpack-size': number;
   'list-compress-depth': number;
   'hll-sparse-max-bytes': number;
+  'stream-node-max-entries': number;
+  'stream-node-max-bytes': number;
 }
 
 export function defaultConfig(): EngineConfig {
@@ -59,6 +61,8 @@ export function defaultConfig(): EngineConfig {
     'list-max-listpack-size': -2,
     'list-compress-depth': 0,
     'hll-sparse-max-bytes': 3000,
+    'stream-node-max-entries': 100,
+    'stream-node-max-bytes': 4096,
   };
 }
 
@@ -89,7 +93,8 @@ export function setConfigValue(config: EngineConfig, name: string, text: string)
   const bad = () => error(`ERR CONFIG SET failed (possibly related to argument '${name}') - argument couldn't be parsed into an integer`);
   switch (key) {
     case 'maxmemory':
-    case 'proto-max-bulk-len': {
+    case 'proto-max-bulk-len':
+    case 'stream-node-max-bytes': {
       const v = parseMemory(text);
       if (v !== v) return bad();
       config[key] = v;

@@ -6,7 +6,7 @@
 
 import { isInt64Text } from '../bytes.ts';
 
-export type TypeName = 'string' | 'list' | 'set' | 'zset' | 'hash';
+export type TypeName = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
 
 export abstract class RObject {
   abstract readonly type: TypeName;

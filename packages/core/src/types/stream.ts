@@ -460,8 +460,7 @@ export class RStream extends RObject {
   private bytes = STREAM_BYTES;
 
   get type(): TypeName {
-    // 'stream' is a TypeName once keyspace/object.ts lists it.
-    return 'stream' as unknown as TypeName;
+    return 'stream';
   }
 
   /** Never 0: an empty stream is a value of its own (it keeps its last ID and groups). */

@@ -28,7 +28,7 @@ import type { Shard } from '../../../core/src/engine/shard.ts';
 import type { RZSet } from '../../../core/src/types/zset.ts';
 import { Client, type BlockState } from '../client.ts';
 import type { MemorykvServer } from '../server.ts';
-import { defineInfoSection, infoString, serverStats } from './introspection.ts';
+import { serverStats } from './introspection.ts';
 
 /** What a client waits for (Redis's BLOCKED_LIST, BLOCKED_ZSET, BLOCKED_STREAM, BLOCKED_WAIT). */
 type BlockType = 'list' | 'zset' | 'stream' | 'wait';
@@ -718,58 +718,7 @@ export function install(server: MemorykvServer): void {
     if (st.keyBlocked !== 0) handleClientsBlockedOnKeys(server);
   });
   setStreamBlocker(blockOnStreams);
-  mirrorStreamNodeParams(server);
-  reportNokeyKeys(server);
   server.onDetach.push(dropClient);
-}
-
-/**
- * Stopgap until the engine's config declares stream-node-max-entries/-bytes (core config.ts):
- * the streams family reads them from shard.config, so the server's parameters are mirrored
- * there. Inert once the engine owns them.
- */
-function mirrorStreamNodeParams(server: MemorykvServer): void {
-  const cfg = server.engine.shard.config as unknown as Record<string, unknown>;
-  for (const name of ['stream-node-max-entries', 'stream-node-max-bytes']) {
-    if (name in cfg) continue;
-    const p = server.params.get(name);
-    if (p === undefined) continue;
-    const mirror = () => {
-      const v = Number(p.get());
-      if (Number.isFinite(v)) cfg[name] = v;
-    };
-    const set = p.set.bind(p);
-    p.set = (value) => {
-      const e = set(value);
-      if (e === null) mirror();
-      return e;
-    };
-    mirror();
-  }
-}
-
-/**
- * Stopgap until introspection.ts prints totalBlockingKeysOnNokey itself (it prints 0): INFO's
- * clients section with the real total_blocking_keys_on_nokey.
- */
-function reportNokeyKeys(server: MemorykvServer): void {
-  let st;
-  try {
-    st = serverStats(server);
-  } catch {
-    return;
-  }
-  if (st === undefined || st.infoSections.has('clients')) return;
-  const section = () => {
-    st.infoSections.delete('clients');
-    try {
-      const text = infoString(server, ['clients']).replace(/\r\n$/, '');
-      return text.replace(/total_blocking_keys_on_nokey:\d+/, `total_blocking_keys_on_nokey:${totalBlockingKeysOnNokey(server)}`);
-    } finally {
-      defineInfoSection(server, 'clients', section);
-    }
-  };
-  defineInfoSection(server, 'clients', section);
 }
 
 /** RESET of a client (a blocked client's RESET only runs once it is unblocked, as in Redis). */

@@ -41,7 +41,7 @@ import type { MemorykvServer } from '../server.ts';
 import { BigNumber } from '../resp/encoder.ts';
 import { REDIS_VERSION } from '../config-file.ts';
 import { PARAM_BY_NAME, formatPercentile, readSetting, repr } from '../settings.ts';
-import { blockedClients, blockingState, totalBlockingKeys } from './blocking.ts';
+import { blockedClients, blockingState, totalBlockingKeys, totalBlockingKeysOnNokey } from './blocking.ts';
 import { pubsubOf } from './pubsub.ts';
 
 export const MEMORYKV_VERSION = '0.1.0';
@@ -830,7 +830,7 @@ const SECTIONS: Record<string, Section> = {
       `tracking_clients:${trackingClients(server)}`,
       `clients_in_timeout_table:${timeouts}`,
       `total_blocking_keys:${safe(() => totalBlockingKeys(server), 0)}`,
-      'total_blocking_keys_on_nokey:0',
+      `total_blocking_keys_on_nokey:${totalBlockingKeysOnNokey(server)}`,
     ].join('\r\n');
   },
   memory(server, st) {
