@@ -43,6 +43,23 @@ function failsUnchanged(t: ReturnType<typeof setup>, argv: (string | number)[], 
 }
 
 describe('GEOADD', () => {
+  it('a bulk GEOADD stores what one-by-one GEOADDs store', () => {
+    const t = setup();
+    const args: (string | number)[] = [];
+    for (let i = 0; i < 500; i++) args.push(((i * 7919) % 3600) / 10 - 180, ((i * 104729) % 1700) / 10 - 85, `p${i % 450}`);
+    expect(t.run('GEOADD', 'bulk', ...args)).toBe(450);
+    for (let i = 0; i < args.length; i += 3) t.run('GEOADD', 'ref', args[i]!, args[i + 1]!, args[i + 2]!);
+    expect(t.all('bulk')).toEqual(t.all('ref'));
+    expect(t.run('GEOSEARCH', 'bulk', 'FROMLONLAT', 0, 0, 'BYRADIUS', 3000, 'km', 'ASC', 'WITHDIST')).toEqual(
+      t.run('GEOSEARCH', 'ref', 'FROMLONLAT', 0, 0, 'BYRADIUS', 3000, 'km', 'ASC', 'WITHDIST'),
+    );
+  });
+
+  it('without any position is a syntax error', () => {
+    const t = setup();
+    failsUnchanged(t, ['GEOADD', 'g', 'CH', 'CH', 'CH'], 'ERR syntax error');
+  });
+
   it('stores 52-bit geohash scores in a sorted set', () => {
     const t = setup();
     expect(t.all('g')).toEqual(['Palermo', new Double(3479099956230698), 'Catania', new Double(3479447370796909)]);

@@ -12,6 +12,8 @@ import {
   GEO_LONG_MIN,
   areasByShape,
   decodeGeohashScore,
+  decodeScoreXY,
+  XY,
   distanceIfInShape,
   geoDistance,
   geoScore,
@@ -24,7 +26,7 @@ import { RZSet } from '../types/zset.ts';
 import { intArg, is } from './args.ts';
 import type { Ctx } from './context.ts';
 import { defineCommands, oneKey, type CommandSpec } from './table.ts';
-import { doubleArg, storeResult, zaddGeneric, zsetLimits } from './zsets.ts';
+import { ZADD_CH, ZADD_NX, ZADD_XX, doubleArg, storeResult, zaddScores, zsetLimits } from './zsets.ts';
 import { pqsort } from './sort.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -65,10 +67,14 @@ function coordReply(ctx: Ctx, v: number): Reply {
 function extractLongLat(argv: readonly string[], i: number): [number, number] {
   const lon = doubleArg(argv[i]!, NOT_FLOAT);
   const lat = doubleArg(argv[i + 1]!, NOT_FLOAT);
+  checkLongLat(lon, lat);
+  return [lon, lat];
+}
+
+function checkLongLat(lon: number, lat: number): void {
   if (lon < GEO_LONG_MIN || lon > GEO_LONG_MAX || lat < GEO_LAT_MIN || lat > GEO_LAT_MAX) {
     throw error(`ERR invalid longitude,latitude pair ${formatF(lon)},${formatF(lat)}`);
   }
-  return [lon, lat];
 }
 
 const BAD_UNIT = error('ERR unsupported unit provided. please use M, KM, FT, MI');
@@ -121,22 +127,26 @@ function geoadd(ctx: Ctx): Reply {
   let nx = false;
   let xx = false;
   let longIdx = 2;
+  let ch = false;
   for (; longIdx < argv.length; longIdx++) {
     const o = argv[longIdx]!;
     if (is(o, 'nx')) nx = true;
     else if (is(o, 'xx')) xx = true;
-    else if (!is(o, 'ch')) break;
+    else if (is(o, 'ch')) ch = true;
+    else break;
   }
   if ((argv.length - longIdx) % 3 !== 0 || (xx && nx)) throw SYNTAX;
   const elements = (argv.length - longIdx) / 3;
-  // The ZADD argv GEOADD turns into: ZADD key [options] score member ...
-  const zargv = argv.slice(0, longIdx);
-  zargv[0] = 'zadd';
-  for (let i = 0; i < elements; i++) {
-    const [lon, lat] = extractLongLat(argv, longIdx + i * 3);
-    zargv.push(String(geoScore(lon, lat)), argv[longIdx + i * 3 + 2]!);
+  if (elements === 0) throw SYNTAX; // what ZADD answers to the empty ZADD argv Redis builds
+  // Scores computed here go to ZADD's core as numbers (no ZADD argv to print and parse again).
+  const scores = new Float64Array(elements);
+  for (let i = 0, j = longIdx; i < elements; i++, j += 3) {
+    const lon = doubleArg(argv[j]!, NOT_FLOAT);
+    const lat = doubleArg(argv[j + 1]!, NOT_FLOAT);
+    checkLongLat(lon, lat);
+    scores[i] = geoScore(lon, lat);
   }
-  return zaddGeneric(ctx, zargv, false);
+  return zaddScores(ctx, argv[1]!, (nx ? ZADD_NX : 0) | (xx ? ZADD_XX : 0) | (ch ? ZADD_CH : 0), scores, argv, longIdx + 2, 3);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -208,7 +218,9 @@ interface GeoPoint {
 function pointsInRange(zs: RZSet, min: number, max: number, shape: GeoShape, found: GeoPoint[], limit: number): void {
   let n = zs.firstInRange({ min, max, minex: false, maxex: true });
   while (n !== null && n.score < max) {
-    const [lon, lat] = decodeGeohashScore(n.score);
+    decodeScoreXY(n.score);
+    const lon = XY[0]!;
+    const lat = XY[1]!;
     const dist = distanceIfInShape(shape, lon, lat);
     if (dist >= 0) found.push({ member: n.ele, score: n.score, lon, lat, dist });
     if (found.length > 0 && limit > 0 && found.length >= limit) break;

@@ -114,6 +114,60 @@ describe('ZADD', () => {
   });
 });
 
+describe('ZADD creating a key with many members (built in bulk)', () => {
+  it('parses scores as strtod (the fast decimal path and the general one agree)', () => {
+    const t = setup();
+    const texts = ['00012.5000', '-0', '.5', '-.5', '+1.', '0.30000000000000004', '123456789012345678', '9007199254740993', '0.1', '1e3', '0x10', '-85.051128779806589', '0.00000000000000000000001'];
+    texts.forEach((x, i) => t.run('ZADD', 'p', x, `m${i}`));
+    // -0 reads back as 0 from a listpack, as in Redis.
+    texts.forEach((x, i) => expect(t.run('ZSCORE', 'p', `m${i}`)).toEqual(D(x === '0x10' ? 16 : x === '-0' ? 0 : Number(x))));
+    for (const bad of ['1.2.3', '+', '-', '.', '1 ', '1a', '--1']) expect(errText(t.run('ZADD', 'p', bad, 'x'))).toBe('ERR value is not a valid float');
+  });
+
+  /** The same ZADD argv run member by member, as the reference. */
+  function oneByOne(t: ReturnType<typeof setup>, key: string, opts: string[], pairs: (string | number)[]) {
+    for (let i = 0; i < pairs.length; i += 2) t.run('ZADD', key, ...opts, pairs[i]!, pairs[i + 1]!);
+  }
+
+  it('orders, ranks and replies as member-by-member adds, ties by member, repeats as updates', () => {
+    const t = setup();
+    const pairs: (string | number)[] = [];
+    for (let i = 0; i < 300; i++) pairs.push((i * 37) % 53, `m${(i * 7) % 250}`);
+    pairs.push('-0', 'negzero', '-inf', 'low', '+inf', 'high', 1.5, 'm3');
+    expect(t.run('ZADD', 'bulk', ...pairs)).toBe(253);
+    oneByOne(t, 'ref', [], pairs);
+    expect(t.all('bulk')).toEqual(t.all('ref'));
+    expect(t.run('ZRANK', 'bulk', 'm3')).toBe(t.run('ZRANK', 'ref', 'm3'));
+    expect(t.run('ZRANGEBYSCORE', 'bulk', 10, 12)).toEqual(t.run('ZRANGEBYSCORE', 'ref', 10, 12));
+    expect(t.enc('bulk')).toBe('skiplist');
+    // The set keeps working afterwards.
+    t.run('ZREM', 'bulk', 'm0', 'm1');
+    t.run('ZREM', 'ref', 'm0', 'm1');
+    t.run('ZADD', 'bulk', 7, 'new', 100, 'm5');
+    t.run('ZADD', 'ref', 7, 'new', 100, 'm5');
+    expect(t.all('bulk')).toEqual(t.all('ref'));
+    expect(t.run('ZCARD', 'bulk')).toBe(252);
+  });
+
+  it('CH counts repeats that change a score; NX keeps the first; GT/LT compare with earlier repeats', () => {
+    const t = setup();
+    const pairs: (string | number)[] = [];
+    for (let i = 0; i < 40; i++) pairs.push(i, `a${i % 20}`);
+    expect(t.run('ZADD', 'ch', 'CH', ...pairs)).toBe(40);
+    expect(t.run('ZADD', 'nx', 'NX', ...pairs)).toBe(20);
+    expect(t.run('ZSCORE', 'nx', 'a1')).toEqual(D(1));
+    expect(t.run('ZSCORE', 'ch', 'a1')).toEqual(D(21));
+    const down: (string | number)[] = [];
+    for (let i = 0; i < 40; i++) down.push(40 - i, `b${i % 20}`);
+    expect(t.run('ZADD', 'gt', 'GT', 'CH', ...down)).toBe(20);
+    expect(t.run('ZSCORE', 'gt', 'b1')).toEqual(D(39));
+    expect(t.run('ZADD', 'lt', 'LT', 'CH', ...down)).toBe(40);
+    expect(t.run('ZSCORE', 'lt', 'b1')).toEqual(D(19));
+    expect(t.run('ZADD', 'xx', 'XX', ...pairs)).toBe(0);
+    expect(t.run('EXISTS', 'xx')).toBe(0);
+  });
+});
+
 describe('encodings', () => {
   it('converts to skiplist past the listpack limits and never back on removal', () => {
     const t = setup({ 'zset-max-listpack-entries': 3, 'zset-max-listpack-value': 5 });

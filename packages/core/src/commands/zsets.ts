@@ -27,6 +27,39 @@ const DEC_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const INF_RE = /^([+-]?)inf(?:inity)?$/i;
 const HEX_RE = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/;
 
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+/**
+ * [+-]digits[.digits] with at most 15 significant digits and 22 decimals (the usual score or
+ * coordinate), or NaN for anything else. Such a number is an exact integer over an exact power of
+ * ten, so one division rounds it correctly, as strtod does (Clinger's fast path).
+ */
+function fastDecimal(t: string): number {
+  const n = t.length;
+  let i = 0;
+  let c = t.charCodeAt(0);
+  const neg = c === 45;
+  if (neg || c === 43) i++;
+  let mant = 0;
+  let sig = 0;
+  let frac = 0;
+  let dot = false;
+  let digits = false;
+  for (; i < n; i++) {
+    c = t.charCodeAt(i) - 48;
+    if (c >= 0 && c <= 9) {
+      digits = true;
+      if (sig > 0 || c > 0) sig++;
+      mant = mant * 10 + c;
+      if (dot) frac++;
+    } else if (c === -2 && !dot) dot = true;
+    else return NaN;
+  }
+  if (!digits || sig > 15 || frac > 22) return NaN;
+  const v = frac > 0 ? mant / POW10[frac]! : mant;
+  return neg ? -v : v;
+}
+
 /** Set by strtodWhole when a finite literal overflowed to ±inf or a nonzero one underflowed to 0. */
 let erange = false;
 
@@ -36,6 +69,8 @@ let erange = false;
  */
 function strtodWhole(t: string): number {
   erange = false;
+  const fast = fastDecimal(t);
+  if (fast === fast) return fast;
   if (DEC_RE.test(t)) {
     const v = Number(t);
     if (v === Infinity || v === -Infinity) erange = true;
@@ -234,16 +269,48 @@ export function zaddGeneric(ctx: Ctx, argv: readonly string[], incrCommand: bool
   if (nx && xx) throw error('ERR XX and NX options at the same time are not compatible');
   if ((gt && nx) || (lt && nx) || (gt && lt)) throw error('ERR GT, LT, and/or NX options at the same time are not compatible');
   if (incr && elements > 1) throw error('ERR INCR option supports a single increment-element pair');
-  const scores = new Array<number>(elements);
+  const scores = new Float64Array(elements);
   for (let j = 0; j < elements; j++) scores[j] = doubleArg(argv[idx + j * 2]!);
+  const flags = (nx ? ZADD_NX : 0) | (xx ? ZADD_XX : 0) | (gt ? ZADD_GT : 0) | (lt ? ZADD_LT : 0) | (ch ? ZADD_CH : 0) | (incr ? ZADD_INCR : 0);
+  return zaddScores(ctx, key, flags, scores, argv, idx + 1, 2);
+}
 
+/** From this many members, a ZADD creating its key builds the skiplist once (RZSet.beginBulk). */
+const BULK_MIN = 32;
+
+export const ZADD_NX = 1;
+export const ZADD_XX = 2;
+export const ZADD_GT = 4;
+export const ZADD_LT = 8;
+export const ZADD_CH = 16;
+export const ZADD_INCR = 32;
+
+/**
+ * The ZADD work once its arguments are parsed and valid: scores[j] for the member at
+ * argv[first + j * stride] (GEOADD computes its scores and calls this with stride 3).
+ */
+export function zaddScores(
+  ctx: Ctx,
+  key: string,
+  flags: number,
+  scores: Float64Array,
+  argv: readonly string[],
+  first: number,
+  stride: number,
+): Reply {
+  const nx = (flags & ZADD_NX) !== 0;
+  const xx = (flags & ZADD_XX) !== 0;
+  const gt = (flags & ZADD_GT) !== 0;
+  const lt = (flags & ZADD_LT) !== 0;
+  const incr = (flags & ZADD_INCR) !== 0;
+  const elements = scores.length;
   const db = ctx.db;
   const limits = zsetLimits(ctx);
   let zs = db.write<RZSet>(key, 'zset');
   const isNew = zs === undefined;
   if (zs === undefined) {
     if (xx) return incr ? null : 0;
-    zs = RZSet.create(limits, elements, argv[idx + 1]!.length);
+    zs = RZSet.create(limits, elements, argv[first]!.length);
   } else if (zs.listpack && elements > limits['zset-max-listpack-entries']) {
     zs.listpack = false;
   }
@@ -252,8 +319,10 @@ export function zaddGeneric(ctx: Ctx, argv: readonly string[], incrCommand: bool
   let updated = 0;
   let processed = 0;
   let score = 0;
+  const bulk = isNew && elements >= BULK_MIN;
+  if (bulk) zs.beginBulk();
   for (let j = 0; j < elements; j++) {
-    const ele = argv[idx + 1 + j * 2]!;
+    const ele = argv[first + j * stride]!;
     let s = scores[j]!;
     const cur = zs.score(ele);
     if (cur !== undefined) {
@@ -276,13 +345,14 @@ export function zaddGeneric(ctx: Ctx, argv: readonly string[], incrCommand: bool
       score = s;
     }
   }
+  if (bulk) zs.endBulk();
   if (added + updated > 0) {
     if (isNew) db.add(key, zs);
     else db.modified(key, zs);
     ctx.notify('z', incr ? 'zincr' : 'zadd', key);
   }
   if (incr) return processed > 0 ? new Double(score) : null;
-  return ch ? added + updated : added;
+  return (flags & ZADD_CH) !== 0 ? added + updated : added;
 }
 
 // ---------------------------------------------------------------------------------------------

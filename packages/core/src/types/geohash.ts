@@ -149,6 +149,18 @@ const U64 = (1n << 64n) - 1n;
  * a zset that was not built by GEOADD answers like Redis too.
  */
 export function decodeGeohashScore(score: number): [number, number] {
+  decodeScoreXY(score);
+  return [XY[0]!, XY[1]!];
+}
+
+/** Where decodeScoreXY leaves [longitude, latitude]. */
+export const XY = new Float64Array(2);
+
+/**
+ * decodeGeohashScore without allocating (searches decode every candidate): the position goes to
+ * XY[0] (longitude) and XY[1] (latitude).
+ */
+export function decodeScoreXY(score: number): void {
   let hi: number;
   let lo: number;
   if (score >= 0 && score < 2 ** 53) {
@@ -165,7 +177,24 @@ export function decodeGeohashScore(score: number): [number, number] {
     hi = Number(big >> 32n);
     lo = Number(big & 0xffffffffn);
   }
-  return areaCenter(decodeHalves(WGS84_LONG, WGS84_LAT, { bits: 0, step: GEO_STEP_MAX }, hi, lo));
+  // geohashDecode (as decodeHalves over the WGS84 ranges at step 26), then areaCenter.
+  const ilato = (compact16(lo) | (compact16(hi) << 16)) >>> 0;
+  const ilono = (compact16(lo >>> 1) | (compact16(hi >>> 1) << 16)) >>> 0;
+  const latScale = GEO_LAT_MAX - GEO_LAT_MIN;
+  const longScale = GEO_LONG_MAX - GEO_LONG_MIN;
+  const div = 2 ** GEO_STEP_MAX;
+  const latMin = GEO_LAT_MIN + (ilato * 1.0 / div) * latScale;
+  const latMax = GEO_LAT_MIN + (((ilato + 1) >>> 0) * 1.0 / div) * latScale;
+  const longMin = GEO_LONG_MIN + (ilono * 1.0 / div) * longScale;
+  const longMax = GEO_LONG_MIN + (((ilono + 1) >>> 0) * 1.0 / div) * longScale;
+  let x = (longMin + longMax) / 2;
+  if (x > GEO_LONG_MAX) x = GEO_LONG_MAX;
+  if (x < GEO_LONG_MIN) x = GEO_LONG_MIN;
+  let y = (latMin + latMax) / 2;
+  if (y > GEO_LAT_MAX) y = GEO_LAT_MAX;
+  if (y < GEO_LAT_MIN) y = GEO_LAT_MIN;
+  XY[0] = x;
+  XY[1] = y;
 }
 
 /** geohashAlign52Bits: a cell's bits shifted to the 52-bit score scale. */
@@ -175,7 +204,10 @@ export function align52(hash: GeoHashBits): number {
 
 /** The 52-bit score GEOADD stores for a position (callers validated the ranges). */
 export function geoScore(longitude: number, latitude: number): number {
-  return align52(geohashEncodeWGS84(longitude, latitude, GEO_STEP_MAX)!);
+  // geohashEncode at step 26 (52 bits: already aligned), without the GeoHashBits object.
+  const latOffset = ((latitude - GEO_LAT_MIN) / (GEO_LAT_MAX - GEO_LAT_MIN)) * 2 ** GEO_STEP_MAX;
+  const longOffset = ((longitude - GEO_LONG_MIN) / (GEO_LONG_MAX - GEO_LONG_MIN)) * 2 ** GEO_STEP_MAX;
+  return interleave64(latOffset, longOffset);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -370,7 +402,8 @@ export function geoDistance(lon1d: number, lat1d: number, lon2d: number, lat2d: 
  * shape, else -1.
  */
 export function distanceIfInShape(shape: GeoShape, x: number, y: number): number {
-  const [cx, cy] = shape.xy;
+  const cx = shape.xy[0];
+  const cy = shape.xy[1];
   if (shape.type === 'circle') {
     const d = geoDistance(cx, cy, x, y);
     return d > shape.radius * shape.conversion ? -1 : d;

@@ -24,6 +24,8 @@ function check(zsl: SkipList): void {
     for (let lv = 0; lv < levels; lv++) {
       const f = n.forwardAt(lv);
       if (f !== null) expect(n.spanAt(lv)).toBe(rankOf.get(f)! - from);
+      // Past the last node of a level, the span counts the nodes after it (zslInsert keeps it so).
+      else if (lv > 0) expect(n.spanAt(lv)).toBe(zsl.length - from);
       // A link skips no node of that level or higher.
       if (lv > 0 && f !== null) {
         for (let m = n === zsl.header ? zsl.first() : n.next; m !== f; m = m!.next) expect(m!.level).toBeLessThanOrEqual(lv);
@@ -160,6 +162,34 @@ describe('SkipList', () => {
     expect(lz.firstInLexRange(lex('(c', '(c'))).toBe(null);
     expect(lz.deleteRangeByLex(lex('[b', '(d'), () => {})).toBe(2);
     check(lz);
+  });
+
+  it('loadSorted builds the same list as inserts, which then keeps working', () => {
+    const scores: number[] = [];
+    const eles: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      scores.push((i * 7919) % 311);
+      eles.push(`m${i}`);
+    }
+    const order = Array.from(scores.keys()).sort((a, b) => scores[a]! - scores[b]! || (eles[a]! < eles[b]! ? -1 : 1));
+    const zsl = new SkipList();
+    zsl.loadSorted(scores, eles, order);
+    check(zsl);
+    const ref = new SkipList();
+    for (let i = 0; i < scores.length; i++) ref.insert(scores[i]!, eles[i]!);
+    for (let r = 1; r <= 3000; r += 37) {
+      const n = zsl.getByRank(r)!;
+      expect([n.score, n.ele]).toEqual([ref.getByRank(r)!.score, ref.getByRank(r)!.ele]);
+      expect(zsl.getRank(n.score, n.ele)).toBe(r);
+    }
+    for (let i = 0; i < 3000; i += 3) expect(zsl.delete(scores[i]!, eles[i]!)).toBe(true);
+    for (let i = 0; i < 500; i++) zsl.insert(i % 400, `n${i}`);
+    zsl.updateScore(scores[1]!, eles[1]!, -5);
+    check(zsl);
+    const empty = new SkipList();
+    empty.loadSorted([], [], []);
+    check(empty);
+    expect(() => zsl.loadSorted([1], ['x'], [0])).toThrow();
   });
 
   it('does O(log N) work for a rank lookup in a million-element list', () => {

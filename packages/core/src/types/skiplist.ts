@@ -148,6 +148,50 @@ export class SkipList {
     return this.header.next;
   }
 
+  /**
+   * Fills an empty list with the pairs (scores[i], eles[i]) taken in `order`, which must be
+   * ascending (score, ele) without repeats: each node is appended at the tail, so building N
+   * nodes is O(N) instead of N searches. The levels are drawn as zslInsert draws them.
+   */
+  loadSorted(scores: ArrayLike<number>, eles: readonly (string | undefined)[], order: ArrayLike<number>): void {
+    const header = this.header;
+    const hup = header.up!;
+    if (this.length !== 0) throw new Error('loadSorted on a non-empty skiplist');
+    // update[i] / rankAt[i]: the last node seen at level i >= 1, and its rank.
+    let prev = header;
+    let level = this.level;
+    const n = order.length;
+    for (let k = 0; k < n; k++) {
+      const idx = order[k]!;
+      const nl = randomLevel();
+      const node = new ZNode(scores[idx]!, eles[idx]!, nl);
+      const rank = k + 1;
+      prev.next = node;
+      node.backward = prev === header ? null : prev;
+      prev = node;
+      if (nl > level) {
+        for (let i = level; i < nl; i++) {
+          hup.push(null, 0);
+          update[i] = header;
+          rankAt[i] = 0;
+        }
+        level = nl;
+      }
+      for (let i = 1; i < nl; i++) {
+        const lu = update[i]!.up!;
+        lu[2 * (i - 1)] = node;
+        lu[2 * i - 1] = rank - rankAt[i]!;
+        update[i] = node;
+        rankAt[i] = rank;
+      }
+    }
+    // A span past the last node of a level counts the nodes after it, as zslInsert keeps them.
+    for (let i = 1; i < level; i++) update[i]!.up![2 * i - 1] = n - rankAt[i]!;
+    this.tail = prev === header ? null : prev;
+    this.length = n;
+    this.level = level;
+  }
+
   /** Inserts a (score, ele) pair known to be absent; returns its node (zslInsert). */
   insert(score: number, ele: string): ZNode {
     const header = this.header;
