@@ -126,6 +126,16 @@ export class Listeners {
    * Resolves with the TCP port (0 without TCP).
    */
   async start(): Promise<number> {
+    try {
+      return await this.startAll();
+    } catch (e) {
+      // Nothing stays half-open when the server cannot start.
+      await this.close(false);
+      throw e;
+    }
+  }
+
+  private async startAll(): Promise<number> {
     const s = this.server.settings;
     const tlsPort = Number(this.setting('tls-port'));
     const unixPath = this.setting('unixsocket');
@@ -139,7 +149,6 @@ export class Listeners {
       try {
         this.configureTls(true);
       } catch (e) {
-        await this.close(false);
         this.server.log('warning', (e as Error).message);
         throw new Error('Failed to configure TLS. Check logs for more info.');
       }
@@ -195,8 +204,8 @@ export class Listeners {
         resolve();
       });
     }).catch((e: NodeJS.ErrnoException) => {
-      this.server.log('warning', `Failed opening Unix socket: ${e.message}`);
-      throw new Error(`Failed listening on port 0 (unix), aborting.`);
+      // Redis exits right there (connUnixListen).
+      throw new Error(`Failed opening Unix socket: ${bindError(e)}`);
     });
     const perm = parseInt(this.setting('unixsocketperm'), 8);
     if (perm) chmodSync(file, perm);
@@ -637,6 +646,9 @@ function bindError(e: NodeJS.ErrnoException): string {
     EADDRNOTAVAIL: 'Cannot assign requested address',
     EACCES: 'Permission denied',
     EAFNOSUPPORT: 'Address family not supported by protocol',
+    ENOENT: 'No such file or directory',
+    ENOTDIR: 'Not a directory',
+    ENAMETOOLONG: 'File name too long',
   };
   return `bind: ${text[e.code ?? ''] ?? e.message}`;
 }
