@@ -167,8 +167,8 @@ export class Listeners {
   /** Listens on every bind address; with port 0 the first address picks the port for all. */
   private async startTcp(kind: 'tcp' | 'tls', port: number): Promise<number> {
     const failures: Promise<Error>[] = [];
-    const r = this.listenAll(kind, port, (srv) => failures.push(new Promise((resolve) => srv.once('error', resolve))));
-    if (r !== null) {
+    const ok = this.listenAll(kind, port, (srv) => failures.push(new Promise((resolve) => srv.once('error', resolve))));
+    if (!ok) {
       // The bind errors arrive on the next tick: wait for them so the log says why.
       await Promise.all(failures);
       throw new Error(`Failed listening on port ${port} (${kind}), aborting.`);
@@ -232,7 +232,7 @@ export class Listeners {
       if (unlinkUnix && this.started) {
         this.server.log('notice', 'Removing the unix socket file.');
         try {
-          // Node removes it when the listener closes; a file still there is someone else's.
+          // Node usually removed it as the listener closed; Redis unlinks the path regardless.
           unlinkSync(Buffer.from(path, 'latin1').toString());
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
@@ -242,11 +242,6 @@ export class Listeners {
       }
     }
     this.started = false;
-  }
-
-  /** The port of the TLS listener (0: none). */
-  get tlsListeningPort(): number {
-    return this.tls.length > 0 ? this.tlsPort : 0;
   }
 
   /** INFO's listener lines (connection.c getListensInfoString): tcp 0, unix 1, tls 2. */
@@ -269,10 +264,10 @@ export class Listeners {
   /**
    * Binds `port` on every bind address for one kind of listener (server.c listenToPort),
    * synchronously so that CONFIG SET can answer whether it worked. Replaces that kind's
-   * listeners only on success; returns null, or the error reply's reason.
+   * listeners only on success, and says whether it succeeded.
    * `watch` sees every server whose bind failed (its 'error' event says why, a tick later).
    */
-  private listenAll(kind: 'tcp' | 'tls', port: number, watch?: (srv: net.Server) => void): string | null {
+  private listenAll(kind: 'tcp' | 'tls', port: number, watch?: (srv: net.Server) => void): boolean {
     const made: net.Server[] = [];
     const bound: string[] = [];
     let chosen = port;
@@ -299,10 +294,9 @@ export class Listeners {
       // an address family the host does not have.
       if ((optional && !isLocalAddress(addr)) || !familySupported(addr)) continue;
       for (const m of made) m.close();
-      return 'fail';
+      return false;
     }
-    const old = kind === 'tcp' ? this.tcp : this.tls;
-    for (const o of old) o.close();
+    this.closeKind(kind);
     if (kind === 'tcp') {
       this.tcp = made;
       this.tcpBound = bound;
@@ -312,13 +306,18 @@ export class Listeners {
       this.tlsBound = bound;
       this.tlsPort = made.length > 0 ? chosen : 0;
     }
-    return null;
+    return true;
   }
 
   /** changeListener: close the kind's listeners, then listen again unless its port is 0. */
   private changeListener(kind: 'tcp' | 'tls', port: number): boolean {
-    const old = kind === 'tcp' ? this.tcp : this.tls;
-    for (const o of old) o.close();
+    this.closeKind(kind);
+    return port === 0 || this.listenAll(kind, port);
+  }
+
+  /** closeListener: stops accepting on one kind (its connections stay). */
+  private closeKind(kind: 'tcp' | 'tls'): void {
+    for (const o of kind === 'tcp' ? this.tcp : this.tls) o.close();
     if (kind === 'tcp') {
       this.tcp = [];
       this.tcpBound = [];
@@ -328,8 +327,6 @@ export class Listeners {
       this.tlsBound = [];
       this.tlsPort = 0;
     }
-    if (port === 0) return true;
-    return this.listenAll(kind, port) === null;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -597,17 +594,6 @@ export class Listeners {
           return 'Unable to update TLS configuration. Check server logs.';
         }
         return null;
-    }
-  }
-
-  private closeKind(kind: 'tcp' | 'tls'): void {
-    for (const o of kind === 'tcp' ? this.tcp : this.tls) o.close();
-    if (kind === 'tcp') {
-      this.tcp = [];
-      this.tcpBound = [];
-    } else {
-      this.tls = [];
-      this.tlsBound = [];
     }
   }
 }
