@@ -21,8 +21,6 @@ import { ErrorReply } from '@memorykv/core';
 import type { MemorykvServer, Param } from './server.ts';
 import { PARAM_BY_NAME, ParamError, parseParam, readSetting, writeSetting, type ParamSpec } from './settings.ts';
 
-export type ConnectionKind = 'tcp' | 'unix' | 'tls';
-
 /** How a listener hands over an accepted connection (plain TCP and Unix: still paused). */
 export interface ListenerHooks {
   /** `unixPath`: the socket file of a Unix connection, null for TCP. */
@@ -82,7 +80,10 @@ interface ApplyBatch {
   /** Apply groups with a changed value, in order, with the first parameter that changed each. */
   groups: Map<ApplyGroup, string>;
   phase: 'collect' | 'aborted' | 'applied';
-  /** While restoring after a failure: the parameters still to restore before re-applying. */
+  /**
+   * Once applied: the parameters config.ts must set back, should the command fail (now or on
+   * a later parameter), before the old values are applied again.
+   */
   restoring: Set<string> | null;
 }
 
@@ -409,7 +410,8 @@ export class Listeners {
       // (OpenSSL's timeout, tls-session-cache-timeout, is the context's sessionTimeout).
       engine.on('newSession', (id: Buffer, data: Buffer, done: () => void) => {
         if (this.setting('tls-session-caching') === 'yes') {
-          const max = Number(this.setting('tls-session-cache-size'));
+          // 0: no limit, as SSL_CTX_sess_set_cache_size.
+          const max = Number(this.setting('tls-session-cache-size')) || Infinity;
           this.sessions.set(id.toString('hex'), data);
           for (const k of this.sessions.keys()) {
             if (this.sessions.size <= max) break;
@@ -519,8 +521,6 @@ export class Listeners {
     batch.pending.delete(spec.name);
     if (batch.pending.size > 0 || batch.phase !== 'collect') return null;
     batch.phase = 'applied';
-    // Should this CONFIG SET fail, now or on a later parameter, config.ts sets the old values
-    // back: they are applied again once all of them are back.
     batch.restoring = new Set(batch.seen);
     const failed = this.apply([...batch.groups.keys()]);
     if (failed === null) return null;
