@@ -7,12 +7,14 @@ import { parseInt64 } from '../bytes.ts';
 import { globMatch } from '../glob.ts';
 import type { Keyspace } from '../keyspace/keyspace.ts';
 import { stringEncoding, typeOf, type Value } from '../keyspace/object.ts';
-import { idleTime, lfuDecr } from '../keyspace/eviction.ts';
+import { idleTime, lfuDecr, lruClock } from '../keyspace/eviction.ts';
+import { BadData, loadDumpPayload, verifyDumpPayload } from '../rdb/decode.ts';
+import { Unserializable, dumpPayload } from '../rdb/encode.ts';
 import { OK, Status, type Reply } from '../reply.ts';
 import type { Ctx } from './context.ts';
 import { is } from './args.ts';
 import { parseScanArgs, scanDict } from './scan.ts';
-import { allKeys, defineCommands, oneKey, twoKeys } from './table.ts';
+import { allKeys, defineCommands, oneKey, twoKeys, type CommandSpec } from './table.ts';
 import { lookupNoTouch } from './expire.ts';
 
 export const SAME_OBJECT = error('ERR source and destination objects are the same');
@@ -502,4 +504,153 @@ defineCommands(
     since: '1.0.0',
     handler: (ctx) => ctx.db.size,
   },
+);
+
+// ---------------------------------------------------------------------------------------------
+// DUMP / RESTORE (cluster.c): values in Redis's RDB serialization, see rdb/
+
+const BUSYKEY = error('BUSYKEY Target key name already exists.');
+const BAD_PAYLOAD = error('ERR DUMP payload version or checksum are wrong');
+const BAD_DATA = error('ERR Bad data format');
+const LRU_CLOCK_MAX = (1 << 24) - 1;
+
+function dump(ctx: Ctx): Reply {
+  const v = ctx.db.lookupRead(ctx.argv[1]!);
+  if (v === undefined) return null;
+  try {
+    return dumpPayload(v);
+  } catch (e) {
+    if (e instanceof Unserializable) throw error(`ERR DUMP of a ${typeOf(v)} key is not supported`);
+    throw e;
+  }
+}
+
+/** restoreCommand: RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f]. */
+function restore(ctx: Ctx): Reply {
+  const { argv, db } = ctx;
+  let replace = false;
+  let absttl = false;
+  let lfuFreq = -1;
+  let lruIdle = -1;
+  for (let j = 4; j < argv.length; j++) {
+    const a = argv[j]!;
+    const additional = argv.length - j - 1;
+    if (is(a, 'replace')) replace = true;
+    else if (is(a, 'absttl')) absttl = true;
+    else if (is(a, 'idletime') && additional >= 1 && lfuFreq === -1) {
+      lruIdle = parseInt64(argv[++j]!);
+      if (lruIdle !== lruIdle) throw NOT_INTEGER;
+      if (lruIdle < 0) throw error('ERR Invalid IDLETIME value, must be >= 0');
+    } else if (is(a, 'freq') && additional >= 1 && lruIdle === -1) {
+      lfuFreq = parseInt64(argv[++j]!);
+      if (lfuFreq !== lfuFreq) throw NOT_INTEGER;
+      if (lfuFreq < 0 || lfuFreq > 255) throw error('ERR Invalid FREQ value, must be >= 0 and <= 255');
+    } else throw SYNTAX;
+  }
+  const key = argv[1]!;
+  if (!replace && db.lookupWrite(key) !== undefined) throw BUSYKEY;
+  let ttl = parseInt64(argv[2]!);
+  if (ttl !== ttl) throw NOT_INTEGER;
+  if (ttl < 0) throw error('ERR Invalid TTL value, must be >= 0');
+  const payload = argv[3]!;
+  if (!verifyDumpPayload(payload)) throw BAD_PAYLOAD;
+  let value: Value;
+  try {
+    value = loadDumpPayload(payload, ctx.shard.config);
+  } catch (e) {
+    if (e instanceof BadData) throw BAD_DATA;
+    throw e;
+  }
+
+  // One change however many keyspace operations make it (server.dirty++ once).
+  const dirty = ctx.shard.dirty;
+  const deleted = replace && db.delete(key);
+  if (ttl && !absttl) ttl += ctx.now;
+  if (ttl && ttl <= ctx.now && ctx.shard.expireEnabled) {
+    // Already expired: nothing is created; a replaced key is deleted (propagated as DEL).
+    if (deleted) {
+      ctx.shard.dirty = dirty + 1;
+      ctx.emit(['DEL', key]);
+      ctx.notify('g', 'del', key);
+    }
+    return OK;
+  }
+  db.add(key, value);
+  if (ttl) {
+    db.setExpire(key, ttl);
+    if (!absttl) {
+      // The TTL is propagated as the absolute time it became.
+      const effect = argv.slice();
+      effect[2] = String(ttl);
+      effect.push('ABSTTL');
+      ctx.emit(effect);
+    }
+  }
+  // objectSetLRUOrLFU
+  const i = db.main.find(key);
+  if (ctx.shard.lfu) {
+    if (lfuFreq >= 0) db.main.meta![i] = (((Math.floor(ctx.shard.coarseNow / 60000) & 0xffff) << 8) | lfuFreq) >>> 0;
+  } else if (lruIdle >= 0) {
+    let lru = lruClock(ctx.now) - lruIdle;
+    if (lru < 0) lru = (lru + LRU_CLOCK_MAX) % LRU_CLOCK_MAX;
+    db.main.meta![i] = lru;
+  }
+  ctx.shard.dirty = dirty + 1;
+  ctx.notify('g', 'restore', key);
+  return OK;
+}
+
+const RESTORE_COMPLEXITY =
+  'O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).';
+const RESTORE_HISTORY = [
+  ['3.0.0', 'Added the `REPLACE` modifier.'],
+  ['5.0.0', 'Added the `ABSTTL` modifier.'],
+  ['5.0.0', 'Added the `IDLETIME` and `FREQ` options.'],
+] as const;
+
+defineCommands(
+  {
+    name: 'dump',
+    arity: 2,
+    flags: ['readonly'],
+    acl: ['keyspace', 'read', 'slow'],
+    group: 'generic',
+    ...oneKey,
+    keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
+    summary: 'Returns a serialized representation of the value stored at a key.',
+    complexity:
+      'O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).',
+    since: '2.6.0',
+    tips: ['nondeterministic_output'],
+    handler: dump,
+  } as CommandSpec,
+  {
+    name: 'restore',
+    arity: -4,
+    flags: ['write', 'denyoom'],
+    acl: ['keyspace', 'write', 'slow', 'dangerous'],
+    group: 'generic',
+    ...oneKey,
+    keySpecs: [{ flags: ['OW', 'UPDATE'], index: 1, range: [0, 1, 0] }],
+    summary: 'Creates a key from the serialized representation of a value.',
+    complexity: RESTORE_COMPLEXITY,
+    since: '2.6.0',
+    history: RESTORE_HISTORY,
+    handler: restore,
+  } as CommandSpec,
+  {
+    name: 'restore-asking',
+    arity: -4,
+    flags: ['write', 'denyoom', 'asking'],
+    acl: ['keyspace', 'write', 'slow', 'dangerous'],
+    group: 'server',
+    ...oneKey,
+    keySpecs: [{ flags: ['OW', 'UPDATE'], index: 1, range: [0, 1, 0] }],
+    summary: 'An internal command for migrating keys in a cluster.',
+    complexity: RESTORE_COMPLEXITY,
+    since: '3.0.0',
+    history: RESTORE_HISTORY,
+    docFlags: ['syscmd'],
+    handler: restore,
+  } as CommandSpec,
 );
