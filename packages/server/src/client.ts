@@ -62,6 +62,12 @@ const streamWrap: Required<StreamWrapBinding> | null = (() => {
   }
 })();
 
+function formatAddr(ip: string, port: number): string {
+  // An IPv4 peer on a dual-stack socket shows as the IPv4 address, as on Redis's IPv4 listener.
+  if (ip.startsWith('::ffff:') && ip.includes('.')) ip = ip.slice(7);
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
 export class Client extends Session {
   readonly parser: RespParser;
   readonly writer = new ReplyWriter();
@@ -111,11 +117,14 @@ export class Client extends Session {
     });
   }
 
+  /** The peer as Redis prints it (anetFormatAddr): ip:port, [ipv6]:port, or /unix/path:0. */
   get addr(): string {
-    return `${this.socket.remoteAddress ?? ''}:${this.socket.remotePort ?? 0}`;
+    const a = this.socket.remoteAddress;
+    return a === undefined ? `${this.socket.localAddress ?? ''}:0` : formatAddr(a, this.socket.remotePort ?? 0);
   }
   get laddr(): string {
-    return `${this.socket.localAddress ?? ''}:${this.socket.localPort ?? 0}`;
+    const a = this.socket.localAddress;
+    return a === undefined || this.socket.localPort === undefined ? `${a ?? ''}:0` : formatAddr(a, this.socket.localPort);
   }
   /** In RESP2 a subscribed client may only run (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING, QUIT, RESET. */
   get subscribed(): boolean {

@@ -4,6 +4,7 @@
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
@@ -218,15 +219,23 @@ describe('CONFIG SET', () => {
     await r.call('CONFIG', 'SET', 'maxmemory', '0', 'timeout', '0');
   });
 
-  it('the server settings: maxclients, loglevel; port and bind only to their current value', async () => {
+  it('the server settings: maxclients, loglevel; port and bind, refused for a port in use', async () => {
     await r.call('CONFIG', 'SET', 'maxclients', '50', 'loglevel', 'verbose');
     expect(t.server.settings.maxclients).toBe(50);
     expect(t.server.settings.loglevel).toBe('verbose');
     await r.call('CONFIG', 'SET', 'maxclients', '10000', 'loglevel', 'warning');
     expect(await r.call('CONFIG', 'SET', 'port', String(t.port), 'bind', '127.0.0.1')).toBe('OK');
-    expect(await error(r.call('CONFIG', 'SET', 'port', String(t.port + 1)))).toBe(
-      "ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.",
-    );
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      expect(await error(r.call('CONFIG', 'SET', 'port', String(port)))).toBe(
+        "ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.",
+      );
+      expect(await r.call('CONFIG', 'GET', 'port')).toEqual(['port', String(t.port)]);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   it('every parameter can be set to the value CONFIG GET gives (the TCL suite\'s "CONFIG sanity")', async () => {

@@ -102,13 +102,6 @@ function applyValue(server: MemorykvServer, spec: ParamSpec, text: string): Erro
     }
     return null;
   }
-  const current = readSetting(settings, spec);
-  // Listeners move only with a restart here (no CONFIG SET port/bind at runtime yet).
-  if (spec.name === 'port' && text !== current) return err('Unable to listen on this port. Check server logs.');
-  if (spec.name === 'bind' && text !== current) return err('Failed to bind to specified addresses.');
-  if (spec.name === 'tls-port' && text !== current && text !== '0') {
-    return err('Unable to update TLS configuration. Check server logs.');
-  }
   writeSetting(settings, spec, text);
   return null;
 }

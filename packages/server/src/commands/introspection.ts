@@ -807,9 +807,7 @@ const SECTIONS: Record<string, Section> = {
       'io_threads_active:0',
     ];
     if (st.shuttingDown) lines.push('shutdown_in_milliseconds:0');
-    if (server.settings.bind.length > 0 && server.settings.port > 0) {
-      lines.push(`listener0:name=tcp,${server.settings.bind.map((b) => `bind=${b}`).join(',')},port=${server.settings.port}`);
-    }
+    lines.push(...server.listeners.info());
     return lines.join('\r\n');
   },
   clients(server) {
