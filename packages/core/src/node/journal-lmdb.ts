@@ -1,0 +1,149 @@
+/**
+ * The journal in LMDB (issue 4): one environment (a directory) per shard's journal, entries keyed
+ * by sequence number in the `entries` database, the chain's `head` and `base` points in `meta`.
+ * An entry and the head record are written in one lmdb-js batch, so they commit together; a crash
+ * leaves both or neither (LMDB transactions are atomic).
+ *
+ * lmdb-js writes on its own thread and packs every write of an event-loop turn into one
+ * transaction: with one entry per tick per shard, a tick costs one transaction and one sync.
+ *
+ * Durability under each policy (checked against lmdb-js 3.5's write.js):
+ * - 'always': the environment syncs (noSync off). On Linux lmdb-js's default `overlappingSync`
+ *   commits a transaction first and syncs it afterwards, off the write lock, so the next
+ *   transactions commit while the previous one syncs ("transactions in flight"); the put's promise
+ *   then means committed only, and `separateFlushed` adds a `flushed` promise that resolves once
+ *   the OS reports the transaction on disk. An entry is durable when its `flushed` resolves. (A
+ *   restart after an OS crash uses the last flushed transaction; after a process crash, the last
+ *   committed one, which the OS still holds.)
+ * - 'everysec': noSync; an entry is durable once committed (in the OS's page cache: a killed
+ *   process loses nothing, as Redis's AOF write(2) before its replies); mdb_env_sync once a
+ *   second when something was committed since the last one.
+ * - 'no': noSync; durable once committed; the OS writes back when it likes.
+ * The flag is the environment's for as long as it is open: changing the policy means reopening.
+ */
+import { open, type Database, type RootDatabase } from 'lmdb';
+import {
+  CHAIN_START,
+  ChainedJournal,
+  JournalError,
+  type ChainPoint,
+  type FsyncPolicy,
+} from '../durability/journal.ts';
+
+export interface LmdbJournalOptions {
+  /** The environment's directory (created if missing). */
+  path: string;
+  /** appendfsync; default 'always'. */
+  policy?: FsyncPolicy;
+  /** everysec's sync period, ms (default 1000). */
+  syncInterval?: number;
+}
+
+interface Syncable {
+  sync(callback: (error?: Error | null) => void): void;
+}
+
+export class LmdbJournal extends ChainedJournal {
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private unsynced = false;
+
+  private constructor(
+    policy: FsyncPolicy,
+    readonly path: string,
+    private readonly root: RootDatabase,
+    private readonly db: Database<Uint8Array, number>,
+    private readonly meta: Database<ChainPoint, string>,
+    syncInterval: number,
+  ) {
+    const base = meta.get('base') ?? CHAIN_START;
+    super(policy, base, meta.get('head') ?? base);
+    if (policy === 'everysec') {
+      this.timer = setInterval(() => {
+        if (!this.unsynced || this.closed) return;
+        this.unsynced = false;
+        this.syncStore().catch((e: unknown) => this.fail(e));
+      }, syncInterval);
+      this.timer.unref();
+    }
+  }
+
+  static open(options: LmdbJournalOptions): LmdbJournal {
+    const policy = options.policy ?? 'always';
+    const root = open({
+      path: options.path,
+      noSync: policy !== 'always',
+      // Only meaningful with overlappingSync (the default when syncing on Linux/macOS).
+      separateFlushed: policy === 'always',
+      maxDbs: 4,
+    });
+    try {
+      const db = root.openDB<Uint8Array, number>({ name: 'entries', encoding: 'binary' });
+      const meta = root.openDB<ChainPoint, string>({ name: 'meta' });
+      return new LmdbJournal(policy, options.path, root, db, meta, options.syncInterval ?? 1000);
+    } catch (e) {
+      void root.close();
+      throw e;
+    }
+  }
+
+  protected store(seq: number, value: Uint8Array, head: ChainPoint): PromiseLike<unknown> {
+    const { db, meta } = this;
+    const committed = this.root.batch(() => {
+      db.put(seq, value);
+      meta.put('head', head);
+    }) as Promise<boolean> & { flushed?: Promise<unknown> };
+    if (this.policy === 'always') {
+      // Without overlappingSync (Windows) the commit itself is synced and there is no `flushed`.
+      return committed.flushed ?? committed;
+    }
+    this.unsynced = true;
+    return committed;
+  }
+
+  protected *entries(from: number, to: number): Iterable<readonly [number, Uint8Array]> {
+    for (const { key, value } of this.db.getRange({ start: from, end: to + 1 })) yield [key, value];
+  }
+
+  protected entry(seq: number): Uint8Array | undefined {
+    return this.db.get(seq);
+  }
+
+  protected committedBase(): ChainPoint {
+    return this.meta.get('base') ?? CHAIN_START;
+  }
+
+  protected committedHead(): ChainPoint {
+    return this.meta.get('head') ?? this.committedBase();
+  }
+
+  protected async removeThrough(from: number, to: number, base: ChainPoint): Promise<void> {
+    const { db, meta } = this;
+    await this.root.transaction(() => {
+      for (let s = from; s <= to; s++) db.remove(s);
+      meta.put('base', base);
+    });
+  }
+
+  protected async syncStore(): Promise<void> {
+    if (this.policy === 'always') {
+      await this.root.flushed;
+      return;
+    }
+    await this.root.committed;
+    await new Promise<void>((resolve, reject) =>
+      (this.root as unknown as Syncable).sync((error) => (error ? reject(error) : resolve())),
+    );
+  }
+
+  protected async closeStore(): Promise<void> {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    await this.root.close();
+  }
+}
+
+/** Opens the journal at `path` (see LmdbJournalOptions). */
+export function openLmdbJournal(options: LmdbJournalOptions): LmdbJournal {
+  if (!options.path) throw new JournalError('an LMDB journal needs a path');
+  return LmdbJournal.open(options);
+}
