@@ -161,7 +161,14 @@ export class ScriptingState {
     if (!run.suspended) {
       run.suspended = true;
       this.shard.holdEffects = true;
+      this.host?.onBusy(run);
     }
+  }
+
+  /** Drops a suspended run without a reply (nobody is left to kill or await it). */
+  abandon(run: ScriptRun): void {
+    this.runtime.abandon(run);
+    this.finish(run);
   }
 
   flushScripts(): void {

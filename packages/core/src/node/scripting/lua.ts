@@ -500,6 +500,7 @@ interface RunData {
 }
 
 const SLICE_MS = 20;
+const CIST_OAH = 1;
 const HOOK_COUNT = 10000;
 
 // ---------------------------------------------------------------------------------------------
@@ -828,6 +829,9 @@ class LuaRuntime implements ScriptRuntime {
       }
       return lua.lua_gettop(L);
     };
+    // fengari's lua_pcallk never records the original 'allowhook' (CIST_OAH): set it, or hooks
+    // stay off after an error is recovered here and the script could no longer be killed.
+    L.ci.callstatus |= CIST_OAH;
     const status = lua.lua_pcallk(L, argc - 1, lua.LUA_MULTRET, 0, 0, finish);
     return finish(L, status);
   }

@@ -1,0 +1,154 @@
+/**
+ * Scripting over the wire: EVAL/EVALSHA through ioredis (including defineCommand), RESP3
+ * conversions through node-redis, and busy scripts: past busy-reply-threshold other clients get
+ * -BUSY, SCRIPT KILL stops a script that has not written, a MULTI touched by the busy state
+ * fails at EXEC, and the script's caller gets its reply and continues its pipeline.
+ * No test asserts a duration.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, until, type TestServer } from './helpers.ts';
+
+let t: TestServer;
+
+beforeAll(async () => {
+  t = await startServer();
+});
+afterAll(async () => {
+  await t?.close();
+});
+afterEach(async () => {
+  const r = t.ioredis();
+  await r.config('SET', 'busy-reply-threshold', '5000');
+  await r.flushall();
+  await r.script('FLUSH');
+  await r.function('FLUSH');
+  r.disconnect();
+});
+
+/** Waits until `r` sees the server busy (the script passed the threshold). */
+async function waitBusy(r: ReturnType<TestServer['ioredis']>): Promise<string> {
+  return until(async () => {
+    try {
+      await r.ping();
+      return undefined;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }, 10000, 'BUSY');
+}
+
+describe('EVAL with ioredis', () => {
+  it('runs scripts, EVALSHA and defineCommand', async () => {
+    const r = t.ioredis();
+    expect(await r.eval("return redis.call('set', KEYS[1], ARGV[1])", 1, 'k', 'v')).toBe('OK');
+    expect(await r.eval("return {1, 'two', {3}}", 0)).toEqual([1, 'two', [3]]);
+    const sha = (await r.script('LOAD', "return redis.call('get', KEYS[1])")) as string;
+    expect(await r.evalsha(sha, 1, 'k')).toBe('v');
+    r.defineCommand('incrTwice', { numberOfKeys: 1, lua: "redis.call('incr', KEYS[1]) return redis.call('incr', KEYS[1])" });
+    expect(await (r as unknown as { incrTwice(k: string): Promise<number> }).incrTwice('n')).toBe(2);
+    await expect(r.eval('return a', 0)).rejects.toThrow(/Script attempted to access nonexistent global variable 'a'/);
+    await expect(r.evalsha('ffffffffffffffffffffffffffffffffffffffff', 0)).rejects.toThrow('NOSCRIPT No matching script. Please use EVAL.');
+    r.disconnect();
+  });
+
+  it('functions: FUNCTION LOAD and FCALL', async () => {
+    const r = t.ioredis();
+    const lib = "#!lua name=lib\nredis.register_function('hello', function(keys, args) return 'hello ' .. args[1] end)";
+    expect(await r.call('FUNCTION', 'LOAD', lib)).toBe('lib');
+    expect(await r.call('FCALL', 'hello', '0', 'world')).toBe('hello world');
+    r.disconnect();
+  });
+});
+
+describe('RESP3 with node-redis', () => {
+  it('converts maps, doubles and booleans', async () => {
+    const n = await t.nodeRedis({ RESP: 3 });
+    await n.hSet('h', 'f', 'v');
+    expect(await n.sendCommand(['EVAL', "redis.setresp(3) return redis.call('hgetall', KEYS[1])", '1', 'h'])).toEqual({ f: 'v' });
+    expect(await n.sendCommand(['EVAL', 'return {double=1.5}', '0'])).toBe(1.5);
+    expect(await n.sendCommand(['EVAL', 'redis.setresp(3) return true', '0'])).toBe(true);
+    expect(await n.sendCommand(['EVAL', 'return false', '0'])).toBe(null);
+    await n.quit();
+  });
+});
+
+describe('busy scripts', () => {
+  it('BUSY for others, SCRIPT KILL stops a read-only script, the caller continues', async () => {
+    const a = t.ioredis();
+    const b = t.ioredis();
+    await b.config('SET', 'busy-reply-threshold', '50');
+    const running = a.eval('while true do end', 0).catch((e: Error) => e);
+    const after = a.ping();
+    expect(await waitBusy(b)).toBe('BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.');
+    // FUNCTION KILL refuses an EVAL script.
+    await expect(b.call('FUNCTION', 'KILL')).rejects.toThrow('BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.');
+    expect(await b.script('KILL')).toBe('OK');
+    const e = await running;
+    expect(String((e as Error).message)).toMatch(/^ERR Script killed by user with SCRIPT KILL\.\.\. script: [0-9a-f]{40}, on @user_script:1\.$/);
+    expect(await after).toBe('PONG');
+    expect(await b.ping()).toBe('PONG');
+    await expect(b.script('KILL')).rejects.toThrow('NOTBUSY No scripts in execution right now.');
+    a.disconnect();
+    b.disconnect();
+  });
+
+  it('a script that wrote is unkillable and finishes as one effects group', async () => {
+    const a = t.ioredis();
+    const b = t.ioredis();
+    await b.config('SET', 'busy-reply-threshold', '50');
+    const groups: string[][][] = [];
+    t.server.engine.onEffects((g) => groups.push(g.map((e) => e.argv)));
+    // Runs long, in many slices; pcall must not stop the busy machinery.
+    const script = "redis.call('set', 'w', 1) local n = 0 for i = 1, 3000000 do n = n + 1 if i % 1000000 == 0 then pcall(redis.call, 'incr', 'w') end end return n";
+    const running = a.eval(script, 0);
+    await waitBusy(b);
+    await expect(b.script('KILL')).rejects.toThrow(/^UNKILLABLE Sorry the script already executed write commands/);
+    expect(await running).toBe(3000000);
+    expect(await b.get('w')).toBe('4');
+    t.server.engine.onEffects(null);
+    expect(groups).toEqual([[['set', 'w', '1'], ['incr', 'w'], ['incr', 'w'], ['incr', 'w']]]);
+    a.disconnect();
+    b.disconnect();
+  });
+
+  it('MULTI during a busy script: queued rejections abort EXEC, EXEC itself aborts', async () => {
+    const a = t.ioredis();
+    const b = t.ioredis();
+    const c = t.ioredis();
+    await b.config('SET', 'busy-reply-threshold', '50');
+    await b.set('xx', '1');
+    await c.multi({ pipeline: false });
+    await c.incr('xx');
+    const running = a.eval('while true do end', 0).catch((e: Error) => e);
+    await waitBusy(b);
+    // MULTI is allowed while busy; a command queued now is refused and dooms the transaction.
+    await b.multi({ pipeline: false });
+    await expect(b.incr('xx')).rejects.toThrow(/^BUSY/);
+    await expect(c.exec()).rejects.toThrow(/^EXECABORT Transaction discarded because of: BUSY Redis is busy running a script/);
+    const d = t.ioredis();
+    expect(await d.script('KILL')).toBe('OK');
+    d.disconnect();
+    await running;
+    await expect(b.exec()).rejects.toThrow(/^EXECABORT Transaction discarded because of previous errors/);
+    expect(await b.get('xx')).toBe('1');
+    expect(await c.ping()).toBe('PONG');
+    a.disconnect();
+    b.disconnect();
+    c.disconnect();
+  });
+
+  it('functions are killed with FUNCTION KILL', async () => {
+    const a = t.ioredis();
+    const b = t.ioredis();
+    await b.config('SET', 'lua-time-limit', '50');
+    await b.call('FUNCTION', 'LOAD', "#!lua name=busy\nredis.register_function('spin', function() while true do end end)");
+    const running = a.call('FCALL', 'spin', '0').catch((e: Error) => e);
+    expect(await waitBusy(b)).toBe('BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.');
+    const stats = (await b.call('FUNCTION', 'STATS')) as unknown[];
+    expect((stats[1] as unknown[]).slice(0, 2)).toEqual(['name', 'spin']);
+    expect(await b.call('FUNCTION', 'KILL')).toBe('OK');
+    expect(String(((await running) as Error).message)).toMatch(/^ERR Script killed by user with SCRIPT KILL\.\.\. script: spin, on @user_function:2\.$/);
+    a.disconnect();
+    b.disconnect();
+  });
+});
