@@ -132,9 +132,9 @@ export class Client extends Session {
   }
 
   /** Bytes arrived: parse and run every complete command, unless a blocked command waits. */
-  onData(chunk: Buffer): void {
+  onData(chunk: Buffer, length = chunk.length): void {
     this.lastInteraction = Date.now();
-    if (!this.parser.feed(chunk)) {
+    if (!this.parser.feed(chunk, length)) {
       this.server.log('notice', `Closing client that reached max query buffer length (id=${this.id} addr=${this.addr})`);
       this.close();
       return;

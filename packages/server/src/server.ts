@@ -116,7 +116,7 @@ export class MemorykvServer {
   private attach(raw: net.Socket, unixPath: string | null): void {
     const socket = adoptWithOnread(raw, this.readBuffer, (n) => {
       const c = client;
-      c.onData(this.readBuffer.subarray(0, n));
+      c.onData(this.readBuffer, n);
       c.parser.detach();
     });
     if (unixPath !== null) {

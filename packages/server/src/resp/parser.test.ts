@@ -66,6 +66,23 @@ describe('RespParser: multibulk and inline requests', () => {
     expect(parser.next()).toEqual(['PING']);
   });
 
+  it('reads the first bytes of a shared buffer in place; detach() keeps what is left when the buffer is reused', () => {
+    const shared = Buffer.alloc(256, 0x7a);
+    const parser = new RespParser();
+    const first = cmd('SET', 'k', 'v') + cmd('GET', 'k').slice(0, 9);
+    const n = shared.write(first, 'latin1');
+    parser.feed(shared, n);
+    expect(parser.next()).toEqual(['SET', 'k', 'v']);
+    expect(parser.next()).toBe(null);
+    parser.detach();
+    shared.fill(0x7a);
+    const rest = cmd('GET', 'k').slice(9) + cmd('PING');
+    parser.feed(shared, shared.write(rest, 'latin1'));
+    expect(parser.next()).toEqual(['GET', 'k']);
+    expect(parser.next()).toEqual(['PING']);
+    expect(parser.next()).toBe(null);
+  });
+
   it('leaves later commands buffered while the caller does not pull (a blocked client)', () => {
     const parser = new RespParser();
     parser.feed(bytes(cmd('BLPOP', 'l', '0') + cmd('PING') + cmd('PING')));

@@ -338,9 +338,21 @@ export class RespParser {
    * Stores a chunk of the request stream. Returns false when the bytes buffered unparsed exceed
    * client-query-buffer-limit: Redis then closes the connection at once, without a reply.
    */
-  feed(chunk: Uint8Array): boolean {
+  feed(chunk: Uint8Array, length = chunk.length): boolean {
     if (this.state !== ST_OK) return this.error !== null;
     let b = asBuffer(chunk);
+    if (length !== b.length) {
+      // A shared read buffer's first `length` bytes: read in place when nothing is carried over.
+      if (this.big === null && this.pos === this.end) {
+        this.buf = b;
+        this.pos = 0;
+        this.scanned = 0;
+        this.end = length;
+        this.owned = false;
+        return this.checkLimit();
+      }
+      b = b.subarray(0, length);
+    }
     const big = this.big;
     if (big !== null) {
       const need = big.length - this.bigFill;
