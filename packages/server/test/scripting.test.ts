@@ -27,14 +27,15 @@ afterEach(async () => {
 
 /** Waits until `r` sees the server busy (the script passed the threshold). */
 async function waitBusy(r: ReturnType<TestServer['ioredis']>): Promise<string> {
-  return until(async () => {
+  const msg = await until(async () => {
     try {
       await r.ping();
-      return undefined;
+      return '';
     } catch (e) {
       return (e as Error).message;
     }
   }, 10000, 'BUSY');
+  return msg;
 }
 
 describe('EVAL with ioredis', () => {
