@@ -908,16 +908,15 @@ interface KeyRef {
  */
 export function commandKeys(cmd: Command, argv: readonly string[]): KeyRef[] {
   const keys = getKeysWithFlags(cmd, argv);
+  // Keys found without flags: Redis's generic getkeys procs (any pattern will do), or a command
+  // Redis does not have, which needs the access its write/readonly flag implies.
+  const unflagged = hasKeySpecs(cmd) ? 0 : cmd.write ? PERM_WRITE : cmd.readonly ? PERM_READ : 0;
   const out: KeyRef[] = [];
-  if (!hasKeySpecs(cmd) && cmd.fullName !== 'migrate') {
-    const perm = cmd.write ? PERM_WRITE : cmd.readonly ? PERM_READ : 0;
-    for (const k of keys) out.push({ pos: k.pos, perm });
-    return out;
-  }
   for (const k of keys) {
+    const f = k.flags;
     out.push({
       pos: k.pos,
-      perm: (k.flags & KEY_ACCESS ? PERM_READ : 0) | (k.flags & (KEY_INSERT | KEY_DELETE | KEY_UPDATE) ? PERM_WRITE : 0),
+      perm: f === 0 ? unflagged : (f & KEY_ACCESS ? PERM_READ : 0) | (f & (KEY_INSERT | KEY_DELETE | KEY_UPDATE) ? PERM_WRITE : 0),
     });
   }
   return out;

@@ -267,6 +267,18 @@ describe('ACL users and permissions', () => {
     expect(await admin.call('ACL', 'DRYRUN', 'keys', 'BITFIELD', 'read1', 'SET', 'u4', '0', '1')).toBe(
       "User keys has no permissions to access the 'read1' key",
     );
+    // numkeys specs: the destination is written, the sources read.
+    expect(await admin.call('ACL', 'DRYRUN', 'keys', 'ZUNIONSTORE', 'write1', '2', 'read1', 'read2')).toBe('OK');
+    expect(await admin.call('ACL', 'DRYRUN', 'keys', 'ZUNIONSTORE', 'read1', '1', 'read2')).toBe(
+      "User keys has no permissions to access the 'read1' key",
+    );
+    // LMOVE reads and deletes from its source (%R and %W), inserts into its destination (%W).
+    expect(await admin.call('ACL', 'DRYRUN', 'keys', 'LMOVE', 'rw1', 'write1', 'LEFT', 'LEFT')).toBe('OK');
+    expect(await admin.call('ACL', 'DRYRUN', 'keys', 'LMOVE', 'write1', 'write2', 'LEFT', 'LEFT')).toBe(
+      "User keys has no permissions to access the 'write1' key",
+    );
+    // OBJECT ENCODING (a subcommand's spec: RO without ACCESS) needs no particular access.
+    expect(await admin.call('ACL', 'DRYRUN', 'keys', 'OBJECT', 'ENCODING', 'write1')).toBe('OK');
     expect(obj(await admin.call('ACL', 'GETUSER', 'keys')).keys).toBe('%R~read* %W~write* ~rw*');
     await admin.call('ACL', 'SETUSER', 'keys', '%W~read*');
     expect(obj(await admin.call('ACL', 'GETUSER', 'keys')).keys).toBe('~read* %W~write* ~rw*');
