@@ -245,6 +245,15 @@ describe('journal (in memory)', () => {
     expect(() => j.append([[set('a', '1')]])).toThrow(/closed/);
   });
 
+  it('starts the chain at a given point (a fresh journal after a restored snapshot)', async () => {
+    const j = new MemoryJournal('always', { seq: 1000, crc: 0xdeadbeef });
+    expect([j.firstSeq, j.lastSeq, j.lastCrc]).toEqual([1001, 1000, 0xdeadbeef]);
+    expect(j.append([[set('a', '1')]])).toBe(1001);
+    await j.whenDurable();
+    expect([...j.readFrom(1001, { prevCrc: 0xdeadbeef })].map((e) => e.seq)).toEqual([1001]);
+    expect((caught(() => [...j.readFrom(1001, { prevCrc: 0 })]) as JournalCorruptError).seq).toBe(1000);
+  });
+
   it('rejects an unknown policy', () => {
     expect(() => new MemoryJournal('sometimes' as never)).toThrow(/appendfsync/);
   });

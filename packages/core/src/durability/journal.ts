@@ -461,11 +461,13 @@ export abstract class ChainedJournal implements Journal {
  */
 export class MemoryJournal extends ChainedJournal {
   readonly stored = new Map<number, Uint8Array>();
-  private storedBase: ChainPoint = CHAIN_START;
-  private storedHead: ChainPoint = CHAIN_START;
+  private storedBase: ChainPoint;
+  private storedHead: ChainPoint;
 
-  constructor(policy: FsyncPolicy = 'always') {
-    super(policy, CHAIN_START, CHAIN_START);
+  /** `start`: the chain point before the first entry (a restored snapshot's), CHAIN_START if none. */
+  constructor(policy: FsyncPolicy = 'always', start: ChainPoint = CHAIN_START) {
+    super(policy, start, start);
+    this.storedBase = this.storedHead = start;
   }
 
   protected store(seq: number, value: Uint8Array, head: ChainPoint): PromiseLike<unknown> {

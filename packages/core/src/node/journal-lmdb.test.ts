@@ -148,6 +148,23 @@ describe('LMDB journal', () => {
     });
   });
 
+  it('a fresh journal can start its chain where a restored snapshot ends', async () => {
+    const dir = tempDir();
+    const start = { seq: 5000, crc: 0x12345678 };
+    let j = journal(dir);
+    await j.close();
+    // opened before but never written: start applies
+    j = openLmdbJournal({ path: dir, start });
+    open_.push(j);
+    expect([j.firstSeq, j.lastSeq, j.lastCrc]).toEqual([5001, 5000, 0x12345678]);
+    expect(j.append(groupsOf(1))).toBe(5001);
+    await j.close();
+    const k = openLmdbJournal({ path: dir, start: { seq: 1, crc: 1 } }); // ignored: the journal has a chain
+    open_.push(k);
+    expect([k.firstSeq, k.lastSeq]).toEqual([5001, 5001]);
+    expect([...k.readFrom(5001, { prevCrc: start.crc })].map((e) => e.groups)).toEqual([groupsOf(1)]);
+  });
+
   it('a modified entry breaks the chain at its sequence number', async () => {
     const dir = tempDir();
     await filled(dir, 30);

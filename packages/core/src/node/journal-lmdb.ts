@@ -37,6 +37,12 @@ export interface LmdbJournalOptions {
   policy?: FsyncPolicy;
   /** everysec's sync period, ms (default 1000). */
   syncInterval?: number;
+  /**
+   * Where the chain of a journal that was never written starts: the sequence number and journal
+   * checksum recorded by the snapshot a fresh data directory is restored from, so the first entry
+   * is start.seq + 1 and continues that history. Ignored once the journal has a base or head.
+   */
+  start?: ChainPoint;
 }
 
 interface Syncable {
@@ -79,6 +85,15 @@ export class LmdbJournal extends ChainedJournal {
     try {
       const db = root.openDB<Uint8Array, number>({ name: 'entries', encoding: 'binary' });
       const meta = root.openDB<ChainPoint, string>({ name: 'meta' });
+      const start = options.start;
+      if (start !== undefined && meta.get('base') === undefined && meta.get('head') === undefined) {
+        if (!Number.isSafeInteger(start.seq) || start.seq < 0) throw new JournalError(`invalid start sequence number ${start.seq}`);
+        const point = { seq: start.seq, crc: start.crc >>> 0 };
+        root.transactionSync(() => {
+          meta.putSync('base', point);
+          meta.putSync('head', point);
+        });
+      }
       return new LmdbJournal(policy, options.path, root, db, meta, options.syncInterval ?? 1000);
     } catch (e) {
       void root.close();
