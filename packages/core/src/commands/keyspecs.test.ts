@@ -14,6 +14,7 @@ import {
   getKeysWithFlags,
   keyFlagsReply,
   keySpecsReply,
+  legacyRange,
 } from './keyspecs.ts';
 import { commands, lookupCommand, type Command } from './table.ts';
 
@@ -161,5 +162,30 @@ describe('keySpecsReply (COMMAND INFO key specs)', () => {
     // The table's specs are these replies, carrying the declared fields.
     expect(cmd('zunionstore').keySpecs![1]).toBeInstanceOf(MapReply);
     expect(cmd('zunionstore').keySpecs![1]).toMatchObject({ flags: ['RO', 'ACCESS'], index: 2, keynum: [0, 1, 1] });
+  });
+});
+
+describe('legacyRange (populateCommandLegacyRangeSpec)', () => {
+  it('agrees with the legacy positions and movable keys every command declares', () => {
+    const diffs: string[] = [];
+    const visit = (c: Command) => {
+      c.sub?.forEach(visit);
+      const r = legacyRange(c);
+      if (r === undefined) return;
+      const movable = c.keys !== undefined || c.flags.includes('movablekeys');
+      if (r.firstKey !== c.firstKey || r.lastKey !== c.lastKey || r.step !== c.step || r.movablekeys !== movable) {
+        diffs.push(`${c.fullName}: specs ${JSON.stringify(r)} table ${c.firstKey},${c.lastKey},${c.step},${movable}`);
+      }
+    };
+    commands.forEach(visit);
+    expect(diffs).toEqual([]);
+  });
+
+  it('examples', () => {
+    expect(legacyRange(cmd('mset'))).toEqual({ firstKey: 1, lastKey: -1, step: 2, movablekeys: false });
+    expect(legacyRange(cmd('lmove'))).toEqual({ firstKey: 1, lastKey: 2, step: 1, movablekeys: false });
+    expect(legacyRange(cmd('zunionstore'))).toEqual({ firstKey: 1, lastKey: 1, step: 1, movablekeys: true });
+    expect(legacyRange(cmd('zunion'))).toEqual({ firstKey: 0, lastKey: 0, step: 0, movablekeys: true });
+    expect(legacyRange(cmd('ping'))).toBeUndefined();
   });
 });

@@ -368,3 +368,59 @@ export function keySpecsReply(cmd: Command): Reply[] | undefined {
   if (defs === undefined) return undefined;
   return defs.map((d) => (d instanceof MapReply ? d : isDef(d) ? keySpecReply(d) : (d as unknown as Reply)));
 }
+
+/** COMMAND INFO's legacy key positions and movablekeys flag, as Redis derives them from specs. */
+export interface LegacyRange {
+  firstKey: number;
+  lastKey: number;
+  step: number;
+  movablekeys: boolean;
+}
+
+/**
+ * populateCommandLegacyRangeSpec: the (first, last, step) triple COMMAND INFO shows, glued from
+ * the index+range specs, and whether keys may sit elsewhere (movablekeys). Undefined for a
+ * command declared without specs.
+ */
+export function legacyRange(cmd: Command): LegacyRange | undefined {
+  const defs = cmd.keySpecs;
+  if (defs === undefined || !defs.every(isDef)) return undefined;
+  const out: LegacyRange = { firstKey: 0, lastKey: 0, step: 0, movablekeys: false };
+  if (defs.length === 0) return out;
+  const one = defs[0]!;
+  if (defs.length === 1 && one.index !== undefined && one.range !== undefined) {
+    out.firstKey = one.index;
+    out.lastKey = one.range[0] >= 0 ? one.range[0] + one.index : one.range[0];
+    out.step = one.range[1];
+    out.movablekeys = one.flags.includes('INCOMPLETE');
+    return out;
+  }
+  let first = Infinity;
+  let last = 0;
+  let prevLast = 0;
+  // Redis compares lastkey as unsigned: a negative (counted from the end) one is the largest.
+  const unsigned = (v: number) => (v < 0 ? 2 ** 32 + v : v);
+  for (const d of defs) {
+    if (d.index === undefined || d.range === undefined) {
+      out.movablekeys = true;
+      continue;
+    }
+    if (d.range[1] !== 1 || (prevLast && prevLast !== d.index - 1)) {
+      out.movablekeys = true;
+      continue;
+    }
+    if (d.flags.includes('INCOMPLETE')) out.movablekeys = true;
+    first = Math.min(first, d.index);
+    const abs = d.range[0] >= 0 ? d.range[0] + d.index : d.range[0];
+    last = unsigned(abs) > unsigned(last) ? abs : last;
+    prevLast = last;
+  }
+  if (first === Infinity) {
+    out.movablekeys = true;
+    return out;
+  }
+  out.firstKey = first;
+  out.lastKey = last;
+  out.step = 1;
+  return out;
+}
