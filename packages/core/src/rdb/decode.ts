@@ -137,6 +137,9 @@ export class RdbReader {
         const clen = this.len();
         const ulen = this.len();
         if (clen > this.end - this.pos) bad('truncated');
+        // One 3-byte LZF back reference expands to at most 264 bytes: a larger claimed length is
+        // corrupt (and must not size an allocation).
+        if (ulen > clen * 88 + 8) bad('invalid LZF length');
         const start = this.pos;
         this.pos += clen;
         const out = lzfDecompress(this.buf, start, start + clen, ulen);
@@ -179,6 +182,12 @@ function u32le(s: string, i: number): number {
 
 /** Little-endian two's complement integer of n bytes at s[i..], as a decimal string. */
 function intLE(s: string, i: number, n: number): string {
+  if (n <= 4) {
+    let x = 0;
+    for (let k = n - 1; k >= 0; k--) x = x * 256 + s.charCodeAt(i + k);
+    const range = 2 ** (n * 8);
+    return String(x >= range / 2 ? x - range : x);
+  }
   let v = 0n;
   for (let k = n - 1; k >= 0; k--) v = (v << 8n) | BigInt(s.charCodeAt(i + k));
   return BigInt.asIntN(n * 8, v).toString();

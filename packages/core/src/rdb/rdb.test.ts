@@ -122,6 +122,8 @@ describe('DUMP / RESTORE in the engine', () => {
     expect(err(run('RESTORE', 'k2', 0, payload('\x02\x00')))).toBe('ERR Bad data format'); // an empty set
     expect(err(run('RESTORE', 'k2', 0, payload('\x02\x02' + rdbString('a') + rdbString('a'))))).toBe('ERR Bad data format');
     expect(err(run('RESTORE', 'k2', 0, payload('\x00\x05ab')))).toBe('ERR Bad data format'); // truncated
+    // An LZF string claiming 4 GB from 3 bytes.
+    expect(err(run('RESTORE', 'k2', 0, payload('\x00\xc3\x03\x80\xff\xff\xff\xff\x00ab')))).toBe('ERR Bad data format');
     expect(run('EXISTS', 'k2')).toBe(0);
 
     const dirty = shard.dirty;
@@ -202,6 +204,38 @@ function ziplist(entries: string[]): string {
   const u32 = (v: number) => String.fromCharCode(v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >>> 24);
   return u32(total) + u32(tail) + String.fromCharCode(entries.length, 0) + body + '\xff';
 }
+
+describe('corrupt payloads', () => {
+  it('a damaged body with a valid checksum is Bad data format or a value, never a crash', () => {
+    const { run } = testEngine();
+    run('RPUSH', 'l', ...Array.from({ length: 50 }, (_, i) => `e${i}`));
+    run('HSET', 'h', 'a', '1', 'b', '2');
+    run('ZADD', 'z', 1, 'a', 2, 'b');
+    run('SADD', 's', 1, 2, 3);
+    run('SET', 'str', 'x'.repeat(100));
+    // Compact encodings as Redis writes them (listpack hash, set listpack, ziplist zset).
+    const extra = [
+      payload('\x10' + rdbStringLong(listpack(['f', 'v', 'g', 'w']))),
+      payload('\x14' + rdbStringLong(listpack(['a', 'b']))),
+      payload('\x0c' + rdbStringLong(ziplist(['a', '1', 'b', '2']))),
+      payload('\x12\x01\x02' + rdbStringLong(listpack(['a', 'b', 'c']))),
+    ];
+    const bodies = [...['l', 'h', 'z', 's', 'str'].map((k) => run('DUMP', k) as string), ...extra].map((p) => p.slice(0, -10));
+    let seed = 12345;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
+    let n = 0;
+    for (let round = 0; round < 3000; round++) {
+      const body = bodies[round % bodies.length]!;
+      const bytes = body.split('');
+      const flips = 1 + rnd(3);
+      for (let f = 0; f < flips; f++) bytes[rnd(bytes.length)] = String.fromCharCode(rnd(256));
+      let b = bytes.join('');
+      if (rnd(4) === 0) b = b.slice(0, rnd(b.length));
+      const r = run('RESTORE', `k${n++}`, 0, payload(b, 10));
+      if (r !== OK) expect(err(r)).toBe('ERR Bad data format');
+    }
+  });
+});
 
 describe('older encodings (RDB files of Redis < 7)', () => {
   it('ziplist hashes, sorted sets and lists, quicklist v1, intsets', () => {
