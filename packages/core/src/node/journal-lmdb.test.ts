@@ -99,6 +99,29 @@ describe('LMDB journal', () => {
     expect([...k.readFrom(1)].map((e) => e.groups)).toEqual([groupsOf(1), groupsOf(2), groupsOf(3)]);
   });
 
+  it('everysec syncs the environment periodically once something was committed, and on close', async () => {
+    const dir = tempDir();
+    const j = openLmdbJournal({ path: dir, policy: 'everysec', syncInterval: 10 });
+    open_.push(j);
+    const root = (j as unknown as { root: { sync(cb: (e?: Error | null) => void): void } }).root;
+    let syncs = 0;
+    let synced!: () => void;
+    const firstSync = new Promise<void>((r) => (synced = r));
+    const sync = root.sync.bind(root);
+    root.sync = (cb) => {
+      syncs++;
+      synced();
+      sync(cb);
+    };
+    j.append(groupsOf(1));
+    await j.whenDurable(); // committed: durable under everysec before any sync
+    await firstSync;
+    const after = syncs;
+    expect(after).toBeGreaterThanOrEqual(1);
+    await j.close();
+    expect(syncs).toBe(after + 1); // close syncs whatever the policy
+  });
+
   it('keeps binary argv exact (all 256 byte values)', async () => {
     const dir = tempDir();
     const j = journal(dir);
