@@ -403,10 +403,16 @@ export abstract class ChainedJournal implements Journal {
     }
   }
 
+  /** The chain points chainAt answers from: this handle's own (a reader's: the committed ones). */
+  protected points(): { base: ChainPoint; head: ChainPoint } {
+    return { base: this.base, head: this.head };
+  }
+
   chainAt(seq: number): ChainPoint {
-    if (seq === this.head.seq) return this.head;
-    if (seq === this.base.seq) return this.base;
-    if (seq < this.base.seq || seq > this.head.seq) throw new JournalError(`sequence number ${seq} is not in the journal`);
+    const { base, head } = this.points();
+    if (seq === head.seq) return head;
+    if (seq === base.seq) return base;
+    if (seq < base.seq || seq > head.seq) throw new JournalError(`sequence number ${seq} is not in the journal`);
     const v = this.entry(seq);
     if (v === undefined) throw new JournalCorruptError(seq, 'entry missing');
     return { seq, crc: storedCrc(seq, v) };

@@ -188,6 +188,70 @@ describe('LMDB journal', () => {
     expect([...k.readFrom(5001, { prevCrc: start.crc })].map((e) => e.groups)).toEqual([groupsOf(1)]);
   });
 
+  it.each(['always', 'no'] as const)('a read-only handle (%s writer) follows the writer’s commits and never writes', async (policy) => {
+    const dir = tempDir();
+    const w = journal(dir, policy);
+    w.append(groupsOf(1));
+    await w.whenDurable();
+    const r = openLmdbJournal({ path: dir, readOnly: true });
+    open_.push(r);
+    expect([r.firstSeq, r.lastSeq]).toEqual([1, 1]);
+    for (let i = 2; i <= 5; i++) w.append(groupsOf(i));
+    await w.whenDurable();
+    expect([r.lastSeq, r.lastCrc]).toEqual([5, w.lastCrc]);
+    expect([...r.readFrom(1)].map((e) => e.groups)).toEqual([1, 2, 3, 4, 5].map(groupsOf));
+    expect(r.chainAt(3)).toEqual(w.chainAt(3));
+    expect(() => r.append(groupsOf(6))).toThrow(/read-only/);
+    await expect(r.truncateBefore(2)).rejects.toThrow(/read-only/);
+    await w.truncateBefore(3);
+    expect(r.firstSeq).toBe(3);
+    await r.close();
+    // the writer's handle is still open
+    expect(w.append(groupsOf(6))).toBe(6);
+    await w.whenDurable();
+    expect([...w.readFrom(3)].length).toBe(4);
+  });
+
+  it('a read-only handle in a worker thread reads while the writer appends', async () => {
+    const dir = tempDir();
+    const w = journal(dir);
+    for (let i = 1; i <= 50; i++) w.append(groupsOf(i));
+    await w.whenDurable();
+    const self = new URL('./journal-lmdb.ts', import.meta.url).href;
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      import('tsx/esm/api').then(async ({ register }) => {
+        register();
+        const { openLmdbJournal } = await import(workerData.self);
+        const r = openLmdbJournal({ path: workerData.dir, readOnly: true });
+        const seqs = [];
+        for (const e of r.readFrom(r.firstSeq)) seqs.push(e.seq);
+        await r.close();
+        parentPort.postMessage(seqs);
+      }).catch((e) => parentPort.postMessage(String(e && e.stack || e)));`;
+    const { Worker } = await import('node:worker_threads');
+    const worker = new Worker(code, { eval: true, workerData: { dir, self } });
+    let appending = true;
+    const more = (): void => {
+      if (!appending) return;
+      w.append(groupsOf(w.lastSeq + 1));
+      setImmediate(more);
+    };
+    more();
+    const got = await new Promise<unknown>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    appending = false;
+    await worker.terminate();
+    expect(Array.isArray(got), String(got)).toBe(true);
+    const seqs = got as number[];
+    expect(seqs.length).toBeGreaterThanOrEqual(50);
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+    await w.whenDurable();
+    expect([...w.readFrom(1)].length).toBe(w.lastSeq);
+  });
+
   it('a modified entry breaks the chain at its sequence number', async () => {
     const dir = tempDir();
     await filled(dir, 30);

@@ -43,6 +43,14 @@ export interface LmdbJournalOptions {
    * is start.seq + 1 and continues that history. Ignored once the journal has a base or head.
    */
   start?: ChainPoint;
+  /**
+   * A handle for another thread of the same process (the snapshot builder's Piscina task): it
+   * reads committed entries (lastSeq and friends follow the writer's commits), never writes, and
+   * takes the environment's sync flags from the writer's handle, which should be opened first
+   * (lmdb-js shares one environment per path and process; a second handle asking for other
+   * flags would fail). Closing it leaves the writer's handle open.
+   */
+  readOnly?: boolean;
 }
 
 interface Syncable {
@@ -60,10 +68,11 @@ export class LmdbJournal extends ChainedJournal {
     private readonly db: Database<Uint8Array, number>,
     private readonly meta: Database<ChainPoint, string>,
     syncInterval: number,
+    private readonly readOnly: boolean,
   ) {
     const base = meta.get('base') ?? CHAIN_START;
     super(policy, base, meta.get('head') ?? base);
-    if (policy === 'everysec') {
+    if (policy === 'everysec' && !readOnly) {
       this.timer = setInterval(() => {
         if (!this.unsynced || this.closed) return;
         this.unsynced = false;
@@ -75,18 +84,24 @@ export class LmdbJournal extends ChainedJournal {
 
   static open(options: LmdbJournalOptions): LmdbJournal {
     const policy = options.policy ?? 'always';
-    const root = open({
-      path: options.path,
-      noSync: policy !== 'always',
-      // Only meaningful with overlappingSync (the default when syncing on Linux/macOS).
-      separateFlushed: policy === 'always',
-      maxDbs: 4,
-    });
+    const readOnly = options.readOnly === true;
+    const root = open(
+      readOnly
+        ? // no noSync asked; overlappingSync false so it adapts to a writer's env either way
+          { path: options.path, overlappingSync: false, maxDbs: 4 }
+        : {
+            path: options.path,
+            noSync: policy !== 'always',
+            // Only meaningful with overlappingSync (the default when syncing on Linux/macOS).
+            separateFlushed: policy === 'always',
+            maxDbs: 4,
+          },
+    );
     try {
       const db = root.openDB<Uint8Array, number>({ name: 'entries', encoding: 'binary' });
       const meta = root.openDB<ChainPoint, string>({ name: 'meta' });
       const start = options.start;
-      if (start !== undefined && meta.get('base') === undefined && meta.get('head') === undefined) {
+      if (start !== undefined && !readOnly && meta.get('base') === undefined && meta.get('head') === undefined) {
         if (!Number.isSafeInteger(start.seq) || start.seq < 0) throw new JournalError(`invalid start sequence number ${start.seq}`);
         const point = { seq: start.seq, crc: start.crc >>> 0 };
         root.transactionSync(() => {
@@ -94,11 +109,39 @@ export class LmdbJournal extends ChainedJournal {
           meta.putSync('head', point);
         });
       }
-      return new LmdbJournal(policy, options.path, root, db, meta, options.syncInterval ?? 1000);
+      return new LmdbJournal(policy, options.path, root, db, meta, options.syncInterval ?? 1000, readOnly);
     } catch (e) {
       void root.close();
       throw e;
     }
+  }
+
+  override append(groups: Parameters<ChainedJournal['append']>[0]): number {
+    if (this.readOnly) throw new JournalError('read-only journal handle');
+    return super.append(groups);
+  }
+
+  override truncateBefore(seq: number): Promise<void> {
+    if (this.readOnly) return Promise.reject(new JournalError('read-only journal handle'));
+    return super.truncateBefore(seq);
+  }
+
+  // A reader follows the writer's commits.
+  override get firstSeq(): number {
+    return this.readOnly ? this.committedBase().seq + 1 : super.firstSeq;
+  }
+  override get lastSeq(): number {
+    return this.readOnly ? this.committedHead().seq : super.lastSeq;
+  }
+  override get lastCrc(): number {
+    return this.readOnly ? this.committedHead().crc : super.lastCrc;
+  }
+  override get durableSeq(): number {
+    return this.readOnly ? this.committedHead().seq : super.durableSeq;
+  }
+
+  protected override points(): { base: ChainPoint; head: ChainPoint } {
+    return this.readOnly ? { base: this.committedBase(), head: this.committedHead() } : super.points();
   }
 
   protected store(seq: number, value: Uint8Array, head: ChainPoint): PromiseLike<unknown> {
@@ -140,6 +183,7 @@ export class LmdbJournal extends ChainedJournal {
   }
 
   protected async syncStore(): Promise<void> {
+    if (this.readOnly) return;
     if (this.policy === 'always') {
       await this.root.flushed;
       return;
