@@ -133,6 +133,7 @@ const getAcl = ['keyspace', 'read', 'fast'] as const;
 defineCommands(
   {
     name: 'expire',
+    keySpecs: [{ flags: ['RW', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     arity: -3,
     flags: setFlags,
     acl: setAcl,
@@ -145,6 +146,7 @@ defineCommands(
   },
   {
     name: 'pexpire',
+    keySpecs: [{ flags: ['RW', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     arity: -3,
     flags: setFlags,
     acl: setAcl,
@@ -157,6 +159,7 @@ defineCommands(
   },
   {
     name: 'expireat',
+    keySpecs: [{ flags: ['RW', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     arity: -3,
     flags: setFlags,
     acl: setAcl,
@@ -169,6 +172,7 @@ defineCommands(
   },
   {
     name: 'pexpireat',
+    keySpecs: [{ flags: ['RW', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     arity: -3,
     flags: setFlags,
     acl: setAcl,
@@ -181,6 +185,7 @@ defineCommands(
   },
   {
     name: 'ttl',
+    keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     arity: 2,
     flags: getFlags,
     acl: getAcl,
@@ -193,6 +198,7 @@ defineCommands(
   },
   {
     name: 'pttl',
+    keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     arity: 2,
     flags: getFlags,
     acl: getAcl,
@@ -205,6 +211,7 @@ defineCommands(
   },
   {
     name: 'expiretime',
+    keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     arity: 2,
     flags: getFlags,
     acl: getAcl,
@@ -217,6 +224,7 @@ defineCommands(
   },
   {
     name: 'pexpiretime',
+    keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     arity: 2,
     flags: getFlags,
     acl: getAcl,
@@ -229,6 +237,7 @@ defineCommands(
   },
   {
     name: 'persist',
+    keySpecs: [{ flags: ['RW', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     arity: 2,
     flags: setFlags,
     acl: setAcl,

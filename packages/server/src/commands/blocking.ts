@@ -581,6 +581,7 @@ const movableFromNumkeys = { firstKey: 0, lastKey: 0, step: 0, keys: (argv: read
 defineCommands(
   {
     name: 'blpop',
+    keySpecs: [{ flags: ['RW', 'ACCESS', 'DELETE'], index: 1, range: [-2, 1, 0] }],
     arity: -3,
     flags: ['write', 'blocking'],
     acl: ['write', 'list', 'slow', 'blocking'],
@@ -593,6 +594,7 @@ defineCommands(
   },
   {
     name: 'brpop',
+    keySpecs: [{ flags: ['RW', 'ACCESS', 'DELETE'], index: 1, range: [-2, 1, 0] }],
     arity: -3,
     flags: ['write', 'blocking'],
     acl: ['write', 'list', 'slow', 'blocking'],
@@ -605,6 +607,10 @@ defineCommands(
   },
   {
     name: 'blmove',
+    keySpecs: [
+      { flags: ['RW', 'ACCESS', 'DELETE'], index: 1, range: [0, 1, 0] },
+      { flags: ['RW', 'INSERT'], index: 2, range: [0, 1, 0] },
+    ],
     arity: 6,
     flags: ['write', 'denyoom', 'blocking'],
     acl: ['write', 'list', 'slow', 'blocking'],
@@ -624,6 +630,10 @@ defineCommands(
   },
   {
     name: 'brpoplpush',
+    keySpecs: [
+      { flags: ['RW', 'ACCESS', 'DELETE'], index: 1, range: [0, 1, 0] },
+      { flags: ['RW', 'INSERT'], index: 2, range: [0, 1, 0] },
+    ],
     arity: 4,
     flags: ['write', 'denyoom', 'blocking'],
     acl: ['write', 'list', 'slow', 'blocking'],
@@ -638,6 +648,7 @@ defineCommands(
   },
   {
     name: 'blmpop',
+    keySpecs: [{ flags: ['RW', 'ACCESS', 'DELETE'], index: 2, keynum: [0, 1, 1] }],
     arity: -5,
     flags: ['write', 'blocking', 'movablekeys'],
     acl: ['write', 'list', 'slow', 'blocking'],
@@ -653,6 +664,7 @@ defineCommands(
   },
   {
     name: 'bzpopmin',
+    keySpecs: [{ flags: ['RW', 'ACCESS', 'DELETE'], index: 1, range: [-2, 1, 0] }],
     arity: -3,
     flags: ['write', 'fast', 'blocking'],
     acl: ['write', 'sortedset', 'fast', 'blocking'],
@@ -665,6 +677,7 @@ defineCommands(
   },
   {
     name: 'bzpopmax',
+    keySpecs: [{ flags: ['RW', 'ACCESS', 'DELETE'], index: 1, range: [-2, 1, 0] }],
     arity: -3,
     flags: ['write', 'fast', 'blocking'],
     acl: ['write', 'sortedset', 'fast', 'blocking'],
@@ -677,6 +690,7 @@ defineCommands(
   },
   {
     name: 'bzmpop',
+    keySpecs: [{ flags: ['RW', 'ACCESS', 'DELETE'], index: 2, keynum: [0, 1, 1] }],
     arity: -5,
     flags: ['write', 'blocking', 'movablekeys'],
     acl: ['write', 'sortedset', 'slow', 'blocking'],

@@ -30,6 +30,7 @@ import {
 } from '@memorykv/core';
 // Not exported from @memorykv/core's index.
 import { defineCommands, lookupCommand, type CommandFlag } from '../../../core/src/commands/table.ts';
+import { commandHasKeys, getKeysWithFlags, keyFlagsReply, keySpecsReply, legacyRange } from '../../../core/src/commands/keyspecs.ts';
 import type { Ctx } from '../../../core/src/commands/context.ts';
 import { formatDouble, parseInt64 } from '../../../core/src/bytes.ts';
 import { globMatch } from '../../../core/src/glob.ts';
@@ -1205,7 +1206,6 @@ interface CommandExtras {
   deprecatedSince?: string;
   replacedBy?: string;
   arguments?: readonly Reply[];
-  keySpecs?: readonly Reply[];
 }
 
 function extras(cmd: Command): CommandExtras {
@@ -1214,7 +1214,7 @@ function extras(cmd: Command): CommandExtras {
 
 function commandFlags(cmd: Command): Reply {
   const flags = new Set<string>(cmd.flags);
-  if (cmd.keys !== undefined) flags.add('movablekeys');
+  if (legacyRange(cmd)?.movablekeys ?? cmd.keys !== undefined) flags.add('movablekeys');
   return new SetReply(FLAG_ORDER.filter((f) => flags.has(f)).map((f) => new Status(f)));
 }
 
@@ -1223,23 +1223,21 @@ function commandCategories(cmd: Command): Reply {
   return new SetReply(ACL_ORDER.filter((c) => cats.has(c)).map((c) => new Status('@' + c)));
 }
 
-/** Key-spec flags derived from the command's flags (the table keeps no per-key flags). */
-function keyFlags(cmd: Command): string[] {
-  if (cmd.write) return cmd.name === 'del' || cmd.name === 'unlink' ? ['RM', 'delete'] : ['RW', 'access', 'update'];
-  return ['RO', 'access'];
-}
-
+/**
+ * COMMAND INFO's key specs: the declared ones, or for a command declared without specs one
+ * derived from its legacy positions (flags from its write/readonly flag).
+ */
 function keySpecs(cmd: Command): Reply[] {
-  const own = extras(cmd).keySpecs;
-  if (own !== undefined) return [...own];
+  const own = keySpecsReply(cmd);
+  if (own !== undefined) return own;
   const specs: Reply[] = [];
-  const flags = new SetReply(keyFlags(cmd).map((f) => new Status(f)));
+  const flags = cmd.write ? ['RW', 'access', 'update'] : ['RO', 'access'];
   if (cmd.firstKey > 0) {
     const last = cmd.lastKey < 0 ? cmd.lastKey : cmd.lastKey - cmd.firstKey;
     specs.push(
       new MapReply([
         'flags',
-        flags,
+        new SetReply(flags.map((f) => new Status(f))),
         'begin_search',
         new MapReply(['type', 'index', 'spec', new MapReply(['index', cmd.firstKey])]),
         'find_keys',
@@ -1252,7 +1250,7 @@ function keySpecs(cmd: Command): Reply[] {
     specs.push(
       new MapReply([
         'flags',
-        new SetReply([...keyFlags(cmd), 'incomplete'].map((f) => new Status(f))),
+        new SetReply([...flags, 'incomplete'].map((f) => new Status(f))),
         'begin_search',
         new MapReply(['type', 'unknown', 'spec', new MapReply([])]),
         'find_keys',
@@ -1263,6 +1261,12 @@ function keySpecs(cmd: Command): Reply[] {
   return specs;
 }
 
+/** COMMAND INFO's first key, last key and step: derived from the specs as Redis does. */
+function legacyPositions(cmd: Command): [number, number, number] {
+  const r = legacyRange(cmd) ?? cmd;
+  return [r.firstKey, r.lastKey, r.step];
+}
+
 function commandInfo(cmd: Command | undefined): Reply {
   if (cmd === undefined) return NULL_ARRAY;
   const subs: Reply[] = [];
@@ -1271,9 +1275,7 @@ function commandInfo(cmd: Command | undefined): Reply {
     cmd.fullName,
     cmd.arity,
     commandFlags(cmd),
-    cmd.firstKey,
-    cmd.lastKey,
-    cmd.step,
+    ...legacyPositions(cmd),
     commandCategories(cmd),
     new SetReply([...(extras(cmd).tips ?? [])]),
     new SetReply(keySpecs(cmd)),
@@ -1301,24 +1303,23 @@ function commandDocs(cmd: Command): Reply {
   return new MapReply(m);
 }
 
-/** COMMAND GETKEYS / GETKEYSANDFLAGS. */
+/** COMMAND GETKEYS / GETKEYSANDFLAGS (getKeysFromCommandWithSpecs). */
 function getKeys(ctx: Ctx, withFlags: boolean): Reply {
   const argv = ctx.argv.slice(2);
   const cmd = resolveCommand(argv);
   if (cmd === undefined || (cmd.sub && argv.length < 2)) return err('ERR Invalid command specified');
-  if (cmd.firstKey <= 0 && cmd.keys === undefined) return err('ERR The command has no key arguments');
+  if (!commandHasKeys(cmd)) return err('ERR The command has no key arguments');
   if (cmd.arity > 0 ? cmd.arity !== argv.length : argv.length < -cmd.arity) {
     return err('ERR Invalid number of arguments specified for command');
   }
-  let idx: number[];
+  let keys: { pos: number; flags: number }[];
   try {
-    idx = keyIndexes(cmd, argv);
+    keys = getKeysWithFlags(cmd, argv);
   } catch {
-    idx = [];
+    keys = [];
   }
-  if (idx.length === 0 && !cmd.flags.includes('no_mandatory_keys')) return err('ERR Invalid arguments specified for command');
-  const flags = new SetReply(keyFlags(cmd).map((f) => new Status(f)));
-  return idx.map((i) => (withFlags ? [argv[i]!, flags] : argv[i]!));
+  if (keys.length === 0 && !cmd.flags.includes('no_mandatory_keys')) return err('ERR Invalid arguments specified for command');
+  return keys.map((k) => (withFlags ? [argv[k.pos]!, keyFlagsReply(k.flags)] : argv[k.pos]!));
 }
 
 function commandList(ctx: Ctx): Reply {
@@ -2203,6 +2204,7 @@ defineCommands(
       }),
       spec({
         name: 'usage',
+        keySpecs: [{ flags: ['RO'], index: 2, range: [0, 1, 0] }],
         arity: -3,
         flags: ['readonly'],
         acl: ['read', 'slow'],

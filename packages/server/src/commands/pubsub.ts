@@ -607,7 +607,7 @@ function numsub(ctx: Ctx, all: Map<string, Set<Client>>): Reply {
 }
 
 /** COMMAND DOCS / COMMAND INFO fields beyond CommandSpec, read by introspection.ts. */
-type Spec = CommandSpec & { arguments?: readonly Reply[]; keySpecs?: readonly Reply[]; subcommands?: Spec[] };
+type Spec = CommandSpec & { arguments?: readonly Reply[]; subcommands?: Spec[] };
 
 /** One argument of COMMAND DOCS (addReplyCommandArgList), flags in Redis's order. */
 function arg(name: string, type: 'string' | 'pattern', ...flags: ('optional' | 'multiple')[]): Reply {
@@ -617,16 +617,7 @@ function arg(name: string, type: 'string' | 'pattern', ...flags: ('optional' | '
 }
 
 /** Shard channels sit where keys would, for slot routing, but are no keys (NOT_KEY). */
-function channelKeySpec(lastkey: number): Reply {
-  return new MapReply([
-    'flags',
-    new SetReply([new Status('not_key')]),
-    'begin_search',
-    new MapReply(['type', 'index', 'spec', new MapReply(['index', 1])]),
-    'find_keys',
-    new MapReply(['type', 'range', 'spec', new MapReply(['lastkey', lastkey, 'keystep', 1, 'limit', 0])]),
-  ]);
-}
+const channelKeySpec = (lastkey: number) => ({ flags: ['NOT_KEY'], index: 1, range: [lastkey, 1, 0] }) as const;
 
 const subFlags = ['pubsub', 'noscript', 'loading', 'stale'] as const;
 const pubsubSubFlags = ['pubsub', 'loading', 'stale'] as const;
