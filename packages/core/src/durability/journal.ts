@@ -247,9 +247,6 @@ export abstract class ChainedJournal implements Journal {
   protected closed = false;
   private readonly waiters: Waiter[] = [];
   private readonly listeners = new Set<DurableListener>();
-  /** The last promise store() returned and the highest seq waiting on it (entries share commits). */
-  private lastDone: PromiseLike<unknown> | null = null;
-  private lastDoneTop: { seq: number } | null = null;
   private truncating: Promise<void> = RESOLVED;
 
   protected constructor(
@@ -308,17 +305,12 @@ export abstract class ChainedJournal implements Journal {
     const head = { seq, crc };
     const done = this.store(seq, value, head);
     this.head = head;
-    if (done === this.lastDone) {
-      this.lastDoneTop!.seq = seq;
-    } else {
-      const top = { seq };
-      this.lastDone = done;
-      this.lastDoneTop = top;
-      done.then(
-        () => this.advance(top.seq),
-        (e: unknown) => this.fail(e),
-      );
-    }
+    // One reaction per entry even when entries share a commit's promise: a reaction shared across
+    // appends could be handed a promise that already settled for an earlier transaction.
+    done.then(
+      () => this.advance(seq),
+      (e: unknown) => this.fail(e),
+    );
     return seq;
   }
 

@@ -14,11 +14,17 @@
  *   then means committed only, and `separateFlushed` adds a `flushed` promise that resolves once
  *   the OS reports the transaction on disk. An entry is durable when its `flushed` resolves. (A
  *   restart after an OS crash uses the last flushed transaction; after a process crash, the last
- *   committed one, which the OS still holds.)
+ *   committed one, which the OS still holds.) Checked with strace: an fdatasync of data.mdb
+ *   precedes every `flushed` resolution.
  * - 'everysec': noSync; an entry is durable once committed (in the OS's page cache: a killed
  *   process loses nothing, as Redis's AOF write(2) before its replies); mdb_env_sync once a
  *   second when something was committed since the last one.
  * - 'no': noSync; durable once committed; the OS writes back when it likes.
+ * Why noSync rather than a syncing environment that resolves on commit: measured here, a syncing
+ * environment commits only ~1.5k transactions a second even with overlappingSync (each waits for
+ * a sync slot), against tens of thousands without. The price is LMDB's MDB_NOSYNC caveat: an OS
+ * crash (not a process crash) may lose the last second, or worse leave the environment
+ * unreadable, where Redis would load a truncated AOF.
  * The flag is the environment's for as long as it is open: changing the policy means reopening.
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
