@@ -468,7 +468,8 @@ export class Acl {
   readonly stats = { auth: 0, cmd: 0, key: 0, channel: 0 };
   readonly clients = new WeakMap<Client, ClientAuth>();
   /** ACL LOG's client-info line of a client running `cmd` (the connection module's, once installed). */
-  clientInfo: (c: Client, cmd: string) => string = (c, cmd) => clientInfoString(this, c, cmd);
+  /** The CLIENT LIST line of a client (ACL LOG's client-info); the connection module provides it. */
+  clientInfo: (c: Client, cmd: string) => string = () => '';
 
   constructor(readonly server: MemorykvServer) {
     this.defaultUser = this.createDefaultUser();
@@ -1020,21 +1021,3 @@ export function clientAuthRequired(client: Client): boolean {
   return acl.authRequired(acl.clientAuth(client));
 }
 
-/**
- * catClientInfoString, for ACL LOG's client-info: the CLIENT LIST line of the client as Redis
- * prints it while `cmd` runs. Fields the server does not track (memory and buffer sizes) are 0.
- */
-export function clientInfoString(acl: Acl, c: Client, cmd: string): string {
-  const now = Date.now();
-  const st = acl.clients.get(c);
-  const flags =
-    (c.multi !== null ? 'x' : '') + (c.subscribed ? 'P' : '') + (c.blocked !== null ? 'b' : '') + (c.closeAfterReply ? 'c' : '');
-  const fd = (c.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
-  return (
-    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${fd} name=${c.name} age=${Math.floor((now - c.createdAt) / 1000)} ` +
-    `idle=${Math.floor((now - c.lastInteraction) / 1000)} flags=${flags || 'N'} db=${c.db} sub=${c.channels.size} ` +
-    `psub=${c.patterns.size} ssub=${c.shardChannels.size} multi=${c.multi !== null ? c.multi.length : -1} qbuf=0 qbuf-free=0 ` +
-    `argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${cmd} ` +
-    `user=${st?.user.name ?? c.user ?? 'default'} redir=-1 resp=${c.resp} lib-name=${c.libName} lib-ver=${c.libVer}`
-  );
-}

@@ -19,7 +19,6 @@ import {
   ACL_DENIED_KEY,
   ACL_OK,
   aclErrorMessage,
-  clientInfoString,
   getAcl,
   aclOpErrorText,
   hasSpaces,
@@ -30,8 +29,8 @@ import {
 } from '../acl.ts';
 import type { Client } from '../client.ts';
 import type { MemorykvServer } from '../server.ts';
-import * as connection from './connection.ts';
-import * as introspection from './introspection.ts';
+import { catClientInfoString, setClientName } from './connection.ts';
+import { redactArgument } from './introspection.ts';
 
 const err = (message: string) => new ErrorReply(message);
 const SYNTAX = err('ERR syntax error');
@@ -57,16 +56,9 @@ function logContext(ctx: Ctx): AclLogContext {
   return c.multi !== null || inExec ? 'multi' : 'toplevel';
 }
 
-/** The CLIENT LIST line of a client: connection.ts's when it exports one, else acl.ts's own. */
-function clientInfo(acl: Acl, c: Client, cmd: string): string {
-  const fn = (connection as Record<string, unknown>).catClientInfoString as ((c: Client) => string) | undefined;
-  return typeof fn === 'function' ? fn(c) : clientInfoString(acl, c, cmd);
-}
-
-/** redactClientCommandArgument: SLOWLOG and MONITOR show "(redacted)" (introspection.ts's, when present). */
+/** redactClientCommandArgument: SLOWLOG and MONITOR show "(redacted)". */
 function redact(ctx: Ctx, index: number): void {
-  const fn = (introspection as Record<string, unknown>).redactArgument as ((s: Ctx['session'], i: number) => void) | undefined;
-  if (typeof fn === 'function') fn(ctx.session, index);
+  redactArgument(ctx.session, index);
 }
 
 /** addReplySubcommandSyntaxError. */
@@ -150,9 +142,7 @@ function hello(ctx: Ctx): Reply {
     );
   }
   if (clientname !== null) {
-    const setName = (connection as Record<string, unknown>).setClientName as ((c: Client, n: string) => unknown) | undefined;
-    if (typeof setName === 'function') setName(c, clientname);
-    else c.name = clientname;
+    setClientName(c, clientname);
   }
   if (ver) c.resp = ver as 2 | 3;
   return new MapReply([
@@ -592,7 +582,7 @@ export function install(server: MemorykvServer): void {
     if (e !== null) throw new Error(`Aborting Redis startup because of ACL errors: ${e}`);
   }
 
-  acl.clientInfo = (c, cmd) => clientInfo(acl, c, cmd);
+  acl.clientInfo = (c) => catClientInfoString(c);
   // The auth check comes before every other guard, as in processCommand.
   server.guards.unshift((client, argv) => aclGuard(acl, client, argv));
   watchNewClients(server, acl);
