@@ -34,10 +34,17 @@ interface StreamHandle {
 
 interface WriteReq {
   handle: StreamHandle;
-  oncomplete: (status: number) => void;
+  /** Called by libuv (with the request as `this`) once an asynchronous write ends. */
+  oncomplete: (this: WriteReq, status: number) => void;
   async: boolean;
   /** Keeps the bytes alive while libuv still holds them. */
   buffer?: Buffer;
+  socket?: Socket;
+}
+
+function onDirectWriteComplete(this: WriteReq, status: number): void {
+  this.buffer = undefined;
+  if (status < 0) this.socket?.destroy();
 }
 
 interface StreamWrapBinding {
@@ -133,7 +140,8 @@ export class Client extends Session {
 
   /** Bytes arrived: parse and run every complete command, unless a blocked command waits. */
   onData(chunk: Buffer, length = chunk.length): void {
-    this.lastInteraction = Date.now();
+    // The cron's clock (Redis: server.unixtime): idle times are in seconds.
+    this.lastInteraction = this.server.engine.shard.coarseNow;
     if (!this.parser.feed(chunk, length)) {
       this.server.log('notice', `Closing client that reached max query buffer length (id=${this.id} addr=${this.addr})`);
       this.close();
@@ -192,10 +200,8 @@ export class Client extends Session {
     const req = new sw.WriteWrap();
     req.handle = handle;
     req.async = false;
-    req.oncomplete = (status) => {
-      req.buffer = undefined;
-      if (status < 0) this.socket.destroy();
-    };
+    req.oncomplete = onDirectWriteComplete;
+    req.socket = this.socket;
     // libuv writes what it can now and queues the rest, in order with later writes.
     if (handle.writeBuffer(req, data) < 0) {
       this.socket.destroy();
