@@ -128,7 +128,7 @@ function fcallGeneric(ctx: Ctx, ro: boolean): Reply {
   ctx.suppressEffects();
   const argv = ctx.argv;
   const st = scriptingState(ctx.shard);
-  const fn = st.functions.get(argv[1]!);
+  const fn = st.functions.get(argv[1]!.toLowerCase());
   if (fn === undefined) return error('ERR Function not found');
   const numkeys = numkeysArg(argv[2]!, error('ERR Bad number of keys provided'), argv.length);
   const preOom = overMaxmemory(ctx);
@@ -245,12 +245,12 @@ function libMetadata(payload: string): { engine: string; name: string; code: str
 
 function unlinkLibrary(st: ScriptingState, lib: LibraryInfo): void {
   st.libraries.delete(lib.name);
-  for (const fn of lib.functions.keys()) st.functions.delete(fn);
+  for (const fn of lib.functions.keys()) st.functions.delete(fn.toLowerCase());
 }
 
 function linkLibrary(st: ScriptingState, lib: LibraryInfo): void {
   st.libraries.set(lib.name, lib);
-  for (const [name, fn] of lib.functions) st.functions.set(name, fn);
+  for (const [name, fn] of lib.functions) st.functions.set(name.toLowerCase(), fn);
 }
 
 /** functionsCreateWithLibraryCtx: compiles a library into st (replacing a same-named one). */
@@ -267,7 +267,7 @@ function createLibrary(st: ScriptingState, payload: string, replace: boolean): s
   if (err === null && lib.functions.size === 0) err = 'No functions registered';
   if (err === null) {
     for (const name of lib.functions.keys()) {
-      if (st.functions.has(name)) {
+      if (st.functions.has(name.toLowerCase())) {
         err = `Function ${name} already exists`;
         break;
       }
@@ -354,6 +354,7 @@ function parseDump(payload: string): string[] | null {
 function functionRestore(ctx: Ctx): Reply {
   const argv = ctx.argv;
   let policy = 'append';
+  if (argv.length > 4) return subcommandSyntaxError(argv);
   if (argv.length > 3) {
     const p = argv[3]!.toLowerCase();
     if ((p !== 'flush' && p !== 'append' && p !== 'replace') || argv.length > 4) {
@@ -386,7 +387,7 @@ function functionRestore(ctx: Ctx): Reply {
     const replaced = new Set(policy === 'replace' ? restored.map((l) => l.name) : []);
     for (const lib of restored) {
       for (const fn of lib.functions.keys()) {
-        const other = st.functions.get(fn);
+        const other = st.functions.get(fn.toLowerCase());
         if (other !== undefined && !replaced.has(other.library.name)) {
           flushFunctions(scratch);
           return error(`ERR Function ${fn} already exists`);
@@ -451,6 +452,11 @@ function functionStats(ctx: Ctx): Reply {
     'engines',
     new MapReply(['LUA', new MapReply(['libraries_count', st.libraries.size, 'functions_count', nfn])]),
   ]);
+}
+
+/** addReplySubcommandSyntaxError. */
+function subcommandSyntaxError(argv: string[]): ErrorReply {
+  return error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]!.slice(0, 128)}'. Try ${argv[0]!.toUpperCase()} HELP.`);
 }
 
 function flushMode(argv: string[], errText: string): void {
@@ -585,6 +591,7 @@ defineCommands(
         ['write', 'noscript'],
         'Deletes all libraries and functions.',
         (ctx) => {
+          if (ctx.argv.length > 3) return subcommandSyntaxError(ctx.argv);
           flushMode(ctx.argv, 'ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
           flushFunctions(scriptingState(ctx.shard));
           ctx.shard.dirty++;
