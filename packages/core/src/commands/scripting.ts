@@ -477,6 +477,16 @@ const evalLike = (name: string, ro: boolean, summary: string, handler: (ctx: Ctx
   lastKey: 0,
   step: 0,
   keys: numkeysKeys,
+  // We cannot tell how a script uses its keys, so Redis assumes the worst (RW for writers).
+  keySpecs: [
+    {
+      // Redis's EVALSHA specs carry no note.
+      ...(name.startsWith('evalsha') ? {} : { notes: `We cannot tell how the keys will be used so we assume the worst, ${ro ? 'RO and ACCESS' : 'RW and UPDATE'}` }),
+      flags: ro ? ['RO', 'ACCESS'] : ['RW', 'ACCESS', 'UPDATE'],
+      index: 2,
+      keynum: [0, 1, 1],
+    },
+  ],
   summary,
   complexity: 'Depends on the script that is executed.',
   since: ro ? '7.0.0' : name.startsWith('fcall') ? '7.0.0' : '2.6.0',

@@ -46,7 +46,8 @@ export class Engine {
     shard.cronTime = shard.clock();
     this.timer = setInterval(() => {
       shard.cronTime = shard.clock();
-      activeExpireCycle(shard);
+      // Not while a busy script is suspended: its effects group is open (Redis skips it too).
+      if (!shard.holdEffects) activeExpireCycle(shard);
     }, 1000 / hz);
     // Portable unref: Node timers have it, browsers' numeric ids do not.
     (this.timer as { unref?: () => void }).unref?.();
