@@ -173,10 +173,14 @@ export class LmdbJournal extends ChainedJournal {
   }
 
   protected committedBase(): ChainPoint {
+    // A reader follows another handle's commits: lmdb-js renews its read snapshot only on later
+    // event turns, so a read-only handle asks for the newest one itself.
+    if (this.readOnly) this.root.resetReadTxn();
     return this.meta.get('base') ?? CHAIN_START;
   }
 
   protected committedHead(): ChainPoint {
+    if (this.readOnly) this.root.resetReadTxn();
     return this.meta.get('head') ?? this.committedBase();
   }
 
