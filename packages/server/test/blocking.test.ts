@@ -6,7 +6,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { commands, type Effect } from '@memorykv/core';
 import { startServer, until, type RawConn, type TestServer } from './helpers.ts';
-import { blockingState, secondsTimeout, totalBlockingKeys, unblockClient } from '../src/commands/blocking.ts';
+import { blockingState, totalBlockingKeys, unblockClient } from '../src/commands/blocking.ts';
+import { timeoutArg } from '../../core/src/commands/args.ts';
 import type { Client } from '../src/client.ts';
 
 let t: TestServer;
@@ -136,19 +137,19 @@ describe('served at once when data is there', () => {
 
   it('parses timeouts as 7.2 does', () => {
     const now = 1_700_000_000_000;
-    expect(secondsTimeout('0', now)).toBe(0);
-    expect(secondsTimeout('-0', now)).toBe(0);
-    expect(secondsTimeout('-0.0001', now)).toBe(0);
-    expect(secondsTimeout('0.0001', now)).toBe(now + 1);
-    expect(secondsTimeout('1.5', now)).toBe(now + 1500);
-    expect(secondsTimeout('0x10', now)).toBe(now + 16000);
-    expect(secondsTimeout('1e-400', now)).toBe(now + 1);
-    expect(() => secondsTimeout('-inf', now)).toThrow('timeout is negative');
-    expect(() => secondsTimeout('nan', now)).toThrow('timeout is not a float or out of range');
-    expect(() => secondsTimeout(' 1', now)).toThrow('timeout is not a float or out of range');
-    expect(() => secondsTimeout('9.3e15', now)).toThrow('timeout is out of range');
-    expect(() => secondsTimeout('9223372036854775', now)).toThrow('timeout is out of range');
-    expect(secondsTimeout('9.2e15', now)).toBeGreaterThan(now);
+    expect(timeoutArg('0', now)).toBe(0);
+    expect(timeoutArg('-0', now)).toBe(0);
+    expect(timeoutArg('-0.0001', now)).toBe(0);
+    expect(timeoutArg('0.0001', now)).toBe(now + 1);
+    expect(timeoutArg('1.5', now)).toBe(now + 1500);
+    expect(timeoutArg('0x10', now)).toBe(now + 16000);
+    expect(timeoutArg('1e-400', now)).toBe(now + 1);
+    expect(() => timeoutArg('-inf', now)).toThrow('timeout is negative');
+    expect(() => timeoutArg('nan', now)).toThrow('timeout is not a float or out of range');
+    expect(() => timeoutArg(' 1', now)).toThrow('timeout is not a float or out of range');
+    expect(() => timeoutArg('9.3e15', now)).toThrow('timeout is out of range');
+    expect(() => timeoutArg('9223372036854775', now)).toThrow('timeout is out of range');
+    expect(timeoutArg('9.2e15', now)).toBeGreaterThan(now);
   });
 });
 

@@ -14,10 +14,10 @@
  * loop runs until no key is ready.
  */
 import { ErrorReply, NO_REPLY, NULL_ARRAY, Double, type Reply } from '@memorykv/core';
-import { parseInt64Exact, parseLongDouble } from '../../../core/src/bytes.ts';
+import { parseInt64Exact } from '../../../core/src/bytes.ts';
 import { SYNTAX, error } from '../../../core/src/errors.ts';
 import type { Ctx } from '../../../core/src/commands/context.ts';
-import { intArg, is } from '../../../core/src/commands/args.ts';
+import { intArg, is, timeoutArg } from '../../../core/src/commands/args.ts';
 import { defineCommands } from '../../../core/src/commands/table.ts';
 import { moveElement, mpop, numkeysKeys, parseMpop, popFrom, whereArg, type Where } from '../../../core/src/commands/lists.ts';
 import { popZSet } from '../../../core/src/commands/zsets.ts';
@@ -106,58 +106,8 @@ export function totalBlockingKeysOnNokey(server: MemorykvServer): number {
 // ---------------------------------------------------------------------------------------------
 // Timeouts
 
-const LLONG_MAX = 9223372036854775807n;
 /** setTimeout's longest delay; longer waits re-arm. */
 const MAX_TIMER_DELAY = 2147483647;
-
-const TIMEOUT_NOT_FLOAT = error('ERR timeout is not a float or out of range');
-const TIMEOUT_NOT_INTEGER = error('ERR timeout is not an integer or out of range');
-const TIMEOUT_NEGATIVE = error('ERR timeout is negative');
-const TIMEOUT_RANGE = error('ERR timeout is out of range');
-
-/**
- * getTimeoutFromObjectOrReply(UNIT_SECONDS) as in 7.2: a long double number of seconds, turned
- * into ms rounded up; too large for a long long (inf too), negative (-inf too; -0.0001 rounds
- * up to 0, which blocks forever, as in Redis), or overflowing when added to now. Returns the
- * absolute deadline in ms, or 0 for no timeout.
- */
-export function secondsTimeout(s: string, now: number): number {
-  const ld = parseLongDouble(s);
-  if (ld === null) throw TIMEOUT_NOT_FLOAT;
-  if (ld.e === Infinity) throw ld.neg ? TIMEOUT_NEGATIVE : TIMEOUT_RANGE;
-  let ms: bigint;
-  if (ld.m === 0n) {
-    ms = 0n;
-  } else {
-    // The exact ms value m * 1000 * 2^e, rounded up (the long double product's rounding only
-    // moves a deadline by less than a ms, and cannot change which error is answered).
-    const mag = ld.m * 1000n;
-    if (ld.e >= 0) {
-      ms = mag << BigInt(ld.e);
-    } else {
-      const shift = BigInt(-ld.e);
-      const q = mag >> shift;
-      ms = ld.neg ? q : (q << shift) === mag ? q : q + 1n;
-    }
-    if (ld.neg) ms = -ms;
-  }
-  if (ms > LLONG_MAX) throw TIMEOUT_RANGE;
-  if (ms < 0n) throw TIMEOUT_NEGATIVE;
-  if (ms === 0n) return 0;
-  if (ms > LLONG_MAX - BigInt(now)) throw TIMEOUT_RANGE;
-  return now + Number(ms);
-}
-
-/** getTimeoutFromObjectOrReply(UNIT_MILLISECONDS) (WAIT): an integer of ms. */
-export function millisecondsTimeout(s: string, now: number): number {
-  const v = parseInt64Exact(s);
-  if (v === null) throw TIMEOUT_NOT_INTEGER;
-  const ms = BigInt(v);
-  if (ms < 0n) throw TIMEOUT_NEGATIVE;
-  if (ms === 0n) return 0;
-  if (ms > LLONG_MAX - BigInt(now)) throw TIMEOUT_RANGE;
-  return now + Number(ms);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Blocking and unblocking
@@ -477,7 +427,7 @@ function serve(server: MemorykvServer, client: Client, b: Blocked): void {
 
 /** BLPOP/BRPOP/BLMPOP (blockingPopGenericCommand); count -1 is the single-element form. */
 function blockingPop(ctx: Ctx, keys: readonly string[], where: Where, timeoutIdx: number, count: number): Reply {
-  const deadline = secondsTimeout(ctx.argv[timeoutIdx]!, ctx.now);
+  const deadline = timeoutArg(ctx.argv[timeoutIdx]!, ctx.now);
   if (count === -1) {
     for (const key of keys) {
       const out = popFrom(ctx, key, where, -1, true);
@@ -494,7 +444,7 @@ function blockingPop(ctx: Ctx, keys: readonly string[], where: Where, timeoutIdx
 
 /** BLMOVE/BRPOPLPUSH (blmoveGenericCommand), replicated as LMOVE/RPOPLPUSH. */
 function blockingMove(ctx: Ctx, from: Where, to: Where, timeoutIdx: number, effect: string[]): Reply {
-  const deadline = secondsTimeout(ctx.argv[timeoutIdx]!, ctx.now);
+  const deadline = timeoutArg(ctx.argv[timeoutIdx]!, ctx.now);
   const src = ctx.argv[1]!;
   const value = moveElement(ctx, src, ctx.argv[2]!, from, to);
   if (value !== null) {
@@ -512,7 +462,7 @@ function blockingMove(ctx: Ctx, from: Where, to: Where, timeoutIdx: number, effe
  * score] reply; else BZMPOP's [key, [[member, score] ...]]. Replicated as ZPOPMIN/ZPOPMAX.
  */
 function blockingZpop(ctx: Ctx, keys: readonly string[], max: boolean, timeoutIdx: number, count: number): Reply {
-  const deadline = secondsTimeout(ctx.argv[timeoutIdx]!, ctx.now);
+  const deadline = timeoutArg(ctx.argv[timeoutIdx]!, ctx.now);
   for (const key of keys) {
     const zs = ctx.db.write<RZSet>(key, 'zset');
     if (zs === undefined || zs.size === 0) continue;
@@ -566,7 +516,7 @@ function parseZmpop(argv: readonly string[]): { keys: string[]; max: boolean; co
 /** WAIT numreplicas timeout (waitCommand): acknowledged replicas, blocking until enough. */
 function waitCommand(ctx: Ctx): Reply {
   const numreplicas = intArg(ctx.argv[1]!);
-  const deadline = millisecondsTimeout(ctx.argv[2]!, ctx.now);
+  const deadline = timeoutArg(ctx.argv[2]!, ctx.now, 'milliseconds');
   const s = ctx.session;
   const acks = s instanceof Client ? blockingState(s.server).replicaAcks(s) : 0;
   const client = blockingClient(ctx);

@@ -38,8 +38,11 @@ function newLib(L: LuaState, fns: Record<string, (L: LuaState) => number>): void
   }
 }
 
-/** %.14g (shared with lua.ts's number formatting). */
-function fmtG14(n: number): string {
+/** printf("%.14g"), as Lua 5.1 prints numbers. */
+export function fmtG14(n: number): string {
+  if (n !== n) return n < 0 ? '-nan' : 'nan';
+  if (n === Infinity) return 'inf';
+  if (n === -Infinity) return '-inf';
   if (n === 0) return Object.is(n, -0) ? '-0' : '0';
   const exp = n.toExponential(13);
   const ei = exp.indexOf('e');

@@ -46,7 +46,7 @@ import {
   type ScriptRun,
   type ScriptRuntime,
 } from '../../scripting/state.ts';
-import { openBit, openCjson, openCmsgpack, openStruct } from './libs.ts';
+import { fmtG14, openBit, openCjson, openCmsgpack, openStruct } from './libs.ts';
 
 const lua = luaMod;
 const lauxlib = lauxMod;
@@ -59,25 +59,6 @@ export const REDIS_VERSION_NUM = 0x070204;
 // ---------------------------------------------------------------------------------------------
 // fengari adjustments (process-wide, applied once)
 
-/** printf("%.14g"), as Lua 5.1 prints numbers. */
-export function fmtG14(n: number): string {
-  if (n !== n) return n < 0 ? '-nan' : 'nan';
-  if (n === Infinity) return 'inf';
-  if (n === -Infinity) return '-inf';
-  if (n === 0) return Object.is(n, -0) ? '-0' : '0';
-  const exp = n.toExponential(13);
-  const ei = exp.indexOf('e');
-  const x = Number(exp.slice(ei + 1));
-  if (x < -4 || x >= 14) {
-    let m = exp.slice(0, ei);
-    if (m.includes('.')) m = m.replace(/0+$/, '').replace(/\.$/, '');
-    const ax = Math.abs(x);
-    return `${m}e${x < 0 ? '-' : '+'}${ax < 10 ? '0' : ''}${ax}`;
-  }
-  let f = n.toFixed(Math.max(0, 13 - x));
-  if (f.includes('.')) f = f.replace(/0+$/, '').replace(/\.$/, '');
-  return f;
-}
 
 let patched = false;
 function patchFengari(): void {
