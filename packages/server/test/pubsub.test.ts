@@ -145,6 +145,9 @@ describe('RESP3', () => {
     await c.read(':1\r\n' + msg(3, 'message', 'self', 'one') + '+PONG\r\n');
     c.write(cmd('MULTI') + cmd('PUBLISH', 'self', 'a') + cmd('PUBLISH', 'self', 'b') + cmd('EXEC'));
     await c.read('+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n:1\r\n:1\r\n' + msg(3, 'message', 'self', 'a') + msg(3, 'message', 'self', 'b'));
+    // ... and after the reply of a script that published them.
+    c.write(cmd('EVAL', "redis.call('publish', 'self', 'x'); redis.call('publish', 'self', 'y'); return 'bla'", '0'));
+    await c.read('$3\r\nbla\r\n' + msg(3, 'message', 'self', 'x') + msg(3, 'message', 'self', 'y'));
     c.close();
   });
 

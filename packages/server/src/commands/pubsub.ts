@@ -24,6 +24,7 @@ import {
 } from '@memorykv/core';
 // Not exported from @memorykv/core's index: Redis's glob matching.
 import { globMatch } from '../../../core/src/glob.ts';
+import { scriptingState } from '../../../core/src/scripting/state.ts';
 import { Client } from '../client.ts';
 import type { MemorykvServer, Param } from '../server.ts';
 
@@ -327,13 +328,15 @@ export class PubSub {
   }
 
   /**
-   * One message to one client. A message for the client whose command is running waits until
-   * that command's reply is written (after the whole EXEC reply in a transaction), as Redis 7.2
+   * One message to one client. A message for the client whose command (or script) is running
+   * waits until that command's reply is written (after the whole EXEC reply in a transaction), as Redis 7.2
    * queues it in server.pending_push_messages.
    */
   private deliver(c: Client, items: Reply[], limits: BufferLimits): void {
     if (c.closed) return;
-    if (this.server.engine.shard.current === c) {
+    const shard = this.server.engine.shard;
+    // A script's commands run as the script's own session: its caller is the one executing.
+    if (shard.current === c || (shard.current !== null && scriptingState(shard).running?.caller === c)) {
       let p = this.pending.get(c);
       if (p === undefined) {
         const fresh: Pending = (p = { items: [] });
