@@ -437,6 +437,19 @@ describe('MONITOR', () => {
       .map((l) => /\] "([a-z]+)"/i.exec(l)![1]!.toLowerCase());
     expect(cmds).toEqual(['multi', 'incr', 'incr', 'exec']);
   });
+
+  it("shows a script before the commands it runs, those as the script's ([db lua])", async () => {
+    const r = t.ioredis();
+    await r.call('PING');
+    const mon = await t.raw();
+    mon.write('MONITOR\r\n');
+    await mon.read('+OK\r\n');
+    await r.call('EVAL', "return redis.call('set', KEYS[1], ARGV[1])", '1', 'foo', 'bar');
+    await until(() => mon.received.split('\r\n').length > 2);
+    const lines = mon.received.split('\r\n').filter((l) => l !== '');
+    expect(lines[0]).toMatch(/\[0 127\.0\.0\.1:\d+\] "EVAL" "return redis\.call\('set', KEYS\[1\], ARGV\[1\]\)" "1" "foo" "bar"$/i);
+    expect(lines[1]).toMatch(/^\+\d+\.\d{6} \[0 lua\] "set" "foo" "bar"$/);
+  });
 });
 
 describe('MEMORY, LASTSAVE, FUNCTION', () => {

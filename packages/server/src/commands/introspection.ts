@@ -30,6 +30,7 @@ import {
 } from '@memorykv/core';
 // Not exported from @memorykv/core's index.
 import { defineCommands, lookupCommand, type CommandFlag } from '../../../core/src/commands/table.ts';
+import { scriptingState } from '../../../core/src/scripting/state.ts';
 import { commandHasKeys, getKeysWithFlags, keyFlagsReply, keySpecsReply, legacyRange } from '../../../core/src/commands/keyspecs.ts';
 import type { Ctx } from '../../../core/src/commands/context.ts';
 import { formatDouble, parseInt64 } from '../../../core/src/bytes.ts';
@@ -412,6 +413,10 @@ function wrapCall(server: MemorykvServer, st: ServerStats): void {
   const call = shard.call.bind(shard);
   shard.call = (session: Session, cmd: Command, argv: string[]): Reply => {
     if (shard.replaying) return call(session, cmd, argv);
+    // Scripts are shown before the commands they run (evalCommand, fcallCommandGeneric).
+    if (st.monitors.size > 0 && SCRIPT_CALLERS.has(cmd.name) && session instanceof Client) {
+      feedMonitors(st, session.db, peerId(session), argv, undefined);
+    }
     const t0 = performance.now();
     const reply = call(session, cmd, argv);
     const ms = performance.now() - t0;
@@ -443,8 +448,10 @@ function afterCall(server: MemorykvServer, st: ServerStats, session: Session, cm
   const threshold = st.latencyMonitorThreshold;
   if (threshold > 0 && ms >= threshold) latencyAddSample(st, cs.fast ? 'fast-command' : 'command', Math.floor(ms));
   // MONITOR shows a blocking command once, when first called.
-  if (st.monitors.size > 0 && client !== null && !cs.skipMonitor && !reprocessing(server, client)) {
-    feedMonitors(st, client, argv, redacted);
+  if (st.monitors.size > 0 && !cs.skipMonitor) {
+    // A script's session derives from its caller's Client, so it is told apart first.
+    if (scriptingState(server.engine.shard).running?.session === session) feedMonitors(st, session.db, 'lua', argv, redacted);
+    else if (client !== null && !reprocessing(server, client)) feedMonitors(st, client.db, peerId(client), argv, redacted);
   }
   st.sampleOps(server.engine.shard.coarseNow);
 }
@@ -493,9 +500,13 @@ function commandByName(name: string): Command | undefined {
 // -----------------------------------------------------------------------------------------------
 // MONITOR
 
-function feedMonitors(st: ServerStats, client: Client, argv: string[], redacted: number[] | undefined): void {
+/** The commands that feed MONITOR themselves, before what they run (they are skip_monitor). */
+const SCRIPT_CALLERS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
+
+/** replicationFeedMonitors: `peer` is the client's peer id, or 'lua' for a script's commands. */
+function feedMonitors(st: ServerStats, db: number, peer: string, argv: string[], redacted: number[] | undefined): void {
   const us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
-  let line = `${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, '0')} [${client.db} ${peerId(client)}]`;
+  let line = `${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, '0')} [${db} ${peer}]`;
   for (let j = 0; j < argv.length; j++) line += ' ' + (redacted?.includes(j) ? '"(redacted)"' : repr(argv[j]!));
   const status = new Status(line);
   for (const m of st.monitors) {
