@@ -152,6 +152,7 @@ export class Client extends Session {
 
   /** Runs buffered commands until none is complete, the client blocks, or it must close. */
   processInput(): void {
+    this.server.callClock = -1;
     while (!this.closed && this.blocked === null && !this.closeAfterReply) {
       const argv = this.parser.next();
       if (argv === null) break;
@@ -164,6 +165,8 @@ export class Client extends Session {
       const reply = this.server.execute(this, argv);
       this.reply(reply);
     }
+    // Commands run later (timers, other clients' reads) time themselves afresh.
+    this.server.callClock = -1;
     this.flush();
   }
 

@@ -411,16 +411,27 @@ function allowProtected(server: MemorykvServer, setting: string, client: Client)
 function wrapCall(server: MemorykvServer, st: ServerStats): void {
   const shard = server.engine.shard;
   const call = shard.call.bind(shard);
+  /** Nesting of calls (EXEC's and scripts' commands run inside another call). */
+  let depth = 0;
   shard.call = (session: Session, cmd: Command, argv: string[]): Reply => {
     if (shard.replaying) return call(session, cmd, argv);
     // Scripts are shown before the commands they run (evalCommand, fcallCommandGeneric).
     if (st.monitors.size > 0 && SCRIPT_CALLERS.has(cmd.name) && session instanceof Client) {
       feedMonitors(st, session.db, peerId(session), argv, undefined);
     }
-    const t0 = performance.now();
-    const reply = call(session, cmd, argv);
-    const ms = performance.now() - t0;
-    afterCall(server, st, session, cmd, argv, reply, ms);
+    // A command run directly by a client's read starts timing where the previous one ended
+    // (server.callClock); its time then also holds its parsing, as Redis's includes lookup.
+    const top = depth++ === 0;
+    const t0 = top && server.callClock >= 0 ? server.callClock : performance.now();
+    let reply: Reply;
+    try {
+      reply = call(session, cmd, argv);
+    } finally {
+      depth--;
+    }
+    const t1 = performance.now();
+    if (top) server.callClock = t1;
+    afterCall(server, st, session, cmd, argv, reply, t1 - t0);
     return reply;
   };
 }
