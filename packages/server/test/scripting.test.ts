@@ -153,3 +153,37 @@ describe('busy scripts', () => {
     b.disconnect();
   });
 });
+
+describe('ACL inside scripts', () => {
+  it("checks each command a script runs against the caller's user, logs denials as 'lua'", async () => {
+    const admin = t.ioredis();
+    await admin.call('ACL', 'SETUSER', 'bob', 'on', '>123', '+@scripting', '+set', '~x*');
+    const bob = t.ioredis();
+    try {
+      expect(await bob.call('AUTH', 'bob', '123')).toBe('OK');
+      expect(await bob.eval("return redis.call('set', 'x1', 'v')", 0)).toBe('OK');
+      await expect(bob.eval("return redis.call('set', 'y1', 'v')", 0)).rejects.toThrow(
+        /^ERR ACL failure in script: No permissions to access a key script: \w{40}, on @user_script:1\.$/,
+      );
+      await expect(bob.eval("return redis.call('hset', 'x2', 'f', 'v')", 0)).rejects.toThrow(
+        /^ERR ACL failure in script: User bob has no permissions to run the 'hset' command script: /,
+      );
+      expect(await admin.exists('y1', 'x2')).toBe(0);
+      const entry = ((await admin.call('ACL', 'LOG', '1')) as unknown[][])[0]!;
+      const fields = new Map<string, unknown>();
+      for (let i = 0; i < entry.length; i += 2) fields.set(entry[i] as string, entry[i + 1]);
+      expect(fields.get('context')).toBe('lua');
+      expect(fields.get('object')).toBe('hset');
+      expect(fields.get('username')).toBe('bob');
+      expect(fields.get('client-info')).toMatch(/ cmd=eval /);
+      // redis.acl_check_cmd asks without logging.
+      expect(await bob.eval("return redis.acl_check_cmd('set', 'xx', 1)", 0)).toBe(1);
+      expect(await bob.eval("return redis.acl_check_cmd('hset', 'xx', 'f', 1)", 0)).toBe(null);
+      expect(await bob.eval("return redis.acl_check_cmd('set', 'yy', 1)", 0)).toBe(null);
+    } finally {
+      bob.disconnect();
+      await admin.call('ACL', 'DELUSER', 'bob');
+      admin.disconnect();
+    }
+  });
+});

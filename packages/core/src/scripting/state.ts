@@ -95,6 +95,11 @@ export interface ScriptHost {
   onDone(run: ScriptRun, reply: Reply): void;
   /** Logs a line at a Redis log level (0 debug .. 3 warning). */
   log?(level: number, message: string): void;
+  /**
+   * The caller's ACL check for a command the script runs (scriptVerifyACL): the NOPERM text, or
+   * null when allowed. `log` adds the ACL LOG entry (redis.acl_check_cmd only asks).
+   */
+  aclCheck?(run: ScriptRun, cmd: Command, argv: readonly string[], log: boolean): string | null;
 }
 
 const states = new WeakMap<Shard, ScriptingState>();
@@ -337,6 +342,8 @@ export class ScriptRun {
     }
     const flags = cmd.flags;
     if (flags.includes('noscript')) return new ErrorReply('ERR This Redis command is not allowed from script');
+    const denied = this.state.host?.aclCheck?.(this, cmd, argv, true) ?? null;
+    if (denied !== null) return new ErrorReply(`ERR ACL failure in script: ${denied}`);
     if (this.readOnly && (cmd.write || flags.includes('may_replicate'))) {
       return new ErrorReply('ERR Write commands are not allowed from read-only scripts.');
     }

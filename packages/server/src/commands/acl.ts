@@ -504,6 +504,20 @@ export function checkQueuedCommand(client: Client, cmd: Command, argv: readonly 
   );
 }
 
+/**
+ * scriptVerifyACL: a command a script of `client` runs, checked against the client's user; the
+ * NOPERM text (without the code), or null. Denials are logged in the 'lua' context if `log`.
+ */
+export function scriptAclCheck(client: Client, cmd: Command, argv: readonly string[], log: boolean): string | null {
+  const acl = getAcl(client.server);
+  const u = acl.clientAuth(client).user;
+  if (u.unrestricted) return null;
+  const { result, idx } = acl.checkCommand(u, cmd, argv);
+  if (result === ACL_OK) return null;
+  if (log) acl.addLogEntry(client, result, 'lua', result === ACL_DENIED_CMD ? cmd.fullName : argv[idx]!, null, cmd.fullName);
+  return aclErrorMessage(result, u, cmd, argv[idx] ?? '', false);
+}
+
 /** INFO stats: acl_access_denied_auth / _cmd / _key / _channel. */
 export function aclStats(server: MemorykvServer): { auth: number; cmd: number; key: number; channel: number } {
   return { ...getAcl(server).stats };

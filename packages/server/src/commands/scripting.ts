@@ -17,6 +17,7 @@ import { scriptingState, SLOW_EVAL, SLOW_SCRIPT, type ScriptRun } from '../../..
 import { Client, type BlockState } from '../client.ts';
 import type { MemorykvServer } from '../server.ts';
 import { blockingState, handleClientsBlockedOnKeys } from './blocking.ts';
+import { scriptAclCheck } from './acl.ts';
 
 const LOG_LEVELS = ['debug', 'verbose', 'notice', 'warning'] as const;
 
@@ -82,6 +83,9 @@ export function install(server: MemorykvServer): void {
     },
     log(level, message) {
       server.log(LOG_LEVELS[level] ?? 'notice', message);
+    },
+    aclCheck(run, cmd, argv, log) {
+      return run.caller instanceof Client ? scriptAclCheck(run.caller, cmd, argv, log) : null;
     },
   };
 

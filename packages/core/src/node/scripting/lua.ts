@@ -709,12 +709,12 @@ class LuaRuntime implements ScriptRuntime {
     setNum(L, 'REPL_REPLICA', 2);
     setNum(L, 'REPL_ALL', 3);
     setFn(L, 'acl_check_cmd', (L: LuaState) => {
-      this.runOf(L);
+      const run = this.runOf(L);
       const argv = argsToArgv(L);
       if (argv === null) return lua.lua_error(L);
-      const found = this.state.shard && lookupForAcl(argv);
-      if (!found) return raiseError(L, 'Invalid command passed to redis.acl_check_cmd()');
-      lua.lua_pushboolean(L, true);
+      const cmd = lookupForAcl(argv);
+      if (cmd === undefined) return raiseError(L, 'Invalid command passed to redis.acl_check_cmd()');
+      lua.lua_pushboolean(L, (this.state.host?.aclCheck?.(run, cmd, argv, false) ?? null) === null);
       return 1;
     });
     if (evalMode) {
@@ -1163,11 +1163,11 @@ class LuaRuntime implements ScriptRuntime {
   }
 }
 
-import { lookupCommand } from '../../commands/table.ts';
-function lookupForAcl(argv: string[]): boolean {
+import { lookupCommand, type Command } from '../../commands/table.ts';
+function lookupForAcl(argv: string[]): Command | undefined {
   let cmd = lookupCommand(argv[0]!);
   if (cmd?.sub && argv.length > 1) cmd = cmd.sub.get(argv[1]!.toLowerCase());
-  return cmd !== undefined;
+  return cmd;
 }
 
 registerScriptRuntime((state) => new LuaRuntime(state));
