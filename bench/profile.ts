@@ -31,7 +31,7 @@ await build({
   target: 'node20',
   sourcemap: 'external',
   outfile: bundle,
-  external: ['tinybench', 'ioredis-mock', 'lmdb', 'msgpackr', 'piscina'],
+  external: ['tinybench', 'ioredis-mock', 'lmdb', 'msgpackr', 'piscina', 'fengari'],
   logLevel: 'warning',
 });
 
