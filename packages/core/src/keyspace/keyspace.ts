@@ -37,6 +37,8 @@ export class Keyspace {
   watched: Map<string, Set<Session>> | null = null;
   /** Where the active expiry cycle resumes its SCAN of `expires`. */
   expireCursor = 0;
+  /** The entry the last lookupWrite found (checked against its key before any reuse). */
+  private lastWritten = -1;
 
   constructor(
     readonly shard: Shard,
@@ -70,8 +72,18 @@ export class Keyspace {
     const main = this.main;
     const i = main.find(key);
     if (i < 0) return undefined;
+    this.lastWritten = i;
     this.touch(i);
     return main.vals[i];
+  }
+
+  /**
+   * Entry index of `key`: the one lookupWrite found when it still holds that key (a write that
+   * replaces its value, INCR's, then hashes the key once), else a lookup.
+   */
+  private entryOf(key: string): number {
+    const i = this.lastWritten;
+    return i >= 0 && this.main.keys[i] === key ? i : this.main.find(key);
   }
 
   /** The value without side effects (no expiry, no LRU/LFU touch): for OBJECT, TYPE-less peeks. */
@@ -124,7 +136,7 @@ export class Keyspace {
    */
   set(key: string, value: Value, keepTTL = false): void {
     const main = this.main;
-    const i = main.find(key);
+    const i = this.entryOf(key);
     if (i < 0) {
       this.add(key, value);
       return;
