@@ -138,6 +138,55 @@ describe('Deque', () => {
     expect(d.toArray()).toEqual(['a', 'b']);
   });
 
+  it('keeps order across growth whichever run of the full ring is shorter', () => {
+    // Head positions before each doubling vary with the mix of front and back pushes.
+    for (const frontShare of [0, 0.1, 0.5, 0.9, 1]) {
+      const d = new Deque<number>();
+      const model: number[] = [];
+      let x = 0;
+      for (let i = 0; i < 5000; i++) {
+        const front = (i * 7919) % 100 < frontShare * 100;
+        if (front) {
+          d.pushFront(x);
+          model.unshift(x);
+        } else {
+          d.pushBack(x);
+          model.push(x);
+        }
+        x++;
+        if (i % 13 === 0) expect(d.at(i >> 1)).toBe(model[i >> 1]);
+      }
+      expect(d.toArray()).toEqual(model);
+      expect(d.capacity).toBe(8192);
+      expect(d.buf.every((v, i) => i in d.buf && (v === undefined || typeof v === 'number'))).toBe(true);
+    }
+  });
+
+  it('keeps order while it drains and shrinks, from either end, wrapped or not', () => {
+    for (const mode of ['front', 'back', 'mixed'] as const) {
+      const d = new Deque<number>();
+      const model: number[] = [];
+      for (let i = 0; i < 3000; i++) {
+        if (i % 3 === 0) {
+          d.pushFront(i);
+          model.unshift(i);
+        } else {
+          d.pushBack(i);
+          model.push(i);
+        }
+      }
+      let k = 0;
+      while (model.length > 0) {
+        const fromFront = mode === 'front' || (mode === 'mixed' && k++ % 2 === 0);
+        expect(fromFront ? d.popFront() : d.popBack()).toBe(fromFront ? model.shift() : model.pop());
+        if (model.length % 97 === 0) expect(d.toArray()).toEqual(model);
+      }
+      expect(d.capacity).toBe(8);
+      expect(d.buf.length).toBe(8);
+      expect(d.buf.every((v) => v === undefined)).toBe(true);
+    }
+  });
+
   it('reads any index with a single slot access (no iteration)', () => {
     const d = new Deque<number>();
     for (let i = 0; i < 1_000_000; i++) d.pushBack(i);
