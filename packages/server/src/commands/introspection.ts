@@ -189,6 +189,8 @@ export class ServerStats {
   readonly monitors = new Set<Client>();
   /** Arguments to show as "(redacted)" in SLOWLOG and MONITOR, per running command's session. */
   readonly redacted = new WeakMap<Session, number[]>();
+  /** Sessions with an entry in `redacted` (0: the command path skips the map). */
+  redactions = 0;
   /** unix seconds of the last successful save (LASTSAVE, rdb_last_save_time). */
   lastSave = Math.floor(Date.now() / 1000);
   /** server.dirty at the last save (rdb_changes_since_last_save). */
@@ -280,7 +282,10 @@ export function redactArgument(session: Session, index: number): void {
   if (server === null) return;
   const st = serverStats(server);
   let l = st.redacted.get(session);
-  if (l === undefined) st.redacted.set(session, (l = []));
+  if (l === undefined) {
+    st.redacted.set(session, (l = []));
+    st.redactions++;
+  }
   l.push(index);
 }
 
@@ -438,23 +443,32 @@ function wrapCall(server: MemorykvServer, st: ServerStats): void {
 
 function afterCall(server: MemorykvServer, st: ServerStats, session: Session, cmd: Command, argv: string[], reply: Reply, ms: number): void {
   st.lastCallReply = reply;
-  const usec = Math.round(ms * 1000);
   const cs = st.statOf(cmd);
-  const client = session instanceof Client ? session : null;
   // A command that blocked is counted when it runs again and completes (blocked.c).
-  const blocked = reply === NO_REPLY && client !== null && client.blocked !== null;
+  const blocked = reply === NO_REPLY && session instanceof Client && session.blocked !== null;
   if (reply instanceof ErrorReply) {
     cs.failed++;
     st.countError(reply.message);
   }
-  const redacted = st.redacted.get(session);
-  if (redacted !== undefined && !blocked) st.redacted.delete(session);
+  // Redactions are rare (AUTH, HELLO, ACL SETUSER ...): the map is read only while one is pending.
+  let redacted: number[] | undefined;
+  if (st.redactions > 0) {
+    redacted = st.redacted.get(session);
+    if (redacted !== undefined && !blocked) {
+      st.redacted.delete(session);
+      st.redactions--;
+    }
+  }
   if (!blocked) {
+    const usec = Math.round(ms * 1000);
     cs.calls++;
     cs.usec += usec;
     st.numCommands++;
     if (st.latencyTracking) (cs.histogram ??= new Histogram()).record(ms * 1e6);
-    if (!cs.skipSlowlog) slowlogPush(st, client, argv, redacted, usec);
+    // slowlogPushEntryIfNeeded: a push, or a trim after SLOWLOG's length was lowered.
+    if (!cs.skipSlowlog && (usec >= st.slowlogLogSlowerThan || st.slowlog.length > st.slowlogMaxLen)) {
+      slowlogPush(st, session instanceof Client ? session : null, argv, redacted, usec);
+    }
   }
   const threshold = st.latencyMonitorThreshold;
   if (threshold > 0 && ms >= threshold) latencyAddSample(st, cs.fast ? 'fast-command' : 'command', Math.floor(ms));
@@ -462,7 +476,7 @@ function afterCall(server: MemorykvServer, st: ServerStats, session: Session, cm
   if (st.monitors.size > 0 && !cs.skipMonitor) {
     // A script's session derives from its caller's Client, so it is told apart first.
     if (scriptingState(server.engine.shard).running?.session === session) feedMonitors(st, session.db, 'lua', argv, redacted);
-    else if (client !== null && !reprocessing(server, client)) feedMonitors(st, client.db, peerId(client), argv, redacted);
+    else if (session instanceof Client && !reprocessing(server, session)) feedMonitors(st, session.db, peerId(session), argv, redacted);
   }
   st.sampleOps(server.engine.shard.coarseNow);
 }
