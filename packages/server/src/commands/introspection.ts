@@ -135,7 +135,12 @@ class Histogram {
 
 function bucketOf(v: number): number {
   if (v < 256) return v;
-  const e = (v < 0x80000000 ? 31 - Math.clz32(v) : Math.floor(Math.log2(v))) - 7;
+  // Up to 2^31 ns (2 s), integer bit arithmetic; beyond, the same with floating point.
+  if (v < 0x80000000) {
+    const e = 24 - Math.clz32(v);
+    return e * 256 + (v >>> e);
+  }
+  const e = Math.floor(Math.log2(v)) - 7;
   return e * 256 + Math.floor(v / 2 ** e);
 }
 
