@@ -549,18 +549,37 @@ export class RespParser {
     while (this.multibulklen > 0) {
       let pos = this.pos;
       if (this.bulklen === -1) {
-        const cr = this.findTerminator(13);
+        // Fast path for the usual header, `$` and up to 9 digits without a leading zero, read in
+        // one pass; anything else (and every error) takes the general path below.
+        let cr = -1;
+        let ll = 0;
+        if (buf[pos] === 36 /* $ */) {
+          let p = pos + 1;
+          let c = buf[p]!;
+          if (p < end && c >= 49 && c <= 57) {
+            ll = c - 48;
+            for (p++; p < end && p - pos <= 9; p++) {
+              c = buf[p]!;
+              if (c < 48 || c > 57) break;
+              ll = ll * 10 + (c - 48);
+            }
+            if (p + 1 < end && buf[p] === 13) cr = p;
+          }
+        }
         if (cr < 0) {
-          if (end - pos > PROTO_INLINE_MAX_SIZE) return this.protocolError('too big bulk count string');
-          return null;
+          cr = this.findTerminator(13);
+          if (cr < 0) {
+            if (end - pos > PROTO_INLINE_MAX_SIZE) return this.protocolError('too big bulk count string');
+            return null;
+          }
+          if (cr + 1 >= end) return null;
+          const c = buf[pos]!;
+          if (c !== 36 /* $ */) {
+            // addReplyErrorFormat turns CR and LF into spaces.
+            return this.protocolError(`expected '$', got '${c === 13 || c === 10 ? ' ' : fromCharCode(c)}'`);
+          }
+          ll = string2ll(buf, pos + 1, cr);
         }
-        if (cr + 1 >= end) return null;
-        const c = buf[pos]!;
-        if (c !== 36 /* $ */) {
-          // addReplyErrorFormat turns CR and LF into spaces.
-          return this.protocolError(`expected '$', got '${c === 13 || c === 10 ? ' ' : fromCharCode(c)}'`);
-        }
-        const ll = string2ll(buf, pos + 1, cr);
         if (!(ll >= 0 && ll <= this.protoMaxBulkLen && ll <= MAX_BULK)) return this.protocolError('invalid bulk length');
         if (ll > UNAUTH_MAX_BULK && this.authRequired) return this.protocolError('unauthenticated bulk length');
         this.pos = pos = cr + 2;
