@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { commands, type Effect } from '@memorykv/core';
-import { startServer, until, type RawConn, type TestServer } from './helpers.ts';
+import { startServer, until, type RawConn, type TestServer, cmd, bulk, serverClient as serverClientOf } from './helpers.ts';
 import { blockingState, totalBlockingKeys, unblockClient } from '../src/commands/blocking.ts';
 import { timeoutArg } from '../../core/src/commands/args.ts';
 import type { Client } from '../src/client.ts';
@@ -25,22 +25,13 @@ afterEach(async () => {
   r.disconnect();
 });
 
-function cmd(...args: string[]): string {
-  let s = `*${args.length}\r\n`;
-  for (const a of args) s += `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`;
-  return s;
-}
-const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
 
 /** The number of clients blocked right now. */
 const blocked = () => blockingState(t.server).blocked;
 /** Waits until n clients are blocked (the blocking command reached the server). */
 const blockedCount = (n: number) => until(() => blocked() === n, 5000, `${n} blocked clients`);
 
-function serverClient(c: RawConn): Client {
-  for (const cl of t.server.clients.values()) if (cl.socket.remotePort === c.socket.localPort) return cl;
-  throw new Error('client not found');
-}
+const serverClient = (c: RawConn): Client => serverClientOf(t, c);
 
 async function raw3(): Promise<RawConn> {
   const c = await t.raw();

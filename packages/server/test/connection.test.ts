@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { networkInterfaces } from 'node:os';
 import { BasicClientSideCache } from 'redis';
 import { commands } from '@memorykv/core';
-import { startServer, until, type RawConn, type TestServer } from './helpers.ts';
+import { startServer, until, type RawConn, type TestServer, cmd, bulk, serverClient as serverClientOf } from './helpers.ts';
 import type { Client } from '../src/client.ts';
 
 let t: TestServer;
@@ -21,21 +21,12 @@ afterAll(async () => {
 });
 
 /** RESP encoding of a command (binary-safe). */
-function cmd(...args: string[]): string {
-  let s = `*${args.length}\r\n`;
-  for (const a of args) s += `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`;
-  return s;
-}
-const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
 const invalidate3 = (...keys: string[]) => `>2\r\n$10\r\ninvalidate\r\n*${keys.length}\r\n${keys.map(bulk).join('')}`;
 const invalidate2 = (...keys: string[]) =>
   `*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n*${keys.length}\r\n${keys.map(bulk).join('')}`;
 
 /** The server-side Client of a raw connection. */
-function serverClient(c: RawConn): Client {
-  for (const cl of t.server.clients.values()) if (cl.socket.remotePort === c.socket.localPort) return cl;
-  throw new Error('client not found');
-}
+const serverClient = (c: RawConn): Client => serverClientOf(t, c);
 
 async function rawClient(): Promise<{ conn: RawConn; id: number }> {
   const conn = await t.raw();

@@ -15,6 +15,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { createClient, type RedisClientOptions } from 'redis';
 import { MemorykvServer } from '../src/server.ts';
 import type { ServerSettings } from '../src/settings.ts';
+import type { Client } from '../src/client.ts';
 
 /** A raw TCP connection: write bytes, then wait for what should come back. */
 export interface RawConn {
@@ -162,4 +163,20 @@ export async function until<T>(fn: () => T | Promise<T>, timeoutMs = 5000, what 
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** A request as RESP bytes (binary-safe: arguments are latin1 strings). */
+export function cmd(...args: string[]): string {
+  let s = `*${args.length}\r\n`;
+  for (const a of args) s += `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`;
+  return s;
+}
+
+/** A bulk string reply as RESP bytes. */
+export const bulk = (s: string): string => `$${s.length}\r\n${s}\r\n`;
+
+/** The server's Client behind a raw test connection. */
+export function serverClient(t: TestServer, c: RawConn): Client {
+  for (const cl of t.server.clients.values()) if (cl.socket.remotePort === c.socket.localPort) return cl;
+  throw new Error('client not found');
 }

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { commands } from '@memorykv/core';
-import { startServer, until, type RawConn, type TestServer } from './helpers.ts';
+import { startServer, until, type RawConn, type TestServer, cmd, bulk, serverClient as serverClientOf } from './helpers.ts';
 import { pubsubOf } from '../src/commands/pubsub.ts';
 import type { Client } from '../src/client.ts';
 
@@ -18,12 +18,6 @@ afterAll(async () => {
 });
 
 /** RESP encoding of a command (binary-safe). */
-function cmd(...args: string[]): string {
-  let s = `*${args.length}\r\n`;
-  for (const a of args) s += `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`;
-  return s;
-}
-const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
 /** A pub/sub message as RESP2 (array) or RESP3 (push) bytes. */
 function msg(resp: 2 | 3, ...items: (string | number | null)[]): string {
   let s = `${resp === 3 ? '>' : '*'}${items.length}\r\n`;
@@ -32,10 +26,7 @@ function msg(resp: 2 | 3, ...items: (string | number | null)[]): string {
 }
 
 /** The server-side Client of a raw connection. */
-function serverClient(c: RawConn): Client {
-  for (const cl of t.server.clients.values()) if (cl.socket.remotePort === c.socket.localPort) return cl;
-  throw new Error('client not found');
-}
+const serverClient = (c: RawConn): Client => serverClientOf(t, c);
 
 /** A raw connection speaking RESP3 (HELLO 3 when the server has it). */
 async function raw3(): Promise<RawConn> {

@@ -6,9 +6,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { commands, type Effect } from '@memorykv/core';
-import { startServer, until, type RawConn, type TestServer } from './helpers.ts';
+import { startServer, until, type TestServer, cmd, bulk } from './helpers.ts';
 import { blockingState, totalBlockingKeys, totalBlockingKeysOnNokey } from '../src/commands/blocking.ts';
-import type { Client } from '../src/client.ts';
 
 let t: TestServer;
 
@@ -25,20 +24,10 @@ afterEach(async () => {
   r.disconnect();
 });
 
-function cmd(...args: string[]): string {
-  let s = `*${args.length}\r\n`;
-  for (const a of args) s += `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`;
-  return s;
-}
-const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`;
 
 const blocked = () => blockingState(t.server).blocked;
 const blockedCount = (n: number) => until(() => blocked() === n, 5000, `${n} blocked clients`);
 
-function serverClient(c: RawConn): Client {
-  for (const cl of t.server.clients.values()) if (cl.socket.remotePort === c.socket.localPort) return cl;
-  throw new Error('client not found');
-}
 
 describe('XREAD BLOCK', () => {
   it('is woken by another connection, reading after the ID `$` stood for at block time', async () => {
@@ -199,8 +188,6 @@ describe('streams as keys', () => {
     expect(await r.scan('0', 'TYPE', 'stream')).toEqual(['0', ['st']]);
   });
 });
-
-void serverClient;
 
 describe('stream node parameters', () => {
   it('CONFIG SET stream-node-max-entries changes where nodes close (approximate trims)', async () => {
