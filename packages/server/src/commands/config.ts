@@ -28,6 +28,7 @@ import {
   type ParamSpec,
 } from '../settings.ts';
 import { redactArgument, resetStats } from './introspection.ts';
+import { isLocal } from './connection.ts';
 import { globMatch } from '../../../core/src/glob.ts';
 
 /** What config.ts keeps per server. */
@@ -158,8 +159,7 @@ export function allowProtectedAction(server: MemorykvServer, setting: string, cl
   const v = readSetting(server.settings, PARAM_BY_NAME.get(setting)!);
   if (v === 'yes') return true;
   if (v !== 'local') return false;
-  const a = client.socket.remoteAddress;
-  return a === undefined || a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.');
+  return isLocal(client.socket.remoteAddress);
 }
 
 // -----------------------------------------------------------------------------------------------

@@ -693,7 +693,7 @@ const DENIED =
   'the server to start accepting connections from the outside.\r\n';
 
 /** connIsLocal: loopback peers (and Unix sockets, which have no remote address). */
-function isLocal(address: string | undefined): boolean {
+export function isLocal(address: string | undefined): boolean {
   if (address === undefined) return true;
   if (address.startsWith('::ffff:')) address = address.slice(7);
   return address.startsWith('127.') || address === '::1';

@@ -45,6 +45,7 @@ import { REDIS_VERSION } from '../config-file.ts';
 import { PARAM_BY_NAME, formatPercentile, readSetting, repr } from '../settings.ts';
 import { blockedClients, blockingState, totalBlockingKeys, totalBlockingKeysOnNokey } from './blocking.ts';
 import { pubsubOf } from './pubsub.ts';
+import { allowProtectedAction } from './config.ts';
 
 export const MEMORYKV_VERSION = '0.1.0';
 
@@ -398,20 +399,12 @@ export function install(server: MemorykvServer): void {
     else if (lower === 'module' && argv.length > 1 && /^(load|loadex|unload)$/i.test(argv[1]!)) what = 'MODULE';
     else return null;
     const setting = what === 'DEBUG' ? 'enable-debug-command' : 'enable-module-command';
-    return allowProtected(server, setting, client)
+    return allowProtectedAction(server, setting, client)
       ? null
       : err(
           `ERR ${what} command not allowed. If the ${setting} option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`,
         );
   });
-}
-
-function allowProtected(server: MemorykvServer, setting: string, client: Client): boolean {
-  const v = param(server, setting);
-  if (v === 'yes') return true;
-  if (v !== 'local') return false;
-  const a = client.socket.remoteAddress;
-  return a === undefined || a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.');
 }
 
 /**
@@ -551,10 +544,7 @@ function feedMonitors(st: ServerStats, db: number, peer: string, argv: string[],
 
 /** getClientPeerId: ip:port ([ip]:port for IPv6), or unix:path. */
 function peerId(c: Client): string {
-  const a = c.socket.remoteAddress;
-  if (a === undefined) return `unix:${c.socket.localAddress ?? ''}`;
-  const ip = a.startsWith('::ffff:') ? a.slice(7) : a;
-  return ip.includes(':') ? `[${ip}]:${c.socket.remotePort}` : `${ip}:${c.socket.remotePort}`;
+  return c.socket.remoteAddress === undefined ? `unix:${c.socket.localAddress ?? ''}` : c.addr;
 }
 
 // -----------------------------------------------------------------------------------------------
