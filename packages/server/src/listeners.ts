@@ -17,9 +17,8 @@ import os from 'node:os';
 import { constants } from 'node:crypto';
 import { chmodSync, readFileSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorReply } from '@memorykv/core';
-import type { MemorykvServer, Param } from './server.ts';
-import { PARAM_BY_NAME, ParamError, parseParam, readSetting, writeSetting, type ParamSpec } from './settings.ts';
+import type { MemorykvServer } from './server.ts';
+import { PARAM_BY_NAME, readSetting } from './settings.ts';
 
 /** How a listener hands over an accepted connection (plain TCP and Unix: still paused). */
 export interface ListenerHooks {
@@ -65,28 +64,6 @@ const APPLY_GROUP: ReadonlyMap<string, ApplyGroup> = new Map<string, ApplyGroup>
   ...TLS_CFG_PARAMS.map((n) => [n, 'tls'] as [string, ApplyGroup]),
 ]);
 
-/**
- * The parameters of one CONFIG SET that re-listen or reconfigure TLS. Redis sets every value
- * of the command first and then runs each apply function once; config.ts sets the values one
- * by one, so each set stores its value and the last of the command's listener parameters
- * applies them all (tls-cert-file and tls-key-file given together must not be checked apart).
- */
-interface ApplyBatch {
-  argv: string[];
-  /** Listener parameters of the command not set yet. */
-  pending: Set<string>;
-  /** Parameters set by this batch (a second set of one is config.ts restoring it). */
-  seen: Set<string>;
-  /** Apply groups with a changed value, in order, with the first parameter that changed each. */
-  groups: Map<ApplyGroup, string>;
-  phase: 'collect' | 'aborted' | 'applied';
-  /**
-   * Once applied: the parameters config.ts must set back, should the command fail (now or on
-   * a later parameter), before the old values are applied again.
-   */
-  restoring: Set<string> | null;
-}
-
 /** A TLS configuration failure: what Redis logs (the reply only says "Check server logs"). */
 class TlsConfigError extends Error {}
 
@@ -105,7 +82,6 @@ export class Listeners {
   private readonly sessions = new Map<string, Buffer>();
   /** The TCP sockets under TLS connections, handshakes included (destroyed with the server). */
   private readonly tlsRaw = new Set<net.Socket>();
-  private batch: ApplyBatch | null = null;
   private started = false;
 
   constructor(
@@ -481,84 +457,19 @@ export class Listeners {
 
   /**
    * Takes over the CONFIG parameters that move listeners (port, bind, tls-port, tls-*): their
-   * table Params (config.ts) keep reading where the value lives, and their set applies the
-   * change to the running listeners as Redis's apply functions do.
+   * table Params (config.ts) keep reading and storing where the value lives, and gain the apply
+   * function of their group, which CONFIG SET runs once all of its values are stored (so
+   * tls-cert-file and tls-key-file given together are checked together), as Redis does.
    */
   installParams(): void {
-    for (const name of APPLY_GROUP.keys()) {
+    const applies = new Map<ApplyGroup, () => string | null>();
+    for (const [name, group] of APPLY_GROUP) {
       const p = this.server.params.get(name);
-      const spec = PARAM_BY_NAME.get(name);
-      if (p === undefined || spec === undefined) continue;
-      p.set = (value: string) => this.setParam(p, spec, value);
+      if (p === undefined || !PARAM_BY_NAME.has(name)) continue;
+      let apply = applies.get(group);
+      if (apply === undefined) applies.set(group, (apply = () => (this.started ? this.applyGroup(group) : null)));
+      p.apply = apply;
     }
-  }
-
-  private setParam(p: Param, spec: ParamSpec, value: string): ErrorReply | null {
-    const args = spec.multiArg ? value.split(' ') : [value];
-    const current = p.get();
-    const v = parseParam(spec, args, current, false);
-    const batch = this.batchFor(spec.name);
-    if (v instanceof ParamError) {
-      if (batch.phase === 'collect') batch.phase = 'aborted';
-      return new ErrorReply(v.reason);
-    }
-    const restoring = batch.seen.has(spec.name);
-    batch.seen.add(spec.name);
-    writeSetting(this.server.settings, spec, v);
-    if (!this.started) return null;
-    if (restoring) {
-      // config.ts puts back the values of a failed CONFIG SET: re-apply once all are back.
-      if (batch.phase !== 'applied' || batch.restoring === null) return null;
-      batch.restoring.delete(spec.name);
-      if (batch.restoring.size === 0) {
-        batch.restoring = null;
-        const e = this.apply([...batch.groups.keys()]);
-        if (e !== null) this.server.log('warning', `Failed applying restored failed CONFIG SET command: ${e.reason}`);
-      }
-      return null;
-    }
-    if (v !== current && !batch.groups.has(APPLY_GROUP.get(spec.name)!)) batch.groups.set(APPLY_GROUP.get(spec.name)!, spec.name);
-    batch.pending.delete(spec.name);
-    if (batch.pending.size > 0 || batch.phase !== 'collect') return null;
-    batch.phase = 'applied';
-    batch.restoring = new Set(batch.seen);
-    const failed = this.apply([...batch.groups.keys()]);
-    if (failed === null) return null;
-    const name = batch.groups.get(failed.group)!;
-    this.server.log('warning', `Failed applying new configuration. Possibly related to new ${name} setting. Restoring previous settings.`);
-    return new ErrorReply(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${failed.reason}`);
-  }
-
-  /** The batch of the CONFIG SET running now (one of its own when there is none). */
-  private batchFor(name: string): ApplyBatch {
-    const argv = this.server.currentArgv;
-    if (this.batch !== null && this.batch.argv === argv && argv !== null) return this.batch;
-    const pending = new Set<string>();
-    if (argv !== null && argv.length >= 2 && argv[0]!.toLowerCase() === 'config' && argv[1]!.toLowerCase() === 'set') {
-      for (let i = 2; i < argv.length; i += 2) {
-        const p = this.server.params.get(argv[i]!.toLowerCase());
-        if (p !== undefined && APPLY_GROUP.has(p.name)) pending.add(p.name);
-      }
-    }
-    const b: ApplyBatch = { argv: argv ?? [], pending, seen: new Set(), groups: new Map(), phase: 'collect', restoring: null };
-    if (pending.has(name)) {
-      this.batch = b;
-    } else {
-      // Not from the CONFIG SET a client sent (queued in a MULTI, in-process callers): on its own.
-      pending.clear();
-      pending.add(name);
-      this.batch = null;
-    }
-    return b;
-  }
-
-  /** Runs the apply functions of the changed groups in order; the first failure stops. */
-  private apply(groups: ApplyGroup[]): { group: ApplyGroup; reason: string } | null {
-    for (const g of groups) {
-      const reason = this.applyGroup(g);
-      if (reason !== null) return { group: g, reason };
-    }
-    return null;
   }
 
   private applyGroup(g: ApplyGroup): string | null {

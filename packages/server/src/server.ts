@@ -29,6 +29,12 @@ export interface Param {
   set(value: string): ErrorReply | null;
   /** Read-only at runtime (only from the command line or a config file). */
   immutable?: boolean;
+  /**
+   * Applies stored values to the running server (Redis's apply functions): CONFIG SET stores
+   * every value of the command first, then runs each distinct `apply` of the parameters that
+   * changed once, in order. Returns the failure reason, or null.
+   */
+  apply?: () => string | null;
 }
 
 const LOG_LEVELS = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 } as const;
@@ -53,11 +59,6 @@ export class MemorykvServer {
   readonly startedAt = Date.now();
   /** TCP, TLS and Unix socket listeners (listeners.ts). */
   readonly listeners: Listeners;
-  /**
-   * The command a client sent that is running now (EXEC, not its queued commands): a CONFIG
-   * SET's listener parameters are applied together once all are set (listeners.ts).
-   */
-  currentArgv: string[] | null = null;
   /**
    * When the last command of the read being processed ended (performance.now()), or -1 at the
    * start of a read: the next command's timing starts there, so a command costs one clock
@@ -167,7 +168,6 @@ export class MemorykvServer {
 
   /** Runs one command of a client: guards, then the engine. */
   execute(client: Client, argv: string[]): Reply {
-    this.currentArgv = argv;
     for (const guard of this.guards) {
       const e = guard(client, argv);
       if (e !== null) return e;

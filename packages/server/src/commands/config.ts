@@ -242,6 +242,24 @@ function configSet(server: MemorykvServer, client: Client, argv: string[]): Repl
     if (msg.startsWith('ERR CONFIG SET failed') || msg.startsWith('ERR Unknown option')) return e;
     return err(`ERR CONFIG SET failed (possibly related to argument '${names[i]}') - ${reasonOf(e)}`);
   }
+  // Then each apply function of the parameters that changed, once; a failure restores the old
+  // values and applies them again.
+  const applies = new Map<() => string | null, string>();
+  for (let i = 0; i < chosen.length; i++) {
+    const apply = chosen[i]!.apply;
+    if (apply !== undefined && !applies.has(apply) && chosen[i]!.get() !== old[i]) applies.set(apply, names[i]!);
+  }
+  for (const [apply, name] of applies) {
+    const reason = apply();
+    if (reason === null) continue;
+    server.log('warning', `Failed applying new configuration. Possibly related to new ${name} setting. Restoring previous settings.`);
+    for (let j = 0; j < chosen.length; j++) chosen[j]!.set(old[j]!);
+    for (const again of applies.keys()) {
+      const e = again();
+      if (e !== null) server.log('warning', `Failed applying restored failed CONFIG SET command: ${e}`);
+    }
+    return err(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`);
+  }
   return OK;
 }
 
