@@ -11,7 +11,7 @@ import { StrBuf, stringLength, type StringValue } from '../types/strbuf.ts';
 import { intArg, is } from './args.ts';
 import type { Ctx } from './context.ts';
 import { readString, unshareString } from './strings.ts';
-import { defineCommands, oneKey, type CommandSpec } from './table.ts';
+import { defineCommands, type CommandSpec } from './table.ts';
 
 const BIT_OFFSET_ERR = error('ERR bit offset is not an integer or out of range');
 
@@ -340,7 +340,6 @@ defineCommands(
     arity: 4,
     flags: ['write', 'denyoom'],
     acl: ['write', 'bitmap', 'slow'],
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'ACCESS', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary: 'Sets or clears the bit at offset of the string value. Creates the key if it doesn\'t exist.',
     complexity: 'O(1)',
@@ -367,7 +366,6 @@ defineCommands(
     arity: 3,
     flags: ['readonly', 'fast'],
     acl: ['read', 'bitmap', 'fast'],
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns a bit value by offset.',
     complexity: 'O(1)',
@@ -387,7 +385,6 @@ defineCommands(
     arity: -2,
     flags: ['readonly'],
     acl: ['read', 'bitmap', 'slow'],
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Counts the number of set bits (population counting) in a string.',
     complexity: 'O(N)',
@@ -444,7 +441,6 @@ defineCommands(
     arity: -3,
     flags: ['readonly'],
     acl: ['read', 'bitmap', 'slow'],
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Finds the first set (1) or clear (0) bit in a string.',
     complexity: 'O(N)',
@@ -532,9 +528,6 @@ defineCommands(
     arity: -4,
     flags: ['write', 'denyoom'],
     acl: ['write', 'bitmap', 'slow'],
-    firstKey: 2,
-    lastKey: -1,
-    step: 1,
     keySpecs: [
       { flags: ['OW', 'UPDATE'], index: 2, range: [0, 1, 0] },
       { flags: ['RO', 'ACCESS'], index: 3, range: [-1, 1, 0] },
@@ -597,7 +590,6 @@ defineCommands(
     arity: -2,
     flags: ['write', 'denyoom'],
     acl: ['write', 'bitmap', 'slow'],
-    ...oneKey,
     keySpecs: [
       { notes: 'This command allows both access and modification of the key', flags: ['RW', 'UPDATE', 'ACCESS', 'VARIABLE_FLAGS'], index: 1, range: [0, 1, 0] },
     ],
@@ -611,7 +603,6 @@ defineCommands(
     arity: -2,
     flags: ['readonly', 'fast'],
     acl: ['read', 'bitmap', 'fast'],
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Performs arbitrary read-only bitfield integer operations on strings.',
     complexity: 'O(1) for each subcommand specified',

@@ -8,7 +8,7 @@ import type { Keyspace } from '../keyspace/keyspace.ts';
 import type { Value } from '../keyspace/object.ts';
 import { parseInt64 } from '../bytes.ts';
 import type { Ctx } from './context.ts';
-import { defineCommands, oneKey } from './table.ts';
+import { defineCommands } from './table.ts';
 
 /**
  * lookupKeyReadWithFlags(LOOKUP_NOTOUCH): expires the key if due and counts hits/misses, but
@@ -138,7 +138,6 @@ defineCommands(
     flags: setFlags,
     acl: setAcl,
     group: 'generic',
-    ...oneKey,
     summary: 'Sets the expiration time of a key in seconds.',
     complexity: 'O(1)',
     since: '1.0.0',
@@ -151,7 +150,6 @@ defineCommands(
     flags: setFlags,
     acl: setAcl,
     group: 'generic',
-    ...oneKey,
     summary: 'Sets the expiration time of a key in milliseconds.',
     complexity: 'O(1)',
     since: '2.6.0',
@@ -164,7 +162,6 @@ defineCommands(
     flags: setFlags,
     acl: setAcl,
     group: 'generic',
-    ...oneKey,
     summary: 'Sets the expiration time of a key to a Unix timestamp.',
     complexity: 'O(1)',
     since: '1.2.0',
@@ -177,7 +174,6 @@ defineCommands(
     flags: setFlags,
     acl: setAcl,
     group: 'generic',
-    ...oneKey,
     summary: 'Sets the expiration time of a key to a Unix milliseconds timestamp.',
     complexity: 'O(1)',
     since: '2.6.0',
@@ -190,7 +186,6 @@ defineCommands(
     flags: getFlags,
     acl: getAcl,
     group: 'generic',
-    ...oneKey,
     summary: 'Returns the expiration time in seconds of a key.',
     complexity: 'O(1)',
     since: '1.0.0',
@@ -203,7 +198,6 @@ defineCommands(
     flags: getFlags,
     acl: getAcl,
     group: 'generic',
-    ...oneKey,
     summary: 'Returns the expiration time in milliseconds of a key.',
     complexity: 'O(1)',
     since: '2.6.0',
@@ -216,7 +210,6 @@ defineCommands(
     flags: getFlags,
     acl: getAcl,
     group: 'generic',
-    ...oneKey,
     summary: 'Returns the expiration time of a key as a Unix timestamp.',
     complexity: 'O(1)',
     since: '7.0.0',
@@ -229,7 +222,6 @@ defineCommands(
     flags: getFlags,
     acl: getAcl,
     group: 'generic',
-    ...oneKey,
     summary: 'Returns the expiration time of a key as a Unix milliseconds timestamp.',
     complexity: 'O(1)',
     since: '7.0.0',
@@ -242,7 +234,6 @@ defineCommands(
     flags: setFlags,
     acl: setAcl,
     group: 'generic',
-    ...oneKey,
     summary: 'Removes the expiration time of a key.',
     complexity: 'O(1)',
     since: '2.2.0',

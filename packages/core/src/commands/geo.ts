@@ -25,7 +25,7 @@ import {
 import { RZSet } from '../types/zset.ts';
 import { intArg, is } from './args.ts';
 import type { Ctx } from './context.ts';
-import { defineCommands, oneKey, type CommandSpec } from './table.ts';
+import { defineCommands, type CommandSpec } from './table.ts';
 import { ZADD_CH, ZADD_NX, ZADD_XX, doubleArg, storeResult, zaddScores, zsetLimits } from './zsets.ts';
 import { pqsort } from './sort.ts';
 
@@ -434,7 +434,6 @@ const specs: CommandSpec[] = [
     flags: ['write', 'denyoom'],
     acl: ['write', 'geo', 'slow'],
     group: GEO,
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary: "Adds one or more members to a geospatial index. The key is created if it doesn't exist.",
     complexity: 'O(log(N)) for each item added, where N is the number of elements in the sorted set.',
@@ -446,7 +445,6 @@ const specs: CommandSpec[] = [
     arity: -2,
     ...READ,
     group: GEO,
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns the longitude and latitude of members from a geospatial index.',
     complexity: 'O(1) for each member requested.',
@@ -458,7 +456,6 @@ const specs: CommandSpec[] = [
     arity: -4,
     ...READ,
     group: GEO,
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns the distance between two members of a geospatial index.',
     complexity: 'O(1)',
@@ -470,7 +467,6 @@ const specs: CommandSpec[] = [
     arity: -2,
     ...READ,
     group: GEO,
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns members from a geospatial index as geohash strings.',
     complexity: 'O(1) for each member requested.',
@@ -483,7 +479,6 @@ const specs: CommandSpec[] = [
     flags: ['write', 'denyoom', 'movablekeys'],
     acl: ['write', 'geo', 'slow'],
     group: GEO,
-    ...oneKey,
     keys: georadiusKeys,
     keySpecs: [
       { flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] },
@@ -501,7 +496,6 @@ const specs: CommandSpec[] = [
     flags: ['write', 'denyoom', 'movablekeys'],
     acl: ['write', 'geo', 'slow'],
     group: GEO,
-    ...oneKey,
     keys: georadiusKeys,
     keySpecs: [
       { flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] },
@@ -518,7 +512,6 @@ const specs: CommandSpec[] = [
     arity: -6,
     ...READ,
     group: GEO,
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns members from a geospatial index that are within a distance from a coordinate.',
     complexity: RADIUS_COMPLEXITY,
@@ -530,7 +523,6 @@ const specs: CommandSpec[] = [
     arity: -5,
     ...READ,
     group: GEO,
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns members from a geospatial index that are within a distance from a member.',
     complexity: RADIUS_COMPLEXITY,
@@ -542,7 +534,6 @@ const specs: CommandSpec[] = [
     arity: -7,
     ...READ,
     group: GEO,
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Queries a geospatial index for members inside an area of a box or a circle.',
     complexity: SEARCH_COMPLEXITY,
@@ -555,9 +546,6 @@ const specs: CommandSpec[] = [
     flags: ['write', 'denyoom'],
     acl: ['write', 'geo', 'slow'],
     group: GEO,
-    firstKey: 1,
-    lastKey: 2,
-    step: 1,
     keySpecs: [
       { flags: ['OW', 'UPDATE'], index: 1, range: [0, 1, 0] },
       { flags: ['RO', 'ACCESS'], index: 2, range: [0, 1, 0] },

@@ -16,7 +16,7 @@ import { RHash, distinctRandomIndexes } from '../types/hash.ts';
 import type { Ctx } from './context.ts';
 import { is } from './args.ts';
 import { parseScanArgs, scanAll, scanDict } from './scan.ts';
-import { defineCommands, oneKey } from './table.ts';
+import { defineCommands } from './table.ts';
 
 const HASH_NOT_INTEGER = error('ERR hash value is not an integer');
 const HASH_NOT_FLOAT = error('ERR hash value is not a float');
@@ -113,7 +113,6 @@ defineCommands(
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'hash', 'fast'],
     group: 'hash',
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary: 'Creates or modifies the value of a field in a hash.',
     complexity:
@@ -127,7 +126,6 @@ defineCommands(
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'hash', 'fast'],
     group: 'hash',
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary: 'Sets the values of multiple fields.',
     complexity: 'O(N) where N is the number of fields being set.',
@@ -140,7 +138,6 @@ defineCommands(
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'hash', 'fast'],
     group: 'hash',
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'INSERT'], index: 1, range: [0, 1, 0] }],
     summary: "Sets the value of a field in a hash only when the field doesn't exist.",
     complexity: 'O(1)',
@@ -163,7 +160,6 @@ defineCommands(
     flags: ['readonly', 'fast'],
     acl: ['read', 'hash', 'fast'],
     group: 'hash',
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns the value of a field in a hash.',
     complexity: 'O(1)',
@@ -179,7 +175,6 @@ defineCommands(
     flags: ['readonly', 'fast'],
     acl: ['read', 'hash', 'fast'],
     group: 'hash',
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns the values of all fields in a hash.',
     complexity: 'O(N) where N is the number of fields being requested.',
@@ -198,7 +193,6 @@ defineCommands(
     flags: ['write', 'fast'],
     acl: ['write', 'hash', 'fast'],
     group: 'hash',
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'DELETE'], index: 1, range: [0, 1, 0] }],
     summary: 'Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.',
     complexity: 'O(N) where N is the number of fields to be removed.',
@@ -229,7 +223,6 @@ defineCommands(
     flags: ['readonly', 'fast'],
     acl: ['read', 'hash', 'fast'],
     group: 'hash',
-    ...oneKey,
     keySpecs: [{ flags: ['RO'], index: 1, range: [0, 1, 0] }],
     summary: 'Determines whether a field exists in a hash.',
     complexity: 'O(1)',
@@ -245,7 +238,6 @@ defineCommands(
     flags: ['readonly', 'fast'],
     acl: ['read', 'hash', 'fast'],
     group: 'hash',
-    ...oneKey,
     keySpecs: [{ flags: ['RO'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns the number of fields in a hash.',
     complexity: 'O(1)',
@@ -260,7 +252,6 @@ defineCommands(
     flags: ['readonly', 'fast'],
     acl: ['read', 'hash', 'fast'],
     group: 'hash',
-    ...oneKey,
     keySpecs: [{ flags: ['RO'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns the length of the value of a field.',
     complexity: 'O(1)',
@@ -275,7 +266,6 @@ defineCommands(
     flags: ['readonly'],
     acl: ['read', 'hash', 'slow'],
     group: 'hash',
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns all fields in a hash.',
     complexity: 'O(N) where N is the size of the hash.',
@@ -291,7 +281,6 @@ defineCommands(
     flags: ['readonly'],
     acl: ['read', 'hash', 'slow'],
     group: 'hash',
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns all values in a hash.',
     complexity: 'O(N) where N is the size of the hash.',
@@ -310,7 +299,6 @@ defineCommands(
     flags: ['readonly'],
     acl: ['read', 'hash', 'slow'],
     group: 'hash',
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns all fields and values in a hash.',
     complexity: 'O(N) where N is the size of the hash.',
@@ -328,7 +316,6 @@ defineCommands(
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'hash', 'fast'],
     group: 'hash',
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'ACCESS', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary: "Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.",
     complexity: 'O(1)',
@@ -367,7 +354,6 @@ defineCommands(
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'hash', 'fast'],
     group: 'hash',
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'ACCESS', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary: "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.",
     complexity: 'O(1)',
@@ -404,7 +390,6 @@ defineCommands(
     flags: ['readonly'],
     acl: ['read', 'hash', 'slow'],
     group: 'hash',
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns one or more random fields from a hash.',
     complexity: 'O(N) where N is the number of fields returned',
@@ -435,7 +420,6 @@ defineCommands(
     flags: ['readonly'],
     acl: ['read', 'hash', 'slow'],
     group: 'hash',
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Iterates over fields and values of a hash.',
     complexity:

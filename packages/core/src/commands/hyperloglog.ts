@@ -17,7 +17,7 @@ import type { Value } from '../keyspace/object.ts';
 import type { Ctx } from './context.ts';
 import { StrBuf, stringValue, type StringValue } from '../types/strbuf.ts';
 import { unshareString } from './strings.ts';
-import { allKeys, defineCommands, oneKey } from './table.ts';
+import { defineCommands } from './table.ts';
 import {
   EMPTY_HLL,
   HLL_DENSE,
@@ -119,7 +119,6 @@ defineCommands(
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'hyperloglog', 'fast'],
     group: 'hyperloglog',
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'INSERT'], index: 1, range: [0, 1, 0] }],
     summary: "Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.",
     complexity: 'O(1) to add every element.',
@@ -184,7 +183,6 @@ defineCommands(
     flags: ['readonly', 'may_replicate'],
     acl: ['read', 'hyperloglog', 'slow'],
     group: 'hyperloglog',
-    ...allKeys,
     keySpecs: [
       { notes: 'RW because it may change the internal representation of the key, and propagate to replicas', flags: ['RW', 'ACCESS'], index: 1, range: [-1, 1, 0] },
     ],
@@ -224,7 +222,6 @@ defineCommands(
     flags: ['write', 'denyoom'],
     acl: ['write', 'hyperloglog', 'slow'],
     group: 'hyperloglog',
-    ...allKeys,
     keySpecs: [
       { flags: ['RW', 'ACCESS', 'INSERT'], index: 1, range: [0, 1, 0] },
       { flags: ['RO', 'ACCESS'], index: 2, range: [-1, 1, 0] },
@@ -300,9 +297,6 @@ defineCommands(
     flags: ['write', 'denyoom', 'admin'],
     acl: ['write', 'hyperloglog', 'admin', 'slow', 'dangerous'],
     group: 'hyperloglog',
-    firstKey: 2,
-    lastKey: 2,
-    step: 1,
     keySpecs: [{ flags: ['RW', 'ACCESS'], index: 2, range: [0, 1, 0] }],
     summary: 'Internal commands for debugging HyperLogLog values.',
     complexity: 'N/A',

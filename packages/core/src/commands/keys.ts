@@ -14,7 +14,7 @@ import { OK, Status, type Reply } from '../reply.ts';
 import type { Ctx } from './context.ts';
 import { is } from './args.ts';
 import { parseScanArgs, scanDict } from './scan.ts';
-import { allKeys, defineCommands, oneKey, twoKeys, type CommandSpec } from './table.ts';
+import { defineCommands, type CommandSpec } from './table.ts';
 import { lookupNoTouch } from './expire.ts';
 
 export const SAME_OBJECT = error('ERR source and destination objects are the same');
@@ -147,7 +147,6 @@ defineCommands(
     flags: ['write'],
     acl: ['keyspace', 'write', 'slow'],
     group: 'generic',
-    ...allKeys,
     keySpecs: [{ flags: ['RM', 'DELETE'], index: 1, range: [-1, 1, 0] }],
     summary: 'Deletes one or more keys.',
     complexity:
@@ -161,7 +160,6 @@ defineCommands(
     flags: ['write', 'fast'],
     acl: ['keyspace', 'write', 'fast'],
     group: 'generic',
-    ...allKeys,
     keySpecs: [{ flags: ['RM', 'DELETE'], index: 1, range: [-1, 1, 0] }],
     summary: 'Asynchronously deletes one or more keys.',
     complexity:
@@ -175,7 +173,6 @@ defineCommands(
     flags: ['readonly', 'fast'],
     acl: ['keyspace', 'read', 'fast'],
     group: 'generic',
-    ...allKeys,
     keySpecs: [{ flags: ['RO'], index: 1, range: [-1, 1, 0] }],
     summary: 'Determines whether one or more keys exist.',
     complexity: 'O(N) where N is the number of keys to check.',
@@ -193,7 +190,6 @@ defineCommands(
     flags: ['readonly', 'fast'],
     acl: ['keyspace', 'read', 'fast'],
     group: 'generic',
-    ...oneKey,
     keySpecs: [{ flags: ['RO'], index: 1, range: [0, 1, 0] }],
     summary: 'Determines the type of value stored at a key.',
     complexity: 'O(1)',
@@ -271,7 +267,6 @@ defineCommands(
     flags: ['write'],
     acl: ['keyspace', 'write', 'slow'],
     group: 'generic',
-    ...twoKeys,
     keySpecs: [
       { flags: ['RW', 'ACCESS', 'DELETE'], index: 1, range: [0, 1, 0] },
       { flags: ['OW', 'UPDATE'], index: 2, range: [0, 1, 0] },
@@ -287,7 +282,6 @@ defineCommands(
     flags: ['write', 'fast'],
     acl: ['keyspace', 'write', 'fast'],
     group: 'generic',
-    ...twoKeys,
     keySpecs: [
       { flags: ['RW', 'ACCESS', 'DELETE'], index: 1, range: [0, 1, 0] },
       { flags: ['OW', 'INSERT'], index: 2, range: [0, 1, 0] },
@@ -303,7 +297,6 @@ defineCommands(
     flags: ['write', 'denyoom'],
     acl: ['keyspace', 'write', 'slow'],
     group: 'generic',
-    ...twoKeys,
     keySpecs: [
       { flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] },
       { flags: ['OW', 'UPDATE'], index: 2, range: [0, 1, 0] },
@@ -349,7 +342,6 @@ defineCommands(
     flags: ['write', 'fast'],
     acl: ['keyspace', 'write', 'fast'],
     group: 'generic',
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'ACCESS', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary: 'Moves a key to another database.',
     complexity: 'O(1)',
@@ -381,7 +373,6 @@ defineCommands(
     flags: ['readonly', 'fast'],
     acl: ['keyspace', 'read', 'fast'],
     group: 'generic',
-    ...allKeys,
     keySpecs: [{ flags: ['RO'], index: 1, range: [-1, 1, 0] }],
     summary: 'Returns the number of existing keys out of those specified after updating the time they were last accessed.',
     complexity: 'O(N) where N is the number of keys that will be touched.',
@@ -615,7 +606,6 @@ defineCommands(
     flags: ['readonly'],
     acl: ['keyspace', 'read', 'slow'],
     group: 'generic',
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns a serialized representation of the value stored at a key.',
     complexity:
@@ -630,7 +620,6 @@ defineCommands(
     flags: ['write', 'denyoom'],
     acl: ['keyspace', 'write', 'slow', 'dangerous'],
     group: 'generic',
-    ...oneKey,
     keySpecs: [{ flags: ['OW', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary: 'Creates a key from the serialized representation of a value.',
     complexity: RESTORE_COMPLEXITY,
@@ -644,7 +633,6 @@ defineCommands(
     flags: ['write', 'denyoom', 'asking'],
     acl: ['keyspace', 'write', 'slow', 'dangerous'],
     group: 'server',
-    ...oneKey,
     keySpecs: [{ flags: ['OW', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary: 'An internal command for migrating keys in a cluster.',
     complexity: RESTORE_COMPLEXITY,

@@ -9,7 +9,7 @@ import { parseInt64 } from '../bytes.ts';
 import { RList, type Where } from '../types/list.ts';
 import type { Ctx } from './context.ts';
 import { intArg, is, rangeIndexes } from './args.ts';
-import { defineCommands, oneKey, twoKeys } from './table.ts';
+import { defineCommands } from './table.ts';
 
 export type { Where } from '../types/list.ts';
 
@@ -173,7 +173,6 @@ defineCommands(
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'list', 'fast'],
     group: 'list',
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'INSERT'], index: 1, range: [0, 1, 0] }],
     summary: 'Prepends one or more elements to a list. Creates the key if it doesn\'t exist.',
     complexity: 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.',
@@ -186,7 +185,6 @@ defineCommands(
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'list', 'fast'],
     group: 'list',
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'INSERT'], index: 1, range: [0, 1, 0] }],
     summary: 'Appends one or more elements to a list. Creates the key if it doesn\'t exist.',
     complexity: 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.',
@@ -199,7 +197,6 @@ defineCommands(
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'list', 'fast'],
     group: 'list',
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'INSERT'], index: 1, range: [0, 1, 0] }],
     summary: 'Prepends one or more elements to a list only when the list exists.',
     complexity: 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.',
@@ -212,7 +209,6 @@ defineCommands(
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'list', 'fast'],
     group: 'list',
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'INSERT'], index: 1, range: [0, 1, 0] }],
     summary: 'Appends an element to a list only when the list exists.',
     complexity: 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.',
@@ -225,7 +221,6 @@ defineCommands(
     flags: ['write', 'fast'],
     acl: ['write', 'list', 'fast'],
     group: 'list',
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'ACCESS', 'DELETE'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns the first elements in a list after removing it. Deletes the list if the last element was popped.',
     complexity: 'O(N) where N is the number of elements returned',
@@ -238,7 +233,6 @@ defineCommands(
     flags: ['write', 'fast'],
     acl: ['write', 'list', 'fast'],
     group: 'list',
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'ACCESS', 'DELETE'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns and removes the last elements of a list. Deletes the list if the last element was popped.',
     complexity: 'O(N) where N is the number of elements returned',
@@ -251,7 +245,6 @@ defineCommands(
     flags: ['readonly', 'fast'],
     acl: ['read', 'list', 'fast'],
     group: 'list',
-    ...oneKey,
     keySpecs: [{ flags: ['RO'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns the length of a list.',
     complexity: 'O(1)',
@@ -266,7 +259,6 @@ defineCommands(
     flags: ['readonly'],
     acl: ['read', 'list', 'slow'],
     group: 'list',
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns a range of elements from a list.',
     complexity:
@@ -288,7 +280,6 @@ defineCommands(
     flags: ['readonly'],
     acl: ['read', 'list', 'slow'],
     group: 'list',
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns an element from a list by its index.',
     complexity:
@@ -306,7 +297,6 @@ defineCommands(
     flags: ['write', 'denyoom'],
     acl: ['write', 'list', 'slow'],
     group: 'list',
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary: 'Sets the value of an element in a list by its index.',
     complexity: 'O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).',
@@ -335,7 +325,6 @@ defineCommands(
     flags: ['write', 'denyoom'],
     acl: ['write', 'list', 'slow'],
     group: 'list',
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'INSERT'], index: 1, range: [0, 1, 0] }],
     summary: 'Inserts an element before or after another element in a list.',
     complexity:
@@ -367,7 +356,6 @@ defineCommands(
     flags: ['write'],
     acl: ['write', 'list', 'slow'],
     group: 'list',
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'DELETE'], index: 1, range: [0, 1, 0] }],
     summary: 'Removes elements from a list. Deletes the list if the last element was removed.',
     complexity: 'O(N+M) where N is the length of the list and M is the number of elements removed.',
@@ -398,7 +386,6 @@ defineCommands(
     flags: ['write'],
     acl: ['write', 'list', 'slow'],
     group: 'list',
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'DELETE'], index: 1, range: [0, 1, 0] }],
     summary: 'Removes elements from both ends a list. Deletes the list if all elements were trimmed.',
     complexity: 'O(N) where N is the number of elements to be removed by the operation.',
@@ -435,7 +422,6 @@ defineCommands(
     flags: ['readonly'],
     acl: ['read', 'list', 'slow'],
     group: 'list',
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns the index of matching elements in a list.',
     complexity:
@@ -496,7 +482,6 @@ defineCommands(
     flags: moveFlags,
     acl: ['write', 'list', 'slow'],
     group: 'list',
-    ...twoKeys,
     keySpecs: [
       { flags: ['RW', 'ACCESS', 'DELETE'], index: 1, range: [0, 1, 0] },
       { flags: ['RW', 'INSERT'], index: 2, range: [0, 1, 0] },
@@ -517,7 +502,6 @@ defineCommands(
     flags: moveFlags,
     acl: ['write', 'list', 'slow'],
     group: 'list',
-    ...twoKeys,
     keySpecs: [
       { flags: ['RW', 'ACCESS', 'DELETE'], index: 1, range: [0, 1, 0] },
       { flags: ['RW', 'INSERT'], index: 2, range: [0, 1, 0] },

@@ -473,9 +473,6 @@ const evalLike = (name: string, ro: boolean, summary: string, handler: (ctx: Ctx
   flags: [...(ro ? (['readonly'] as CommandFlag[]) : []), 'noscript', 'stale', 'skip_monitor', 'no_mandatory_keys', 'movablekeys'],
   acl: ['slow', 'scripting'],
   group: 'scripting',
-  firstKey: 0,
-  lastKey: 0,
-  step: 0,
   keys: numkeysKeys,
   // We cannot tell how a script uses its keys, so Redis assumes the worst (RW for writers).
   keySpecs: [

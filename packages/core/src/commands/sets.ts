@@ -13,7 +13,7 @@ import type { Ctx } from './context.ts';
 import { randomCountArg } from './hashes.ts';
 import { intArg, is } from './args.ts';
 import { parseScanArgs, scanAll, scanDict } from './scan.ts';
-import { allKeys, defineCommands, oneKey, twoKeys } from './table.ts';
+import { defineCommands } from './table.ts';
 
 const MUST_BE_POSITIVE = error('ERR value is out of range, must be positive');
 const NUMKEYS = error('ERR numkeys should be greater than 0');
@@ -256,7 +256,6 @@ defineCommands(
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'set', 'fast'],
     group: 'set',
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'INSERT'], index: 1, range: [0, 1, 0] }],
     summary: "Adds one or more members to a set. Creates the key if it doesn't exist.",
     complexity:
@@ -288,7 +287,6 @@ defineCommands(
     flags: ['write', 'fast'],
     acl: ['write', 'set', 'fast'],
     group: 'set',
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'DELETE'], index: 1, range: [0, 1, 0] }],
     summary: 'Removes one or more members from a set. Deletes the set if the last member was removed.',
     complexity: 'O(N) where N is the number of members to be removed.',
@@ -319,7 +317,6 @@ defineCommands(
     flags: ['readonly', 'fast'],
     acl: ['read', 'set', 'fast'],
     group: 'set',
-    ...oneKey,
     keySpecs: [{ flags: ['RO'], index: 1, range: [0, 1, 0] }],
     summary: 'Determines whether a member belongs to a set.',
     complexity: 'O(1)',
@@ -335,7 +332,6 @@ defineCommands(
     flags: ['readonly', 'fast'],
     acl: ['read', 'set', 'fast'],
     group: 'set',
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Determines whether multiple members belong to a set.',
     complexity: 'O(N) where N is the number of elements being checked for membership',
@@ -354,7 +350,6 @@ defineCommands(
     flags: ['readonly'],
     acl: ['read', 'set', 'slow'],
     group: 'set',
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns all members of a set.',
     complexity: 'O(N) where N is the set cardinality.',
@@ -370,7 +365,6 @@ defineCommands(
     flags: ['readonly', 'fast'],
     acl: ['read', 'set', 'fast'],
     group: 'set',
-    ...oneKey,
     keySpecs: [{ flags: ['RO'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns the number of members in a set.',
     complexity: 'O(1)',
@@ -385,7 +379,6 @@ defineCommands(
     flags: ['write', 'fast'],
     acl: ['write', 'set', 'fast'],
     group: 'set',
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'ACCESS', 'DELETE'], index: 1, range: [0, 1, 0] }],
     summary:
       'Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.',
@@ -412,7 +405,6 @@ defineCommands(
     flags: ['readonly'],
     acl: ['read', 'set', 'slow'],
     group: 'set',
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Get one or multiple random members from a set',
     complexity: 'Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.',
@@ -431,7 +423,6 @@ defineCommands(
     flags: ['write', 'fast'],
     acl: ['write', 'set', 'fast'],
     group: 'set',
-    ...twoKeys,
     keySpecs: [
       { flags: ['RW', 'ACCESS', 'DELETE'], index: 1, range: [0, 1, 0] },
       { flags: ['RW', 'INSERT'], index: 2, range: [0, 1, 0] },
@@ -471,7 +462,6 @@ defineCommands(
     flags: ['readonly'],
     acl: ['read', 'set', 'slow'],
     group: 'set',
-    ...allKeys,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [-1, 1, 0] }],
     summary: 'Returns the intersect of multiple sets.',
     complexity: 'O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.',
@@ -484,9 +474,6 @@ defineCommands(
     flags: ['readonly', 'movablekeys'],
     acl: ['read', 'set', 'slow'],
     group: 'set',
-    firstKey: 0,
-    lastKey: 0,
-    step: 0,
     keys: sintercardKeys,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, keynum: [0, 1, 1] }],
     summary: 'Returns the number of members of the intersect of multiple sets.',
@@ -515,7 +502,6 @@ defineCommands(
     flags: ['write', 'denyoom'],
     acl: ['write', 'set', 'slow'],
     group: 'set',
-    ...allKeys,
     keySpecs: [
       { flags: ['RW', 'UPDATE'], index: 1, range: [0, 1, 0] },
       { flags: ['RO', 'ACCESS'], index: 2, range: [-1, 1, 0] },
@@ -531,7 +517,6 @@ defineCommands(
     flags: ['readonly'],
     acl: ['read', 'set', 'slow'],
     group: 'set',
-    ...allKeys,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [-1, 1, 0] }],
     summary: 'Returns the union of multiple sets.',
     complexity: 'O(N) where N is the total number of elements in all given sets.',
@@ -544,7 +529,6 @@ defineCommands(
     flags: ['write', 'denyoom'],
     acl: ['write', 'set', 'slow'],
     group: 'set',
-    ...allKeys,
     keySpecs: [
       { flags: ['OW', 'UPDATE'], index: 1, range: [0, 1, 0] },
       { flags: ['RO', 'ACCESS'], index: 2, range: [-1, 1, 0] },
@@ -560,7 +544,6 @@ defineCommands(
     flags: ['readonly'],
     acl: ['read', 'set', 'slow'],
     group: 'set',
-    ...allKeys,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [-1, 1, 0] }],
     summary: 'Returns the difference of multiple sets.',
     complexity: 'O(N) where N is the total number of elements in all given sets.',
@@ -573,7 +556,6 @@ defineCommands(
     flags: ['write', 'denyoom'],
     acl: ['write', 'set', 'slow'],
     group: 'set',
-    ...allKeys,
     keySpecs: [
       { flags: ['OW', 'UPDATE'], index: 1, range: [0, 1, 0] },
       { flags: ['RO', 'ACCESS'], index: 2, range: [-1, 1, 0] },
@@ -589,7 +571,6 @@ defineCommands(
     flags: ['readonly'],
     acl: ['read', 'set', 'slow'],
     group: 'set',
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Iterates over members of a set.',
     complexity:

@@ -364,9 +364,6 @@ defineCommands(
     flags: ['write', 'denyoom', 'movablekeys'],
     acl: ['write', ...sortAcl],
     group: 'generic',
-    firstKey: 1,
-    lastKey: 1,
-    step: 1,
     keys: sortKeys,
     keySpecs: [
       { flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] },
@@ -386,9 +383,6 @@ defineCommands(
     flags: ['readonly', 'movablekeys'],
     acl: ['read', ...sortAcl],
     group: 'generic',
-    firstKey: 1,
-    lastKey: 1,
-    step: 1,
     keySpecs: [
       { flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] },
       { notes: 'For the optional BY/GET keyword. It is marked \'unknown\' because the key names derive from the content of the key we sort', flags: ['RO', 'ACCESS'] },

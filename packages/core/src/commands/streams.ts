@@ -38,7 +38,7 @@ import {
 } from '../types/stream.ts';
 import type { Ctx } from './context.ts';
 import { intArg, is } from './args.ts';
-import { defineCommands, oneKey, type CommandSpec, type KeySpecDef } from './table.ts';
+import { defineCommands, type CommandSpec, type KeySpecDef } from './table.ts';
 
 const STREAM = 'stream' as never;
 
@@ -1246,7 +1246,6 @@ defineCommands(
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'stream', 'fast'],
     group: 'stream',
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'UPDATE'], notes: 'UPDATE instead of INSERT because of the optional trimming feature', index: 1, range: [0, 1, 0] }],
     summary: "Appends a new message to a stream. Creates the key if it doesn't exist.",
     complexity: 'O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.',
@@ -1259,7 +1258,6 @@ defineCommands(
     flags: ['write'],
     acl: ['write', 'stream', 'slow'],
     group: 'stream',
-    ...oneKey,
     keySpecs: rwDelete,
     summary: 'Deletes messages from the beginning of a stream.',
     complexity:
@@ -1273,7 +1271,6 @@ defineCommands(
     flags: ['write', 'fast'],
     acl: ['write', 'stream', 'fast'],
     group: 'stream',
-    ...oneKey,
     keySpecs: rwDelete,
     summary: 'Returns the number of messages after removing them from a stream.',
     complexity: 'O(1) for each single item to delete in the stream, regardless of the stream size.',
@@ -1286,7 +1283,6 @@ defineCommands(
     flags: ['readonly', 'fast'],
     acl: ['read', 'stream', 'fast'],
     group: 'stream',
-    ...oneKey,
     keySpecs: [{ flags: ['RO'], index: 1, range: [0, 1, 0] }],
     summary: 'Return the number of messages in a stream.',
     complexity: 'O(1)',
@@ -1302,7 +1298,6 @@ defineCommands(
     flags: ['readonly'],
     acl: ['read', 'stream', 'slow'],
     group: 'stream',
-    ...oneKey,
     keySpecs: roAccess,
     summary: 'Returns the messages from a stream within a range of IDs.',
     complexity:
@@ -1316,7 +1311,6 @@ defineCommands(
     flags: ['readonly'],
     acl: ['read', 'stream', 'slow'],
     group: 'stream',
-    ...oneKey,
     keySpecs: roAccess,
     summary: 'Returns the messages from a stream within a range of IDs in reverse order.',
     complexity:
@@ -1330,9 +1324,6 @@ defineCommands(
     flags: ['readonly', 'blocking', 'movablekeys'],
     acl: ['read', 'stream', 'slow', 'blocking'],
     group: 'stream',
-    firstKey: 0,
-    lastKey: 0,
-    step: 0,
     keys: (argv) => xreadKeys(argv, 1),
     keySpecs: [{ flags: ['RO', 'ACCESS'], keyword: 'STREAMS', startfrom: 1, range: [-1, 1, 2] }],
     summary: 'Returns messages from multiple streams with IDs greater than the ones requested. Blocks until a message is available otherwise.',
@@ -1345,9 +1336,6 @@ defineCommands(
     flags: ['write', 'blocking', 'movablekeys'],
     acl: ['write', 'stream', 'slow', 'blocking'],
     group: 'stream',
-    firstKey: 0,
-    lastKey: 0,
-    step: 0,
     keys: (argv) => xreadKeys(argv, 4),
     keySpecs: [{ flags: ['RO', 'ACCESS'], keyword: 'STREAMS', startfrom: 4, range: [-1, 1, 2] }],
     summary: 'Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.',
@@ -1398,7 +1386,6 @@ defineCommands(
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'stream', 'fast'],
     group: 'stream',
-    ...oneKey,
     keySpecs: rwUpdate,
     summary: 'An internal command for replicating stream values.',
     complexity: 'O(1)',
@@ -1411,7 +1398,6 @@ defineCommands(
     flags: ['write', 'fast'],
     acl: ['write', 'stream', 'fast'],
     group: 'stream',
-    ...oneKey,
     keySpecs: rwUpdate,
     summary: 'Returns the number of messages that were successfully acknowledged by the consumer group member of a stream.',
     complexity: 'O(1) for each message ID processed.',
@@ -1424,7 +1410,6 @@ defineCommands(
     flags: ['readonly'],
     acl: ['read', 'stream', 'slow'],
     group: 'stream',
-    ...oneKey,
     keySpecs: roAccess,
     summary: "Returns the information and entries from a stream consumer group's pending entries list.",
     complexity:
@@ -1438,7 +1423,6 @@ defineCommands(
     flags: ['write', 'fast'],
     acl: ['write', 'stream', 'fast'],
     group: 'stream',
-    ...oneKey,
     keySpecs: rwUpdate,
     summary: 'Changes, or acquires, ownership of a message in a consumer group, as if the message was delivered a consumer group member.',
     complexity: 'O(log N) with N being the number of messages in the PEL of the consumer group.',
@@ -1451,7 +1435,6 @@ defineCommands(
     flags: ['write', 'fast'],
     acl: ['write', 'stream', 'fast'],
     group: 'stream',
-    ...oneKey,
     keySpecs: rwDelete,
     summary:
       'Changes, or acquires, ownership of messages in a consumer group, as if the messages were delivered to as consumer group member.',

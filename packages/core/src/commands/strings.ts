@@ -18,7 +18,7 @@ import { MapReply, OK, type Reply } from '../reply.ts';
 import { StrBuf, isStringValue, stringLength, stringSlice, stringValue, type StringValue } from '../types/strbuf.ts';
 import { intArg, is } from './args.ts';
 import type { Ctx } from './context.ts';
-import { defineCommands, keyValuePairs, oneKey, type CommandSpec } from './table.ts';
+import { defineCommands, type CommandSpec } from './table.ts';
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
@@ -352,7 +352,6 @@ defineCommands(
     arity: 2,
     flags: ['readonly', 'fast'],
     acl: ['read', 'string', 'fast'],
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns the string value of a key.',
     complexity: 'O(1)',
@@ -367,7 +366,6 @@ defineCommands(
     arity: -3,
     flags: ['write', 'denyoom'],
     acl: ['write', 'string', 'slow'],
-    ...oneKey,
     keySpecs: [
       { notes: 'RW and ACCESS due to the optional `GET` argument', flags: ['RW', 'ACCESS', 'UPDATE', 'VARIABLE_FLAGS'], index: 1, range: [0, 1, 0] },
     ],
@@ -395,7 +393,6 @@ defineCommands(
     arity: 3,
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'string', 'fast'],
-    ...oneKey,
     keySpecs: [{ flags: ['OW', 'INSERT'], index: 1, range: [0, 1, 0] }],
     summary: 'Set the string value of a key only when the key doesn\'t exist.',
     complexity: 'O(1)',
@@ -409,7 +406,6 @@ defineCommands(
     arity: 4,
     flags: ['write', 'denyoom'],
     acl: ['write', 'string', 'slow'],
-    ...oneKey,
     keySpecs: [{ flags: ['OW', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary:
       'Sets the string value and expiration time of a key. Creates the key if it doesn\'t exist.',
@@ -424,7 +420,6 @@ defineCommands(
     arity: 4,
     flags: ['write', 'denyoom'],
     acl: ['write', 'string', 'slow'],
-    ...oneKey,
     keySpecs: [{ flags: ['OW', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary:
       'Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn\'t exist.',
@@ -439,7 +434,6 @@ defineCommands(
     arity: 3,
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'string', 'fast'],
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'ACCESS', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns the previous string value of a key after setting it to a new value.',
     complexity: 'O(1)',
@@ -458,7 +452,6 @@ defineCommands(
     arity: 2,
     flags: ['write', 'fast'],
     acl: ['write', 'string', 'fast'],
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'ACCESS', 'DELETE'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns the string value of a key after deleting the key.',
     complexity: 'O(1)',
@@ -479,7 +472,6 @@ defineCommands(
     arity: -2,
     flags: ['write', 'fast'],
     acl: ['write', 'string', 'fast'],
-    ...oneKey,
     keySpecs: [
       { notes: 'RW and UPDATE because it changes the TTL', flags: ['RW', 'ACCESS', 'UPDATE'], index: 1, range: [0, 1, 0] },
     ],
@@ -518,9 +510,6 @@ defineCommands(
     arity: -2,
     flags: ['readonly', 'fast'],
     acl: ['read', 'string', 'fast'],
-    firstKey: 1,
-    lastKey: -1,
-    step: 1,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [-1, 1, 0] }],
     summary: 'Atomically returns the string values of one or more keys.',
     complexity: 'O(N) where N is the number of keys to retrieve.',
@@ -540,7 +529,6 @@ defineCommands(
     arity: -3,
     flags: ['write', 'denyoom'],
     acl: ['write', 'string', 'slow'],
-    ...keyValuePairs,
     keySpecs: [{ flags: ['OW', 'UPDATE'], index: 1, range: [-1, 2, 0] }],
     summary: 'Atomically creates or modifies the string values of one or more keys.',
     complexity: 'O(N) where N is the number of keys to set.',
@@ -562,7 +550,6 @@ defineCommands(
     arity: -3,
     flags: ['write', 'denyoom'],
     acl: ['write', 'string', 'slow'],
-    ...keyValuePairs,
     keySpecs: [{ flags: ['OW', 'INSERT'], index: 1, range: [-1, 2, 0] }],
     summary:
       'Atomically modifies the string values of one or more keys only when all keys don\'t exist.',
@@ -584,7 +571,6 @@ defineCommands(
     arity: 3,
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'string', 'fast'],
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'INSERT'], index: 1, range: [0, 1, 0] }],
     summary: 'Appends a string to the value of a key. Creates the key if it doesn\'t exist.',
     complexity:
@@ -614,7 +600,6 @@ defineCommands(
     arity: 2,
     flags: ['readonly', 'fast'],
     acl: ['read', 'string', 'fast'],
-    ...oneKey,
     keySpecs: [{ flags: ['RO'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns the length of a string value.',
     complexity: 'O(1)',
@@ -629,7 +614,6 @@ defineCommands(
     arity: 4,
     flags: ['readonly'],
     acl: ['read', 'string', 'slow'],
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns a substring of the string stored at a key.',
     complexity:
@@ -642,7 +626,6 @@ defineCommands(
     arity: 4,
     flags: ['readonly'],
     acl: ['read', 'string', 'slow'],
-    ...oneKey,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [0, 1, 0] }],
     summary: 'Returns a substring from a string value.',
     complexity:
@@ -655,7 +638,6 @@ defineCommands(
     arity: 4,
     flags: ['write', 'denyoom'],
     acl: ['write', 'string', 'slow'],
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary:
       'Overwrites a part of a string value with another by an offset. Creates the key if it doesn\'t exist.',
@@ -691,7 +673,6 @@ defineCommands(
     arity: 2,
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'string', 'fast'],
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'ACCESS', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary: 'Increments the integer value of a key by one. Uses 0 as initial value if the key doesn\'t exist.',
     complexity: 'O(1)',
@@ -703,7 +684,6 @@ defineCommands(
     arity: 2,
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'string', 'fast'],
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'ACCESS', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary: 'Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn\'t exist.',
     complexity: 'O(1)',
@@ -715,7 +695,6 @@ defineCommands(
     arity: 3,
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'string', 'fast'],
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'ACCESS', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary:
       'Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn\'t exist.',
@@ -728,7 +707,6 @@ defineCommands(
     arity: 3,
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'string', 'fast'],
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'ACCESS', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary:
       'Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn\'t exist.',
@@ -746,7 +724,6 @@ defineCommands(
     arity: 3,
     flags: ['write', 'denyoom', 'fast'],
     acl: ['write', 'string', 'fast'],
-    ...oneKey,
     keySpecs: [{ flags: ['RW', 'ACCESS', 'UPDATE'], index: 1, range: [0, 1, 0] }],
     summary:
       'Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn\'t exist.',
@@ -776,9 +753,6 @@ defineCommands(
     arity: -3,
     flags: ['readonly'],
     acl: ['read', 'string', 'slow'],
-    firstKey: 1,
-    lastKey: 2,
-    step: 1,
     keySpecs: [{ flags: ['RO', 'ACCESS'], index: 1, range: [1, 1, 0] }],
     summary: 'Finds the longest common substring.',
     complexity: 'O(N*M) where N and M are the lengths of s1 and s2, respectively',

@@ -6,7 +6,7 @@
  */
 import type { Reply } from '../reply.ts';
 import type { Ctx } from './context.ts';
-import { keySpecReply } from './keyspecs.ts';
+import { keySpecReply, legacyRange } from './keyspecs.ts';
 
 export type CommandFlag =
   | 'write'
@@ -31,7 +31,11 @@ export type CommandFlag =
   | 'movablekeys'
   | 'allow_busy';
 
-/** Where a command's keys are, in Redis's legacy (first, last, step) form plus an exact finder. */
+/**
+ * Where a command's keys are, in Redis's legacy (first, last, step) form plus an exact finder.
+ * A command that declares `keySpecs` gets the triple derived from them (as Redis's
+ * populateCommandLegacyRangeSpec does) unless it gives one.
+ */
 export interface KeySpec {
   /** Index of the first key argument; 0 when the command takes no keys. */
   firstKey: number;
@@ -117,7 +121,16 @@ function build(spec: CommandSpec, parent?: Command): Command {
     parent,
   };
   // Each declared spec becomes its COMMAND INFO reply too (specs given as replies stay as given).
-  if (spec.keySpecs) cmd.keySpecs = spec.keySpecs.map((d) => (Array.isArray(d.flags) ? keySpecReply(d) : d));
+  if (spec.keySpecs) {
+    cmd.keySpecs = spec.keySpecs.map((d) => (Array.isArray(d.flags) ? keySpecReply(d) : d));
+    // The legacy (first, last, step) triple follows from the specs, as Redis derives it.
+    const r = spec.firstKey === undefined ? legacyRange(cmd) : undefined;
+    if (r !== undefined) {
+      cmd.firstKey = r.firstKey;
+      cmd.lastKey = r.lastKey;
+      cmd.step = r.step;
+    }
+  }
   if (spec.subcommands) {
     cmd.sub = new Map();
     for (const s of spec.subcommands) cmd.sub.set(s.name, build(s, cmd));
@@ -157,9 +170,3 @@ export function keyIndexes(cmd: Command, argv: readonly string[]): number[] {
   return out;
 }
 
-/** Key positions for the common shapes. */
-export const oneKey = { firstKey: 1, lastKey: 1, step: 1 } as const;
-export const allKeys = { firstKey: 1, lastKey: -1, step: 1 } as const;
-export const twoKeys = { firstKey: 1, lastKey: 2, step: 1 } as const;
-/** MSET-like: key value key value ... */
-export const keyValuePairs = { firstKey: 1, lastKey: -1, step: 2 } as const;

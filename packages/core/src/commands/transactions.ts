@@ -75,9 +75,6 @@ defineCommands(
     keySpecs: [{ flags: ['RO'], index: 1, range: [-1, 1, 0] }],
     summary: 'Monitors changes to keys to determine the execution of a transaction.',
     complexity: 'O(1) for every key.',
-    firstKey: 1,
-    lastKey: -1,
-    step: 1,
     handler(ctx) {
       if (ctx.session.multi !== null) return WATCH_IN_MULTI;
       for (let i = 1; i < ctx.argv.length; i++) ctx.session.watch(ctx.db, ctx.argv[i]!);
