@@ -524,8 +524,6 @@ function waitCommand(ctx: Ctx): Reply {
   return block(ctx, client, 'wait', [], deadline, acks);
 }
 
-/** Key positions of BLPOP-like commands: every argument but the name and the timeout. */
-const keysThenTimeout = { firstKey: 1, lastKey: -2, step: 1 } as const;
 const movableFromNumkeys = { firstKey: 0, lastKey: 0, step: 0, keys: (argv: readonly string[]) => numkeysKeys(argv, 2) };
 
 defineCommands(
@@ -536,7 +534,6 @@ defineCommands(
     flags: ['write', 'blocking'],
     acl: ['write', 'list', 'slow', 'blocking'],
     group: 'list',
-    ...keysThenTimeout,
     summary: 'Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.',
     complexity: 'O(N) where N is the number of provided keys.',
     since: '2.0.0',
@@ -549,7 +546,6 @@ defineCommands(
     flags: ['write', 'blocking'],
     acl: ['write', 'list', 'slow', 'blocking'],
     group: 'list',
-    ...keysThenTimeout,
     summary: 'Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.',
     complexity: 'O(N) where N is the number of provided keys.',
     since: '2.0.0',
@@ -565,9 +561,6 @@ defineCommands(
     flags: ['write', 'denyoom', 'blocking'],
     acl: ['write', 'list', 'slow', 'blocking'],
     group: 'list',
-    firstKey: 1,
-    lastKey: 2,
-    step: 1,
     summary: 'Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.',
     complexity: 'O(1)',
     since: '6.2.0',
@@ -588,9 +581,6 @@ defineCommands(
     flags: ['write', 'denyoom', 'blocking'],
     acl: ['write', 'list', 'slow', 'blocking'],
     group: 'list',
-    firstKey: 1,
-    lastKey: 2,
-    step: 1,
     summary: 'Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.',
     complexity: 'O(1)',
     since: '2.2.0',
@@ -619,7 +609,6 @@ defineCommands(
     flags: ['write', 'fast', 'blocking'],
     acl: ['write', 'sortedset', 'fast', 'blocking'],
     group: 'sorted-set',
-    ...keysThenTimeout,
     summary: 'Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.',
     complexity: 'O(log(N)) with N being the number of elements in the sorted set.',
     since: '5.0.0',
@@ -632,7 +621,6 @@ defineCommands(
     flags: ['write', 'fast', 'blocking'],
     acl: ['write', 'sortedset', 'fast', 'blocking'],
     group: 'sorted-set',
-    ...keysThenTimeout,
     summary: 'Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.  Deletes the sorted set if the last element was popped.',
     complexity: 'O(log(N)) with N being the number of elements in the sorted set.',
     since: '5.0.0',
