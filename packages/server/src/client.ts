@@ -88,8 +88,6 @@ export class Client extends Session {
   lastInteraction = Date.now();
   /** The command running, or the last one run (CLIENT LIST argv-mem, cmd). */
   argv: string[] | null = null;
-  /** Full name of the last command run (CLIENT LIST cmd=). */
-  lastCommand = 'NULL';
   /** CLIENT REPLY ON|OFF|SKIP. */
   replyMode: 'on' | 'off' | 'skip' = 'on';
   /** Pub/sub state (pubsub.ts). */

@@ -228,7 +228,8 @@ function clientInfoString(st: ConnState, c: Client, current: Client): string {
   const qbuf = c === current ? c.parser.untrimmed : c.parser.pending;
   const omem = c.outputPending;
   const fd = (c.socket as Socket & { _handle?: { fd?: number } })._handle?.fd ?? -1;
-  const cmd = c.argv !== null ? lastCommandName(c.argv) : c.lastCommand;
+  // Redis prints NULL for a client that has not run a command yet.
+  const cmd = c.argv !== null ? lastCommandName(c.argv) : 'NULL';
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${fd} name=${c.name}` +
     ` age=${nowSec - Math.floor(c.createdAt / 1000)} idle=${nowSec - Math.floor(c.lastInteraction / 1000)}` +
