@@ -160,6 +160,22 @@ export function lookupCommand(name: string): Command | undefined {
   return byName.get(name) ?? (name.length <= 32 ? byName.get(name.toLowerCase()) : undefined);
 }
 
+/**
+ * The (sub)command an argv would run: undefined when processCommand would refuse it first
+ * (unknown command or subcommand, wrong arity). Guards that only judge runnable commands use it.
+ */
+export function runnableCommand(argv: readonly string[]): Command | undefined {
+  let cmd = lookupCommand(argv[0]!);
+  if (cmd === undefined) return undefined;
+  if (cmd.sub) {
+    if (argv.length < 2) return undefined;
+    cmd = cmd.sub.get(argv[1]!.toLowerCase());
+    if (cmd === undefined) return undefined;
+  }
+  const n = argv.length;
+  return (cmd.arity > 0 ? n === cmd.arity : n >= -cmd.arity) ? cmd : undefined;
+}
+
 /** Key argument indexes of an argv for a command (COMMAND GETKEYS, slot routing, ACL key checks). */
 export function keyIndexes(cmd: Command, argv: readonly string[]): number[] {
   if (cmd.keys) return cmd.keys(argv);

@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Double, ErrorReply, MapReply, OK, SetReply, Status, commands, type Command, type Reply } from '@memorykv/core';
-import { defineCommands, lookupCommand } from '../../../core/src/commands/table.ts';
+import { defineCommands, lookupCommand, runnableCommand } from '../../../core/src/commands/table.ts';
 import { parseInt64 } from '../../../core/src/bytes.ts';
 import type { Ctx } from '../../../core/src/commands/context.ts';
 import {
@@ -436,14 +436,8 @@ function aclGuard(acl: Acl, client: Client, argv: string[]): ErrorReply | null {
   }
   // Fast path: nothing to authenticate, and a user allowed every command, key and channel.
   if (!required && u.unrestricted) return null;
-  let cmd = lookupCommand(argv[0]!);
+  const cmd = runnableCommand(argv);
   if (cmd === undefined) return null;
-  if (cmd.sub) {
-    if (argv.length < 2) return null;
-    cmd = cmd.sub.get(argv[1]!.toLowerCase());
-    if (cmd === undefined) return null;
-  }
-  if (cmd.arity > 0 ? argv.length !== cmd.arity : argv.length < -cmd.arity) return null;
   if (required && !cmd.flags.includes('no_auth')) return reject(client, cmd, NOAUTH);
   if (client.multi !== null && cmd.flags.includes('no_multi')) return null;
   if (u.unrestricted) return null;

@@ -19,7 +19,7 @@
  */
 import type { Socket } from 'node:net';
 import { ErrorReply, MapReply, NO_REPLY, OK, SetReply, Status, Verbatim, type Reply } from '@memorykv/core';
-import { defineCommands, keyIndexes, lookupCommand, type Command } from '../../../core/src/commands/table.ts';
+import { defineCommands, keyIndexes, lookupCommand, runnableCommand, type Command } from '../../../core/src/commands/table.ts';
 import { parseInt64 } from '../../../core/src/bytes.ts';
 import type { Ctx } from '../../../core/src/commands/context.ts';
 import { Client, type BlockState } from '../client.ts';
@@ -98,19 +98,6 @@ function clientOf(ctx: Ctx): Client {
   return c;
 }
 
-/** The returned command for an argv (subcommand resolved), or undefined when it would not run. */
-function resolve(argv: readonly string[]): Command | undefined {
-  let cmd = lookupCommand(argv[0]!);
-  if (cmd === undefined) return undefined;
-  if (cmd.sub) {
-    if (argv.length < 2) return undefined;
-    cmd = cmd.sub.get(argv[1]!.toLowerCase());
-    if (cmd === undefined) return undefined;
-  }
-  const n = argv.length;
-  if (cmd.arity > 0 ? n !== cmd.arity : n < -cmd.arity) return undefined;
-  return cmd;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Cooperation with the ACL module
@@ -278,7 +265,7 @@ function isMayReplicate(client: Client, cmd: Command): boolean {
   if (cmd.write || cmd.flags.includes('may_replicate')) return true;
   if (cmd.name === 'exec' && client.multi !== null) {
     for (const argv of client.multi) {
-      const q = resolve(argv);
+      const q = runnableCommand(argv);
       if (q !== undefined && (q.write || q.flags.includes('may_replicate'))) return true;
     }
   }
@@ -291,7 +278,7 @@ function installPauseGuard(server: MemorykvServer, st: ConnState): void {
   // Appended at the first pause, after every module's guards: auth/ACL rejections come first.
   server.guards.push((client, argv) => {
     if (st.paused === 0 || client.flags.has('replica')) return null;
-    const cmd = resolve(argv);
+    const cmd = runnableCommand(argv);
     if (cmd === undefined) return null;
     if (st.paused === PAUSE_WRITE && !isMayReplicate(client, cmd)) return null;
     const state: BlockState = { argv, keys: [], db: client.db, deadline: 0, timeoutReply: null, timer: null };
@@ -656,12 +643,12 @@ function afterTracked(
   reply: Reply,
 ): void {
   if (client.multi !== null) return; // queued, or MULTI itself: nothing ran
-  const cmd = resolve(argv);
+  const cmd = runnableCommand(argv);
   if (cmd === undefined) return;
   const t = st.tracking.get(client);
   const ran = cmd.name === 'exec' && queue !== null && Array.isArray(reply) ? queue : [argv];
   for (const a of ran) {
-    const c = a === argv ? cmd : resolve(a);
+    const c = a === argv ? cmd : runnableCommand(a);
     if (c === undefined) continue;
     if (t !== undefined && !t.bcast && c.readonly) rememberKeys(st, client, t, c, a);
     if (isFlush(a) && !(reply instanceof ErrorReply)) invalidateOnFlush(server, st, client);

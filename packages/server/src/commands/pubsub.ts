@@ -13,7 +13,6 @@ import {
   commands,
   defineCommands,
   ErrorReply,
-  lookupCommand,
   MapReply,
   NO_REPLY,
   SetReply,
@@ -24,6 +23,7 @@ import {
 } from '@memorykv/core';
 // Not exported from @memorykv/core's index: Redis's glob matching.
 import { globMatch } from '../../../core/src/glob.ts';
+import { runnableCommand } from '../../../core/src/commands/table.ts';
 import { scriptingState } from '../../../core/src/scripting/state.ts';
 import { Client } from '../client.ts';
 import type { MemorykvServer, Param } from '../server.ts';
@@ -868,17 +868,9 @@ const ALLOWED_IN_CONTEXT = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscr
 
 function pubsubContextGuard(client: Client, argv: string[]): ErrorReply | null {
   if (client.resp !== 2 || !client.subscribed) return null;
-  let cmd = lookupCommand(argv[0]!);
   // Unknown commands and wrong arities get the engine's own errors first, as in processCommand.
-  if (cmd === undefined || ALLOWED_IN_CONTEXT.has(cmd.name)) return null;
-  if (cmd.sub) {
-    if (argv.length < 2) return null;
-    const sub = cmd.sub.get(argv[1]!.toLowerCase());
-    if (sub === undefined) return null;
-    cmd = sub;
-  }
-  const argc = argv.length;
-  if (cmd.arity > 0 ? argc !== cmd.arity : argc < -cmd.arity) return null;
+  const cmd = runnableCommand(argv);
+  if (cmd === undefined || ALLOWED_IN_CONTEXT.has((cmd.parent ?? cmd).name)) return null;
   if (client.multi !== null) client.multiError = true;
   return new ErrorReply(
     `ERR Can't execute '${cmd.fullName.replace(/[\r\n]/g, ' ')}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
