@@ -3,7 +3,8 @@
  * every encoding Redis 7.x writes for strings (raw, integer, LZF), lists (quicklist of ziplists
  * or listpacks, plain nodes, the old linked list and ziplist), sets (intset, listpack, hashtable),
  * sorted sets (listpack, ziplist, skiplist with string or binary scores) and hashes (listpack,
- * ziplist, hashtable). Streams and modules are not read (RESTORE answers Bad data format).
+ * ziplist, hashtable) and streams (types 15, 19 and 21, rdb/stream.ts). Modules are not read
+ * (RESTORE answers Bad data format).
  *
  * Values are built through the types' own insert paths, so OBJECT ENCODING after RESTORE follows
  * the config limits as after the commands that would build the same contents (as rdbLoadObject
@@ -18,6 +19,7 @@ import { HASHTABLE, INTSET, LISTPACK, RSet, type SetEncoding } from '../types/se
 import { RZSet } from '../types/zset.ts';
 import { crc64Halves } from './crc64.ts';
 import { lzfDecompress } from './lzf.ts';
+import { RDB_TYPE_STREAM_LISTPACKS, RDB_TYPE_STREAM_LISTPACKS_2, RDB_TYPE_STREAM_LISTPACKS_3, loadStream } from './stream.ts';
 
 export const RDB_VERSION = 11;
 
@@ -451,6 +453,10 @@ export function loadObject(type: number, r: RdbReader, cfg: EngineConfig): Value
       return hashFrom(cfg, ziplistEntries(r.string()));
     case RDB_TYPE_HASH_LISTPACK:
       return hashFrom(cfg, listpackEntries(r.string()));
+    case RDB_TYPE_STREAM_LISTPACKS:
+    case RDB_TYPE_STREAM_LISTPACKS_2:
+    case RDB_TYPE_STREAM_LISTPACKS_3:
+      return loadStream(type, r);
     default:
       bad(`unsupported RDB type ${type}`);
   }

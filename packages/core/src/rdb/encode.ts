@@ -3,15 +3,18 @@
  * byte, the object, the 2-byte RDB version and the CRC64. We write the simple encodings every
  * Redis since 2.x loads — strings raw or integer-encoded (no LZF), lists as RDB_TYPE_LIST, sets
  * as RDB_TYPE_SET, sorted sets as RDB_TYPE_ZSET_2 (binary scores), hashes as RDB_TYPE_HASH —
- * which Redis 7 converts to its compact encodings on load as it does for any RDB file.
+ * which Redis 7 converts to its compact encodings on load as it does for any RDB file. Streams
+ * have one RDB form, their listpack nodes (rdb/stream.ts), written as RDB_TYPE_STREAM_LISTPACKS_3.
  */
 import type { Value } from '../keyspace/object.ts';
 import { RHash } from '../types/hash.ts';
 import { RList } from '../types/list.ts';
 import { RSet } from '../types/set.ts';
 import { StrBuf } from '../types/strbuf.ts';
+import { RStream } from '../types/stream.ts';
 import { RZSet } from '../types/zset.ts';
 import { crc64LE } from './crc64.ts';
+import { RDB_TYPE_STREAM_LISTPACKS_3, saveStream } from './stream.ts';
 import {
   RDB_ENC_INT16,
   RDB_ENC_INT32,
@@ -23,7 +26,7 @@ import {
   RDB_TYPE_ZSET_2,
 } from './decode.ts';
 
-/** Thrown for a value this serializer does not write (streams, for now). */
+/** Thrown for a value this serializer does not write (module values). */
 export class Unserializable extends Error {}
 
 const F64 = new Float64Array(1);
@@ -119,6 +122,9 @@ export function saveObject(w: RdbWriter, v: Value): void {
       w.string(f);
       w.string(val);
     });
+  } else if (v instanceof RStream) {
+    w.byte(RDB_TYPE_STREAM_LISTPACKS_3);
+    saveStream(w, v);
   } else {
     throw new Unserializable(`cannot serialize a ${v.type}`);
   }
@@ -126,16 +132,20 @@ export function saveObject(w: RdbWriter, v: Value): void {
 
 /**
  * The RDB version DUMP stamps. Redis 7.2 writes its RDB_VERSION, 11, which Redis 7.0 (10)
- * refuses; every type written here exists since RDB 9 or earlier, so 10 is as true and lets
- * both RESTORE our payloads. RESTORE here accepts up to RDB_VERSION (11).
+ * refuses; every type written here but streams exists since RDB 9 or earlier, so 10 is as true
+ * and lets both RESTORE our payloads. A stream is RDB_TYPE_STREAM_LISTPACKS_3, new in RDB 11:
+ * its payload says 11, so a 7.0 server refuses it by version as it would refuse Redis 7.2's.
+ * RESTORE here accepts up to RDB_VERSION (11).
  */
 export const DUMP_RDB_VERSION = 10;
+const DUMP_RDB_VERSION_STREAM = 11;
 
 /** createDumpPayload: the object, the RDB version (2 bytes LE) and the CRC64 of all that (8 bytes LE). */
 export function dumpPayload(v: Value): string {
   const w = new RdbWriter();
   saveObject(w, v);
-  w.raw(String.fromCharCode(DUMP_RDB_VERSION & 0xff, (DUMP_RDB_VERSION >> 8) & 0xff));
+  const ver = v instanceof RStream ? DUMP_RDB_VERSION_STREAM : DUMP_RDB_VERSION;
+  w.raw(String.fromCharCode(ver & 0xff, (ver >> 8) & 0xff));
   const body = w.toString();
   return body + crc64LE(body);
 }

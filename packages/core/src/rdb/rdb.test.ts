@@ -7,6 +7,7 @@ import { Double, MapReply, OK, SetReply, Status, doubleText, type Reply } from '
 import { crc64, crc64LE } from './crc64.ts';
 import { listpackEntries, verifyDumpPayload } from './decode.ts';
 import { lzfDecompress } from './lzf.ts';
+import type { RStream } from '../types/stream.ts';
 
 function err(r: unknown): string {
   expect(r).toBeInstanceOf(ErrorReply);
@@ -260,6 +261,131 @@ describe('older encodings (RDB files of Redis < 7)', () => {
   });
 });
 
+describe('streams', () => {
+  /** A stream over several nodes, with tombstones, groups, PELs and consumers. */
+  function buildStream(run: (...a: (string | number)[]) => Reply, now: { t: number }) {
+    for (let i = 1; i <= 8; i++) run('XADD', 's', `${i}-${i % 3}`, 'f', i, 'g', `v${i}`);
+    run('XADD', 's', '9-0', 'other', '-5000', 'big', 'x'.repeat(200));
+    run('XADD', 's', '18446744073709551615-5', 'f', '9223372036854775807', 'g', '');
+    run('XDEL', 's', '2-2', '5-2');
+    run('XGROUP', 'CREATE', 's', 'g1', '0');
+    run('XGROUP', 'CREATE', 's', 'g2', '$');
+    run('XGROUP', 'CREATE', 's', 'g0', '3-0', 'ENTRIESREAD', '2');
+    run('XREADGROUP', 'GROUP', 'g1', 'alice', 'COUNT', 3, 'STREAMS', 's', '>');
+    now.t += 1000;
+    run('XREADGROUP', 'GROUP', 'g1', 'bob', 'COUNT', 2, 'STREAMS', 's', '>');
+    now.t += 1000;
+    run('XGROUP', 'CREATECONSUMER', 's', 'g1', 'carol');
+    run('XCLAIM', 's', 'g1', 'carol', 0, '1-1', 'RETRYCOUNT', 7);
+  }
+
+  it('round-trips nodes, tombstones, IDs, groups, PELs and consumer times (RDB_TYPE_STREAM_LISTPACKS_3)', () => {
+    const now = { t: 1_700_000_000_000 };
+    const { run, db } = testEngine({ clock: () => now.t, config: { 'stream-node-max-entries': 3 } });
+    buildStream(run, now);
+    const p = run('DUMP', 's') as string;
+    expect(p.charCodeAt(0)).toBe(21);
+    expect(p.charCodeAt(p.length - 10)).toBe(11);
+    now.t += 5000;
+    // Restored under other node limits: the payload's nodes are kept.
+    const b = testEngine({ clock: () => now.t });
+    expect(b.run('RESTORE', 's', 0, p)).toBe(OK);
+    expect(plain(b.run('XINFO', 'STREAM', 's', 'FULL'))).toEqual(plain(run('XINFO', 'STREAM', 's', 'FULL')));
+    expect(plain(b.run('XINFO', 'STREAM', 's'))).toEqual(plain(run('XINFO', 'STREAM', 's')));
+    expect(b.run('XRANGE', 's', '-', '+')).toEqual(run('XRANGE', 's', '-', '+'));
+    expect(plain(b.run('XPENDING', 's', 'g1', '-', '+', 10))).toEqual(plain(run('XPENDING', 's', 'g1', '-', '+', 10)));
+    // Byte for byte the same serialization, and the same memory estimate.
+    expect(b.run('DUMP', 's')).toBe(p);
+    expect((b.db.read('s', 'stream') as RStream).memory()).toBe((db.read('s', 'stream') as RStream).memory());
+    // Approximate trimming sees the same nodes.
+    expect(b.run('XTRIM', 's', 'MAXLEN', '~', 2)).toBe(run('XTRIM', 's', 'MAXLEN', '~', 2));
+    expect(b.run('XRANGE', 's', '-', '+')).toEqual(run('XRANGE', 's', '-', '+'));
+  });
+
+  it('writes the bytes redis-server 7.2 writes (nodes, tombstone, 64-bit IDs and deltas, groups)', () => {
+    // DUMP on redis-server 7.2.6 (rdbcompression no) after, with stream-node-max-entries 3:
+    // XADD fx i-i f i*100 g vi (i = 1..5); XADD fx 6-0 h -70000;
+    // XADD fx 18446744073709551615-1 f 9223372036854775807 g x; XDEL fx 2-2;
+    // XGROUP CREATE fx g1 3-0 ENTRIESREAD 2; XGROUP CREATE fx g0 $.
+    const hex =
+      '15031000000000000000010000000000000001404141000000180002010101020181660281670200010201000100016401827631030501030101010101c0c802827632030501020102010201c12c02827633030501ff100000000000000004000000000000000440464600000019000301000102018166028167020001020100010001c19002827634030501020101010101c1f40282763503050100010201dffc020101816802f290eefe040601ff10ffffffffffffffff00000000000000012a2a0000000c000101000102018166028167020001020100010001f4ffffffffffffff7f098178020501ff0681ffffffffffffffff0101010202070202673081ffffffffffffffff0181ffffffffffffffff000002673103000200000b0007679b0db2fff74e';
+    const theirs = hex.replace(/../g, (h) => String.fromCharCode(parseInt(h, 16)));
+    const { run } = testEngine({ config: { 'stream-node-max-entries': 3 } });
+    for (let i = 1; i <= 5; i++) run('XADD', 'fx', `${i}-${i}`, 'f', i * 100, 'g', `v${i}`);
+    run('XADD', 'fx', '6-0', 'h', '-70000');
+    run('XADD', 'fx', '18446744073709551615-1', 'f', '9223372036854775807', 'g', 'x');
+    run('XDEL', 'fx', '2-2');
+    run('XGROUP', 'CREATE', 'fx', 'g1', '3-0', 'ENTRIESREAD', 2);
+    run('XGROUP', 'CREATE', 'fx', 'g0', '$');
+    expect(run('DUMP', 'fx')).toBe(theirs);
+    const b = testEngine();
+    expect(b.run('RESTORE', 'fx', 0, theirs)).toBe(OK);
+    expect(plain(b.run('XINFO', 'STREAM', 'fx', 'FULL'))).toEqual(plain(run('XINFO', 'STREAM', 'fx', 'FULL')));
+    expect(b.run('DUMP', 'fx')).toBe(theirs);
+  });
+
+  it('an empty stream keeps its IDs and groups', () => {
+    const { run } = testEngine();
+    run('XGROUP', 'CREATE', 'e', 'g', '$', 'MKSTREAM');
+    run('XADD', 'e', '5-5', 'a', 1);
+    run('XDEL', 'e', '5-5');
+    const p = run('DUMP', 'e') as string;
+    const b = testEngine();
+    expect(b.run('RESTORE', 'e', 0, p)).toBe(OK);
+    expect(plain(b.run('XINFO', 'STREAM', 'e', 'FULL'))).toEqual(plain(run('XINFO', 'STREAM', 'e', 'FULL')));
+    expect(b.run('XADD', 'e', '5-5', 'a', 1)).toBeInstanceOf(ErrorReply);
+  });
+
+  it('reads RDB_TYPE_STREAM_LISTPACKS (Redis 5/6) and _2 (Redis 7.0) payloads', () => {
+    const { run } = testEngine();
+    // From unit/type/stream-cgroups "Loading from legacy": 1..6-0 data a..f, XDEL 3-0, groups g1 g2
+    // at 0, XREADGROUP g1 c11 COUNT 4, XTRIM MAXLEN = 2 (the listpack is LZF-compressed).
+    const v5 = '\x0F\x01\x10\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\xC3\x40\x4A\x40\x57\x16\x57\x00\x00\x00\x23\x00\x02\x01\x04\x01\x01\x01\x84\x64\x61\x74\x61\x05\x00\x01\x03\x01\x00\x20\x01\x03\x81\x61\x02\x04\x20\x0A\x00\x01\x40\x0A\x00\x62\x60\x0A\x00\x02\x40\x0A\x00\x63\x60\x0A\x40\x22\x01\x81\x64\x20\x0A\x40\x39\x20\x0A\x00\x65\x60\x0A\x00\x05\x40\x0A\x00\x66\x20\x0A\x00\xFF\x02\x06\x00\x02\x02\x67\x31\x05\x00\x04\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x3E\xF7\x83\x43\x7A\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x3E\xF7\x83\x43\x7A\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x3E\xF7\x83\x43\x7A\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x05\x00\x00\x00\x00\x00\x00\x00\x00\x3E\xF7\x83\x43\x7A\x01\x00\x00\x01\x01\x03\x63\x31\x31\x3E\xF7\x83\x43\x7A\x01\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x05\x00\x00\x00\x00\x00\x00\x00\x00\x02\x67\x32\x00\x00\x00\x00\x09\x00\x3D\x52\xEF\x68\x67\x52\x1D\xFA';
+    expect(run('RESTORE', 'x', 0, v5)).toBe(OK);
+    const full = plain(run('XINFO', 'STREAM', 'x', 'FULL')) as unknown[];
+    const get = (a: unknown[], k: string) => a[a.indexOf(k) + 1];
+    expect(run('XRANGE', 'x', '-', '+')).toEqual([['5-0', ['data', 'e']], ['6-0', ['data', 'f']]]);
+    expect(get(full, 'max-deleted-entry-id')).toBe('0-0');
+    expect(get(full, 'entries-added')).toBe(2);
+    expect(get(full, 'recorded-first-entry-id')).toBe('5-0');
+    const [g1, g2] = get(full, 'groups') as unknown[][];
+    expect([get(g1!, 'entries-read'), get(g1!, 'lag')]).toEqual([1, 1]);
+    expect([get(g2!, 'entries-read'), get(g2!, 'lag')]).toEqual([0, 2]);
+    const c11 = (get(g1!, 'consumers') as unknown[][])[0]!;
+    expect(get(c11, 'name')).toBe('c11');
+    expect(get(c11, 'active-time')).toBe(get(c11, 'seen-time'));
+    expect(get(c11, 'pel-count')).toBe(4);
+
+    // A 7.0 dump: XGROUP CREATE x g $ MKSTREAM; XADD x 1-1 f v; XREADGROUP GROUP g Alice STREAMS x >.
+    const v7 = '\x13\x01\x10\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01\x1D\x1D\x00\x00\x00\x0A\x00\x01\x01\x00\x01\x01\x01\x81\x66\x02\x00\x01\x02\x01\x00\x01\x00\x01\x81\x76\x02\x04\x01\xFF\x01\x01\x01\x01\x01\x00\x00\x01\x01\x01\x67\x01\x01\x01\x01\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01\xF5\x5A\x71\xC7\x84\x01\x00\x00\x01\x01\x05\x41\x6C\x69\x63\x65\xF5\x5A\x71\xC7\x84\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01\x0B\x00\xA7\xA9\x14\xA5\x27\xFF\x9B\x9B';
+    expect(run('RESTORE', 'y', 0, v7)).toBe(OK);
+    const g = (get(plain(run('XINFO', 'STREAM', 'y', 'FULL')) as unknown[], 'groups') as unknown[][])[0]!;
+    const alice = (get(g, 'consumers') as unknown[][])[0]!;
+    expect(get(alice, 'seen-time')).toBe(0x0184c7715af5);
+    expect(get(alice, 'active-time')).toBe(get(alice, 'seen-time'));
+    expect([get(g, 'entries-read'), get(g, 'lag'), get(g, 'pel-count')]).toEqual([1, 0, 1]);
+  });
+
+  it('corrupt stream payloads are Bad data format, never a crash', () => {
+    const now = { t: 1_700_000_000_000 };
+    const { run } = testEngine({ clock: () => now.t, config: { 'stream-node-max-entries': 3 } });
+    buildStream(run, now);
+    const body = (run('DUMP', 's') as string).slice(0, -10);
+    let seed = 777;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
+    for (let round = 0; round < 2000; round++) {
+      const bytes = body.split('');
+      const flips = 1 + rnd(3);
+      for (let f = 0; f < flips; f++) bytes[rnd(bytes.length)] = String.fromCharCode(rnd(256));
+      let b = bytes.join('');
+      if (rnd(4) === 0) b = b.slice(0, rnd(b.length));
+      const r = run('RESTORE', `k${round}`, 0, payload(b, 11));
+      if (r !== OK) expect(err(r)).toBe('ERR Bad data format');
+      else run('XINFO', 'STREAM', `k${round}`, 'FULL');
+    }
+  });
+});
+
 /** rdbSaveLen (6 or 14 bits) + bytes. */
 function rdbStringLong(s: string): string {
   if (s.length < 64) return String.fromCharCode(s.length) + s;
@@ -364,6 +490,44 @@ describe('DUMP / RESTORE against redis-server', () => {
       if (!k.startsWith('set-str') && !k.startsWith('list') && k !== 'hll') expect(plain(run('OBJECT', 'ENCODING', k)), k).toBe(toReply(await redis.call('OBJECT', 'ENCODING', k)));
     }
     expect(run('PFCOUNT', 'hll')).toBe(4);
+  }, 30_000);
+
+  it('RESTOREs the streams redis-server DUMPs (RDB_TYPE_STREAM_LISTPACKS_2); it refuses ours by version', async () => {
+    await redis.call('FLUSHALL');
+    await redis.call('CONFIG', 'SET', 'stream-node-max-entries', '4');
+    const cmds: string[][] = [];
+    for (let i = 1; i <= 10; i++) cmds.push(['XADD', 'st', `${i}-${i % 4}`, 'f', String(i * 1000), 'g', `v${i}`]);
+    cmds.push(['XADD', 'st', '11-0', 'other', '-9223372036854775808', 'long', 'y'.repeat(300)]);
+    cmds.push(['XADD', 'st', '12-0', 'f', 'z'.repeat(5000)]);
+    cmds.push(['XDEL', 'st', '2-2', '7-3']);
+    cmds.push(['XGROUP', 'CREATE', 'st', 'g1', '0']);
+    cmds.push(['XGROUP', 'CREATE', 'st', 'g2', '$']);
+    cmds.push(['XREADGROUP', 'GROUP', 'g1', 'alice', 'COUNT', '3', 'STREAMS', 'st', '>']);
+    cmds.push(['XREADGROUP', 'GROUP', 'g1', 'bob', 'COUNT', '2', 'STREAMS', 'st', '>']);
+    cmds.push(['XGROUP', 'CREATECONSUMER', 'st', 'g1', 'carol']);
+    cmds.push(['XTRIM', 'st', 'MINID', '2-0']);
+    cmds.push(['XGROUP', 'CREATE', 'empty', 'g', '$', 'MKSTREAM']);
+    await redis.pipeline(cmds);
+    await redis.call('CONFIG', 'SET', 'stream-node-max-entries', '100');
+    const { run } = testEngine();
+    // 7.0 prints no consumer active-time.
+    const strip = (r: unknown): unknown => {
+      if (!Array.isArray(r)) return r;
+      const i = r.indexOf('active-time');
+      const a = i >= 0 && i % 2 === 0 ? [...r.slice(0, i), ...r.slice(i + 2)] : r;
+      return a.map(strip);
+    };
+    for (const k of ['st', 'empty']) {
+      const dumped = (await redis.call('DUMP', k)) as { v: string };
+      expect(dumped.v.charCodeAt(0)).toBe(19);
+      expect(run('RESTORE', k, 0, dumped.v)).toBe(OK);
+      for (const argv of [['XRANGE', k, '-', '+'], ['XINFO', 'STREAM', k, 'FULL'], ['XINFO', 'GROUPS', k], ['XPENDING', k, 'g1', '-', '+', '10']]) {
+        if (k === 'empty' && argv[0] === 'XPENDING') continue;
+        expect(strip(plain(run(...argv))), argv.join(' ')).toEqual(strip(toReply(await redis.call(...argv))));
+      }
+      const ours = run('DUMP', k) as string;
+      expect(toReply(await redis.call('RESTORE', `${k}:ours`, '0', ours))).toBe('ERR DUMP payload version or checksum are wrong');
+    }
   }, 30_000);
 
   it('redis-server RESTOREs what we DUMP', async () => {
