@@ -99,6 +99,16 @@ export class Client extends Session {
   /** Close once the pending replies are written (QUIT, protocol errors, CLIENT KILL). */
   closeAfterReply = false;
   closed = false;
+  /**
+   * The journal entry this client's buffered replies wait for (DESIGN invariant 4): its own
+   * writes' entry, or the entry of a not-yet-durable write it read. 0: nothing to wait for.
+   */
+  waitSeq = 0;
+  /**
+   * Replies held until waitSeq is durable; its next commands wait meanwhile (as a blocked
+   * client's), so that released bytes never include a reply whose write is not durable yet.
+   */
+  parked = false;
   /** Free-form flags other modules keep per client (tracking, monitor, ...). */
   readonly flags = new Set<string>();
 
@@ -151,7 +161,7 @@ export class Client extends Session {
   /** Runs buffered commands until none is complete, the client blocks, or it must close. */
   processInput(): void {
     this.server.callClock = -1;
-    while (!this.closed && this.blocked === null && !this.closeAfterReply) {
+    while (!this.closed && this.blocked === null && !this.closeAfterReply && !this.parked) {
       const argv = this.parser.next();
       if (argv === null) break;
       if (argv instanceof ErrorReply) {
@@ -187,6 +197,11 @@ export class Client extends Session {
   /** Writes what the replies left in the buffer, in one socket write. */
   flush(): void {
     if (this.closed) return;
+    const gate = this.server.durability;
+    if (gate !== null && this.waitSeq > gate.durableSeq) {
+      gate.park(this);
+      return;
+    }
     if (this.writer.length > 0) {
       const data = this.writer.take();
       // The stream keeps its own queue: once it holds bytes, writes go behind them.

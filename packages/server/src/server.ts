@@ -8,6 +8,7 @@
 import net from 'node:net';
 import type tls from 'node:tls';
 import { Engine, ErrorReply, type Reply } from '@memorykv/core';
+import type { Journal } from '../../core/src/durability/journal.ts';
 import { Client } from './client.ts';
 import { defaultSettings, type ServerSettings } from './settings.ts';
 import { installModules } from './commands/index.ts';
@@ -38,6 +39,23 @@ export interface Param {
 }
 
 const LOG_LEVELS = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 } as const;
+
+/** What a client's flush asks before its replies leave (commands/persistence.ts). */
+export interface DurabilityGate {
+  /** Every journal entry up to this one is durable. */
+  readonly durableSeq: number;
+  /** Holds the client's replies (and its next commands) until its waitSeq is durable. */
+  park(client: Client): void;
+}
+
+/** What a program embedding the server may hand it beyond settings. */
+export interface ServerOptions {
+  /**
+   * The journal to use instead of the LMDB one in `dir` (appendonly is then on whatever the
+   * settings say): another store, or a test's journal whose entries become durable on cue.
+   */
+  journal?: Journal;
+}
 
 export class MemorykvServer {
   readonly engine: Engine;
@@ -76,8 +94,17 @@ export class MemorykvServer {
   readonly params = new Map<string, Param>();
   /** Called for every modified key (blocked clients, client-side caching invalidation). */
   readonly keyModified: ((db: number, key: string) => void)[] = [];
+  /** Holds replies until the writes they show are durable (the persistence module), or null. */
+  durability: DurabilityGate | null = null;
+  /** Settles when the data is loaded (journal recovery); rejects if it could not be. */
+  ready: Promise<void> = Promise.resolve();
+  /** Run by close() after the clients and listeners are gone (the journal's last sync ...). */
+  readonly onClose: (() => void | Promise<void>)[] = [];
 
-  constructor(settings: Partial<ServerSettings> = {}) {
+  constructor(
+    settings: Partial<ServerSettings> = {},
+    readonly options: ServerOptions = {},
+  ) {
     this.settings = { ...defaultSettings(), ...settings };
     this.engine = new Engine({ config: this.settings.engine });
     this.engine.shard.onKeyModified = (db, key) => {
@@ -213,6 +240,7 @@ export class MemorykvServer {
     for (const c of [...this.clients.values()]) c.close();
     await this.listeners.close();
     this.engine.close();
+    for (const fn of this.onClose) await fn();
   }
 }
 

@@ -214,7 +214,8 @@ export const PARAMS: readonly ParamSpec[] = [
   }),
   bool('syslog-enabled', false, I),
   bool('cluster-enabled', false, I),
-  bool('appendonly', false),
+  // Durable by default, as MemoryDB: the journal in `dir` with every write synced before its reply.
+  bool('appendonly', true),
   bool('cluster-allow-reads-when-down', false),
   bool('cluster-allow-pubsubshard-when-down', true),
   bool('crash-log-enabled', true),
@@ -268,7 +269,7 @@ export const PARAMS: readonly ParamSpec[] = [
   enm('repl-diskless-load', names('disabled', 'on-empty-db', 'swapdb'), 'disabled'),
   enm('loglevel', names('debug', 'verbose', 'notice', 'warning', 'nothing'), 'notice'),
   enm('maxmemory-policy', MAXMEMORY_POLICIES, 'noeviction'),
-  enm('appendfsync', [['everysec', 1], ['always', 2], ['no', 0]], 'everysec'),
+  enm('appendfsync', [['everysec', 1], ['always', 2], ['no', 0]], 'always'),
   enm('oom-score-adj', [['no', 0], ['yes', 1], ['relative', 1], ['absolute', 2]], 'no'),
   enm('acl-pubsub-default', [['allchannels', 1], ['resetchannels', 0]], 'resetchannels'),
   enm('sanitize-dump-payload', names('no', 'yes', 'clients'), 'no'),

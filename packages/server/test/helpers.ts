@@ -47,7 +47,8 @@ export interface TestServer {
 }
 
 export async function startServer(settings: Partial<ServerSettings> = {}): Promise<TestServer> {
-  const server = new MemorykvServer({ port: 0, bind: ['127.0.0.1'], loglevel: 'warning', ...settings });
+  // In memory unless a test asks for the journal (the binary's default is appendonly yes in `dir`).
+  const server = new MemorykvServer({ port: 0, bind: ['127.0.0.1'], loglevel: 'warning', ...settings, extra: { appendonly: 'no', ...settings.extra } });
   const port = await server.listen();
   // Clients connect to the first bind address (tests of non-loopback peers bind another one).
   const host = server.settings.bind[0]!;

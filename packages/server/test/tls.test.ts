@@ -160,6 +160,7 @@ describe('TLS', () => {
       bind: ['127.0.0.1'],
       loglevel: 'nothing',
       extra: {
+        appendonly: 'no',
         'tls-port': String(tlsPort),
         'tls-cert-file': f.server1.cert,
         'tls-key-file': f.server1.key,
@@ -356,7 +357,7 @@ describe('TLS only, key passphrase', () => {
       port: 0,
       bind: ['127.0.0.1'],
       loglevel: 'nothing' as const,
-      extra: { 'tls-port': String(tlsPort), 'tls-cert-file': lf.cert, 'tls-key-file': lf.key, 'tls-auth-clients': 'no' },
+      extra: { appendonly: 'no', 'tls-port': String(tlsPort), 'tls-cert-file': lf.cert, 'tls-key-file': lf.key, 'tls-auth-clients': 'no' },
     };
     const bad = new MemorykvServer(base);
     await expect(bad.listen()).rejects.toThrow('Failed to configure TLS. Check logs for more info.');
@@ -384,7 +385,7 @@ describe('protected mode over TLS', () => {
       port: 0,
       bind: [external!],
       loglevel: 'nothing',
-      extra: { 'tls-port': String(tlsPort), 'tls-cert-file': f.server1.cert, 'tls-key-file': f.server1.key, 'tls-auth-clients': 'no' },
+      extra: { appendonly: 'no', 'tls-port': String(tlsPort), 'tls-cert-file': f.server1.cert, 'tls-key-file': f.server1.key, 'tls-auth-clients': 'no' },
     });
     try {
       expect(await server.listen()).toBe(0);
@@ -400,7 +401,7 @@ describe('protected mode over TLS', () => {
 
 describe('CONFIG SET port and bind', () => {
   it('moves the TCP listener, keeps connected clients, refuses a port in use', async () => {
-    const server = new MemorykvServer({ port: 0, bind: ['127.0.0.1'], loglevel: 'nothing' });
+    const server = new MemorykvServer({ port: 0, bind: ['127.0.0.1'], loglevel: 'nothing', extra: { appendonly: 'no' } });
     const port = await server.listen();
     const r = new Redis({ host: '127.0.0.1', port, retryStrategy: () => null, maxRetriesPerRequest: 0 });
     r.on('error', () => {});

@@ -24,7 +24,7 @@ describe('Unix socket', () => {
   it('serves ioredis and redis-cli -s; unixsocketperm; a stale file is replaced; close() removes it', async () => {
     const path = join(dir, 'memorykv.sock');
     writeFileSync(path, 'left over by a crashed server');
-    const server = new MemorykvServer({ port: 0, bind: ['127.0.0.1'], loglevel: 'nothing', extra: { unixsocket: path, unixsocketperm: '700' } });
+    const server = new MemorykvServer({ port: 0, bind: ['127.0.0.1'], loglevel: 'nothing', extra: { appendonly: 'no', unixsocket: path, unixsocketperm: '700' } });
     // port 0 beside a Unix socket: no TCP listener, as redis-server.
     expect(await server.listen()).toBe(0);
     const st = statSync(path);
@@ -57,14 +57,14 @@ describe('Unix socket', () => {
 
   it('TCP and the Unix socket at once; CONFIG SET port leaves the socket alone', async () => {
     const path = join(dir, 'both.sock');
-    const server = new MemorykvServer({ port: 0, bind: ['127.0.0.1'], loglevel: 'nothing', extra: { unixsocket: path } });
+    const server = new MemorykvServer({ port: 0, bind: ['127.0.0.1'], loglevel: 'nothing', extra: { appendonly: 'no', unixsocket: path } });
     // With a Unix socket, port 0 means no TCP: give one explicitly by moving it at runtime.
     expect(await server.listen()).toBe(0);
     const r = new Redis({ path, retryStrategy: () => null, maxRetriesPerRequest: 0 });
     r.on('error', () => {});
     try {
       // CONFIG SET port on a server without a TCP listener starts one (updatePort).
-      const probe = new MemorykvServer({ port: 0, bind: ['127.0.0.1'], loglevel: 'nothing' });
+      const probe = new MemorykvServer({ port: 0, bind: ['127.0.0.1'], loglevel: 'nothing', extra: { appendonly: 'no' } });
       const port = await probe.listen();
       await probe.close();
       expect(await r.config('SET', 'port', String(port))).toBe('OK');

@@ -510,6 +510,11 @@ export class TickBatcher {
     private readonly schedule: (fn: () => void) => void = queueMicrotask,
   ) {}
 
+  /** Whether groups wait for the scheduled append. */
+  get queued(): boolean {
+    return this.groups.length > 0;
+  }
+
   /** Queues a group; returns the sequence number its entry will have. */
   add(group: EffectGroup): number {
     this.groups.push(group);

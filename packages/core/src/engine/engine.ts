@@ -36,7 +36,7 @@ export class Engine {
   }
 
   /** Subscribes to effects (journal, replicas, tests); one call per atomic group. */
-  onEffects(fn: ((effects: Effect[]) => void) | null): void {
+  onEffects(fn: ((effects: Effect[], session: Session | null) => void) | null): void {
     this.shard.onEffects = fn;
   }
 

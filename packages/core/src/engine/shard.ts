@@ -83,8 +83,12 @@ export class Shard {
   lfu = false;
   /** The session whose command is running (for CLIENT NO-TOUCH). */
   current: Session | null = null;
-  /** Receives each command's effects, one array per atomic group (a command, or a whole EXEC). */
-  onEffects: ((effects: Effect[]) => void) | null = null;
+  /**
+   * Receives each command's effects, one array per atomic group (a command, or a whole EXEC),
+   * with the session whose command produced them (null for expiry and eviction outside a
+   * command): a server holds that session's reply until the group is durable.
+   */
+  onEffects: ((effects: Effect[], session: Session | null) => void) | null = null;
   /** Called for every modified key (client-side caching invalidation, later). */
   onKeyModified: ((db: number, key: string) => void) | null = null;
   /**
@@ -144,7 +148,7 @@ export class Shard {
     if (cmd.arity > 0 ? argc !== cmd.arity : argc < -cmd.arity) return this.reject(session, wrongArity(cmd.fullName), cmd);
     this.clockStale = true;
     if (this.config.maxmemory > 0 && !performEvictions(this) && this.rejectOnOom(session, cmd)) {
-      this.flushEffects();
+      this.flushEffects(session);
       return this.reject(session, OOM, cmd);
     }
     if (session.multi !== null && !TX_CONTROL.has(cmd.fullName)) {
@@ -155,7 +159,7 @@ export class Shard {
       return QUEUED;
     }
     const reply = this.call(session, cmd, argv);
-    if (!this.inExec) this.flushEffects();
+    if (!this.inExec) this.flushEffects(session);
     return reply;
   }
 
@@ -252,12 +256,12 @@ export class Shard {
     if (this.onEffects !== null) this.pending.push({ db, argv });
   }
 
-  /** Hands the pending effects to the sink as one atomic group. */
-  flushEffects(): void {
+  /** Hands the pending effects to the sink as one atomic group, produced by `session`'s command. */
+  flushEffects(session: Session | null = null): void {
     if (this.pending.length === 0 || this.holdEffects) return;
     const group = this.pending;
     this.pending = [];
-    this.onEffects!(group);
+    this.onEffects!(group, session);
   }
 
   notify(db: number, cls: string, event: string, key: string): void {

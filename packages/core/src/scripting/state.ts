@@ -157,7 +157,7 @@ export class ScriptingState {
     if (run.suspended) {
       run.suspended = false;
       this.shard.holdEffects = false;
-      if (!this.shard.inTransaction) this.shard.flushEffects();
+      if (!this.shard.inTransaction) this.shard.flushEffects(run.session);
     }
   }
 

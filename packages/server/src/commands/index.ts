@@ -10,7 +10,9 @@ import { install as pubsub } from './pubsub.ts';
 import { install as blocking } from './blocking.ts';
 import { install as acl } from './acl.ts';
 import { install as scripting } from './scripting.ts';
+import { install as migrate } from './migrate.ts';
+import { install as persistence } from './persistence.ts';
 
 export function installModules(server: MemorykvServer): void {
-  for (const install of [connection, config, introspection, pubsub, blocking, acl, scripting]) install(server);
+  for (const install of [connection, config, introspection, pubsub, blocking, acl, scripting, migrate, persistence]) install(server);
 }

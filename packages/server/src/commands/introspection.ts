@@ -345,7 +345,8 @@ function aclStats(server: MemorykvServer): { auth: number; cmd: number; key: num
   return (server.state.get('acl') as { stats?: { auth: number; cmd: number; key: number; channel: number } } | undefined)?.stats;
 }
 
-function param(server: MemorykvServer, name: string): string {
+/** A parameter's value as CONFIG GET prints it (a module's own, or the settings table's). */
+export function param(server: MemorykvServer, name: string): string {
   const p = server.params.get(name);
   if (p !== undefined) return p.get();
   const spec = PARAM_BY_NAME.get(name);
