@@ -11,10 +11,27 @@ const ACCEPTABLE_STALE_PERCENT = 10;
 /** Share of each 1000/hz ms period a cycle may use (Redis: 25%). */
 const CYCLE_CPU_PERCENT = 25;
 
+/** Per shard, who is told each cycle's duration in ms (a server's latency monitor: expire-cycle). */
+const cycleObservers = new WeakMap<Shard, (ms: number) => void>();
+
+/** Reports the duration of each of the shard's active expire cycles to `fn` (null: no longer). */
+export function observeExpireCycles(shard: Shard, fn: ((ms: number) => void) | null): void {
+  if (fn === null) cycleObservers.delete(shard);
+  else cycleObservers.set(shard, fn);
+}
+
 export function activeExpireCycle(shard: Shard, budgetMs = (1000 / shard.config.hz) * (CYCLE_CPU_PERCENT / 100)): number {
   // Replicas (the primary sends the DELs) and paused servers expire nothing themselves.
   if (!shard.expireEnabled) return 0;
   const start = performance.now();
+  const expired = expireCycle(shard, start, budgetMs);
+  // As Redis's latencyAddSampleIfNeeded("expire-cycle", ...) at the end of every cycle.
+  const observer = cycleObservers.get(shard);
+  if (observer !== undefined) observer(performance.now() - start);
+  return expired;
+}
+
+function expireCycle(shard: Shard, start: number, budgetMs: number): number {
   const effort = Math.max(1, Math.min(10, shard.config['active-expire-effort'])) - 1;
   const perLoop = KEYS_PER_LOOP + (KEYS_PER_LOOP / 4) * effort;
   const stale = ACCEPTABLE_STALE_PERCENT - effort;

@@ -37,6 +37,7 @@ import { formatDouble, parseInt64 } from '../../../core/src/bytes.ts';
 import { globMatch } from '../../../core/src/glob.ts';
 import { KEY_OVERHEAD, stringEncoding, stringMemory, valueMemory, type Value } from '../../../core/src/keyspace/object.ts';
 import { idleTime } from '../../../core/src/keyspace/eviction.ts';
+import { observeExpireCycles } from '../../../core/src/keyspace/expiry.ts';
 import type { Keyspace } from '../../../core/src/keyspace/keyspace.ts';
 import { Client } from '../client.ts';
 import type { MemorykvServer } from '../server.ts';
@@ -383,6 +384,11 @@ export function install(server: MemorykvServer): void {
   wrapCall(server, st);
   wrapExecute(server, st);
   trackOverhead(server);
+  // latencyAddSampleIfNeeded("expire-cycle", elapsed/1000) after each active expire cycle.
+  observeExpireCycles(server.engine.shard, (ms) => {
+    const v = Math.floor(ms);
+    if (st.latencyMonitorThreshold > 0 && v >= st.latencyMonitorThreshold) latencyAddSample(st, 'expire-cycle', v);
+  });
   server.onAttach.push(() => void st.connections++);
   server.onDetach.push((client) => {
     st.closedNetIn += client.socket.bytesRead;
@@ -1002,7 +1008,7 @@ const SECTIONS: Record<string, Section> = {
       `pubsubshard_channels:${ps?.shardChannels.size ?? 0}`,
       'latest_fork_usec:0',
       'total_forks:0',
-      'migrate_cached_sockets:0',
+      `migrate_cached_sockets:${(server.state.get('migrate') as { cache?: Map<string, unknown> } | undefined)?.cache?.size ?? 0}`,
       'slave_expires_tracked_keys:0',
       'active_defrag_hits:0',
       'active_defrag_misses:0',
