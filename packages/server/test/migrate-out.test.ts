@@ -316,6 +316,33 @@ describe('MIGRATE failures and waiting', () => {
     }
   });
 
+  it('sends what Redis sends: AUTH2, SELECT, RESTORE with its TTL and REPLACE; RESTORE-ASKING under cluster-enabled', async () => {
+    let seen = '';
+    const target = await fakeTarget((data, sock) => {
+      seen += data;
+      sock.write('+OK\r\n'.repeat((data.match(/\*[2-5]\r\n/g) ?? []).length));
+    });
+    const tc = await startServer({ extra: { 'cluster-enabled': 'yes' } });
+    try {
+      const r = t.ioredis();
+      await r.set('kk', 'vv', 'PX', 100000);
+      expect(await r.migrate('127.0.0.1', String(target.port), 'kk', 4, 5000, 'COPY', 'REPLACE', 'AUTH2', 'u', 'p')).toBe('OK');
+      const payload = (await r.dumpBuffer('kk')).toString('latin1');
+      const m = /^\*3\r\n\$4\r\nAUTH\r\n\$1\r\nu\r\n\$1\r\np\r\n\*2\r\n\$6\r\nSELECT\r\n\$1\r\n4\r\n\*5\r\n\$7\r\nRESTORE\r\n\$2\r\nkk\r\n\$\d+\r\n(\d+)\r\n\$(\d+)\r\n([^]*)\r\n\$7\r\nREPLACE\r\n$/.exec(seen);
+      expect(m).not.toBeNull();
+      expect(Number(m![1])).toBeGreaterThan(90000);
+      expect(m![3]).toBe(payload);
+      seen = '';
+      const rc = tc.ioredis();
+      await rc.set('kk', 'vv');
+      expect(await rc.migrate('127.0.0.1', String(target.port), 'kk', 0, 5000)).toBe('OK');
+      expect(seen).toContain('$14\r\nRESTORE-ASKING\r\n$2\r\nkk\r\n$1\r\n0\r\n');
+    } finally {
+      await tc.close();
+      await target.close();
+    }
+  });
+
   it('is in the table as Redis has it: movablekeys, key specs, GETKEYS', async () => {
     const r = t.ioredis();
     const info = (await r.command('INFO', 'migrate')) as unknown[][];

@@ -25,7 +25,7 @@ import { dumpPayload } from '../../../core/src/rdb/encode.ts';
 import { Client, type BlockState } from '../client.ts';
 import type { Shard } from '../../../core/src/engine/shard.ts';
 import type { MemorykvServer } from '../server.ts';
-import { redactArgument } from './introspection.ts';
+import { param, redactArgument } from './introspection.ts';
 
 const MIGRATE_SOCKET_CACHE_ITEMS = 64;
 /** Seconds a cached connection may stay unused (MIGRATE_SOCKET_CACHE_TTL). */
@@ -54,6 +54,8 @@ interface MigrateArgs {
   /** Argument indexes of the keys. */
   firstKey: number;
   numKeys: number;
+  /** RESTORE-ASKING instead of RESTORE (cluster-enabled). */
+  asking: boolean;
 }
 
 /** migrateCommand's parsing, in its order: options, then timeout, then db. */
@@ -91,7 +93,10 @@ function parseArgs(ctx: Ctx): MigrateArgs {
   const dbid = parseInt64(argv[4]!);
   if (timeout !== timeout || dbid !== dbid) throw NOT_INTEGER;
   if (timeout <= 0) timeout = 1000;
-  return { host: argv[1]!, port: argv[2]!, dbid, timeout, copy, replace, username, password, firstKey, numKeys };
+  // A script's session derives from its caller's Client; the in-process API has no server.
+  const server = (ctx.session as Partial<Client>).server;
+  const asking = server !== undefined && param(server, 'cluster-enabled') === 'yes';
+  return { host: argv[1]!, port: argv[2]!, dbid, timeout, copy, replace, username, password, firstKey, numKeys, asking };
 }
 
 /** The key positions of an argv (migrateGetKeys): `key`, or what follows KEYS. */
@@ -148,7 +153,7 @@ function buildCommands(a: MigrateArgs, select: boolean, items: Item[], now: numb
       if (ttl < 1) ttl = 1;
     }
     sent.push(it);
-    buf += `*${a.replace ? 5 : 4}\r\n${bulk('RESTORE')}${bulk(it.key)}${bulk(String(ttl))}${bulk(it.payload)}`;
+    buf += `*${a.replace ? 5 : 4}\r\n${bulk(a.asking ? 'RESTORE-ASKING' : 'RESTORE')}${bulk(it.key)}${bulk(String(ttl))}${bulk(it.payload)}`;
     if (a.replace) buf += bulk('REPLACE');
   }
   return { buf, sent };
