@@ -67,6 +67,17 @@ export class SnapshotFormatError extends Error {
   }
 }
 
+/**
+ * The data does not fit this engine's config (a key of a database beyond `databases`): every
+ * snapshot of the same data would fail alike, so recovery stops rather than fall back.
+ */
+export class SnapshotConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SnapshotConfigError';
+  }
+}
+
 /** The config a decoded value needs (encoding thresholds): a shard's EngineConfig. */
 export type CodecConfig = Pick<
   EngineConfig,
@@ -326,7 +337,7 @@ function decodeStream(r: KeyRecord): RStream {
  */
 export function loadKeyRecord(shard: Shard, r: KeyRecord): void {
   const db: Keyspace | undefined = shard.dbs[r[0]];
-  if (db === undefined) throw new SnapshotFormatError(`key record of database ${r[0]}, beyond 'databases' (${shard.dbs.length})`);
+  if (db === undefined) throw new SnapshotConfigError(`key record of database ${r[0]}, beyond 'databases' (${shard.dbs.length})`);
   const key = r[1];
   if (db.main.find(key) >= 0) db.delete(key);
   db.add(key, decodeValue(r, shard.config));

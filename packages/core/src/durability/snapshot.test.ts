@@ -4,7 +4,7 @@ import { testEngine } from '../../test/util.ts';
 import { Engine } from '../engine/engine.ts';
 import type { Effect } from '../engine/shard.ts';
 import { JournalCorruptError, MemoryJournal, encodeEntry } from './journal.ts';
-import { canonicalRecords, type KeyRecord } from './snapshot-codec.ts';
+import { SnapshotConfigError, canonicalRecords, type KeyRecord } from './snapshot-codec.ts';
 import {
   MemorySnapshotStore,
   SnapshotError,
@@ -341,6 +341,18 @@ describe('snapshots', () => {
     await expect(recover(new Engine({ activeExpire: false }), other, sys.journal)).rejects.toThrow(JournalCorruptError);
   });
 
+  it('stops, rather than fall back, when the data does not fit the config (databases)', async () => {
+    const sys = liveSystem();
+    sys.run('SELECT', 9);
+    sys.run('SET', 'k', 'v');
+    sys.commit();
+    const store = new MemorySnapshotStore();
+    await writeSnapshotFromEngine(sys.engine, store, sys.journal.chainAt(1));
+    const e = new Engine({ activeExpire: false, config: { databases: 4 } });
+    await expect(recover(e, store, sys.journal)).rejects.toThrow(SnapshotConfigError);
+    expect(e.shard.keyCount).toBe(0);
+  });
+
   it('prunes automatic snapshots past the retention period, keeps named ones and the newest verified one', async () => {
     const store = new MemorySnapshotStore();
     const DAY = 86_400_000;
@@ -364,6 +376,13 @@ describe('snapshots', () => {
     const deleted0 = await pruneSnapshots(store, { retentionDays: 0, now: NOW + 1 });
     expect(deleted0.map((m) => m.id)).toEqual([newest.id]);
     expect(store.list().map((m) => m.id)).toEqual([named.id, recent.id]);
+    // A snapshot named as verified is the base without being re-read (its data is not looked at).
+    const older = await mk(NOW - 3 * DAY);
+    const verified = await mk(NOW - 2 * DAY);
+    store.data.get(verified.id)![0]![3]! ^= 1;
+    const deletedV = await pruneSnapshots(store, { retentionDays: 0, now: NOW, verifiedId: verified.id });
+    expect(deletedV.map((m) => m.id)).toEqual([recent.id, older.id]);
+    expect(store.list().map((m) => m.id)).toEqual([named.id, verified.id]);
     // torn ones only on request
     await store.create({ name: null, created: 0, seq: 1, journalCrc: point.crc });
     expect(await pruneSnapshots(store, { retentionDays: 35, now: NOW })).toEqual([]);

@@ -34,6 +34,7 @@ import { JournalCorruptError, JournalError, type ChainPoint, type Journal } from
 import { crc32c } from './crc32c.ts';
 import {
   FUNCTIONS_DB,
+  SnapshotConfigError,
   checkRecord,
   loadFunctionsRecord,
   loadKeyRecord,
@@ -240,12 +241,22 @@ function forEachRecord(
   if (chunk.length < 1 || chunk[0] !== CHUNK_FORMAT) {
     throw new SnapshotError(`snapshot ${id}: chunk ${index} has an unknown format ${chunk[0]}`);
   }
+  // Errors of fn (a record that does not load) pass through as they are; only MessagePack's own
+  // are reported as an undecodable chunk.
+  let failed = false;
+  let failure: unknown;
   try {
     packr.unpackMultiple(chunk.subarray(1), (value: unknown, start?: number, end?: number) => {
-      fn(checkRecord(value), start! + 1, end! + 1);
+      try {
+        fn(checkRecord(value), start! + 1, end! + 1);
+      } catch (e) {
+        failed = true;
+        failure = e;
+        throw e;
+      }
     });
   } catch (e) {
-    if (e instanceof SnapshotError) throw e;
+    if (failed) throw failure;
     throw new SnapshotError(`snapshot ${id}: chunk ${index} does not decode (${(e as Error).message})`, { cause: e });
   }
 }
@@ -756,6 +767,7 @@ export async function recover(
       }
     } catch (e) {
       resetShard(shard);
+      if (e instanceof SnapshotConfigError) throw e;
       skip(m, `loading failed: ${(e as Error).message}`);
       continue;
     }
@@ -803,6 +815,12 @@ export interface PruneOptions {
   now?: number;
   /** Also delete torn (incomplete) snapshots: only when no build is running (at start). */
   removeIncomplete?: boolean;
+  /**
+   * A snapshot known to verify (the one just built and verified): it is the recovery base
+   * unless a newer complete one verifies, and nothing is re-read to find that out when it is
+   * the newest.
+   */
+  verifiedId?: number;
 }
 
 const DAY = 86_400_000;
@@ -820,6 +838,10 @@ export async function pruneSnapshots(store: SnapshotStore, options: PruneOptions
   let baseId = -1;
   for (let i = all.length - 1; i >= 0 && baseId < 0; i--) {
     if (!all[i]!.complete) continue;
+    if (all[i]!.id === options.verifiedId) {
+      baseId = all[i]!.id;
+      break;
+    }
     try {
       verifySnapshot(store, all[i]!.id);
       baseId = all[i]!.id;

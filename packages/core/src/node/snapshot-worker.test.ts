@@ -48,6 +48,9 @@ describe('snapshot builder in a Piscina worker', () => {
     workload(d, 1, 1000);
     await new Promise((r) => setImmediate(r));
     await d.journal.whenDurable();
+    // The serving thread's handle is open before, during and after the worker's builds.
+    const store = await LmdbSnapshotStore.open({ path: d.snapshotPath });
+    cleanup.push(() => store.close());
     const builder = new SnapshotBuilder({ journalPath: d.journalPath, snapshotPath: d.snapshotPath, idleTimeout: 1000 });
     cleanup.push(() => builder.close());
     const first = await builder.build(d.journal.lastSeq, { chunkBytes: 8192 });
@@ -65,8 +68,6 @@ describe('snapshot builder in a Piscina worker', () => {
     expect(second.stats.loadedKeys).toBeLessThan(first.meta.keys);
 
     // The serving thread's own handle sees what the worker wrote.
-    const store = await LmdbSnapshotStore.open({ path: d.snapshotPath });
-    cleanup.push(() => store.close());
     expect(store.list().map((m) => [m.id, m.name, m.complete])).toEqual([
       [first.meta.id, null, true],
       [second.meta.id, 'manual', true],
