@@ -3,6 +3,7 @@ import '../node/scripting/lua.ts';
 import { testEngine } from '../../test/util.ts';
 import { Engine } from '../engine/engine.ts';
 import type { Effect } from '../engine/shard.ts';
+import type { EngineConfig } from '../config.ts';
 import { JournalCorruptError, MemoryJournal, encodeEntry } from './journal.ts';
 import { SnapshotConfigError, canonicalRecords, type KeyRecord } from './snapshot-codec.ts';
 import {
@@ -37,8 +38,8 @@ function rng(seed: number): () => number {
 const LIB = (n: number, v: number) => `#!lua name=lib${n}\nredis.register_function('f${n}', function() return ${v} end)`;
 
 /** A live engine whose effects go to a MemoryJournal, several groups per entry. */
-function liveSystem() {
-  const t = testEngine({ clock });
+function liveSystem(config: Partial<EngineConfig> = {}) {
+  const t = testEngine({ clock, config });
   const journal = new MemoryJournal();
   let pending: Effect[][] = [];
   t.engine.onEffects((g) => pending.push(g));
@@ -119,15 +120,15 @@ function liveComparable(engine: Engine): unknown[] {
 }
 
 /** The oracle: every effect from the journal's start replayed into a fresh engine. */
-function fullReplay(journal: MemoryJournal, to: number): Engine {
-  const e = new Engine({ activeExpire: false, clock });
+function fullReplay(journal: MemoryJournal, to: number, config: Partial<EngineConfig> = {}): Engine {
+  const e = new Engine({ activeExpire: false, clock, config });
   for (const entry of journal.readFrom(1, { to })) for (const g of entry.groups) e.shard.replay(g);
   return e;
 }
 
 /** A snapshot's data loaded into a fresh engine. */
-async function loaded(store: MemorySnapshotStore, meta: SnapshotMeta): Promise<Engine> {
-  const e = new Engine({ activeExpire: false, clock });
+async function loaded(store: MemorySnapshotStore, meta: SnapshotMeta, config: Partial<EngineConfig> = {}): Promise<Engine> {
+  const e = new Engine({ activeExpire: false, clock, config });
   const only = new MemorySnapshotStore();
   // recover() on a store holding just this snapshot and a journal ending where it does.
   const w = await only.create({ name: null, created: meta.created, seq: meta.seq, journalCrc: meta.journalCrc });
@@ -141,20 +142,30 @@ async function loaded(store: MemorySnapshotStore, meta: SnapshotMeta): Promise<E
 
 describe('snapshots', () => {
   it('builds incrementally, in a chain of builds, exactly what a full replay gives (the oracle)', async () => {
+    // Small encoding thresholds for half the seeds, so conversions happen all along.
+    const tiny: Partial<EngineConfig> = {
+      'hash-max-listpack-entries': 3,
+      'set-max-intset-entries': 3,
+      'set-max-listpack-entries': 3,
+      'zset-max-listpack-entries': 3,
+      'list-max-listpack-size': 3,
+      'stream-node-max-entries': 2,
+    };
     for (const seed of [1, 2, 3, 4]) {
-      const sys = liveSystem();
+      const config = seed % 2 === 0 ? tiny : {};
+      const sys = liveSystem(config);
       const store = new MemorySnapshotStore();
       let prev: number | null = null;
       for (let round = 0; round < 4; round++) {
         workload(sys, seed * 100 + round, 400);
         const toSeq = sys.journal.lastSeq;
-        const { meta, stats } = await buildSnapshot(store, prev, sys.journal, toSeq, { chunkBytes: 512, clock });
+        const { meta, stats } = await buildSnapshot(store, prev, sys.journal, toSeq, { chunkBytes: 512, clock, config });
         expect(verifySnapshot(store, meta.id)).toEqual(meta);
         expect(meta.seq).toBe(toSeq);
         expect(meta.journalCrc).toBe(sys.journal.chainAt(toSeq).crc);
         expect(stats.entries).toBe(toSeq - (prev === null ? 0 : store.get(prev)!.seq));
-        const got = await loaded(store, meta);
-        const want = fullReplay(sys.journal, toSeq);
+        const got = await loaded(store, meta, config);
+        const want = fullReplay(sys.journal, toSeq, config);
         expect(canonicalRecords(got.shard), `seed ${seed} round ${round}`).toEqual(canonicalRecords(want.shard));
         // and the live engine holds the same keys (no key expired: the clock stands still)
         expect(liveComparable(got).map((r) => (r as KeyRecord).slice(0, 3))).toEqual(liveComparable(sys.engine).map((r) => (r as KeyRecord).slice(0, 3)));
@@ -257,6 +268,11 @@ describe('snapshots', () => {
     chunk[chunk.length - 1]! ^= 1;
     expect(() => verifySnapshot(store, meta.id)).toThrow(SnapshotError);
     expect(() => verifySnapshot(store, meta.id)).toThrow(/corrupt: data checksum/);
+    // A build from a corrupt snapshot fails (its checksum is checked as it is read) and leaves nothing.
+    workload(sys, 8, 50);
+    const before = store.list().map((m) => m.id);
+    await expect(buildSnapshot(store, meta.id, sys.journal, sys.journal.lastSeq)).rejects.toThrow(/corrupt: data checksum/);
+    expect(store.list().map((m) => m.id)).toEqual(before);
     chunk[chunk.length - 1]! ^= 1;
     store.data.get(meta.id)!.pop();
     expect(() => verifySnapshot(store, meta.id)).toThrow(/chunk \d+ of \d+ is missing/);

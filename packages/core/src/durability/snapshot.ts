@@ -560,7 +560,9 @@ export async function buildSnapshot(
     throw new SnapshotError(`no previous snapshot and the journal starts at ${journal.firstSeq}: the entries before it are lost`);
   }
   const prevCrc = prev === null ? 0 : prev.journalCrc;
-  const scratch = new Engine({ config: options.config, activeExpire: false, clock: options.clock });
+  // No maxmemory: a replay must neither evict nor refuse a write (Redis's loading and master
+  // clients bypass it too); the encoding thresholds are all the scratch engine needs.
+  const scratch = new Engine({ config: { ...options.config, maxmemory: 0 }, activeExpire: false, clock: options.clock });
   const shard = scratch.shard;
   const stats: BuildStats = { entries: 0, effects: 0, loadedKeys: 0, copiedRecords: 0, scratchKeys: 0 };
 
