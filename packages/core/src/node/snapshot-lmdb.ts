@@ -136,8 +136,11 @@ export class LmdbSnapshotStore implements SnapshotStore {
   async delete(id: number): Promise<void> {
     this.check();
     const { root, chunks, meta } = this;
-    // The meta first: a half-deleted snapshot is then gone, not torn-looking.
-    await meta.remove(id);
+    // Marked incomplete first: a delete cut short by a crash leaves a torn snapshot, which
+    // pruning with removeIncomplete cleans up, rather than chunks no meta points to.
+    const m = meta.get(id);
+    if (m === undefined) return;
+    if (m.complete) await meta.put(id, { ...m, complete: false });
     for (;;) {
       root.resetReadTxn();
       const keys = [...chunks.getKeys({ start: [id, 0], end: [id + 1, 0], limit: DELETE_BATCH })];
@@ -146,6 +149,7 @@ export class LmdbSnapshotStore implements SnapshotStore {
         for (const k of keys) chunks.remove(k);
       });
     }
+    await meta.remove(id);
   }
 
   async close(): Promise<void> {
