@@ -15,7 +15,7 @@
  */
 import net from 'node:net';
 import { spawnSync } from 'node:child_process';
-import { NO_REPLY, Status, type Reply } from '@memorykv/core';
+import { NO_REPLY, OK, Status, type Reply } from '../../../core/src/reply.ts';
 import { NOT_INTEGER, SYNTAX, error } from '../../../core/src/errors.ts';
 import type { Ctx } from '../../../core/src/commands/context.ts';
 import { is } from '../../../core/src/commands/args.ts';
@@ -205,8 +205,6 @@ class MigrateConn {
   /** Received bytes not yet consumed, latin1. */
   private input = '';
   private waiter: (() => void) | null = null;
-  /** The exchange in progress on this connection (they run one after another). */
-  tail: Promise<unknown> = Promise.resolve();
 
   constructor(readonly socket: net.Socket) {
     socket.setNoDelay(true);
@@ -340,10 +338,12 @@ class MigrateState {
     }
     if (cs !== undefined) this.cache.delete(name);
     if (this.cache.size >= MIGRATE_SOCKET_CACHE_ITEMS) {
-      // Too many: drop one (Redis picks one at random).
-      const [victim, c] = this.cache.entries().next().value as [string, MigrateConn];
-      c.close();
-      this.cache.delete(victim);
+      // Too many: drop one (Redis picks one at random), not one another MIGRATE is using.
+      for (const victim of this.cache.keys()) {
+        if (this.queues.has(victim)) continue;
+        this.closeConn(victim);
+        break;
+      }
     }
     const c = await connect(host, port, timeout);
     if (!('socket' in c)) return c;
@@ -452,14 +452,12 @@ async function migrateAsync(st: MigrateState, a: MigrateArgs, items: Item[], clo
   try {
     let r = await exchange(st, a, items, clock);
     if (r.retry) r = await exchange(st, a, items, clock);
-    return { reply: r.reply ?? OK_REPLY, restored: r.restored };
+    return { reply: r.reply ?? OK, restored: r.restored };
   } finally {
     release();
     if (st.queues.get(name) === tail) st.queues.delete(name);
   }
 }
-
-const OK_REPLY = new Status('OK');
 
 // ---------------------------------------------------------------------------------------------
 // The synchronous form (MULTI/EXEC, scripts): a child process does the exchange
@@ -538,7 +536,7 @@ function migrateSync(a: MigrateArgs, items: Item[], clock: () => number): { repl
   ex.selectLine = lines[p++] ?? null;
   ex.lines = lines.slice(p);
   const c = conclude(a, ex, sent);
-  return { reply: c.reply ?? OK_REPLY, restored: c.restored };
+  return { reply: c.reply ?? OK, restored: c.restored };
 }
 
 // ---------------------------------------------------------------------------------------------
