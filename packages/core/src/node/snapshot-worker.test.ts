@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testEngine } from '../../test/util.ts';
@@ -100,5 +102,30 @@ describe('snapshot builder in a Piscina worker', () => {
     await expect(
       runBuildTask({ journalPath: d.journalPath, snapshotPath: d.snapshotPath, toSeq: d.journal.lastSeq }),
     ).rejects.toThrow(/no snapshot to build from/);
+  });
+
+  it('works in a process that runs TypeScript through tsx register(), as the server binary does', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'memorykv-snapworker-bin-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const here = dirname(fileURLToPath(import.meta.url));
+    const code = `
+      import { register } from 'tsx/esm/api';
+      register();
+      const { SnapshotBuilder } = await import(${JSON.stringify(new URL('./snapshot-worker.ts', import.meta.url).href)});
+      const { openLmdbJournal } = await import(${JSON.stringify(new URL('./journal-lmdb.ts', import.meta.url).href)});
+      const j = openLmdbJournal({ path: ${JSON.stringify(join(dir, 'journal'))}, policy: 'no' });
+      j.append([[{ db: 0, argv: ['SET', 'a', '1'] }], [{ db: 2, argv: ['RPUSH', 'l', 'x', 'y'] }]]);
+      await j.whenDurable();
+      const b = new SnapshotBuilder({ journalPath: ${JSON.stringify(join(dir, 'journal'))}, snapshotPath: ${JSON.stringify(join(dir, 'snapshots'))} });
+      const r = await b.build(1);
+      await b.close();
+      await j.close();
+      console.log(JSON.stringify({ keys: r.meta.keys, seq: r.meta.seq, threadId: r.threadId }));
+    `;
+    // From the package directory, where 'tsx' resolves as it does for the server's bin script.
+    const out = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: join(here, '../..'), encoding: 'utf8', timeout: 60_000 });
+    expect(out.stderr).toBe('');
+    expect(JSON.parse(out.stdout.trim())).toEqual({ keys: 2, seq: 1, threadId: expect.any(Number) });
+    expect(JSON.parse(out.stdout.trim()).threadId).toBeGreaterThan(0);
   });
 });
