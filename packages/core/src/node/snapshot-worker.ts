@@ -105,7 +105,7 @@ export interface SnapshotBuilderOptions {
   idleTimeout?: number;
 }
 
-export interface BuildOptions {
+export interface BuilderBuildOptions {
   prevId?: number | null | 'latest';
   name?: string | null;
   created?: number;
@@ -129,7 +129,7 @@ export class SnapshotBuilder {
     });
   }
 
-  build(toSeq: number, options: BuildOptions = {}): Promise<BuildTaskResult> {
+  build(toSeq: number, options: BuilderBuildOptions = {}): Promise<BuildTaskResult> {
     const task: BuildTask = {
       journalPath: this.options.journalPath,
       snapshotPath: this.options.snapshotPath,
