@@ -194,10 +194,11 @@ describe('replies wait for durability (appendfsync always)', () => {
 describe('recovery', () => {
   it('answers -LOADING while the journal is replayed, then serves the data', async () => {
     const journal = new GatedJournal('always');
-    // 400k SETs in 4000 entries: replayed in slices, between which the server answers.
-    for (let e = 0; e < 4000; e++) {
+    // 400k SETs in 40000 entries: replayed in slices (1000 entries each), between which the
+    // server answers.
+    for (let e = 0; e < 40000; e++) {
       const groups = [];
-      for (let i = 0; i < 100; i++) groups.push([{ db: 0, argv: ['SET', `key:${e * 100 + i}`, 'v'] }]);
+      for (let i = 0; i < 10; i++) groups.push([{ db: 0, argv: ['SET', `key:${e * 10 + i}`, 'v'] }]);
       journal.append(groups);
     }
     await journal.settle(true);

@@ -147,7 +147,9 @@ export class Shard {
     const argc = argv.length;
     if (cmd.arity > 0 ? argc !== cmd.arity : argc < -cmd.arity) return this.reject(session, wrongArity(cmd.fullName), cmd);
     this.clockStale = true;
-    if (this.config.maxmemory > 0 && !performEvictions(this) && this.rejectOnOom(session, cmd)) {
+    // Replayed effects were accepted once: a replica or a recovery never evicts nor refuses them
+    // (Redis skips eviction for its master and while loading).
+    if (this.config.maxmemory > 0 && !this.replaying && !performEvictions(this) && this.rejectOnOom(session, cmd)) {
       this.flushEffects(session);
       return this.reject(session, OOM, cmd);
     }

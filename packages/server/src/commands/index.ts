@@ -12,7 +12,8 @@ import { install as acl } from './acl.ts';
 import { install as scripting } from './scripting.ts';
 import { install as migrate } from './migrate.ts';
 import { install as persistence } from './persistence.ts';
+import { install as later } from './later.ts';
 
 export function installModules(server: MemorykvServer): void {
-  for (const install of [connection, config, introspection, pubsub, blocking, acl, scripting, migrate, persistence]) install(server);
+  for (const install of [connection, config, introspection, pubsub, blocking, acl, scripting, migrate, later, persistence]) install(server);
 }

@@ -208,6 +208,8 @@ export class ServerStats {
   readonly infoSections = new Map<string, () => string>();
   /** Run by SHUTDOWN after the server closed (the binary exits there). */
   readonly shutdownHandlers: ((flags: ShutdownFlags) => void | Promise<void>)[] = [];
+  /** Run by SHUTDOWN before the server closes (the final snapshot). */
+  readonly beforeShutdown: ((flags: ShutdownFlags) => void | Promise<void>)[] = [];
   shuttingDown = false;
   /** The reply of the last command a call() ran inside the current execute (see wrapExecute). */
   lastCallReply: Reply | undefined = undefined;
@@ -1237,7 +1239,7 @@ const ACL_ORDER = [
 ];
 
 /** Optional documentation fields a table entry may carry beyond CommandSpec. */
-interface CommandExtras {
+export interface CommandExtras {
   tips?: readonly string[];
   history?: readonly (readonly [string, string])[];
   docFlags?: readonly string[];
@@ -1523,9 +1525,9 @@ export async function shutdownServer(server: MemorykvServer, st: ServerStats, fl
   if (st.shuttingDown) return;
   st.shuttingDown = true;
   server.log('warning', 'User requested shutdown...');
-  if (flags.save && !flags.nosave) server.log('notice', 'Saving the final RDB snapshot before exiting.');
   // Let the replies already written (other clients') leave before the sockets close.
   await new Promise((r) => setImmediate(r));
+  for (const fn of st.beforeShutdown) await fn(flags);
   await server.close();
   for (const fn of st.shutdownHandlers) await fn(flags);
   server.log('warning', 'memorykv is now ready to exit, bye bye...');
