@@ -22,14 +22,15 @@
  * (requests per test of an unrecorded first pass, 50000), BENCH_NO_WRITE=1,
  * BENCH_SERVER_PROFILE=1, BENCH_MEMORYKV_PORT (7116), BENCH_SERVER_REDIS_PORT (7117).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { ChildProcess } from 'node:child_process';
 import { build } from 'esbuild';
 import { printSummary, summarize } from './lib/cpuprofile.ts';
+import * as srv from './lib/servers.ts';
+import { alive, cli, commit, cpuTime, fmt, log, machine, root, stop, version, writeSection, type Sample } from './lib/servers.ts';
 
 const env = process.env;
 const { values: args } = parseArgs({
@@ -46,8 +47,6 @@ const { values: args } = parseArgs({
 });
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-const root = here('..');
-const log = (s: string) => process.stdout.write(s + '\n');
 const MKV_PORT = Number(env.BENCH_MEMORYKV_PORT ?? 7116);
 const REDIS_PORT = Number(env.BENCH_SERVER_REDIS_PORT ?? 7117);
 const N = Number(args.n);
@@ -60,16 +59,6 @@ const TARGET_P99 = 2;
 
 type ServerName = 'memorykv' | 'redis';
 
-interface Sample {
-  rps: number;
-  avgMs: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  /** CPU time the server process spent per request (from /proc/<pid>/stat), µs: user and system. */
-  userUs?: number;
-  sysUs?: number;
-}
 interface Row {
   test: string;
   pipeline: number;
@@ -83,129 +72,22 @@ interface Row {
   pass: boolean;
 }
 
-function cli(port: number, ...argv: string[]): string {
-  return execFileSync('redis-cli', ['-p', String(port), ...argv], { encoding: 'latin1', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 }).trimEnd();
-}
-
-function alive(port: number): boolean {
-  try {
-    return cli(port, 'PING') === 'PONG';
-  } catch {
-    return false;
-  }
-}
-
-async function waitAlive(port: number, child: ChildProcess, what: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}`);
-    if (alive(port)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${what} does not answer PING on port ${port}`);
-}
-
-/** Servers this run started: stopped on the way out, however the run ends. */
-const started = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-});
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
-
-function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill(signal);
-  });
-}
+const FLAGS = ['--save', '', '--appendonly', 'no', '--loglevel', 'warning'];
 
 /** Starts memorykv-server (through its bin, or a bundle of main.ts under --cpu-prof). */
-async function startMemorykv(profileDir?: string, bundle?: string): Promise<ChildProcess> {
-  if (alive(MKV_PORT)) throw new Error(`port ${MKV_PORT} is taken by a server this run did not start`);
-  const flags = ['--port', String(MKV_PORT), '--save', '', '--appendonly', 'no', '--loglevel', 'warning'];
-  const argv = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, bundle!, ...flags] : ['packages/server/bin/memorykv-server.js', ...flags];
-  const child = spawn(process.execPath, argv, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-  started.add(child);
-  await waitAlive(MKV_PORT, child, 'memorykv-server');
-  return child;
+function startMemorykv(profileDir?: string, bundle?: string): Promise<ChildProcess> {
+  return srv.startMemorykv(MKV_PORT, FLAGS, profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`], script: bundle } : {});
 }
 
-async function startRedis(): Promise<ChildProcess> {
-  if (alive(REDIS_PORT)) throw new Error(`port ${REDIS_PORT} is taken by a server this run did not start`);
-  const child = spawn('redis-server', ['--port', String(REDIS_PORT), '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  started.add(child);
-  await waitAlive(REDIS_PORT, child, 'redis-server');
-  return child;
+function startRedis(): Promise<ChildProcess> {
+  return srv.startRedis(REDIS_PORT, FLAGS);
 }
 
 /** Runs redis-benchmark once; returns the samples by test name as --csv prints them. */
 function benchmark(port: number, pipeline: number, n = N, tests = args.tests): Map<string, Sample> {
-  const out = execFileSync(
-    'redis-benchmark',
-    ['-p', String(port), '-q', '--csv', '-c', String(CLIENTS), '-n', String(n), '-P', String(pipeline), '-t', tests],
-    // A stuck server must not hang the run: generous for 200k requests at a few thousand per second.
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: Math.max(120_000, N * 5), maxBuffer: 1 << 24 },
-  );
-  const lines = out.split('\n').filter((l) => l.startsWith('"'));
-  const cols = (l: string) => l.split(',').map((x) => x.replace(/^"|"$/g, ''));
-  const header = cols(lines[0] ?? '');
-  const at = (name: string) => {
-    const i = header.indexOf(name);
-    if (i < 0) throw new Error(`redis-benchmark --csv has no ${name} column: ${lines[0]}`);
-    return i;
-  };
-  const [iTest, iRps, iAvg, iP50, iP99, iMax] = ['test', 'rps', 'avg_latency_ms', 'p50_latency_ms', 'p99_latency_ms', 'max_latency_ms'].map(at);
-  const samples = new Map<string, Sample>();
-  for (const l of lines.slice(1)) {
-    const c = cols(l);
-    // "LPUSH (needed to benchmark LRANGE)" fills the list for LRANGE_*; not one of the tests asked for.
-    if (c[iTest!]!.includes('needed to benchmark')) continue;
-    const name = c[iTest!]!.replace(/ \(.*\)$/, '');
-    samples.set(name, { rps: Number(c[iRps!]), avgMs: Number(c[iAvg!]), p50Ms: Number(c[iP50!]), p99Ms: Number(c[iP99!]), maxMs: Number(c[iMax!]) });
-  }
-  if (samples.size === 0) throw new Error(`redis-benchmark printed no results:\n${out}`);
-  return samples;
+  // A stuck server must not hang the run: generous for 200k requests at a few thousand per second.
+  return srv.benchmark(port, { clients: CLIENTS, n, pipeline, tests, timeoutMs: Math.max(120_000, N * 5) });
 }
-
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** User and system CPU time of a process so far, ms (null where /proc is missing). */
-function cpuTime(pid: number): { user: number; sys: number } | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start at state, field 3.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { user: (Number(f[11]) * 1000) / CLK_TCK, sys: (Number(f[12]) * 1000) / CLK_TCK };
-  } catch {
-    return null;
-  }
-}
-
-function version(): { redis: string; benchmark: string } {
-  const v = (cmd: string) => execFileSync(cmd, ['--version'], { encoding: 'utf8' }).trim();
-  return { redis: /v=(\S+)/.exec(v('redis-server'))?.[1] ?? v('redis-server'), benchmark: v('redis-benchmark') };
-}
-
-function commit(): string {
-  try {
-    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', cwd: root }).trim();
-    // Others work in the same tree: say when the measured server or core differ from the commit.
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'packages/core/src', 'packages/server/src'], { encoding: 'utf8', cwd: root }).trim();
-    return dirty ? `${sha}+uncommitted changes` : sha;
-  } catch {
-    return 'unknown';
-  }
-}
-
-const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0));
 
 async function profile(): Promise<void> {
   const dir = here('./profiles');
@@ -242,14 +124,14 @@ async function profile(): Promise<void> {
 }
 
 async function compare(): Promise<void> {
-  const cpu = os.cpus();
+  const { node, cpus, loadavg } = machine();
   const run = {
     date: new Date().toISOString(),
     commit: commit(),
-    node: process.versions.node,
+    node,
     ...version(),
-    cpus: `${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown CPU'}`,
-    loadavg: os.loadavg(),
+    cpus,
+    loadavg,
     command: `redis-benchmark -q --csv -c ${CLIENTS} -n ${N} -P <p> -t ${args.tests}`,
     rounds: ROUNDS,
     rows: [] as Row[],
@@ -331,14 +213,7 @@ async function compare(): Promise<void> {
   const name = `results/server-${run.date.slice(0, 10)}.json`;
   writeFileSync(here(`./${name}`), JSON.stringify(run, null, 2) + '\n');
   // Only the generated section of the README is replaced; the prose around it is kept.
-  const readme = here('./README.md');
-  const START = '<!-- server-results:start -->';
-  const END = '<!-- server-results:end -->';
-  let text = existsSync(readme) ? readFileSync(readme, 'utf8') : '# memorykv benchmarks\n';
-  const a = text.indexOf(START);
-  const b = text.indexOf(END);
-  text = a >= 0 && b > a ? text.slice(0, a + START.length) + '\n' + md + '\n' + text.slice(b) : `${text}\n${START}\n${md}\n${END}\n`;
-  writeFileSync(readme, text);
+  writeSection(here('./README.md'), '<!-- server-results:start -->', '<!-- server-results:end -->', md);
   log(`\nwrote ${name} and README.md`);
 }
 
