@@ -3,15 +3,30 @@
  * writes they show are durable, recovery on start, -LOADING meanwhile, -MISCONF after a failed
  * journal write. Crash tests with kill -9 are in crash.test.ts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import net from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GatedJournal } from '../../core/test/gated-journal.ts';
 import { MemorykvServer, type ServerOptions } from '../src/server.ts';
 import { persistenceOf } from '../src/commands/persistence.ts';
 import type { ServerSettings } from '../src/settings.ts';
+
+const BIN = resolve(import.meta.dirname, '../bin/memorykv-server.js');
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => res(port));
+    });
+  });
+}
 
 const tmp = mkdtempSync(join(tmpdir(), 'memorykv-durability-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -234,4 +249,60 @@ describe('recovery', () => {
     await expect(server.ready).rejects.toThrow('journal checksum chain broken at sequence number 3');
     await server.close();
   });
+});
+
+/** A small tmpfs stands for a full disk (mounting needs root: CI runs as root, a laptop may not). */
+function mountTmpfs(dir: string, size: string, remount = false): boolean {
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', remount ? `remount,size=${size}` : `size=${size}`, 'tmpfs', dir], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const fullDir = join(tmp, 'full');
+mkdirSync(fullDir);
+const canMount = mountTmpfs(fullDir, '4m');
+afterAll(() => {
+  if (canMount) execFileSync('umount', [fullDir]);
+});
+
+describe('a full disk', () => {
+  it.skipIf(!canMount)('refuses with a clear error, and after the disk has room again every acknowledged write is there', async () => {
+    const a = await start({ dir: fullDir, loglevel: 'nothing' });
+    await a.server.ready;
+    const writer = a.client();
+    const other = a.client();
+    await Promise.all([writer.ping(), other.ping()]);
+    const value = 'x'.repeat(50_000);
+    const acked: string[] = [];
+    let failure = '';
+    for (let i = 0; i < 1000 && failure === ''; i++) {
+      await writer.set(`k${i}`, value).then(
+        () => acked.push(`k${i}`),
+        (e: Error) => (failure = e.message),
+      );
+    }
+    expect(failure).not.toBe('');
+    expect(acked.length).toBeGreaterThan(10);
+    await expect(other.get('k0')).rejects.toThrow(/^MISCONF Errors writing to the journal: .*No space left on device/);
+    expect(await other.info('persistence')).toContain('aof_last_write_status:err');
+    await a.stop();
+
+    // A new process on the same directory once the disk has room again (as an operator would).
+    expect(mountTmpfs(fullDir, '64m', true)).toBe(true);
+    const port = await freePort();
+    const child = spawn(process.execPath, [BIN, '--port', String(port), '--bind', '127.0.0.1', '--dir', fullDir, '--save', ''], { stdio: 'ignore' });
+    try {
+      const r = new Redis({ port, host: '127.0.0.1', enableReadyCheck: true, retryStrategy: (n) => (n > 100 ? null : 100) });
+      r.on('error', () => {});
+      for (let i = 0; i < acked.length; i += 20) {
+        const keys = acked.slice(i, i + 20);
+        expect(await r.mget(...keys)).toEqual(keys.map(() => value));
+      }
+      r.disconnect();
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 60_000);
 });

@@ -100,6 +100,10 @@ export class LmdbJournal extends ChainedJournal {
             noSync: policy !== 'always',
             // Only meaningful with overlappingSync (the default when syncing on Linux/macOS).
             separateFlushed: policy === 'always',
+            // Each append is one explicit batch already (one per tick). lmdb-js's event-turn
+            // batching would also start a transaction whose promise nobody holds: when that
+            // commit fails (a full disk) its rejection goes unhandled and kills the process.
+            eventTurnBatching: false,
             maxDbs: 4,
           },
     );
@@ -152,16 +156,17 @@ export class LmdbJournal extends ChainedJournal {
 
   protected store(seq: number, value: Uint8Array, head: ChainPoint): PromiseLike<unknown> {
     const { db, meta } = this;
+    // The puts' own promises settle with the batch's; its failure is reported once, below.
     const committed = this.root.batch(() => {
-      db.put(seq, value);
-      meta.put('head', head);
+      db.put(seq, value).catch(ignore);
+      meta.put('head', head).catch(ignore);
     }) as Promise<boolean> & { flushed?: Promise<unknown> };
-    if (this.policy === 'always') {
-      // Without overlappingSync (Windows) the commit itself is synced and there is no `flushed`.
-      return committed.flushed ?? committed;
-    }
-    this.unsynced = true;
-    return committed;
+    // Without overlappingSync (Windows) the commit itself is synced and there is no `flushed`.
+    // Both promises are awaited: a failed commit (a full disk) rejects `committed` while
+    // `flushed` never settles, and an unhandled rejection would take the process down.
+    const done = this.policy === 'always' && committed.flushed !== undefined ? Promise.all([committed, committed.flushed]) : committed;
+    if (this.policy !== 'always') this.unsynced = true;
+    return done.then(undefined, commitFailure);
   }
 
   protected *entries(from: number, to: number): Iterable<readonly [number, Uint8Array]> {
@@ -207,8 +212,25 @@ export class LmdbJournal extends ChainedJournal {
   protected async closeStore(): Promise<void> {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
-    await this.root.close();
+    const closing = this.root.close();
+    if (this.error === null) return closing;
+    // After a failed commit lmdb-js waits on a flush that never comes: give up after a moment,
+    // the environment's handle goes with the process.
+    await Promise.race([closing, new Promise((r) => setTimeout(r, 500).unref())]);
   }
+}
+
+/**
+ * lmdb-js rejects a failed commit with "Commit failed (see commitError for details)" and keeps
+ * the reason (ENOSPC ...) in a second rejected promise: that one is the error to report (and it
+ * must be handled, or the process dies of an unhandled rejection).
+ */
+const ignore = (): void => {};
+
+async function commitFailure(e: unknown): Promise<never> {
+  const cause = (e as { commitError?: Promise<unknown> } | null)?.commitError;
+  if (cause !== undefined && typeof cause.then === 'function') await cause;
+  throw e;
 }
 
 /** Opens the journal at `path` (see LmdbJournalOptions). */
