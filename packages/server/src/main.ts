@@ -7,14 +7,30 @@
  * while running; SIGTERM and SIGINT (and SHUTDOWN) stop the server cleanly and exit 0.
  */
 import { spawn } from 'node:child_process';
-import { openSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { MemorykvServer } from './server.ts';
+import { existsSync, openSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { MemorykvServer, type ServerOptions } from './server.ts';
+import { restoreFromFile } from '../../core/src/node/snapshot-lmdb.ts';
+import { PARAM_BY_NAME, readSetting } from './settings.ts';
 import { ConfigFileError, REDIS_VERSION, parseServerArgs } from './config-file.ts';
 import { applyConfiguredParams } from './commands/config.ts';
 import { MEMORYKV_VERSION, onShutdown, serverStats, shutdownServer } from './commands/introspection.ts';
 import type { ServerSettings } from './settings.ts';
 
 const args = process.argv.slice(2);
+
+// `--restore FILE` (not a Redis option): start a fresh data directory from an exported snapshot.
+let restoreFile: string | null = null;
+const restoreAt = args.indexOf('--restore');
+if (restoreAt >= 0) {
+  restoreFile = args[restoreAt + 1] ?? null;
+  if (restoreFile === null) {
+    process.stderr.write('--restore needs the file of an exported snapshot (SNAPSHOT EXPORT)\n');
+    process.exit(1);
+  }
+  restoreFile = resolve(restoreFile);
+  args.splice(restoreAt, 2);
+}
 
 if (args[0] === '-v' || args[0] === '--version') {
   process.stdout.write(`memorykv server v=${MEMORYKV_VERSION} redis=${REDIS_VERSION} bits=64 node=${process.version}\n`);
@@ -35,6 +51,7 @@ if (args[0] === '-h' || args[0] === '--help') {
       '       memorykv-server --port 7777 --replicaof 127.0.0.1 8888',
       '       memorykv-server /etc/myredis.conf --loglevel verbose -',
       '       memorykv-server /etc/myredis.conf --loglevel verbose',
+      '       memorykv-server --dir ./data --restore backup.mkv (start a fresh data dir from an exported snapshot)',
       '',
     ].join('\n'),
   );
@@ -87,7 +104,50 @@ try {
   fatal(e);
 }
 
-const server = new MemorykvServer(settings);
+const options: ServerOptions = {};
+if (restoreFile !== null) {
+  const dataDir = join(settings.dir, readSetting(settings, PARAM_BY_NAME.get('appenddirname')!));
+  try {
+    if (existsSync(join(dataDir, 'journal', 'data.mdb'))) {
+      throw new Error(`cannot restore into ${dataDir}: it already holds a journal (start from an empty dir)`);
+    }
+    const meta = await restoreFromFile(restoreFile, dataDir, { onProgress: restoreProgress(restoreFile) });
+    options.journalStart = { seq: meta.seq, crc: meta.journalCrc };
+    process.stdout.write(`Restored ${meta.keys} keys (snapshot of journal sequence number ${meta.seq}) from ${restoreFile} into ${dataDir}\n`);
+  } catch (e) {
+    process.stderr.write(`Restore failed: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
+/** A progress bar on a terminal (a line every 10% otherwise), as long restores take a while. */
+function restoreProgress(file: string): (read: number, total: number) => void {
+  const tty = process.stdout.isTTY === true;
+  let lastStep = -1;
+  return (read, total) => {
+    const frac = total > 0 ? read / total : 1;
+    if (tty) {
+      const width = 30;
+      const full = Math.round(frac * width);
+      process.stdout.write(`\rRestoring ${file} [${'#'.repeat(full)}${' '.repeat(width - full)}] ${(frac * 100).toFixed(0)}%${frac >= 1 ? '\n' : ''}`);
+    } else {
+      const step = Math.floor(frac * 10);
+      if (step > lastStep) {
+        lastStep = step;
+        process.stdout.write(`Restoring ${file}: ${step * 10}%\n`);
+      }
+    }
+  };
+}
+
+let server: MemorykvServer;
+try {
+  server = new MemorykvServer(settings, options);
+} catch (e) {
+  // The data directory cannot be opened (a truncated journal, no permission ...): say why, stop.
+  process.stderr.write(`Can't open the data in ${settings.dir}, exiting: ${(e as Error).message}\n`);
+  process.exit(1);
+}
 try {
   applyConfiguredParams(server);
 } catch (e) {
@@ -156,6 +216,13 @@ if (settings.port === 0 && Number(extra['tls-port'] ?? 0) === 0 && !extra.unixso
 }
 server.listen().catch((e: Error) => {
   server.log('warning', e.message);
+  removePidfile();
+  process.exit(1);
+});
+// Data that cannot be loaded (a broken journal chain, a snapshot the journal does not continue)
+// stops the start, naming why: never a server with silently partial data.
+server.ready.catch((e: Error) => {
+  server.log('warning', `Can't load the data, exiting: ${e.message}`);
   removePidfile();
   process.exit(1);
 });

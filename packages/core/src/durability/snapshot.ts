@@ -823,6 +823,8 @@ export interface PruneOptions {
    * the newest.
    */
   verifiedId?: number;
+  /** Snapshots kept whatever their age (the one recovery falls back to if the newest breaks). */
+  keep?: readonly number[];
 }
 
 const DAY = 86_400_000;
@@ -853,7 +855,7 @@ export async function pruneSnapshots(store: SnapshotStore, options: PruneOptions
   }
   const deleted: SnapshotMeta[] = [];
   for (const m of all) {
-    if (m.id === baseId) continue;
+    if (m.id === baseId || options.keep?.includes(m.id)) continue;
     const expired = m.complete ? m.name === null && m.created < cutoff : options.removeIncomplete === true;
     if (!expired) continue;
     await store.delete(m.id);

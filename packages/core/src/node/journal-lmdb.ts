@@ -27,6 +27,7 @@
  * reopening.
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { checkNotTruncated } from './lmdb-env.ts';
 import {
   CHAIN_START,
   ChainedJournal,
@@ -105,6 +106,7 @@ export class LmdbJournal extends ChainedJournal {
           },
     );
     try {
+      checkNotTruncated(root, options.path);
       const db = root.openDB<Uint8Array, number>({ name: 'entries', encoding: 'binary' });
       const meta = root.openDB<ChainPoint, string>({ name: 'meta' });
       const start = options.start;

@@ -19,6 +19,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open as openFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { checkNotTruncated } from './lmdb-env.ts';
 import {
   SnapshotError,
   exportSnapshot,
@@ -67,6 +68,7 @@ export class LmdbSnapshotStore implements SnapshotStore {
   static openSync(options: LmdbSnapshotStoreOptions): LmdbSnapshotStore {
     const root = open({ path: options.path, maxDbs: 4 });
     try {
+      checkNotTruncated(root, options.path);
       return new LmdbSnapshotStore(
         options.path,
         root,

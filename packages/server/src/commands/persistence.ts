@@ -21,8 +21,9 @@
  *
  * Snapshots (DESIGN invariant 6) are built by a Piscina worker from the previous snapshot plus
  * the journal up to a durable sequence number, in their own LMDB environment, verified, and only
- * then is the journal before them truncated and old automatic snapshots pruned
- * (`snapshot-retention-days`). Triggers: Redis's `save <seconds> <changes>` rules, the journal
+ * then is the journal truncated — before the previous snapshot, which is kept with the journal
+ * after it so that recovery can fall back to it if the newest one ever fails to verify — and old
+ * automatic snapshots pruned (`snapshot-retention-days`). Triggers: Redis's `save <seconds> <changes>` rules, the journal
  * growing past `auto-aof-rewrite-min-size` by `auto-aof-rewrite-percentage` since the last
  * snapshot, SAVE / BGSAVE / BGREWRITEAOF, SHUTDOWN (SAVE, or by default when save rules are set),
  * and SNAPSHOT CREATE for named (manual) snapshots, kept until SNAPSHOT DELETE.
@@ -298,8 +299,15 @@ export class Persistence implements DurabilityGate {
       const toSeq = journal.lastSeq;
       await journal.whenDurable(toSeq);
       const meta = await this.snapshots.build(toSeq, name);
-      await journal.truncateBefore(Math.min(meta.seq, journal.durableSeq) + 1);
-      await pruneSnapshots(this.snapshots.store, { retentionDays: this.retentionDays, verifiedId: meta.id });
+      // The journal is kept from the snapshot before this one on (and that snapshot with it), so
+      // that recovery can fall back to it should this one ever fail to verify.
+      const store = this.snapshots.store;
+      const fallback = store
+        .list()
+        .filter((m) => m.complete && m.id < meta.id && m.seq <= meta.seq)
+        .pop();
+      if (fallback !== undefined) await journal.truncateBefore(Math.min(fallback.seq, journal.durableSeq) + 1);
+      await pruneSnapshots(store, { retentionDays: this.retentionDays, verifiedId: meta.id, keep: fallback ? [fallback.id] : [] });
       save.lastStatus = 'ok';
       save.saves++;
       st.lastSave = Math.floor(Date.now() / 1000);
