@@ -3,7 +3,9 @@
  * (appendonly yes, appendfsync always), clients writing concurrently and recording every
  * acknowledged reply, `kill -9` at a random moment, restart on the same data directory, and a
  * check that every acknowledged write is there, counters are at least their last acknowledged
- * value, and nothing was invented. Repeated for CYCLES cycles, each bounded in time.
+ * value, and nothing was invented. Repeated for CYCLES cycles, each bounded in time; in every
+ * third cycle a snapshot is being built when the kill comes (the restart then loads the previous
+ * snapshot, or the journal, and the torn one is cleared).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -84,8 +86,14 @@ interface Acked {
   lists: Map<string, { acked: number[]; sent: number }>;
 }
 
-async function writeUntilKilled(port: number, acked: Acked, cycle: number, stopAfterMs: number): Promise<void> {
+/**
+ * Writes until the kill; with `snapshot`, a BGSAVE runs meanwhile. Returns whether a snapshot
+ * build was in progress right before the kill.
+ */
+async function writeUntilKilled(port: number, acked: Acked, cycle: number, stopAfterMs: number, snapshot: boolean): Promise<boolean> {
   const writers = Array.from({ length: WRITERS }, () => client(port));
+  const admin = client(port);
+  if (snapshot) await admin.bgsave().catch(() => {});
   let alive = true;
   const loops = writers.map(async (r, w) => {
     const list = `list:${w}`;
@@ -116,10 +124,12 @@ async function writeUntilKilled(port: number, acked: Acked, cycle: number, stopA
     }
   });
   await new Promise((res) => setTimeout(res, stopAfterMs));
+  const building = snapshot && /rdb_bgsave_in_progress:1/.test(await admin.info('persistence').catch(() => ''));
   child!.kill('SIGKILL');
   alive = false;
   await Promise.allSettled(loops);
-  for (const r of writers) r.disconnect();
+  for (const r of [...writers, admin]) r.disconnect();
+  return building;
 }
 
 async function verify(port: number, acked: Acked): Promise<void> {
@@ -172,12 +182,14 @@ describe('kill -9 while clients write (appendfsync always)', () => {
     mkdirSync(dir);
     const acked: Acked = { sets: new Map(), setsSent: new Set(), counters: new Map(), lists: new Map() };
     let totalAcked = 0;
+    let killedWhileBuilding = 0;
     for (let cycle = 0; cycle < CYCLES; cycle++) {
       const { proc, port } = await startServer(dir);
       child = proc;
       await verify(port, acked);
       const before = acked.sets.size;
-      await writeUntilKilled(port, acked, cycle, 50 + Math.floor(Math.random() * 250));
+      // Every third cycle a snapshot is being built (in the worker) when the kill comes.
+      if (await writeUntilKilled(port, acked, cycle, 50 + Math.floor(Math.random() * 250), cycle % 3 === 1)) killedWhileBuilding++;
       await new Promise<void>((res) => (proc.exitCode !== null || proc.signalCode !== null ? res() : proc.once('exit', () => res())));
       child = null;
       totalAcked += acked.sets.size - before;
@@ -189,5 +201,6 @@ describe('kill -9 while clients write (appendfsync always)', () => {
     child = null;
     // The cycles did write (a run where every write failed would prove nothing).
     expect(totalAcked).toBeGreaterThan(CYCLES * 10);
+    expect(killedWhileBuilding).toBeGreaterThan(0);
   }, 240_000);
 });
