@@ -7,12 +7,12 @@
 import type { Arg } from './client.ts';
 import { Commands } from './commands.ts';
 
-type Runner = (queue: Arg[][]) => unknown[] | null;
+type Runner<R> = (queue: Arg[][]) => R;
 
 /** A transaction of a synchronous database: exec() returns the replies. */
 export class SyncTransaction extends Commands<'multi-sync'> {
   readonly queue: Arg[][] = [];
-  constructor(private readonly runner: Runner) {
+  constructor(private readonly runner: Runner<unknown[] | null>) {
     super();
   }
   protected send(args: Arg[]): this {
@@ -27,13 +27,14 @@ export class SyncTransaction extends Commands<'multi-sync'> {
 /** A transaction of an asynchronous database: exec() resolves to the replies. */
 export class AsyncTransaction extends Commands<'multi-async'> {
   readonly queue: Arg[][] = [];
-  constructor(private readonly runner: Runner) {
+  constructor(private readonly runner: Runner<unknown[] | null | Promise<unknown[] | null>>) {
     super();
   }
   protected send(args: Arg[]): this {
     this.queue.push(args);
     return this;
   }
+  /** Durable, it resolves once the transaction's effects (and what it read) are durable. */
   async exec(): Promise<unknown[] | null> {
     return this.runner(this.queue);
   }

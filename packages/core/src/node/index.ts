@@ -1,8 +1,28 @@
 /**
  * @memorykv/core for Node.js: the portable API (../index.ts) plus what only runs on Node — the
- * Lua runtime behind EVAL/FCALL (fengari needs Node built-ins). package.json maps the package's
- * "node" condition here; browsers and bundlers get ../index.ts.
+ * Lua runtime behind EVAL/FCALL (fengari needs Node built-ins) and durable storage under a path
+ * (LMDB journal and snapshots, snapshots built in a worker: ./durable.ts). package.json maps the
+ * package's "node" condition here; browsers and bundlers get ../index.ts.
  */
 import './scripting/lua.ts';
+import { RedisError } from '../api/client.ts';
+import { open as openPortable, openDatabase, type Database, type OpenOptions } from '../api/database.ts';
+import { openLmdbStorage } from './durable.ts';
 
 export * from '../index.ts';
+export { journalPath, openLmdbStorage } from './durable.ts';
+
+/**
+ * Opens a database: in memory, or durable in the directory `path` (see OpenOptions: durability,
+ * restore, saveRules ...). A durable one resolves after recovery, and each call's promise once
+ * what it shows is durable.
+ */
+export async function open(options: OpenOptions = {}): Promise<Database> {
+  const path = options.path;
+  if (path === undefined) return openPortable(options);
+  if (path === '') throw new RedisError('ERR open({ path }) needs a directory');
+  if (options.journal !== undefined || options.snapshots !== undefined) {
+    throw new RedisError('ERR open() takes a path or a journal, not both');
+  }
+  return openDatabase(options, (engine) => openLmdbStorage({ ...options, path }, () => engine.shard.config));
+}
