@@ -192,6 +192,31 @@ describe('durable open() with a journal handed in', () => {
     expect(store.list().filter((m) => m.complete)).toHaveLength(1);
   });
 
+  it('a journal whose checksum chain breaks stops the open, naming the sequence number', async () => {
+    const journal = new MemoryJournal();
+    const db = await open({ journal, saveRules: [] });
+    for (let i = 0; i < 3; i++) await db.set(`k${i}`, 'v');
+    db.engine.close();
+    const entry = journal.stored.get(2)!;
+    entry[entry.length - 1]! ^= 1;
+    await expect(open({ journal, saveRules: [] })).rejects.toThrow(
+      /journal checksum chain broken at sequence number 2/,
+    );
+  });
+
+  it('save rules start a background snapshot', async () => {
+    const store = new MemorySnapshotStore();
+    const logged: string[] = [];
+    const db = await open({ journal: new MemoryJournal(), snapshots: store, saveRules: [[0, 2]], log: (_l, m) => logged.push(m) });
+    await db.set('a', '1');
+    await db.set('b', '2');
+    // The rules are checked once a second: wait for the snapshot, whenever it comes.
+    while (!store.list().some((m) => m.complete)) await new Promise((r) => setTimeout(r, 50));
+    expect(store.list()[0]!.keys).toBe(2);
+    expect(logged.some((m) => m.startsWith('Background snapshot started'))).toBe(true);
+    await db.close({ save: false });
+  });
+
   it('refuses what it cannot honour', async () => {
     expect(() => openSync({ journal: new MemoryJournal() })).toThrow(/openSync\(\) cannot open a durable database/);
     await expect(open({ path: '/tmp/nope' })).rejects.toThrow(/needs Node\.js/);
