@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { Packr } from 'msgpackr';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Effect } from '../engine/shard.ts';
 import { crc32c } from './crc32c.ts';
 import {
@@ -9,7 +10,10 @@ import {
   JournalError,
   MemoryJournal,
   TickBatcher,
+  chainCrc,
+  decodeEntry,
   encodeEntry,
+  useLatin1Bytes,
   type ChainPoint,
   type JournalEntry,
 } from './journal.ts';
@@ -46,6 +50,118 @@ describe('crc32c', () => {
     let c = 0;
     for (let i = 0; i < big.length; i++) c = crc32c(big, i, i + 1, c);
     expect(c).toBe(crc32c(big));
+  });
+
+  it('agrees with a bitwise CRC-32C at every length and alignment (the DataView path from 128 bytes)', () => {
+    const bitwise = (b: Uint8Array, crc = 0): number => {
+      let c = ~crc;
+      for (const x of b) {
+        c ^= x;
+        for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+      }
+      return ~c >>> 0;
+    };
+    const backing = Uint8Array.from({ length: 700 }, (_, i) => (i * 2654435761) >>> 24);
+    for (const offset of [0, 1, 2, 3, 5, 7]) {
+      for (const len of [0, 7, 8, 127, 128, 129, 135, 136, 300, 600]) {
+        const view = new Uint8Array(backing.buffer, offset, len);
+        expect(crc32c(view), `offset ${offset} length ${len}`).toBe(bitwise(view));
+        expect(crc32c(backing, offset, offset + len, 0x1234)).toBe(bitwise(view, 0x1234));
+      }
+    }
+  });
+});
+
+/** Node's bulk copies, as src/node installs them. */
+const NODE_LATIN1 = {
+  alloc: (n: number) => Buffer.allocUnsafe(n),
+  write: (b: Uint8Array, s: string, offset: number) => void Buffer.prototype.latin1Write.call(b, s, offset),
+  read: (b: Uint8Array, start: number, end: number) => Buffer.prototype.latin1Slice.call(b, start, end),
+};
+
+describe('entry format', () => {
+  afterEach(() => useLatin1Bytes(null));
+
+  const LONG = ALL_BYTES.repeat(300); // 76800 bytes: a bin32
+  const groups: Effect[][] = [
+    [set('k', 'v'), { db: 200, argv: ['SET', 'x'.repeat(13), ALL_BYTES] }],
+    [{ db: 70000, argv: ['HSET', 'h', ...Array.from({ length: 40 }, (_, i) => `f${i}`)] }],
+    Array.from({ length: 20 }, (_, i) => set(`key:${i}`, 'y'.repeat(i * 5), i)), // an array16 of effects
+    [{ db: 3, argv: ['SET', 'big', LONG] }, { db: 0, argv: ['SET', '', ''] }, { db: 300, argv: ['PING'] }],
+  ];
+
+  for (const [name, impl] of [
+    ['portable', null],
+    ['with native copies', NODE_LATIN1],
+  ] as const) {
+    it(`format 2 (${name}): plain MessagePack with args as bin, read back exactly`, () => {
+      useLatin1Bytes(impl);
+      const { value, crc } = encodeEntry(0, 1, groups);
+      expect(value[0]).toBe(2);
+      expect(crc).toBe(chainCrc(0, 1, value, ENTRY_HEADER, value.length));
+      // any MessagePack decoder reads it: groups of [db, ...args], args as bytes
+      const plain = new Packr({ useRecords: false }).unpack(value.subarray(ENTRY_HEADER)) as unknown[][][];
+      expect(plain.length).toBe(groups.length);
+      const [db, ...args] = plain[0]![1]!;
+      expect(db).toBe(200);
+      expect(args.map((a) => Buffer.from(a as Uint8Array).toString('latin1'))).toEqual(['SET', 'x'.repeat(13), ALL_BYTES]);
+      for (const impl2 of [null, NODE_LATIN1]) {
+        useLatin1Bytes(impl2);
+        expect(decodeEntry(1, value)).toEqual(groups);
+        expect(decodeEntry(1, Buffer.from(value))).toEqual(groups);
+      }
+    });
+
+    it(`an arg with a char above 255 is written in format 1, which keeps it (${name})`, () => {
+      useLatin1Bytes(impl);
+      for (const arg of ['caf\u00e9 \u20ac', 'x'.repeat(60) + '\u0100']) {
+        const g = [[set('k', arg)], [set('b', ALL_BYTES)]];
+        const { value } = encodeEntry(0, 1, g);
+        expect(value[0]).toBe(1);
+        expect(decodeEntry(1, value)).toEqual(g);
+      }
+    });
+  }
+
+  it('reads format 1 entries (journals written before format 2), chained as before', async () => {
+    // Format 1 as written before: [[[db, [args as str]], ...], ...] packed by msgpackr.
+    const g = [[set('a', ALL_BYTES)], [set('b', '2', 3), { db: 3, argv: ['PEXPIREAT', 'b', '1700000000000'] }]];
+    const payload = new Packr({ useRecords: false, moreTypes: false }).pack(g.map((x) => x.map((e) => [e.db, e.argv])));
+    const value = new Uint8Array(ENTRY_HEADER + payload.length);
+    value.set(payload, ENTRY_HEADER);
+    const crc = chainCrc(0, 1, value, ENTRY_HEADER, value.length);
+    value.set([1, crc & 0xff, (crc >>> 8) & 0xff, (crc >>> 16) & 0xff, crc >>> 24], 0);
+    // Entries 1 (format 1) and 2 (format 2, continuing its chain) in place of a journal's first two.
+    const j = filled(3);
+    j.stored.set(1, value);
+    j.stored.set(2, encodeEntry(crc, 2, [[set('c', '3')]]).value);
+    const read = [...j.readFrom(1, { to: 2 })];
+    expect(read[0]!.groups).toEqual(g);
+    expect(read[0]!.crc).toBe(crc);
+    expect(read[1]!.groups).toEqual([[set('c', '3')]]);
+  });
+
+  it('a malformed payload under a valid checksum is JournalCorruptError naming the entry', () => {
+    const good = encodeEntry(0, 7, [[set('k', 'v')]]).value;
+    const bad = (bytes: number[]): Uint8Array => {
+      const v = new Uint8Array(ENTRY_HEADER + bytes.length);
+      v[0] = 2;
+      v.set(bytes, ENTRY_HEADER);
+      return v;
+    };
+    for (const v of [
+      good.subarray(0, good.length - 1), // truncated
+      Uint8Array.from([...good, 0]), // trailing byte
+      bad([0x91, 0x91, 0x90]), // an effect without db
+      bad([0x91, 0x91, 0x92, 0x00, 0xa1, 0x41]), // a str where a bin belongs
+      bad([0x91, 0x91, 0x92, 0xc0, 0xc4, 0x00]), // nil where the db belongs
+      bad([0x81]), // a map
+      bad([0x91, 0x91, 0x92, 0x00, 0xc5, 0x00]), // a bin16 cut short
+    ]) {
+      const e = caught(() => decodeEntry(7, v));
+      expect(e).toBeInstanceOf(JournalCorruptError);
+      expect((e as JournalCorruptError).seq).toBe(7);
+    }
   });
 });
 

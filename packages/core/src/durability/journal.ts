@@ -123,16 +123,43 @@ export class JournalError extends Error {
 
 // ---------------------------------------------------------------------------------------------
 // Entry encoding: [format byte][chain CRC-32C, u32 LE][MessagePack payload]
-// The payload is plain MessagePack (no msgpackr records), readable by any decoder:
-// [group, ...], group = [[db, argv], ...]. argv are binary strings; MessagePack stores them as
-// UTF-8 (chars 128-255 take 2 bytes) and decodes them back identical.
+// The payload is plain MessagePack (no msgpackr records, no extensions), readable by any decoder.
+// Format 2: [group, ...], group = [effect, ...], effect = [db, arg, ...] with each arg a bin (the
+//   binary string's chars as bytes: its length is its byte length, so the entry's size is known
+//   before writing and nothing is UTF-8 encoded or decoded).
+// Format 1 (journals written before, and entries with a char above 255, which bin cannot hold):
+//   [group, ...], group = [[db, argv], ...] with argv a list of str (UTF-8; decodes back identical).
 
-const FORMAT = 1;
+const FORMAT_V1 = 1;
+const FORMAT = 2;
 export const ENTRY_HEADER = 5;
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
 
-export function encodePayload(groups: readonly EffectGroup[]): Uint8Array {
+/**
+ * Bulk copies between binary strings and bytes that a platform does natively (Node: Buffer's
+ * latin1Write/latin1Slice, installed by src/node), where the portable code goes char by char.
+ */
+export interface Latin1Bytes {
+  /** New bytes whose contents will all be overwritten (Node: Buffer.allocUnsafe). */
+  alloc(size: number): Uint8Array;
+  /** Writes the chars of s (all below 256) as bytes from `offset`. */
+  write(bytes: Uint8Array, s: string, offset: number): void;
+  /** bytes[start..end) as a binary string. */
+  read(bytes: Uint8Array, start: number, end: number): string;
+}
+
+let native: Latin1Bytes | null = null;
+
+/** Installs (or with null removes) the platform's bulk copies for the journal's codec. */
+export function useLatin1Bytes(impl: Latin1Bytes | null): void {
+  native = impl;
+}
+
+/** A char above 255 somewhere: such an entry is written in format 1, which holds any string. */
+const WIDE = /[^\x00-\xff]/;
+
+function packV1(groups: readonly EffectGroup[]): Uint8Array {
   const out: unknown[] = new Array(groups.length);
   for (let i = 0; i < groups.length; i++) {
     const g = groups[i]!;
@@ -143,7 +170,256 @@ export function encodePayload(groups: readonly EffectGroup[]): Uint8Array {
   return packr.pack(out);
 }
 
-export function decodePayload(seq: number, bytes: Uint8Array, start: number): Effect[][] {
+/** Args at least this long are copied natively when the platform can (shorter: a call costs more). */
+const NATIVE_WRITE_MIN = 48;
+
+const arraySize = (n: number): number => (n < 16 ? 1 : n < 0x10000 ? 3 : 5);
+const uintSize = (n: number): number => (n < 128 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5);
+const binSize = (n: number): number => (n < 0x100 ? 2 : n < 0x10000 ? 3 : 5);
+
+function writeArray(b: Uint8Array, p: number, n: number): number {
+  if (n < 16) {
+    b[p] = 0x90 | n;
+    return p + 1;
+  }
+  if (n < 0x10000) {
+    b[p] = 0xdc;
+    b[p + 1] = n >>> 8;
+    b[p + 2] = n;
+    return p + 3;
+  }
+  b[p] = 0xdd;
+  b[p + 1] = n >>> 24;
+  b[p + 2] = n >>> 16;
+  b[p + 3] = n >>> 8;
+  b[p + 4] = n;
+  return p + 5;
+}
+
+/** A uint (fixint, uint8/16/32) or a bin header (bin8/16/32): `t8`, then t8 + 1 and + 2. */
+function writeSized(b: Uint8Array, p: number, n: number, t8: number): number {
+  if (n < 0x100) {
+    b[p] = t8;
+    b[p + 1] = n;
+    return p + 2;
+  }
+  if (n < 0x10000) {
+    b[p] = t8 + 1;
+    b[p + 1] = n >>> 8;
+    b[p + 2] = n;
+    return p + 3;
+  }
+  b[p] = t8 + 2;
+  b[p + 1] = n >>> 24;
+  b[p + 2] = n >>> 16;
+  b[p + 3] = n >>> 8;
+  b[p + 4] = n;
+  return p + 5;
+}
+
+/**
+ * Format 2: sized exactly first (a bin's length is its string's length), then written in place
+ * after the header's room. Null when a char above 255 is in an arg.
+ */
+function packV2(groups: readonly EffectGroup[]): Uint8Array | null {
+  let size = ENTRY_HEADER + arraySize(groups.length);
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i]!;
+    size += arraySize(g.length);
+    for (let j = 0; j < g.length; j++) {
+      const { db, argv } = g[j]!;
+      if (!(db >= 0 && db <= 0xffffffff && Number.isInteger(db))) throw new JournalError(`invalid db index ${db}`);
+      size += arraySize(argv.length + 1) + uintSize(db);
+      for (let k = 0; k < argv.length; k++) size += binSize(argv[k]!.length) + argv[k]!.length;
+    }
+  }
+  const nat = native;
+  const b = nat !== null ? nat.alloc(size) : new Uint8Array(size);
+  let wide = 0;
+  let p = writeArray(b, ENTRY_HEADER, groups.length);
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i]!;
+    p = writeArray(b, p, g.length);
+    for (let j = 0; j < g.length; j++) {
+      const { db, argv } = g[j]!;
+      p = writeArray(b, p, argv.length + 1);
+      if (db < 128) b[p++] = db;
+      else p = writeSized(b, p, db, 0xcc);
+      for (let k = 0; k < argv.length; k++) {
+        const a = argv[k]!;
+        const n = a.length;
+        p = writeSized(b, p, n, 0xc4);
+        if (nat !== null && n >= NATIVE_WRITE_MIN) {
+          // On a one-byte string V8 answers without scanning (it flattens a rope, as the write would).
+          if (WIDE.test(a)) return null;
+          nat.write(b, a, p);
+          p += n;
+        } else {
+          for (let c = 0; c < n; c++) {
+            const ch = a.charCodeAt(c);
+            wide |= ch;
+            b[p++] = ch;
+          }
+        }
+      }
+    }
+  }
+  return wide > 0xff ? null : b;
+}
+
+/** The stored bytes of an entry, the header's chain value left to fill in. */
+function encodeValue(groups: readonly EffectGroup[]): Uint8Array {
+  const value = packV2(groups);
+  if (value !== null) {
+    value[0] = FORMAT;
+    return value;
+  }
+  const payload = packV1(groups);
+  // A copy: msgpackr packs into a shared buffer that later packs reuse.
+  const v1 = new Uint8Array(ENTRY_HEADER + payload.length);
+  v1.set(payload, ENTRY_HEADER);
+  v1[0] = FORMAT_V1;
+  return v1;
+}
+
+// ---- decoding
+
+const fromCharCode = String.fromCharCode;
+
+/** bytes[p..p+n) as a binary string, portably. */
+function latin1(b: Uint8Array, p: number, n: number): string {
+  // Up to 12 chars V8 copies into a flat string anyway; a call per char is what costs.
+  if (n <= 12) {
+    if (n <= 4) {
+      if (n === 0) return '';
+      if (n === 1) return fromCharCode(b[p]!);
+      if (n === 2) return fromCharCode(b[p]!, b[p + 1]!);
+      if (n === 3) return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!);
+      return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!);
+    }
+    if (n <= 8) return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!) + latin1(b, p + 4, n - 4);
+    return fromCharCode(b[p]!, b[p + 1]!, b[p + 2]!, b[p + 3]!, b[p + 4]!, b[p + 5]!, b[p + 6]!, b[p + 7]!) + latin1(b, p + 8, n - 8);
+  }
+  if (n <= 4096) return fromCharCode.apply(null, b.subarray(p, p + n) as unknown as number[]);
+  const parts: string[] = [];
+  for (let e = p + n; p < e; p += 4096) parts.push(fromCharCode.apply(null, b.subarray(p, Math.min(p + 4096, e)) as unknown as number[]));
+  return parts.join('');
+}
+
+/**
+ * The longest arg decoded as a substring of the whole payload's string (natively read once per
+ * entry): V8 copies substrings this short. A longer substring would be a slice keeping the whole
+ * entry's string alive as long as the value lives, so those are read natively on their own.
+ */
+const SUBSTRING_MAX = 12;
+
+class Malformed extends Error {}
+
+/** Where the array or bin header read by readLength ends. */
+let headerEnd = 0;
+
+/**
+ * The length in the header at b[p] of the kind whose 16-bit type byte is `t16` (array16 0xdc,
+ * bin16 0xc5; the 32-bit one follows, and for bin the 8-bit one precedes it); -1 if another kind.
+ * The common headers (fixarray, bin8) are read inline by decodeV2.
+ */
+function readLength(b: Uint8Array, p: number, end: number, t16: number): number {
+  const t = b[p]!;
+  let n: number;
+  if (t === t16 - 1 && t16 === 0xc5 && p + 2 <= end) {
+    n = b[p + 1]!;
+    headerEnd = p + 2;
+  } else if (t === t16 && p + 3 <= end) {
+    n = (b[p + 1]! << 8) | b[p + 2]!;
+    headerEnd = p + 3;
+  } else if (t === t16 + 1 && p + 5 <= end) {
+    n = ((b[p + 1]! << 24) | (b[p + 2]! << 16) | (b[p + 3]! << 8) | b[p + 4]!) >>> 0;
+    headerEnd = p + 5;
+  } else if (t16 === 0xdc && (t & 0xf0) === 0x90) {
+    n = t & 0x0f;
+    headerEnd = p + 1;
+  } else {
+    throw new Malformed(`${t16 === 0xdc ? 'array' : 'bin'} expected at ${p}`);
+  }
+  return n;
+}
+
+/** Format 2's strict reader: the exact shape the writer makes, nothing after it. */
+function decodeV2(b: Uint8Array, start: number): Effect[][] {
+  const end = b.length;
+  const nat = native;
+  const whole = nat !== null ? nat.read(b, start, end) : '';
+  let p = start;
+  let t = b[p]!;
+  let ng: number;
+  if ((t & 0xf0) === 0x90) {
+    ng = t & 0x0f;
+    p++;
+  } else {
+    ng = readLength(b, p, end, 0xdc);
+    p = headerEnd;
+  }
+  const groups: Effect[][] = new Array(ng);
+  for (let i = 0; i < ng; i++) {
+    if (p >= end) throw new Malformed('truncated');
+    t = b[p]!;
+    let ne: number;
+    if ((t & 0xf0) === 0x90) {
+      ne = t & 0x0f;
+      p++;
+    } else {
+      ne = readLength(b, p, end, 0xdc);
+      p = headerEnd;
+    }
+    const effects: Effect[] = new Array(ne);
+    for (let j = 0; j < ne; j++) {
+      if (p + 2 > end) throw new Malformed('truncated');
+      t = b[p]!;
+      let na: number;
+      if ((t & 0xf0) === 0x90) {
+        na = (t & 0x0f) - 1;
+        p++;
+      } else {
+        na = readLength(b, p, end, 0xdc) - 1;
+        p = headerEnd;
+      }
+      if (na < 0) throw new Malformed(`empty effect at ${p}`);
+      let db = b[p++]!;
+      if (db >= 0x80) {
+        if (db === 0xcc && p + 1 <= end) {
+          db = b[p++]!;
+        } else if (db === 0xcd && p + 2 <= end) {
+          db = (b[p]! << 8) | b[p + 1]!;
+          p += 2;
+        } else if (db === 0xce && p + 4 <= end) {
+          db = ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+          p += 4;
+        } else throw new Malformed(`db index expected at ${p - 1}`);
+      }
+      const argv: string[] = new Array(na);
+      for (let k = 0; k < na; k++) {
+        let n: number;
+        if (b[p] === 0xc4 && p + 2 <= end) {
+          n = b[p + 1]!;
+          p += 2;
+        } else {
+          n = readLength(b, p, end, 0xc5);
+          p = headerEnd;
+        }
+        if (p + n > end) throw new Malformed('truncated');
+        argv[k] =
+          nat === null ? latin1(b, p, n) : n <= SUBSTRING_MAX ? whole.substring(p - start, p - start + n) : nat.read(b, p, p + n);
+        p += n;
+      }
+      effects[j] = { db, argv };
+    }
+    groups[i] = effects;
+  }
+  if (p !== end) throw new Malformed(`${end - p} bytes after the payload`);
+  return groups;
+}
+
+function decodeV1(seq: number, bytes: Uint8Array, start: number): Effect[][] {
   let raw: unknown;
   try {
     raw = packr.unpack(bytes.subarray(start));
@@ -168,6 +444,17 @@ export function decodePayload(seq: number, bytes: Uint8Array, start: number): Ef
   return groups;
 }
 
+/** The groups of entry `seq`, whose payload starts at `start` (format byte at value[0]). */
+export function decodeEntry(seq: number, value: Uint8Array, start = ENTRY_HEADER): Effect[][] {
+  if (value[0] === FORMAT_V1) return decodeV1(seq, value, start);
+  try {
+    return decodeV2(value, start);
+  } catch (e) {
+    if (e instanceof Malformed) throw new JournalCorruptError(seq, `undecodable payload (${e.message})`);
+    throw e;
+  }
+}
+
 const seqScratch = new Uint8Array(8);
 
 /** The chain value after entry `seq` with payload bytes[start..end), given the value before it. */
@@ -188,12 +475,8 @@ export function chainCrc(prev: number, seq: number, bytes: Uint8Array, start: nu
 
 /** Builds the stored bytes of entry `seq`; returns them with the new chain value. */
 export function encodeEntry(prevCrc: number, seq: number, groups: readonly EffectGroup[]): { value: Uint8Array; crc: number } {
-  const payload = encodePayload(groups);
-  // A copy: msgpackr packs into a shared buffer that later packs reuse.
-  const value = new Uint8Array(ENTRY_HEADER + payload.length);
-  value.set(payload, ENTRY_HEADER);
+  const value = encodeValue(groups);
   const crc = chainCrc(prevCrc, seq, value, ENTRY_HEADER, value.length);
-  value[0] = FORMAT;
   value[1] = crc;
   value[2] = crc >>> 8;
   value[3] = crc >>> 16;
@@ -203,7 +486,7 @@ export function encodeEntry(prevCrc: number, seq: number, groups: readonly Effec
 
 /** The chain value an entry's bytes claim (not verified). */
 export function storedCrc(seq: number, value: Uint8Array): number {
-  if (value.length < ENTRY_HEADER || value[0] !== FORMAT) {
+  if (value.length < ENTRY_HEADER || (value[0] !== FORMAT && value[0] !== FORMAT_V1)) {
     throw new JournalCorruptError(seq, value.length < ENTRY_HEADER ? 'entry too short' : `unknown entry format ${value[0]}`);
   }
   return (value[1]! | (value[2]! << 8) | (value[3]! << 16) | (value[4]! << 24)) >>> 0;
@@ -385,7 +668,7 @@ export abstract class ChainedJournal implements Journal {
     for (const [seq, value] of this.entries(from, to)) {
       if (seq !== expected) throw new JournalCorruptError(expected, seq > expected ? 'entry missing' : `unexpected key ${seq}`);
       crc = verifyEntry(crc, seq, value);
-      yield { seq, groups: decodePayload(seq, value, ENTRY_HEADER), crc };
+      yield { seq, groups: decodeEntry(seq, value), crc };
       expected++;
     }
     if (expected !== to + 1) throw new JournalCorruptError(expected, 'entry missing');
