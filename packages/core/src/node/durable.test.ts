@@ -185,12 +185,17 @@ describe('open({ path })', () => {
 
   it('refuses what it cannot honour', async () => {
     expect(() => openSync({ path: dir() })).toThrow(/openSync\(\) cannot open a durable database/);
+    await expect(open({ restore: join(tmp, 'x.snap') })).rejects.toThrow(/needs the path/);
     const path = dir();
     mkdirSync(path);
     const db = await open({ path, saveRules: [] });
+    // One writer per data directory in a process (lmdb-js would share the environment).
+    await expect(open({ path: join(path, '.') })).rejects.toThrow(/already open in this process/);
     await expect(db.snapshot('')).rejects.toThrow(/must not be empty/);
     await db.close();
     await expect(db.set('k', 'v')).rejects.toThrow(/closed/);
+    // Closed, the path opens again.
+    await (await open({ path, saveRules: [] })).close();
   });
 });
 

@@ -6,7 +6,7 @@
  * (setImmediate, as the server: every callback of one turn shares one commit and one sync).
  */
 import { mkdir, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { EngineConfig } from '../config.ts';
 import type { DurableParts, OpenOptions } from '../api/database.ts';
 import { RedisError } from '../api/client.ts';
@@ -15,6 +15,13 @@ import type { SnapshotMeta } from '../durability/snapshot.ts';
 import { LmdbJournal } from './journal-lmdb.ts';
 import { exportSnapshotFile, openLmdbSnapshotStore, restoreFromFile, snapshotStorePath } from './snapshot-lmdb.ts';
 import { SnapshotBuilder } from './snapshot-worker.ts';
+
+/**
+ * Data directories open in this process. lmdb-js shares one environment per path and process, so
+ * a second open() of the same path would get a second journal writer over the same entries, each
+ * with its own idea of the chain's head: refused until the first is closed.
+ */
+const openPaths = new Set<string>();
 
 /** The journal's directory inside a data directory. */
 export function journalPath(path: string): string {
@@ -36,6 +43,18 @@ async function isEmptyDir(path: string): Promise<boolean> {
  * answers the engine's live configuration (what the builder's scratch engine needs).
  */
 export async function openLmdbStorage(options: OpenOptions & { path: string }, config: () => EngineConfig): Promise<DurableParts> {
+  const key = resolve(options.path);
+  if (openPaths.has(key)) throw new RedisError(`ERR ${options.path} is already open in this process: close it first`);
+  openPaths.add(key);
+  try {
+    return await openStorage(options, config, () => openPaths.delete(key));
+  } catch (e) {
+    openPaths.delete(key);
+    throw e;
+  }
+}
+
+async function openStorage(options: OpenOptions & { path: string }, config: () => EngineConfig, release: () => void): Promise<DurableParts> {
   const { path, restore, onProgress } = options;
   let restored: SnapshotMeta | null = null;
   if (restore !== undefined) {
@@ -55,7 +74,7 @@ export async function openLmdbStorage(options: OpenOptions & { path: string }, c
   });
   let snapshots: SnapshotBackend;
   try {
-    snapshots = await lmdbSnapshots(path, jpath, config);
+    snapshots = await lmdbSnapshots(path, jpath, config, release);
   } catch (e) {
     await journal.close().catch(() => {});
     throw e;
@@ -68,7 +87,8 @@ export async function openLmdbStorage(options: OpenOptions & { path: string }, c
   };
 }
 
-async function lmdbSnapshots(path: string, jpath: string, config: () => EngineConfig): Promise<SnapshotBackend> {
+/** The snapshot side; its close() (the last thing a database closes) releases the path. */
+async function lmdbSnapshots(path: string, jpath: string, config: () => EngineConfig, release: () => void): Promise<SnapshotBackend> {
   const snapshotPath = snapshotStorePath(path);
   const store = await openLmdbSnapshotStore({ path: snapshotPath });
   // The worker starts with the first build (none at all for a database that never saves).
@@ -83,8 +103,12 @@ async function lmdbSnapshots(path: string, jpath: string, config: () => EngineCo
     },
     exportTo: (id, file) => exportSnapshotFile(store, id, file),
     async close() {
-      await builder?.close();
-      await store.close();
+      try {
+        await builder?.close();
+        await store.close();
+      } finally {
+        release();
+      }
     },
   };
 }

@@ -19,7 +19,10 @@ export { journalPath, openLmdbStorage } from './durable.ts';
  */
 export async function open(options: OpenOptions = {}): Promise<Database> {
   const path = options.path;
-  if (path === undefined) return openPortable(options);
+  if (path === undefined) {
+    if (options.restore !== undefined) throw new RedisError('ERR open({ restore }) needs the path to restore into');
+    return openPortable(options);
+  }
   if (path === '') throw new RedisError('ERR open({ path }) needs a directory');
   if (options.journal !== undefined || options.snapshots !== undefined) {
     throw new RedisError('ERR open() takes a path or a journal, not both');
