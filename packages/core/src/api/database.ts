@@ -166,7 +166,12 @@ export class Database extends Base<'async'> {
         return Promise.reject(e);
       }
     }
-    const argv = toArgv(args);
+    let argv: string[];
+    try {
+      argv = toArgv(args);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const refused = this.refuse(d, [argv]);
     if (refused !== null) return Promise.reject(refused);
     return d.perform(this.session, argv, () => settle(this.engine.execute(this.session, argv), this.decode));
