@@ -7,11 +7,9 @@
  * while running; SIGTERM and SIGINT (and SHUTDOWN) stop the server cleanly and exit 0.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { openSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { MemorykvServer, type ServerOptions } from './server.ts';
-import { restoreFromFile } from '../../core/src/node/snapshot-lmdb.ts';
-import { PARAM_BY_NAME, readSetting } from './settings.ts';
 import { ConfigFileError, REDIS_VERSION, parseServerArgs } from './config-file.ts';
 import { applyConfiguredParams } from './commands/config.ts';
 import { MEMORYKV_VERSION, onShutdown, serverStats, shutdownServer } from './commands/introspection.ts';
@@ -106,18 +104,8 @@ try {
 
 const options: ServerOptions = {};
 if (restoreFile !== null) {
-  const dataDir = join(settings.dir, readSetting(settings, PARAM_BY_NAME.get('appenddirname')!));
-  try {
-    if (existsSync(join(dataDir, 'journal', 'data.mdb'))) {
-      throw new Error(`cannot restore into ${dataDir}: it already holds a journal (start from an empty dir)`);
-    }
-    const meta = await restoreFromFile(restoreFile, dataDir, { onProgress: restoreProgress(restoreFile) });
-    options.journalStart = { seq: meta.seq, crc: meta.journalCrc };
-    process.stdout.write(`Restored ${meta.keys} keys (snapshot of journal sequence number ${meta.seq}) from ${restoreFile} into ${dataDir}\n`);
-  } catch (e) {
-    process.stderr.write(`Restore failed: ${(e as Error).message}\n`);
-    process.exit(1);
-  }
+  options.restore = restoreFile;
+  options.onRestoreProgress = restoreProgress(restoreFile);
 }
 
 /** A progress bar on a terminal (a line every 10% otherwise), as long restores take a while. */

@@ -8,7 +8,7 @@
 import net from 'node:net';
 import type tls from 'node:tls';
 import { Engine, ErrorReply, type Reply } from '@memorykv/core';
-import type { ChainPoint, Journal } from '../../core/src/durability/journal.ts';
+import type { Journal } from '../../core/src/durability/journal.ts';
 import { Client } from './client.ts';
 import { defaultSettings, type ServerSettings } from './settings.ts';
 import { installModules } from './commands/index.ts';
@@ -55,11 +55,10 @@ export interface ServerOptions {
    * settings say): another store, or a test's journal whose entries become durable on cue.
    */
   journal?: Journal;
-  /**
-   * Where a fresh journal's chain starts: the point of the snapshot a data directory was just
-   * restored from (`memorykv-server --restore FILE`), so the journal continues its history.
-   */
-  journalStart?: ChainPoint;
+  /** Start a fresh data directory from this exported snapshot file (`--restore FILE`). */
+  restore?: string;
+  /** Bytes of the restore file read so far, of its size (a progress bar). */
+  onRestoreProgress?: (read: number, total: number) => void;
 }
 
 export class MemorykvServer {

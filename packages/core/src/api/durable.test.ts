@@ -139,14 +139,20 @@ describe('durable open() with a journal handed in', () => {
     await db.hset('h', { f: 'v' });
     const meta = await db.save();
     expect(meta.seq).toBe(2);
-    expect(journal.firstSeq).toBe(3); // truncated before the snapshot
+    // The first snapshot has none before it to fall back to: the journal is kept whole.
+    expect(journal.firstSeq).toBe(1);
+    await db.set('c', '3');
+    const second = await db.save();
+    // The second truncates the journal before the first (kept as its fallback), not before itself.
+    expect(journal.firstSeq).toBe(meta.seq + 1);
+    expect(db.durability!.list().map((m) => m.id)).toEqual([meta.id, second.id]);
     await db.set('b', '2');
     await db.hset('h', { g: 'w' });
     await db.del('a');
     // A crash: nothing closed, the storage as it was.
     db.engine.close();
     const again = await open({ journal, snapshots: store, saveRules: [] });
-    expect(again.durability!.recovered!.snapshot!.id).toBe(meta.id);
+    expect(again.durability!.recovered!.snapshot!.id).toBe(second.id);
     expect(again.durability!.recovered!.entriesReplayed).toBe(3);
     expect(await again.get('a')).toBeNull();
     expect(await again.get('b')).toBe('2');

@@ -1,8 +1,7 @@
 /**
- * Durability for the in-process API (issue 4; DESIGN invariants 3-6): the server's rules
- * (server/src/commands/persistence.ts) without a server, in one portable class, so that Node
- * (LMDB journal, LMDB snapshot store, Piscina builder: src/node/durable.ts) and the browser
- * (IndexedDB, later) only hand in their storage.
+ * Durability (issue 4; DESIGN invariants 3-6) for the in-process API and the server, in one
+ * portable class, so that Node (LMDB journal, LMDB snapshot store, Piscina builder:
+ * src/node/durable.ts) and the browser (IndexedDB, later) only hand in their storage.
  *
  * - open: the newest verified snapshot, then the journal tail (recover()); the effects of every
  *   later command go to the journal through the tracker, one entry per tick.
@@ -14,8 +13,11 @@
  *   error and every later command that could touch data is refused with MISCONF, as the server
  *   does, so nothing that is not durable is ever shown. Reopening recovers what was durable.
  * - Snapshots: built by the backend (a worker on Node) at a durable sequence number, verified,
- *   then the journal before them is truncated and old automatic snapshots pruned; Redis's
- *   `save <seconds> <changes>` rules start them in the background.
+ *   then the journal is truncated before the previous snapshot (kept, with the journal after it,
+ *   as the fallback should the newest ever fail to verify) and old automatic snapshots pruned;
+ *   Redis's `save <seconds> <changes>` rules and a journal-size rule start them in the background.
+ * The server (server/src/commands/persistence.ts) runs this same class and adds what only a server
+ * has: -LOADING, clients parked until their replies may leave, INFO, the commands.
  */
 import { keyIndexes, runnableCommand, type Command } from '../commands/table.ts';
 import type { EngineConfig } from '../config.ts';
@@ -79,11 +81,25 @@ export const DEFAULT_SAVE_RULES: readonly SaveRule[] = [
 
 export type LogLevel = 'notice' | 'warning';
 
+/** Redis's auto-aof-rewrite-*: a snapshot once the journal grew by `percentage` and `minSize`. */
+export interface JournalRule {
+  minSize: number;
+  percentage: number;
+}
+
 export interface DurabilityOptions {
   journal: Journal;
   snapshots: SnapshotBackend;
-  /** Background snapshot rules (default DEFAULT_SAVE_RULES; [] for none). */
-  saveRules?: readonly SaveRule[];
+  /** Background snapshot rules (default DEFAULT_SAVE_RULES; [] for none), or where to read them. */
+  saveRules?: readonly SaveRule[] | (() => readonly SaveRule[]);
+  /** The journal-size rule (a server's auto-aof-rewrite-*), read once a second; none by default. */
+  journalRule?: () => JournalRule | null;
+  /** Each group's entry and the session that produced it (a server holds that client's reply). */
+  onGroup?: (seq: number, session: Session | null) => void;
+  /** The journal stopped (a server drops the connections waiting for it). */
+  onFailure?: (error: Error) => void;
+  /** A snapshot was built and verified; `dirty` is the change counter when its build started. */
+  onSaved?: (meta: SnapshotMeta, dirty: number) => void;
   /** Automatic snapshots older than this many days are deleted (0..35, default 1), the newest kept. */
   retentionDays?: number;
   /** Schedules the tick's journal append (default queueMicrotask; Node passes setImmediate). */
@@ -103,14 +119,22 @@ export class Durability {
   private misconf: ErrorReply | null = null;
   /** What start-up recovery loaded. */
   recovered: RecoverResult | null = null;
-  readonly saveRules: readonly SaveRule[];
+  private readonly rules: () => readonly SaveRule[];
   retentionDays: number;
+  /** Snapshots built since open, when the current (or last) build started, how long the last took. */
+  saves = 0;
+  buildStartedAt = 0;
+  lastBuildSeconds = -1;
+  /** Another build is wanted once the running one ends (BGSAVE SCHEDULE, BGREWRITEAOF). */
+  scheduled = false;
+  /** journal.appendedBytes when the last build started (the journal-size rule's base). */
+  private journalBytesAtSave = 0;
   /** Unix ms of the last successful snapshot (open counts as one: nothing to save yet). */
   lastSave = Date.now();
   lastSaveStatus: 'ok' | 'err' = 'ok';
   private lastSaveAttempt = 0;
   private dirtyAtSave = 0;
-  private building: Promise<SnapshotMeta> | null = null;
+  private buildRun: Promise<SnapshotMeta> | null = null;
   private cron: ReturnType<typeof setInterval> | null = null;
   /** The session whose call is running, and the newest entry its own effects went to. */
   private running: Session | null = null;
@@ -124,13 +148,16 @@ export class Durability {
   ) {
     this.journal = options.journal;
     this.snapshots = options.snapshots;
-    this.saveRules = options.saveRules ?? DEFAULT_SAVE_RULES;
+    const rules = options.saveRules ?? DEFAULT_SAVE_RULES;
+    this.rules = typeof rules === 'function' ? rules : () => rules;
     this.retentionDays = options.retentionDays ?? 1;
     if (!Number.isInteger(this.retentionDays) || this.retentionDays < 0 || this.retentionDays > 35) {
       throw new SnapshotError(`snapshot retention must be 0..35 days, not ${this.retentionDays}`);
     }
-    for (const r of this.saveRules) {
-      if (!(r.length === 2 && r[0] >= 0 && r[1] >= 0)) throw new SnapshotError(`invalid save rule [${r.join(', ')}]`);
+    if (typeof rules !== 'function') {
+      for (const r of rules) {
+        if (!(r.length === 2 && r[0] >= 0 && r[1] >= 0)) throw new SnapshotError(`invalid save rule [${r.join(', ')}]`);
+      }
     }
     this.log = options.log ?? (() => {});
     this.tracker = new DurabilityTracker(this.journal, engine.shard.dbs.length, options.schedule);
@@ -171,23 +198,35 @@ export class Durability {
             other(db, key);
           };
     this.dirtyAtSave = shard.dirty;
-    if (this.saveRules.length > 0) {
+    if (typeof this.options.saveRules === 'function' || this.rules().length > 0 || this.options.journalRule !== undefined) {
       this.cron = setInterval(() => this.checkRules(), 1000);
       // Portable unref: Node timers have it, browsers' numeric ids do not.
       (this.cron as { unref?: () => void }).unref?.();
     }
   }
 
+  /** The save rules in force. */
+  get saveRules(): readonly SaveRule[] {
+    return this.rules();
+  }
+
+  /** A build is running. */
+  get building(): boolean {
+    return this.buildRun !== null;
+  }
+
   private addGroup(group: Effect[], session: Session | null): void {
     const seq = this.tracker.addGroup(group);
     if (session !== null && session === this.running && seq > this.ownSeq) this.ownSeq = seq;
+    this.options.onGroup?.(seq, session);
   }
 
   private fail(error: Error): void {
     if (this.failure !== null) return;
     this.failure = error;
     this.misconf = new ErrorReply(`MISCONF Errors writing to the journal: ${error.message}`);
-    this.log('warning', `Can't persist the journal: ${error.message}. Refusing commands that touch data; reopen to recover what is durable.`);
+    this.log('warning', `Can't persist the journal: ${error.message}. Refusing commands that touch data; restart to recover what is durable.`);
+    this.options.onFailure?.(error);
   }
 
   /** The error a command gets before it runs (MISCONF once the journal failed), or null. */
@@ -219,22 +258,24 @@ export class Durability {
     } finally {
       this.running = null;
     }
-    const seq = this.waitSeq(session, argv);
+    const seq = Math.max(this.ownSeq, this.readSeq(session, argv));
     const deliver = failed ? () => Promise.reject(error) : () => value as T;
     if (seq <= this.journal.durableSeq) return failed ? Promise.reject(error) : Promise.resolve(value as T);
     return this.journal.whenDurable(seq).then(deliver);
   }
 
-  /** The entry a call's reply waits for (0: none): the server's afterCommand rule. */
-  private waitSeq(session: Session, argv: readonly string[]): number {
+  /**
+   * The entry a reply to `argv` (run by `session`) waits for because of what it read (0: none):
+   * the newest not-yet-durable write of a key it names, or of anything when the table cannot
+   * name its keys (keyless and script-like commands). Its own writes' entry comes on top.
+   */
+  readSeq(session: Session, argv: readonly string[]): number {
     const t = this.tracker;
-    let seq = this.ownSeq;
     // After a failure only commands that show no data run: nothing more to wait for.
-    if (this.journal.durableSeq >= t.newestSeq || this.failure !== null) return seq;
+    if (this.journal.durableSeq >= t.newestSeq || this.failure !== null) return 0;
     const cmd = runnableCommand(argv);
-    if (cmd === undefined) return seq;
-    const read = readsKnownKeys(cmd) ? t.readSeq(session.db, argv, keyIndexes(cmd, argv)) : t.newestSeq;
-    return read > seq ? read : seq;
+    if (cmd === undefined) return 0;
+    return readsKnownKeys(cmd) ? t.readSeq(session.db, argv, keyIndexes(cmd, argv)) : t.newestSeq;
   }
 
   /**
@@ -244,13 +285,17 @@ export class Durability {
    */
   async snapshot(name: string | null = null): Promise<SnapshotMeta> {
     if (name !== null && (name === '' || /^\d+$/.test(name))) throw new SnapshotError('a snapshot name must not be empty or a number');
-    while (this.building !== null) await this.building.catch(() => {});
+    while (this.buildRun !== null) await this.buildRun.catch(() => {});
     const run = this.runBuild(name);
-    this.building = run;
+    this.buildRun = run;
     try {
       return await run;
     } finally {
-      this.building = null;
+      this.buildRun = null;
+      if (this.scheduled && this.closing === null) {
+        this.scheduled = false;
+        void this.snapshot().catch(() => {});
+      }
     }
   }
 
@@ -259,7 +304,8 @@ export class Durability {
     if (this.failure !== null) throw this.failure;
     if (name !== null && snapshots.store.list().some((m) => m.name === name)) throw new SnapshotError(`a snapshot named '${name}' already exists`);
     const dirty = this.engine.shard.dirty;
-    this.lastSaveAttempt = Date.now();
+    this.lastSaveAttempt = this.buildStartedAt = Date.now();
+    this.journalBytesAtSave = journal.appendedBytes;
     this.log('notice', `Background snapshot started${name === null ? '' : ` ('${name}')`}`);
     try {
       // Everything acknowledged so far is in a durable entry up to lastSeq.
@@ -267,17 +313,28 @@ export class Durability {
       const toSeq = journal.lastSeq;
       await journal.whenDurable(toSeq);
       const meta = await snapshots.build(toSeq, name);
-      await journal.truncateBefore(Math.min(meta.seq, journal.durableSeq) + 1);
-      await pruneSnapshots(snapshots.store, { retentionDays: this.retentionDays, verifiedId: meta.id });
+      // The journal is kept from the snapshot before this one on (and that snapshot with it), so
+      // that recovery can fall back to it should this one ever fail to verify.
+      const store = snapshots.store;
+      const fallback = store
+        .list()
+        .filter((m) => m.complete && m.id < meta.id && m.seq <= meta.seq)
+        .pop();
+      if (fallback !== undefined) await journal.truncateBefore(Math.min(fallback.seq, journal.durableSeq) + 1);
+      await pruneSnapshots(store, { retentionDays: this.retentionDays, verifiedId: meta.id, keep: fallback ? [fallback.id] : [] });
       this.lastSaveStatus = 'ok';
       this.lastSave = Date.now();
       this.dirtyAtSave = dirty;
+      this.saves++;
       this.log('notice', `Background snapshot ${meta.id} done: seq ${meta.seq}, ${meta.keys} keys, ${meta.bytes} bytes`);
+      this.options.onSaved?.(meta, dirty);
       return meta;
     } catch (e) {
       this.lastSaveStatus = 'err';
       this.log('warning', `Background snapshot failed: ${(e as Error).message}`);
       throw e;
+    } finally {
+      this.lastBuildSeconds = Math.round((Date.now() - this.buildStartedAt) / 1000);
     }
   }
 
@@ -286,17 +343,22 @@ export class Durability {
     return this.engine.shard.dirty - this.dirtyAtSave;
   }
 
-  /** Once a second: Redis's save rules start a background snapshot. */
+  /** Once a second: Redis's save rules and the journal-size rule start a background snapshot. */
   private checkRules(): void {
-    if (this.building !== null || this.failure !== null || this.closing !== null) return;
+    if (this.buildRun !== null || this.failure !== null || this.closing !== null) return;
     const changes = this.changesSinceSave;
     const now = Date.now();
     const elapsed = (now - this.lastSave) / 1000;
     // After a failed build, retry only every 5 s (CONFIG_BGSAVE_RETRY_DELAY).
-    const retryOk = this.lastSaveStatus === 'ok' || now - this.lastSaveAttempt > 5000;
-    if (retryOk && this.saveRules.some(([seconds, min]) => changes >= min && changes > 0 && elapsed > seconds)) {
-      void this.snapshot().catch(() => {});
+    if (this.lastSaveStatus !== 'ok' && now - this.lastSaveAttempt <= 5000) return;
+    let due = this.saveRules.some(([seconds, min]) => changes >= min && changes > 0 && elapsed > seconds);
+    const rule = this.options.journalRule?.() ?? null;
+    if (rule !== null && rule.percentage > 0) {
+      const growth = this.journal.appendedBytes - this.journalBytesAtSave;
+      const base = Math.max(1, this.journalBytesAtSave);
+      if (growth >= rule.minSize && (growth * 100) / base >= rule.percentage) due = true;
     }
+    if (due) void this.snapshot().catch(() => {});
   }
 
   /** The complete snapshots, oldest first. */
@@ -332,7 +394,7 @@ export class Durability {
   private async shutdown(save: boolean | undefined): Promise<void> {
     if (this.cron !== null) clearInterval(this.cron);
     this.cron = null;
-    await this.building?.catch(() => {});
+    await this.buildRun?.catch(() => {});
     const wanted = save ?? (this.saveRules.length > 0 && this.changesSinceSave > 0);
     let error: unknown = null;
     if (wanted && this.failure === null) {

@@ -71,6 +71,8 @@ export interface Journal {
   readonly lastSeq: number;
   /** The chain value after lastSeq. */
   readonly lastCrc: number;
+  /** Bytes of the entries appended through this handle since it opened (the journal-size rule). */
+  readonly appendedBytes: number;
   /** Every entry up to this one is durable under the policy. */
   readonly durableSeq: number;
   /** The error that stopped the journal (a failed commit or sync), or null. */
@@ -576,6 +578,7 @@ export abstract class ChainedJournal implements Journal {
   get durableSeq(): number {
     return this.durable;
   }
+  appendedBytes = 0;
   get error(): Error | null {
     return this.failure;
   }
@@ -588,6 +591,7 @@ export abstract class ChainedJournal implements Journal {
     const head = { seq, crc };
     const done = this.store(seq, value, head);
     this.head = head;
+    this.appendedBytes += value.length;
     // One reaction per entry even when entries share a commit's promise: a reaction shared across
     // appends could be handed a promise that already settled for an earlier transaction.
     done.then(

@@ -100,7 +100,8 @@ describe('open({ path })', () => {
       const meta = await db.save();
       snapSeq = meta.seq;
       expect(meta.keys).toBeGreaterThan(30);
-      expect(db.durability!.journal.firstSeq).toBe(meta.seq + 1);
+      // The first snapshot has none to fall back to: the journal is kept from its start.
+      expect(db.durability!.journal.firstSeq).toBe(1);
       await db.set('after', 'snapshot');
       await db.del('str:a');
       await db.hset('hash:a', { f4: 'v4' });

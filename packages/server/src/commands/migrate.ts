@@ -13,16 +13,17 @@
  * Inside MULTI/EXEC or a script nothing may wait: there the exchange runs synchronously in a
  * child process (no cached connection), which stalls the server as Redis's MIGRATE does.
  */
+import { later } from './later.ts';
 import net from 'node:net';
 import { spawnSync } from 'node:child_process';
-import { NO_REPLY, OK, Status, type Reply } from '../../../core/src/reply.ts';
+import { OK, Status, type Reply } from '../../../core/src/reply.ts';
 import { NOT_INTEGER, SYNTAX, error } from '../../../core/src/errors.ts';
 import type { Ctx } from '../../../core/src/commands/context.ts';
 import { is } from '../../../core/src/commands/args.ts';
 import { defineCommands, type CommandSpec } from '../../../core/src/commands/table.ts';
 import { parseInt64 } from '../../../core/src/bytes.ts';
 import { dumpPayload } from '../../../core/src/rdb/encode.ts';
-import { Client, type BlockState } from '../client.ts';
+import { Client } from '../client.ts';
 import type { Shard } from '../../../core/src/engine/shard.ts';
 import type { MemorykvServer } from '../server.ts';
 import { param, redactArgument } from './introspection.ts';
@@ -324,8 +325,6 @@ class MigrateState {
   /** Exchanges in progress per "host:port": they run one after another, as in Redis. */
   readonly queues = new Map<string, Promise<unknown>>();
   private cron: ReturnType<typeof setInterval> | null = null;
-  /** Clients whose MIGRATE answered NO_REPLY and are parked once the command is done. */
-  readonly parking = new Map<Client, BlockState>();
   /** Keys of MIGRATEs in flight, per db: a key changed meanwhile is not deleted afterwards. */
   readonly watched = new Map<string, Set<Flight>>();
 
@@ -602,26 +601,26 @@ function migrate(ctx: Ctx): Reply {
       s.add(flight);
     }
   }
-  const block: BlockState = { argv: ctx.argv, keys: [], db: client.db, deadline: 0, timeoutReply: null, timer: null };
-  // Parked once the command is done (afterCommand), so it is counted and traced as it ran.
-  st.parking.set(client, block);
-  void migrateAsync(st, a, items, clock).then(
-    (r) => finish(server, st, client, block, a, items, flight, r),
-    () => finish(server, st, client, block, a, items, flight, { reply: IOERR_READ, restored: [] }),
+  // The client waits as a blocked one (later.ts), its pipelined commands after it.
+  return later(
+    ctx,
+    migrateAsync(st, a, items, clock).then(
+      (r) => finish(server, st, client, a, items, flight, r),
+      () => finish(server, st, client, a, items, flight, { reply: IOERR_READ, restored: [] }),
+    ),
   );
-  return NO_REPLY;
 }
 
+/** The keys the target took are deleted (unless COPY); returns the reply. */
 function finish(
   server: MemorykvServer,
   st: MigrateState,
   client: Client,
-  block: BlockState,
   a: MigrateArgs,
   items: Item[],
   flight: Flight,
   r: { reply: Reply; restored: Item[] },
-): void {
+): Reply {
   if (!a.copy) {
     for (const it of items) {
       const id = `${flight.db}\0${it.key}`;
@@ -633,15 +632,7 @@ function finish(
     deleteMigrated(server.engine.shard, flight.db, r.restored, flight.touched, null);
     server.engine.shard.flushEffects(client);
   }
-  if (st.parking.get(client) === block) st.parking.delete(client);
-  if (client.blocked === block) client.blocked = null;
-  if (client.closed) return;
-  client.reply(r.reply);
-  client.flush();
-  // The commands that arrived meanwhile run after this event's work, as for a blocked client.
-  queueMicrotask(() => {
-    if (!client.closed && client.blocked === null) client.processInput();
-  });
+  return r.reply;
 }
 
 defineCommands({
@@ -672,20 +663,10 @@ defineCommands({
 export function install(server: MemorykvServer): void {
   const st = new MigrateState();
   server.state.set(STATE, st);
-  server.afterCommand.push((client) => {
-    if (st.parking.size === 0) return;
-    const block = st.parking.get(client);
-    if (block === undefined) return;
-    st.parking.delete(client);
-    client.blocked = block;
-  });
   server.keyModified.push((db, key) => {
     if (st.watched.size === 0) return;
     const s = st.watched.get(`${db}\0${key}`);
     if (s !== undefined) for (const f of s) f.touched.add(key);
-  });
-  server.onDetach.push((client) => {
-    st.parking.delete(client);
   });
   // Cached connections are unref'd; a closing server drops them at once all the same.
   const close = server.close.bind(server);

@@ -1,8 +1,11 @@
 /**
- * Durability in the server (issue 4; DESIGN invariants 3-5): with `appendonly yes` (the default)
+ * Durability in the server (issue 4; DESIGN invariants 3-6): with `appendonly yes` (the default)
  * every effect group the shard emits goes into the LMDB journal in the data directory, one entry
  * per event-loop turn, and no reply that shows a write leaves before that write is durable under
- * `appendfsync` (`always`, the default: synced to disk, group-committed).
+ * `appendfsync` (`always`, the default: synced to disk, group-committed). The rules live in the
+ * core's Durability (durability/durability.ts), which the in-process API runs too; this module
+ * adds what only a server has: -LOADING while it loads, clients parked until their replies may
+ * leave, INFO persistence, and the commands (SAVE, BGSAVE, BGREWRITEAOF, SNAPSHOT).
  *
  * How a reply waits: the client's `waitSeq` is the newest journal entry its buffered replies
  * depend on — the entry holding its own effects (set when the shard hands over the group, which
@@ -34,26 +37,17 @@
  * could read or write data gets `-MISCONF`, so nothing not durable is ever shown. A restart
  * recovers what was durable.
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ErrorReply, OK, Status, defineCommands, keyIndexes, type Command, type CommandSpec, type Reply } from '@memorykv/core';
+import { ErrorReply, OK, Status, defineCommands, type CommandSpec, type Reply } from '@memorykv/core';
 import type { Ctx } from '../../../core/src/commands/context.ts';
-import {
-  MemorySnapshotStore,
-  buildSnapshot,
-  pruneSnapshots,
-  recover,
-  verifySnapshot,
-  type SnapshotMeta,
-  type SnapshotStore,
-} from '../../../core/src/durability/snapshot.ts';
-import { exportSnapshotFile, openLmdbSnapshotStore, snapshotStorePath } from '../../../core/src/node/snapshot-lmdb.ts';
-import { SnapshotBuilder } from '../../../core/src/node/snapshot-worker.ts';
-// Not exported from @memorykv/core's index (Node-only or internal to the engine).
 import { runnableCommand } from '../../../core/src/commands/table.ts';
-import { DurabilityTracker } from '../../../core/src/durability/tracker.ts';
-import { LmdbJournal } from '../../../core/src/node/journal-lmdb.ts';
-import type { FsyncPolicy, Journal } from '../../../core/src/durability/journal.ts';
+import { Durability, inThreadSnapshots, type SaveRule } from '../../../core/src/durability/durability.ts';
+import type { FsyncPolicy } from '../../../core/src/durability/journal.ts';
+import { MemorySnapshotStore, type LoadProgress, type SnapshotMeta } from '../../../core/src/durability/snapshot.ts';
+import type { DurableParts } from '../../../core/src/api/database.ts';
+import { openLmdbStorage } from '../../../core/src/node/durable.ts';
+import { snapshotStorePath } from '../../../core/src/node/snapshot-lmdb.ts';
 import { Client } from '../client.ts';
 import type { DurabilityGate, MemorykvServer } from '../server.ts';
 import { defineInfoSection, param, serverStats, type CommandExtras, type ShutdownFlags } from './introspection.ts';
@@ -62,112 +56,47 @@ import { allowProtectedAction } from './config.ts';
 
 const LOADING = new ErrorReply('LOADING Redis is loading the dataset in memory');
 
-/** Replay runs this long before it lets the event loop answer clients (-LOADING, INFO). */
-const LOAD_SLICE_MS = 20;
-
-/** How snapshots are stored and built: LMDB + a Piscina worker, or (a journal handed in) memory. */
-interface Snapshots {
-  readonly store: SnapshotStore;
-  /** Builds and verifies the snapshot at toSeq (durable), from the newest usable one before. */
-  build(toSeq: number, name: string | null): Promise<SnapshotMeta>;
-  close(): Promise<void>;
+/** Redis's `save` parameter ("3600 1 300 100") as rules. */
+function saveRules(text: string): SaveRule[] {
+  const n = text.split(' ').filter(Boolean).map(Number);
+  const rules: SaveRule[] = [];
+  for (let i = 0; i + 1 < n.length; i += 2) rules.push([n[i]!, n[i + 1]!]);
+  return rules;
 }
 
-async function lmdbSnapshots(dataDir: string, journalPath: string, server: MemorykvServer): Promise<Snapshots> {
-  const snapshotPath = snapshotStorePath(dataDir);
-  const store = await openLmdbSnapshotStore({ path: snapshotPath });
-  const builder = new SnapshotBuilder({ journalPath, snapshotPath, config: server.engine.shard.config });
-  return {
-    store,
-    build: async (toSeq, name) => (await builder.build(toSeq, { name, prevId: 'latest' })).meta,
-    async close() {
-      await builder.close();
-      await store.close();
-    },
-  };
-}
-
-/** In-thread builds over a memory store (tests, and journals that are not LMDB environments). */
-function memorySnapshots(journal: Journal, server: MemorykvServer): Snapshots {
-  const store = new MemorySnapshotStore();
-  return {
-    store,
-    async build(toSeq, name) {
-      const prev = store
-        .list()
-        .filter((m) => m.complete && m.seq <= toSeq && m.seq >= journal.firstSeq - 1)
-        .pop();
-      const { meta } = await buildSnapshot(store, prev?.id ?? null, journal, toSeq, { config: server.engine.shard.config, name });
-      return verifySnapshot(store, meta.id);
-    },
-    close: () => store.close(),
-  };
-}
-
-interface SaveStats {
-  inProgress: boolean;
-  startedAt: number;
-  lastStatus: 'ok' | 'err';
-  lastSeconds: number;
-  saves: number;
-  /** Journal bytes appended when the last snapshot's build started (the rewrite rule's base). */
-  journalBytesAtSave: number;
-  /** A BGREWRITEAOF asked for while a build ran: one more build follows it. */
-  scheduled: boolean;
-}
-
+/**
+ * The server side of durability: the core's Durability (recovery, journal, tracker, snapshots,
+ * rules; shared with the in-process API) plus what only a server has: -LOADING while it loads,
+ * clients parked until their replies may leave, INFO, and the commands.
+ */
 export class Persistence implements DurabilityGate {
-  readonly tracker: DurabilityTracker;
-  snapshots: Snapshots | null = null;
+  /** Set once the data is loaded. */
+  durability: Durability | null = null;
   private readonly parked = new Set<Client>();
   /** Start-up recovery in progress (commands without the `loading` flag get -LOADING). */
   loading = true;
-  loadStartedAt = 0;
-  loadedEntries = 0;
-  loadTotalEntries = 0;
-  loadedBytes = 0;
-  loadTotalBytes = 0;
+  loadStartedAt = Date.now();
+  progress: LoadProgress | null = null;
   loadedKeys = 0;
-  /** The journal stopped: nothing becomes durable any more. */
-  failure: Error | null = null;
-  private misconf: ErrorReply | null = null;
   /** Settles when start-up recovery ended (rejects if the data could not be loaded). */
   readonly ready: Promise<void>;
-  readonly save: SaveStats = {
-    inProgress: false,
-    startedAt: 0,
-    lastStatus: 'ok',
-    lastSeconds: -1,
-    saves: 0,
-    journalBytesAtSave: 0,
-    scheduled: false,
-  };
-  /** The running build (one at a time; later requests wait for it). */
-  private building: Promise<SnapshotMeta> | null = null;
-  /** snapshot-retention-days: automatic snapshots older than this are deleted (0..35). */
-  retentionDays = 1;
-  private cron: ReturnType<typeof setInterval> | null = null;
 
   constructor(
     private readonly server: MemorykvServer,
-    readonly journal: Journal,
+    parts: Promise<DurableParts>,
     /** The data directory (journal/ and snapshots/ in it), or null for a journal handed in. */
     readonly dataDir: string | null,
   ) {
-    const shard = server.engine.shard;
-    this.tracker = new DurabilityTracker(this.journal, shard.dbs.length, setImmediate);
-    this.journal.onDurable((seq, error) => (error === null ? this.release(seq) : this.fail(error)));
-    // Recovery runs first; the shard's effects go to the journal only once it is done.
-    this.ready = this.recover();
+    this.ready = this.open(parts);
   }
 
   get durableSeq(): number {
-    return this.journal.durableSeq;
+    return this.durability?.journal.durableSeq ?? 0;
   }
 
   park(client: Client): void {
     // What it waits for will never be durable: nothing it was about to say may be said.
-    if (this.failure !== null) {
+    if (this.durability?.failure != null) {
       client.close();
       return;
     }
@@ -187,198 +116,106 @@ export class Persistence implements DurabilityGate {
     }
   }
 
-  private fail(error: Error): void {
-    if (this.failure !== null) return;
-    this.failure = error;
-    this.misconf = new ErrorReply(`MISCONF Errors writing to the journal: ${error.message}`);
-    this.server.log('warning', `Can't persist the journal: ${error.message}. Refusing commands that touch data; restart to recover what is durable.`);
-    for (const c of [...this.parked]) c.close();
-    this.parked.clear();
-  }
-
   /** The guard: -LOADING while recovering, -MISCONF once the journal failed. */
   refuse(argv: readonly string[]): ErrorReply | null {
-    if (!this.loading && this.failure === null) return null;
-    const cmd = runnableCommand(argv);
-    // Unknown commands and arity errors get their own error from the engine.
-    if (cmd === undefined || cmd.flags.includes('loading')) return null;
-    return this.loading ? LOADING : this.misconf;
+    if (this.loading) {
+      const cmd = runnableCommand(argv);
+      // Unknown commands and arity errors get their own error from the engine.
+      return cmd === undefined || cmd.flags.includes('loading') ? null : LOADING;
+    }
+    return this.durability!.refuse(argv);
   }
 
   /** After a command: its reply also waits for the not-yet-durable writes it read. */
   afterCommand(client: Client, argv: readonly string[]): void {
-    const t = this.tracker;
-    if (this.journal.durableSeq >= t.newestSeq || this.failure !== null) return;
-    const cmd = runnableCommand(argv);
-    if (cmd === undefined) return;
-    const seq = readsKnownKeys(cmd) ? t.readSeq(client.db, argv, keyIndexes(cmd, argv)) : t.newestSeq;
+    const d = this.durability;
+    if (d === null) return;
+    const seq = d.readSeq(client, argv);
     if (seq > client.waitSeq) client.waitSeq = seq;
   }
 
   /** Start-up: the newest verified snapshot, then the journal tail, a slice per event-loop turn. */
-  private async recover(): Promise<void> {
-    const { server, journal } = this;
+  private async open(partsPromise: Promise<DurableParts>): Promise<void> {
+    const { server } = this;
     const shard = server.engine.shard;
-    shard.expireEnabled = false;
-    this.loadStartedAt = Date.now();
+    const st = serverStats(server);
     try {
-      this.snapshots = this.dataDir === null ? memorySnapshots(journal, server) : await lmdbSnapshots(this.dataDir, join(this.dataDir, 'journal'), server);
-      const store = this.snapshots.store;
-      const newest = store.list().filter((m) => m.complete).pop();
-      this.loadTotalBytes = newest?.bytes ?? 0;
-      this.loadTotalEntries = Math.max(0, journal.lastSeq - (newest?.seq ?? 0));
-      if (newest !== undefined || this.loadTotalEntries > 0) {
-        server.log('notice', `Loading: ${newest === undefined ? 'no snapshot' : `snapshot ${newest.id} (${newest.keys} keys)`}, ${this.loadTotalEntries} journal entries after it`);
-      }
-      const result = await recover(server.engine, store, journal, {
-        log: (level, message) => server.log(level, message),
-        onProgress: (p) => {
-          this.loadedBytes = p.bytesLoaded;
-          this.loadTotalBytes = p.bytesTotal;
-          this.loadedEntries = p.entriesReplayed;
-          this.loadTotalEntries = p.entriesTotal;
+      const parts = await partsPromise;
+      const d = await Durability.open(server.engine, {
+        ...parts,
+        saveRules: () => saveRules(param(server, 'save')),
+        journalRule: () => ({
+          minSize: Number(param(server, 'auto-aof-rewrite-min-size')),
+          percentage: Number(param(server, 'auto-aof-rewrite-percentage')),
+        }),
+        retentionDays: this.retentionDays,
+        onGroup: (seq, session) => {
+          if (session instanceof Client && seq > session.waitSeq) session.waitSeq = seq;
         },
-        pause: () => new Promise((r) => setImmediate(r)),
+        onFailure: () => {
+          for (const c of [...this.parked]) c.close();
+          this.parked.clear();
+        },
+        onSaved: (_meta, dirty) => {
+          st.lastSave = Math.floor(Date.now() / 1000);
+          st.dirtyAtSave = dirty;
+        },
+        onProgress: (p) => (this.progress = p),
+        log: (level, message) => server.log(level, message),
       });
+      d.journal.onDurable((seq, error) => {
+        if (error === null) this.release(seq);
+      });
+      this.durability = d;
       this.loadedKeys = shard.keyCount;
-      if (result.snapshot !== null || result.entriesReplayed > 0) {
+      const r = d.recovered;
+      if (r !== null && (r.snapshot !== null || r.entriesReplayed > 0)) {
         server.log('notice', `DB loaded: ${this.loadedKeys} keys, ${((Date.now() - this.loadStartedAt) / 1000).toFixed(3)} seconds`);
       }
-      // Snapshots a crash left half-written are of no use to anyone.
-      await pruneSnapshots(store, { retentionDays: this.retentionDays, removeIncomplete: true });
+      st.dirtyAtSave = shard.dirty;
     } catch (e) {
       server.log('warning', `Fatal error loading the data: ${(e as Error).message}`);
       throw e;
     } finally {
-      shard.expireEnabled = true;
       this.loading = false;
     }
-    shard.onEffects = (group, session) => {
-      const seq = this.tracker.addGroup(group);
-      if (session instanceof Client && seq > session.waitSeq) session.waitSeq = seq;
-    };
-    server.keyModified.push((db, key) => this.tracker.keyModified(db, key));
-    serverStats(server).dirtyAtSave = shard.dirty;
-    this.cron = setInterval(() => this.checkRules(), 1000);
-    this.cron.unref();
   }
 
-  /**
-   * Builds a snapshot of everything acknowledged so far (a named one is manual: kept until
-   * deleted), then truncates the journal before it and prunes old automatic snapshots. One build
-   * at a time: a request during a build waits for it and then builds its own.
-   */
-  async snapshot(name: string | null = null): Promise<SnapshotMeta> {
-    while (this.building !== null) await this.building.catch(() => {});
-    const run = this.runBuild(name);
-    this.building = run;
-    try {
-      return await run;
-    } finally {
-      this.building = null;
-      if (this.save.scheduled) {
-        this.save.scheduled = false;
-        void this.snapshot().catch(() => {});
-      }
-    }
+  /** snapshot-retention-days before the data is loaded (then the durability's). */
+  private retention = 1;
+  get retentionDays(): number {
+    return this.durability?.retentionDays ?? this.retention;
+  }
+  set retentionDays(days: number) {
+    this.retention = days;
+    if (this.durability !== null) this.durability.retentionDays = days;
   }
 
-  private async runBuild(name: string | null): Promise<SnapshotMeta> {
-    const { journal, server, save } = this;
-    if (this.snapshots === null || this.loading) throw new Error('the data is still loading');
-    if (this.failure !== null) throw this.failure;
-    const st = serverStats(server);
-    const dirty = server.engine.shard.dirty;
-    save.inProgress = true;
-    save.startedAt = Date.now();
-    save.journalBytesAtSave = this.journalBytes();
-    server.log('notice', `Background snapshot started${name === null ? '' : ` ('${name}')`}`);
-    try {
-      // Everything acknowledged so far is in a durable entry up to lastSeq.
-      this.tracker.batcher.flush();
-      const toSeq = journal.lastSeq;
-      await journal.whenDurable(toSeq);
-      const meta = await this.snapshots.build(toSeq, name);
-      // The journal is kept from the snapshot before this one on (and that snapshot with it), so
-      // that recovery can fall back to it should this one ever fail to verify.
-      const store = this.snapshots.store;
-      const fallback = store
-        .list()
-        .filter((m) => m.complete && m.id < meta.id && m.seq <= meta.seq)
-        .pop();
-      if (fallback !== undefined) await journal.truncateBefore(Math.min(fallback.seq, journal.durableSeq) + 1);
-      await pruneSnapshots(store, { retentionDays: this.retentionDays, verifiedId: meta.id, keep: fallback ? [fallback.id] : [] });
-      save.lastStatus = 'ok';
-      save.saves++;
-      st.lastSave = Math.floor(Date.now() / 1000);
-      st.dirtyAtSave = dirty;
-      server.log('notice', `Background snapshot ${meta.id} done: seq ${meta.seq}, ${meta.keys} keys, ${meta.bytes} bytes`);
-      return meta;
-    } catch (e) {
-      save.lastStatus = 'err';
-      server.log('warning', `Background snapshot failed: ${(e as Error).message}`);
-      throw e;
-    } finally {
-      save.inProgress = false;
-      save.lastSeconds = Math.round((Date.now() - save.startedAt) / 1000);
-    }
+  /** Builds a snapshot now (SAVE, BGSAVE, SNAPSHOT CREATE); see Durability.snapshot. */
+  snapshot(name: string | null = null): Promise<SnapshotMeta> {
+    if (this.durability === null) return Promise.reject(new Error('the data is still loading'));
+    return this.durability.snapshot(name);
   }
 
   get bgsaveInProgress(): boolean {
-    return this.building !== null;
+    return this.durability?.building ?? false;
   }
 
-  /** Bytes the journal took since this process opened it (what the rewrite rule measures). */
-  journalBytes(): number {
-    return (this.journal as { appendedBytes?: number }).appendedBytes ?? 0;
-  }
-
-  /** Once a second: Redis's save rules and the journal-size rule start a background snapshot. */
-  private checkRules(): void {
-    if (this.building !== null || this.loading || this.failure !== null) return;
-    const st = serverStats(this.server);
-    const changes = this.server.engine.shard.dirty - st.dirtyAtSave;
-    const elapsed = Date.now() / 1000 - st.lastSave;
-    const rules = param(this.server, 'save').split(' ').filter(Boolean).map(Number);
-    let due = false;
-    // After a failed build, retry only every 5 s (CONFIG_BGSAVE_RETRY_DELAY).
-    const retryOk = this.save.lastStatus === 'ok' || Date.now() - this.save.startedAt > 5000;
-    for (let i = 0; i + 1 < rules.length; i += 2) {
-      if (changes >= rules[i + 1]! && elapsed > rules[i]! && retryOk) due = true;
-    }
-    const growth = this.journalBytes() - this.save.journalBytesAtSave;
-    const minSize = Number(param(this.server, 'auto-aof-rewrite-min-size'));
-    const percentage = Number(param(this.server, 'auto-aof-rewrite-percentage'));
-    if (percentage > 0 && growth >= minSize && retryOk) {
-      const base = Math.max(1, this.save.journalBytesAtSave);
-      if ((growth * 100) / base >= percentage) due = true;
-    }
-    if (due) void this.snapshot().catch(() => {});
-  }
-
-  /** Appends what the current tick queued and syncs; the journal is closed afterwards. */
+  /** Syncs and closes (after a final snapshot when SHUTDOWN asked for one: see finalSnapshot). */
   async close(): Promise<void> {
-    if (this.cron !== null) clearInterval(this.cron);
     await this.ready.catch(() => {});
-    await this.building?.catch(() => {});
-    try {
-      this.tracker.batcher.flush();
-    } catch {
-      // a failed journal already said why
-    }
-    this.tracker.close();
-    await this.journal.close();
-    await this.snapshots?.close();
+    await this.durability?.close(false);
   }
 
   info(): string {
     const st = serverStats(this.server);
     const shard = this.server.engine.shard;
-    const save = this.save;
+    const d = this.durability;
     const lines = ['# Persistence', `loading:${this.loading ? 1 : 0}`, 'async_loading:0'];
     if (this.loading) {
-      const total = this.loadTotalBytes + this.loadTotalEntries;
-      const done = this.loadedBytes + this.loadedEntries;
+      const p = this.progress;
+      const total = (p?.bytesTotal ?? 0) + (p?.entriesTotal ?? 0);
+      const done = (p?.bytesLoaded ?? 0) + (p?.entriesReplayed ?? 0);
       const perc = total > 0 ? (done / total) * 100 : 0;
       const spent = Date.now() - this.loadStartedAt;
       const eta = done > 0 ? Math.round(((spent / done) * (total - done)) / 1000) : 1;
@@ -391,8 +228,12 @@ export class Persistence implements DurabilityGate {
         `loading_eta_seconds:${eta}`,
       );
     }
-    const building = save.inProgress ? 1 : 0;
-    const current = save.inProgress ? Math.round((Date.now() - save.startedAt) / 1000) : -1;
+    const building = d?.building ? 1 : 0;
+    const current = d?.building ? Math.round((Date.now() - d.buildStartedAt) / 1000) : -1;
+    const status = d?.lastSaveStatus ?? 'ok';
+    const seconds = d?.lastBuildSeconds ?? -1;
+    const saves = d?.saves ?? 0;
+    const journal = d?.journal;
     lines.push(
       'current_cow_peak:0',
       'current_cow_size:0',
@@ -403,22 +244,22 @@ export class Persistence implements DurabilityGate {
       `rdb_changes_since_last_save:${shard.dirty - st.dirtyAtSave}`,
       `rdb_bgsave_in_progress:${building}`,
       `rdb_last_save_time:${st.lastSave}`,
-      `rdb_last_bgsave_status:${save.lastStatus}`,
-      `rdb_last_bgsave_time_sec:${save.lastSeconds}`,
+      `rdb_last_bgsave_status:${status}`,
+      `rdb_last_bgsave_time_sec:${seconds}`,
       `rdb_current_bgsave_time_sec:${current}`,
-      `rdb_saves:${save.saves}`,
+      `rdb_saves:${saves}`,
       'rdb_last_cow_size:0',
       'rdb_last_load_keys_expired:0',
       `rdb_last_load_keys_loaded:${this.loadedKeys}`,
       'aof_enabled:1',
       `aof_rewrite_in_progress:${building}`,
-      `aof_rewrite_scheduled:${save.scheduled ? 1 : 0}`,
-      `aof_last_rewrite_time_sec:${save.lastSeconds}`,
+      `aof_rewrite_scheduled:${d?.scheduled ? 1 : 0}`,
+      `aof_last_rewrite_time_sec:${seconds}`,
       `aof_current_rewrite_time_sec:${current}`,
-      `aof_last_bgrewrite_status:${save.lastStatus}`,
-      `aof_rewrites:${save.saves}`,
+      `aof_last_bgrewrite_status:${status}`,
+      `aof_rewrites:${saves}`,
       'aof_rewrites_consecutive_failures:0',
-      `aof_last_write_status:${this.failure === null ? 'ok' : 'err'}`,
+      `aof_last_write_status:${d?.failure == null ? 'ok' : 'err'}`,
       'aof_last_cow_size:0',
       'module_fork_in_progress:0',
       'module_fork_last_cow_size:0',
@@ -429,24 +270,15 @@ export class Persistence implements DurabilityGate {
       'aof_buffer_length:0',
       'aof_pending_bio_fsync:0',
       'aof_delayed_fsync:0',
-      `memorykv_journal_first_seq:${this.journal.firstSeq}`,
-      `memorykv_journal_last_seq:${this.journal.lastSeq}`,
-      `memorykv_journal_durable_seq:${this.journal.durableSeq}`,
-      `memorykv_appendfsync:${this.journal.policy}`,
-      `memorykv_snapshots:${this.snapshots?.store.list().filter((m) => m.complete).length ?? 0}`,
+      `memorykv_journal_first_seq:${journal?.firstSeq ?? 0}`,
+      `memorykv_journal_last_seq:${journal?.lastSeq ?? 0}`,
+      `memorykv_journal_durable_seq:${journal?.durableSeq ?? 0}`,
+      `memorykv_appendfsync:${journal?.policy ?? ''}`,
+      `memorykv_snapshots:${d?.list().length ?? 0}`,
     );
     return lines.join('\r\n');
   }
 }
-
-/** Whether the table names every key a command reads (else its reply waits for every write). */
-function readsKnownKeys(cmd: Command): boolean {
-  if (SCRIPT_LIKE.has(cmd.name)) return false;
-  return cmd.firstKey > 0 || cmd.keys !== undefined;
-}
-
-/** Commands whose keys the table names but that may touch others (scripts read undeclared keys). */
-const SCRIPT_LIKE = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
 
 function fileBytes(path: string): number {
   try {
@@ -474,13 +306,20 @@ function persistenceFor(ctx: Ctx): Persistence {
   return p;
 }
 
-function snapshotRef(store: SnapshotStore, ref: string): SnapshotMeta {
-  const byName = store.list().find((m) => m.name === ref && m.complete);
-  if (byName !== undefined) return byName;
-  const id = /^\d+$/.test(ref) ? Number(ref) : NaN;
-  const byId = store.get(id);
-  if (byId === undefined || !byId.complete) throw new ErrorReply(`ERR no such snapshot '${ref}'`);
-  return byId;
+/** The loaded durability of a persistent server (-LOADING is answered before commands run). */
+function durabilityFor(ctx: Ctx): Durability {
+  const d = persistenceFor(ctx).durability;
+  if (d === null) throw LOADING;
+  return d;
+}
+
+/** A complete snapshot by name, or by id when the reference is a number. */
+function snapshotRef(d: Durability, ref: string): SnapshotMeta {
+  try {
+    return d.list().some((m) => m.name === ref) || !/^\d+$/.test(ref) ? d.find(ref) : d.find(Number(ref));
+  } catch (e) {
+    throw new ErrorReply(`ERR ${(e as Error).message}`);
+  }
 }
 
 function snapshotReply(m: SnapshotMeta): Reply {
@@ -512,9 +351,9 @@ defineCommands(
     // Redis blocks the whole server for a SAVE; here only the caller waits, for a snapshot built
     // off the serving thread like any other.
     handler: (ctx) => {
-      const p = persistenceFor(ctx);
-      if (p.bgsaveInProgress) throw BGSAVE_RUNNING;
-      return later(ctx, p.snapshot().then(() => OK));
+      const d = durabilityFor(ctx);
+      if (d.building) throw BGSAVE_RUNNING;
+      return later(ctx, d.snapshot().then(() => OK));
     },
   }),
   spec({
@@ -529,15 +368,15 @@ defineCommands(
     history: [['3.2.2', 'Added the `SCHEDULE` option.']],
     tips: ['request_policy:all_shards'],
     handler: (ctx) => {
-      const p = persistenceFor(ctx);
+      const d = durabilityFor(ctx);
       const schedule = ctx.argv.length === 2 && ctx.argv[1]!.toLowerCase() === 'schedule';
       if (ctx.argv.length > 2 || (ctx.argv.length === 2 && !schedule)) throw new ErrorReply('ERR syntax error');
-      if (p.bgsaveInProgress) {
+      if (d.building) {
         if (!schedule) throw BGSAVE_RUNNING;
-        p.save.scheduled = true;
+        d.scheduled = true;
         return new Status('Background saving scheduled');
       }
-      void p.snapshot().catch(() => {});
+      void d.snapshot().catch(() => {});
       return new Status('Background saving started');
     },
   }),
@@ -553,12 +392,12 @@ defineCommands(
     tips: ['nondeterministic_output', 'request_policy:all_shards'],
     // The journal's rewrite is a snapshot: everything before it is then truncated.
     handler: (ctx) => {
-      const p = persistenceFor(ctx);
-      if (p.bgsaveInProgress) {
-        p.save.scheduled = true;
+      const d = durabilityFor(ctx);
+      if (d.building) {
+        d.scheduled = true;
         return new Status('Background append only file rewriting scheduled');
       }
-      void p.snapshot().catch(() => {});
+      void d.snapshot().catch(() => {});
       return new Status('Background append only file rewriting started');
     },
   }),
@@ -580,10 +419,7 @@ defineCommands(
         acl: ['admin', 'slow', 'dangerous'],
         summary: 'Lists the complete snapshots, oldest first: id, name, created (unix s), seq, keys, bytes, kind.',
         complexity: 'O(N) where N is the number of snapshots',
-        handler: (ctx) => {
-          const p = persistenceFor(ctx);
-          return (p.snapshots?.store.list() ?? []).filter((m) => m.complete).map(snapshotReply);
-        },
+        handler: (ctx) => durabilityFor(ctx).list().map(snapshotReply),
       }),
       spec({
         name: 'create',
@@ -594,14 +430,13 @@ defineCommands(
         summary: 'Builds a snapshot now and replies with it once it is verified; a named one is manual (kept until deleted).',
         complexity: 'O(N) where N is the number of keys changed since the previous snapshot',
         handler: (ctx) => {
-          const p = persistenceFor(ctx);
+          const d = durabilityFor(ctx);
           if (ctx.argv.length > 3) throw new ErrorReply('ERR syntax error');
           const name = ctx.argv[2] ?? null;
+          // Checked now, so that the error comes before any wait (d.snapshot checks them too).
           if (name !== null && (name === '' || /^\d+$/.test(name))) throw new ErrorReply('ERR a snapshot name must not be empty or a number');
-          if (name !== null && p.snapshots?.store.list().some((m) => m.name === name)) {
-            throw new ErrorReply(`ERR a snapshot named '${name}' already exists`);
-          }
-          return later(ctx, p.snapshot(name).then(snapshotReply));
+          if (name !== null && d.list().some((m) => m.name === name)) throw new ErrorReply(`ERR a snapshot named '${name}' already exists`);
+          return later(ctx, d.snapshot(name).then(snapshotReply));
         },
       }),
       spec({
@@ -613,12 +448,10 @@ defineCommands(
         summary: 'Deletes a snapshot by name or id (the newest one, the recovery base, is kept).',
         complexity: 'O(N) where N is the size of the snapshot',
         handler: (ctx) => {
-          const p = persistenceFor(ctx);
-          const store = p.snapshots!.store;
-          const m = snapshotRef(store, ctx.argv[2]!);
-          const newest = store.list().filter((x) => x.complete).pop();
-          if (newest?.id === m.id) throw new ErrorReply('ERR the newest snapshot is the recovery base: create another one first');
-          return later(ctx, store.delete(m.id).then(() => OK));
+          const d = durabilityFor(ctx);
+          const m = snapshotRef(d, ctx.argv[2]!);
+          if (d.list().pop()?.id === m.id) throw new ErrorReply('ERR the newest snapshot is the recovery base: create another one first');
+          return later(ctx, d.delete(m.id).then(() => OK));
         },
       }),
       spec({
@@ -630,7 +463,7 @@ defineCommands(
         summary: 'Writes a snapshot (by name or id) to one file (a bare name: in dir), which `memorykv-server --restore FILE` starts from; replies with its size.',
         complexity: 'O(N) where N is the size of the snapshot',
         handler: (ctx) => {
-          const p = persistenceFor(ctx);
+          const d = durabilityFor(ctx);
           // A bare file name goes into `dir` (as dbfilename); a path elsewhere writes a file
           // anywhere the server may, a protected action as CONFIG SET dir.
           const client = ctx.session as Client;
@@ -638,10 +471,10 @@ defineCommands(
           if (file.includes('/') && !allowProtectedAction(client.server, 'enable-protected-configs', client)) {
             throw new ErrorReply("ERR SNAPSHOT EXPORT to a path outside 'dir' is not allowed unless 'enable-protected-configs' permits it for this connection");
           }
-          const store = p.snapshots!.store;
-          const m = snapshotRef(store, ctx.argv[2]!);
+          const m = snapshotRef(d, ctx.argv[2]!);
           const path = resolve(client.server.settings.dir, file);
-          return later(ctx, exportSnapshotFile(store, m.id, path));
+          if (d.snapshots.exportTo === undefined) throw new ErrorReply('ERR this server keeps its snapshots in memory: nothing to export');
+          return later(ctx, d.snapshots.exportTo(m.id, path));
         },
       }),
     ],
@@ -649,16 +482,26 @@ defineCommands(
 );
 
 export function install(server: MemorykvServer): void {
+  const shard = server.engine.shard;
   let p: Persistence;
-  if (server.options.journal !== undefined) {
-    p = new Persistence(server, server.options.journal, null);
+  const { journal, restore, onRestoreProgress } = server.options;
+  if (journal !== undefined) {
+    // A journal handed in (a test's, another store): snapshots in memory, built on this thread.
+    const snapshots = inThreadSnapshots(new MemorySnapshotStore(), journal, () => shard.config);
+    p = new Persistence(server, Promise.resolve({ journal, snapshots, schedule: setImmediate, pause: nextTurn }), null);
   } else {
     if (param(server, 'appendonly') !== 'yes') return;
-    const policy = param(server, 'appendfsync') as FsyncPolicy;
     const dataDir = join(server.settings.dir, param(server, 'appenddirname'));
-    const path = join(dataDir, 'journal');
-    mkdirSync(path, { recursive: true });
-    p = new Persistence(server, LmdbJournal.open({ path, policy, start: server.options.journalStart }), dataDir);
+    const parts = openLmdbStorage(
+      {
+        path: dataDir,
+        durability: param(server, 'appendfsync') as FsyncPolicy,
+        restore,
+        onProgress: onRestoreProgress && ((e) => e.phase === 'restore' && onRestoreProgress(e.bytesRead, e.bytesTotal)),
+      },
+      () => shard.config,
+    );
+    p = new Persistence(server, parts, dataDir);
   }
   server.state.set(STATE, p);
   server.durability = p;
@@ -684,7 +527,7 @@ export function install(server: MemorykvServer): void {
 
 /** SHUTDOWN: a snapshot first when asked (SAVE), or by default when save rules are set. */
 async function finalSnapshot(server: MemorykvServer, p: Persistence, flags: ShutdownFlags): Promise<void> {
-  if (flags.nosave || p.loading || p.failure !== null) return;
+  if (flags.nosave || p.durability === null || p.durability.failure !== null) return;
   if (!flags.save && param(server, 'save') === '') return;
   if (!flags.save && server.engine.shard.dirty === serverStats(server).dirtyAtSave) return;
   server.log('notice', 'Saving the final snapshot before exiting.');
@@ -694,3 +537,5 @@ async function finalSnapshot(server: MemorykvServer, p: Persistence, flags: Shut
     // logged by the build; the journal still holds everything
   }
 }
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
