@@ -191,7 +191,7 @@ describe('open({ path })', () => {
     mkdirSync(path);
     const db = await open({ path, saveRules: [] });
     // One writer per data directory in a process (lmdb-js would share the environment).
-    await expect(open({ path: join(path, '.') })).rejects.toThrow(/already open in this process/);
+    await expect(open({ path: join(path, '.') })).rejects.toThrow(/already open for writing in this process/);
     await expect(db.snapshot('')).rejects.toThrow(/must not be empty/);
     await db.close();
     await expect(db.set('k', 'v')).rejects.toThrow(/closed/);

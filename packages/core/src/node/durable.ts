@@ -6,7 +6,7 @@
  * (setImmediate, as the server: every callback of one turn shares one commit and one sync).
  */
 import { mkdir, readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { EngineConfig } from '../config.ts';
 import type { DurableParts, OpenOptions } from '../api/database.ts';
 import { RedisError } from '../api/client.ts';
@@ -15,13 +15,6 @@ import type { SnapshotMeta } from '../durability/snapshot.ts';
 import { LmdbJournal } from './journal-lmdb.ts';
 import { exportSnapshotFile, openLmdbSnapshotStore, restoreFromFile, snapshotStorePath } from './snapshot-lmdb.ts';
 import { SnapshotBuilder } from './snapshot-worker.ts';
-
-/**
- * Data directories open in this process. lmdb-js shares one environment per path and process, so
- * a second open() of the same path would get a second journal writer over the same entries, each
- * with its own idea of the chain's head: refused until the first is closed.
- */
-const openPaths = new Set<string>();
 
 /** The journal's directory inside a data directory. */
 export function journalPath(path: string): string {
@@ -43,18 +36,12 @@ async function isEmptyDir(path: string): Promise<boolean> {
  * answers the engine's live configuration (what the builder's scratch engine needs).
  */
 export async function openLmdbStorage(options: OpenOptions & { path: string }, config: () => EngineConfig): Promise<DurableParts> {
-  const key = resolve(options.path);
-  if (openPaths.has(key)) throw new RedisError(`ERR ${options.path} is already open in this process: close it first`);
-  openPaths.add(key);
-  try {
-    return await openStorage(options, config, () => openPaths.delete(key));
-  } catch (e) {
-    openPaths.delete(key);
-    throw e;
-  }
+  // One writer per data directory: the journal's lock (journal-lmdb.ts) refuses a second one,
+  // in this process or another.
+  return openStorage(options, config);
 }
 
-async function openStorage(options: OpenOptions & { path: string }, config: () => EngineConfig, release: () => void): Promise<DurableParts> {
+async function openStorage(options: OpenOptions & { path: string }, config: () => EngineConfig): Promise<DurableParts> {
   const { path, restore, onProgress } = options;
   let restored: SnapshotMeta | null = null;
   if (restore !== undefined) {
@@ -74,7 +61,7 @@ async function openStorage(options: OpenOptions & { path: string }, config: () =
   });
   let snapshots: SnapshotBackend;
   try {
-    snapshots = await lmdbSnapshots(path, jpath, config, release);
+    snapshots = await lmdbSnapshots(path, jpath, config);
   } catch (e) {
     await journal.close().catch(() => {});
     throw e;
@@ -87,8 +74,8 @@ async function openStorage(options: OpenOptions & { path: string }, config: () =
   };
 }
 
-/** The snapshot side; its close() (the last thing a database closes) releases the path. */
-async function lmdbSnapshots(path: string, jpath: string, config: () => EngineConfig, release: () => void): Promise<SnapshotBackend> {
+/** The snapshot side: the LMDB store, and the worker that builds (started by the first build). */
+async function lmdbSnapshots(path: string, jpath: string, config: () => EngineConfig): Promise<SnapshotBackend> {
   const snapshotPath = snapshotStorePath(path);
   const store = await openLmdbSnapshotStore({ path: snapshotPath });
   // The worker starts with the first build (none at all for a database that never saves).
@@ -103,12 +90,8 @@ async function lmdbSnapshots(path: string, jpath: string, config: () => EngineCo
     },
     exportTo: (id, file) => exportSnapshotFile(store, id, file),
     async close() {
-      try {
-        await builder?.close();
-        await store.close();
-      } finally {
-        release();
-      }
+      await builder?.close();
+      await store.close();
     },
   };
 }

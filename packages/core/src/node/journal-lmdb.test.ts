@@ -381,3 +381,28 @@ describe('LMDB journal', () => {
     expect(expectedStart).toBeGreaterThan(0);
   });
 });
+
+describe('one writer per journal', () => {
+  it('refuses a second writer in this process or in a live other one, and takes over from a dead one', async () => {
+    const path = mkdtempSync(join(tmpdir(), 'memorykv-journal-lock-'));
+    try {
+      const j = openLmdbJournal({ path });
+      expect(() => openLmdbJournal({ path })).toThrow(/already open for writing in this process/);
+      // A reader (the snapshot builder's handle) is no writer.
+      const reader = openLmdbJournal({ path, readOnly: true });
+      await reader.close();
+      await j.close();
+      // A live process holds it: its pid is in writer.pid (this test's parent process stands in).
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(join(path, 'writer.pid'), String(process.ppid));
+      expect(() => openLmdbJournal({ path })).toThrow(new RegExp(`in use by process ${process.ppid}`));
+      // A process that is gone (a crash) left its pid behind: taken over.
+      writeFileSync(join(path, 'writer.pid'), '2147483646');
+      const again = openLmdbJournal({ path });
+      again.append([[{ db: 0, argv: ['SET', 'k', 'v'] }]]);
+      await again.close();
+    } finally {
+      rmSync(path, { recursive: true, force: true });
+    }
+  });
+});

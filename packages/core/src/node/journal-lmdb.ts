@@ -30,8 +30,8 @@
  * AOF. The flag is the environment's for as long as it is open: changing the policy means
  * reopening.
  */
-import { closeSync, fdatasync, openSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, fdatasync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { checkNotTruncated } from './lmdb-env.ts';
 import {
@@ -106,6 +106,21 @@ export class LmdbJournal extends ChainedJournal {
   static open(options: LmdbJournalOptions): LmdbJournal {
     const policy = options.policy ?? 'always';
     const readOnly = options.readOnly === true;
+    const unlock = readOnly ? null : lockWriter(options.path);
+    try {
+      const journal = LmdbJournal.openEnvironment(options, policy, readOnly);
+      journal.unlock = unlock;
+      return journal;
+    } catch (e) {
+      unlock?.();
+      throw e;
+    }
+  }
+
+  /** Releases the writer's lock file (closeStore). */
+  private unlock: (() => void) | null = null;
+
+  private static openEnvironment(options: LmdbJournalOptions, policy: FsyncPolicy, readOnly: boolean): LmdbJournal {
     const root = open(
       readOnly
         ? // no noSync asked; overlappingSync false so it adapts to a writer's env either way
@@ -272,10 +287,58 @@ export class LmdbJournal extends ChainedJournal {
     await this.root.close();
     if (this.dataFd >= 0) closeSync(this.dataFd);
     this.dataFd = -1;
+    this.unlock?.();
+    this.unlock = null;
   }
 }
 
 const COMMITTED: Promise<void> = Promise.resolve();
+
+/** Journals this process has open for writing (a second writer would fork the chain). */
+const writing = new Set<string>();
+
+/**
+ * One writer per journal: LMDB lets several processes write one environment, but two journal
+ * writers would each extend the chain from their own idea of its head. A `writer.pid` file names
+ * the owner; one left by a process that is gone (a crash) is taken over.
+ */
+function lockWriter(path: string): () => void {
+  const key = resolve(path);
+  if (writing.has(key)) throw new JournalError(`the journal in ${path} is already open for writing in this process`);
+  mkdirSync(path, { recursive: true });
+  const file = join(path, 'writer.pid');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
+      const pid = Number(readFileSync(file, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
+        throw new JournalError(`the journal in ${path} is in use by process ${pid} (if that is not a memorykv process, remove ${file})`);
+      }
+      unlinkSync(file);
+    }
+  }
+  writing.add(key);
+  return () => {
+    writing.delete(key);
+    try {
+      if (readFileSync(file, 'utf8').trim() === String(process.pid)) unlinkSync(file);
+    } catch {
+      // already gone
+    }
+  };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** Opens the journal at `path` (see LmdbJournalOptions). */
 export function openLmdbJournal(options: LmdbJournalOptions): LmdbJournal {
