@@ -65,11 +65,6 @@ export class DurabilityTracker {
     m.set(key, this.journal.lastSeq + 1);
   }
 
-  /** Whether a read would have to wait for anything (the common case is no: skip key lookups). */
-  get pending(): boolean {
-    return this.barrier > 0 || this.written.some((m) => m.size > 0);
-  }
-
   /** The seq a read of these keys of db must wait for (0: nothing to wait for). */
   readSeq(db: number, argv: readonly string[], keyIndexes: readonly number[]): number {
     let seq = this.barrier;

@@ -315,6 +315,90 @@ export function recordSave(server: MemorykvServer): void {
   st.dirtyAtSave = server.engine.shard.dirty;
 }
 
+/** What INFO persistence shows of loading, snapshots and the journal (commands/persistence.ts). */
+export interface PersistenceState {
+  /** Start-up loading in progress: when it began and how far it got (in units of `total`). */
+  loading: { startedAt: number; done: number; total: number } | null;
+  aofEnabled: boolean;
+  /** A snapshot build running, and since when (unix ms). */
+  building: boolean;
+  buildStartedAt: number;
+  lastStatus: 'ok' | 'err';
+  lastSeconds: number;
+  saves: number;
+  scheduled: boolean;
+  writeOk: boolean;
+  loadedKeys: number;
+  /** Lines after Redis's own (journal sizes and positions). */
+  extra: string[];
+}
+
+const NO_PERSISTENCE: PersistenceState = {
+  loading: null,
+  aofEnabled: false,
+  building: false,
+  buildStartedAt: 0,
+  lastStatus: 'ok',
+  lastSeconds: -1,
+  saves: 0,
+  scheduled: false,
+  writeOk: true,
+  loadedKeys: 0,
+  extra: [],
+};
+
+/** INFO persistence with Redis's field names (no fork here: the cow fields stay 0). */
+export function persistenceSection(server: MemorykvServer, st: ServerStats, p: PersistenceState): string {
+  const lines = ['# Persistence', `loading:${p.loading !== null ? 1 : 0}`, 'async_loading:0'];
+  if (p.loading !== null) {
+    const { startedAt, done, total } = p.loading;
+    const perc = total > 0 ? (done / total) * 100 : 0;
+    const eta = done > 0 ? Math.round((((Date.now() - startedAt) / done) * (total - done)) / 1000) : 1;
+    lines.push(
+      `loading_start_time:${Math.floor(startedAt / 1000)}`,
+      `loading_total_bytes:${total}`,
+      'loading_rdb_used_mem:0',
+      `loading_loaded_bytes:${done}`,
+      `loading_loaded_perc:${perc.toFixed(2)}`,
+      `loading_eta_seconds:${eta}`,
+    );
+  }
+  const building = p.building ? 1 : 0;
+  const current = p.building ? Math.round((Date.now() - p.buildStartedAt) / 1000) : -1;
+  lines.push(
+    'current_cow_peak:0',
+    'current_cow_size:0',
+    'current_cow_size_age:0',
+    'current_fork_perc:0.00',
+    'current_save_keys_processed:0',
+    'current_save_keys_total:0',
+    `rdb_changes_since_last_save:${server.engine.shard.dirty - st.dirtyAtSave}`,
+    `rdb_bgsave_in_progress:${building}`,
+    `rdb_last_save_time:${st.lastSave}`,
+    `rdb_last_bgsave_status:${p.lastStatus}`,
+    `rdb_last_bgsave_time_sec:${p.lastSeconds}`,
+    `rdb_current_bgsave_time_sec:${current}`,
+    `rdb_saves:${p.saves}`,
+    'rdb_last_cow_size:0',
+    'rdb_last_load_keys_expired:0',
+    `rdb_last_load_keys_loaded:${p.loadedKeys}`,
+    `aof_enabled:${p.aofEnabled ? 1 : 0}`,
+    `aof_rewrite_in_progress:${building}`,
+    `aof_rewrite_scheduled:${p.scheduled ? 1 : 0}`,
+    `aof_last_rewrite_time_sec:${p.lastSeconds}`,
+    `aof_current_rewrite_time_sec:${current}`,
+    `aof_last_bgrewrite_status:${p.lastStatus}`,
+    `aof_rewrites:${p.saves}`,
+    'aof_rewrites_consecutive_failures:0',
+    `aof_last_write_status:${p.writeOk ? 'ok' : 'err'}`,
+    'aof_last_cow_size:0',
+    'module_fork_in_progress:0',
+    'module_fork_last_cow_size:0',
+    ...p.extra,
+  );
+  return lines.join('\r\n');
+}
+
 /** CONFIG RESETSTAT (resetServerStats, resetCommandTableStats, resetErrorTableStats). */
 export function resetStats(server: MemorykvServer): void {
   const st = serverStats(server);
@@ -938,39 +1022,7 @@ const SECTIONS: Record<string, Section> = {
     ].join('\r\n');
   },
   persistence(server, st) {
-    return [
-      '# Persistence',
-      'loading:0',
-      'async_loading:0',
-      'current_cow_peak:0',
-      'current_cow_size:0',
-      'current_cow_size_age:0',
-      'current_fork_perc:0.00',
-      'current_save_keys_processed:0',
-      'current_save_keys_total:0',
-      `rdb_changes_since_last_save:${server.engine.shard.dirty - st.dirtyAtSave}`,
-      'rdb_bgsave_in_progress:0',
-      `rdb_last_save_time:${st.lastSave}`,
-      'rdb_last_bgsave_status:ok',
-      'rdb_last_bgsave_time_sec:-1',
-      'rdb_current_bgsave_time_sec:-1',
-      'rdb_saves:0',
-      'rdb_last_cow_size:0',
-      'rdb_last_load_keys_expired:0',
-      'rdb_last_load_keys_loaded:0',
-      `aof_enabled:${param(server, 'appendonly') === 'yes' ? 1 : 0}`,
-      'aof_rewrite_in_progress:0',
-      'aof_rewrite_scheduled:0',
-      'aof_last_rewrite_time_sec:-1',
-      'aof_current_rewrite_time_sec:-1',
-      'aof_last_bgrewrite_status:ok',
-      'aof_rewrites:0',
-      'aof_rewrites_consecutive_failures:0',
-      'aof_last_write_status:ok',
-      'aof_last_cow_size:0',
-      'module_fork_in_progress:0',
-      'module_fork_last_cow_size:0',
-    ].join('\r\n');
+    return persistenceSection(server, st, { ...NO_PERSISTENCE, aofEnabled: param(server, 'appendonly') === 'yes' });
   },
   stats(server, st) {
     const s = server.engine.shard.stats;
@@ -1239,7 +1291,7 @@ const ACL_ORDER = [
 ];
 
 /** Optional documentation fields a table entry may carry beyond CommandSpec. */
-export interface CommandExtras {
+interface CommandExtras {
   tips?: readonly string[];
   history?: readonly (readonly [string, string])[];
   docFlags?: readonly string[];
@@ -1898,7 +1950,7 @@ function help(cmd: string, lines: string[]): Reply {
 
 /** A table entry with Redis's command tips and history (COMMAND INFO/DOCS read them). */
 type Spec = CommandSpec & CommandExtras;
-const spec = (s: Spec): CommandSpec => s;
+export const spec = (s: Spec): CommandSpec => s;
 
 const ADMIN = { flags: ['admin', 'noscript', 'loading', 'stale'], acl: ['admin', 'slow', 'dangerous'] } as const;
 const HELP_FLAGS = { flags: ['loading', 'stale'], acl: ['slow'] } as const;

@@ -39,7 +39,7 @@
  */
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ErrorReply, OK, Status, defineCommands, type CommandSpec, type Reply } from '@memorykv/core';
+import { ErrorReply, OK, Status, defineCommands, type Reply } from '@memorykv/core';
 import type { Ctx } from '../../../core/src/commands/context.ts';
 import { runnableCommand } from '../../../core/src/commands/table.ts';
 import { Durability, inThreadSnapshots, type SaveRule } from '../../../core/src/durability/durability.ts';
@@ -50,7 +50,7 @@ import { openLmdbStorage } from '../../../core/src/node/durable.ts';
 import { snapshotStorePath } from '../../../core/src/node/snapshot-lmdb.ts';
 import { Client } from '../client.ts';
 import type { DurabilityGate, MemorykvServer } from '../server.ts';
-import { defineInfoSection, param, serverStats, type CommandExtras, type ShutdownFlags } from './introspection.ts';
+import { defineInfoSection, param, persistenceSection, serverStats, spec, type ShutdownFlags } from './introspection.ts';
 import { later } from './later.ts';
 import { allowProtectedAction } from './config.ts';
 
@@ -191,16 +191,6 @@ export class Persistence implements DurabilityGate {
     if (this.durability !== null) this.durability.retentionDays = days;
   }
 
-  /** Builds a snapshot now (SAVE, BGSAVE, SNAPSHOT CREATE); see Durability.snapshot. */
-  snapshot(name: string | null = null): Promise<SnapshotMeta> {
-    if (this.durability === null) return Promise.reject(new Error('the data is still loading'));
-    return this.durability.snapshot(name);
-  }
-
-  get bgsaveInProgress(): boolean {
-    return this.durability?.building ?? false;
-  }
-
   /** Syncs and closes (after a final snapshot when SHUTDOWN asked for one: see finalSnapshot). */
   async close(): Promise<void> {
     await this.ready.catch(() => {});
@@ -208,75 +198,41 @@ export class Persistence implements DurabilityGate {
   }
 
   info(): string {
-    const st = serverStats(this.server);
-    const shard = this.server.engine.shard;
     const d = this.durability;
-    const lines = ['# Persistence', `loading:${this.loading ? 1 : 0}`, 'async_loading:0'];
-    if (this.loading) {
-      const p = this.progress;
-      const total = (p?.bytesTotal ?? 0) + (p?.entriesTotal ?? 0);
-      const done = (p?.bytesLoaded ?? 0) + (p?.entriesReplayed ?? 0);
-      const perc = total > 0 ? (done / total) * 100 : 0;
-      const spent = Date.now() - this.loadStartedAt;
-      const eta = done > 0 ? Math.round(((spent / done) * (total - done)) / 1000) : 1;
-      lines.push(
-        `loading_start_time:${Math.floor(this.loadStartedAt / 1000)}`,
-        `loading_total_bytes:${total}`,
-        'loading_rdb_used_mem:0',
-        `loading_loaded_bytes:${done}`,
-        `loading_loaded_perc:${perc.toFixed(2)}`,
-        `loading_eta_seconds:${eta}`,
-      );
-    }
-    const building = d?.building ? 1 : 0;
-    const current = d?.building ? Math.round((Date.now() - d.buildStartedAt) / 1000) : -1;
-    const status = d?.lastSaveStatus ?? 'ok';
-    const seconds = d?.lastBuildSeconds ?? -1;
-    const saves = d?.saves ?? 0;
+    const p = this.progress;
     const journal = d?.journal;
-    lines.push(
-      'current_cow_peak:0',
-      'current_cow_size:0',
-      'current_cow_size_age:0',
-      'current_fork_perc:0.00',
-      'current_save_keys_processed:0',
-      'current_save_keys_total:0',
-      `rdb_changes_since_last_save:${shard.dirty - st.dirtyAtSave}`,
-      `rdb_bgsave_in_progress:${building}`,
-      `rdb_last_save_time:${st.lastSave}`,
-      `rdb_last_bgsave_status:${status}`,
-      `rdb_last_bgsave_time_sec:${seconds}`,
-      `rdb_current_bgsave_time_sec:${current}`,
-      `rdb_saves:${saves}`,
-      'rdb_last_cow_size:0',
-      'rdb_last_load_keys_expired:0',
-      `rdb_last_load_keys_loaded:${this.loadedKeys}`,
-      'aof_enabled:1',
-      `aof_rewrite_in_progress:${building}`,
-      `aof_rewrite_scheduled:${d?.scheduled ? 1 : 0}`,
-      `aof_last_rewrite_time_sec:${seconds}`,
-      `aof_current_rewrite_time_sec:${current}`,
-      `aof_last_bgrewrite_status:${status}`,
-      `aof_rewrites:${saves}`,
-      'aof_rewrites_consecutive_failures:0',
-      `aof_last_write_status:${d?.failure == null ? 'ok' : 'err'}`,
-      'aof_last_cow_size:0',
-      'module_fork_in_progress:0',
-      'module_fork_last_cow_size:0',
-      // What Redis shows with AOF on, in its own terms: the journal's size and position.
-      `aof_current_size:${this.dataDir === null ? 0 : fileBytes(join(this.dataDir, 'journal', 'data.mdb'))}`,
-      `aof_base_size:${this.dataDir === null ? 0 : fileBytes(join(snapshotStorePath(this.dataDir), 'data.mdb'))}`,
-      'aof_pending_rewrite:0',
-      'aof_buffer_length:0',
-      'aof_pending_bio_fsync:0',
-      'aof_delayed_fsync:0',
-      `memorykv_journal_first_seq:${journal?.firstSeq ?? 0}`,
-      `memorykv_journal_last_seq:${journal?.lastSeq ?? 0}`,
-      `memorykv_journal_durable_seq:${journal?.durableSeq ?? 0}`,
-      `memorykv_appendfsync:${journal?.policy ?? ''}`,
-      `memorykv_snapshots:${d?.list().length ?? 0}`,
-    );
-    return lines.join('\r\n');
+    return persistenceSection(this.server, serverStats(this.server), {
+      loading: this.loading
+        ? {
+            startedAt: this.loadStartedAt,
+            done: (p?.bytesLoaded ?? 0) + (p?.entriesReplayed ?? 0),
+            total: (p?.bytesTotal ?? 0) + (p?.entriesTotal ?? 0),
+          }
+        : null,
+      aofEnabled: true,
+      building: d?.building ?? false,
+      buildStartedAt: d?.buildStartedAt ?? 0,
+      lastStatus: d?.lastSaveStatus ?? 'ok',
+      lastSeconds: d?.lastBuildSeconds ?? -1,
+      saves: d?.saves ?? 0,
+      scheduled: d?.scheduled ?? false,
+      writeOk: d?.failure == null,
+      loadedKeys: this.loadedKeys,
+      extra: [
+        // What Redis shows with AOF on, in its own terms: the journal's size and position.
+        `aof_current_size:${this.dataDir === null ? 0 : fileBytes(join(this.dataDir, 'journal', 'data.mdb'))}`,
+        `aof_base_size:${this.dataDir === null ? 0 : fileBytes(join(snapshotStorePath(this.dataDir), 'data.mdb'))}`,
+        'aof_pending_rewrite:0',
+        'aof_buffer_length:0',
+        'aof_pending_bio_fsync:0',
+        'aof_delayed_fsync:0',
+        `memorykv_journal_first_seq:${journal?.firstSeq ?? 0}`,
+        `memorykv_journal_last_seq:${journal?.lastSeq ?? 0}`,
+        `memorykv_journal_durable_seq:${journal?.durableSeq ?? 0}`,
+        `memorykv_appendfsync:${journal?.policy ?? ''}`,
+        `memorykv_snapshots:${d?.list().length ?? 0}`,
+      ],
+    });
   }
 }
 
@@ -333,9 +289,6 @@ function snapshotReply(m: SnapshotMeta): Reply {
     'kind', m.name === null ? 'automatic' : 'manual',
   ];
 }
-
-/** A table entry with Redis's command tips and history (COMMAND INFO/DOCS read them). */
-const spec = (s: CommandSpec & CommandExtras): CommandSpec => s;
 
 defineCommands(
   spec({
@@ -527,12 +480,13 @@ export function install(server: MemorykvServer): void {
 
 /** SHUTDOWN: a snapshot first when asked (SAVE), or by default when save rules are set. */
 async function finalSnapshot(server: MemorykvServer, p: Persistence, flags: ShutdownFlags): Promise<void> {
-  if (flags.nosave || p.durability === null || p.durability.failure !== null) return;
+  const d = p.durability;
+  if (flags.nosave || d === null || d.failure !== null) return;
   if (!flags.save && param(server, 'save') === '') return;
   if (!flags.save && server.engine.shard.dirty === serverStats(server).dirtyAtSave) return;
   server.log('notice', 'Saving the final snapshot before exiting.');
   try {
-    await p.snapshot();
+    await d.snapshot();
   } catch {
     // logged by the build; the journal still holds everything
   }
