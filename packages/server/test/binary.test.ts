@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { freePort } from './helpers.ts';
 
 const BIN = resolve(import.meta.dirname, '../bin/memorykv-server.js');
 const tmp = mkdtempSync(join(tmpdir(), 'memorykv-bin-'));
@@ -17,14 +18,6 @@ const running = new Set<ChildProcess>();
 afterAll(() => {
   for (const p of running) p.kill('SIGKILL');
 });
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 interface Proc {
   child: ChildProcess;

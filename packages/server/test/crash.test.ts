@@ -9,11 +9,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from './helpers.ts';
 
 const BIN = resolve(import.meta.dirname, '../bin/memorykv-server.js');
 const CYCLES = 20;
@@ -24,17 +24,6 @@ afterAll(() => {
   child?.kill('SIGKILL');
   rmSync(tmp, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => res(port));
-    });
-  });
-}
 
 function client(port: number): Redis {
   const r = new Redis({

@@ -4,7 +4,6 @@
  * journal write. Crash tests with kill -9 are in crash.test.ts.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import net from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,19 +13,9 @@ import { GatedJournal } from '../../core/test/gated-journal.ts';
 import { MemorykvServer, type ServerOptions } from '../src/server.ts';
 import { persistenceOf } from '../src/commands/persistence.ts';
 import type { ServerSettings } from '../src/settings.ts';
+import { freePort } from './helpers.ts';
 
 const BIN = resolve(import.meta.dirname, '../bin/memorykv-server.js');
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => res(port));
-    });
-  });
-}
 
 const tmp = mkdtempSync(join(tmpdir(), 'memorykv-durability-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

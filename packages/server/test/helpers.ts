@@ -46,6 +46,15 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** A TCP port free on 127.0.0.1 right now (for servers a test starts in another process). */
+export async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
 export async function startServer(settings: Partial<ServerSettings> = {}): Promise<TestServer> {
   // In memory unless a test asks for the journal (the binary's default is appendonly yes in `dir`).
   const server = new MemorykvServer({ port: 0, bind: ['127.0.0.1'], loglevel: 'warning', ...settings, extra: { appendonly: 'no', ...settings.extra } });

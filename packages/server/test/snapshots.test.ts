@@ -7,7 +7,6 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
@@ -15,6 +14,7 @@ import { open } from 'lmdb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemorykvServer } from '../src/server.ts';
 import type { ServerSettings } from '../src/settings.ts';
+import { freePort } from './helpers.ts';
 
 const BIN = resolve(import.meta.dirname, '../bin/memorykv-server.js');
 const tmp = mkdtempSync(join(tmpdir(), 'memorykv-snapshots-'));
@@ -61,17 +61,6 @@ async function expectFilled(r: Redis, prefix: string, n: number): Promise<void> 
   expect(await r.lrange(`${prefix}:list`, 0, -1)).toEqual(['a', 'b']);
   expect(await r.hgetall(`${prefix}:hash`)).toEqual({ f: '1' });
   expect(await r.zrange(`${prefix}:zset`, 0, -1)).toEqual(['m']);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => res(port));
-    });
-  });
 }
 
 /** Runs the binary until it exits (a start that must fail) or answers (then stops it). */

@@ -15,6 +15,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { createClient } from 'redis';
 import { generate } from 'selfsigned';
 import { MemorykvServer } from '../src/server.ts';
+import { freePort } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'memorykv-tls-'));
 const days = (n: number) => new Date(Date.now() + n * 86_400_000);
@@ -61,14 +62,6 @@ function files(name: string, pem: Pem): { cert: string; key: string } {
   writeFileSync(cert, pem.cert);
   writeFileSync(key, pem.key);
   return { cert, key };
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
 
 let ca: Pem;
