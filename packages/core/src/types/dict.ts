@@ -58,6 +58,11 @@ export class Dict<V> {
   meta: Uint32Array | null;
   size = 0;
   private next: Int32Array;
+  /**
+   * Each entry's hash: a chain walk compares it before touching the key string (a cache miss
+   * per entry in a big keyspace), and a resize rehashes without reading a single key.
+   */
+  private hashes: Int32Array;
   private buckets: Int32Array;
   private mask: number;
   /** Number of entries ever used since the last compaction (live + free). */
@@ -69,6 +74,7 @@ export class Dict<V> {
     this.empty = opts.empty as V;
     this.meta = opts.meta ? new Uint32Array(8) : null;
     this.next = new Int32Array(8);
+    this.hashes = new Int32Array(8);
     this.buckets = new Int32Array(MIN_BUCKETS).fill(-1);
     this.mask = MIN_BUCKETS - 1;
   }
@@ -77,9 +83,11 @@ export class Dict<V> {
   find(key: string): number {
     const keys = this.keys;
     const next = this.next;
-    let i = this.buckets[hashString(key) & this.mask]!;
+    const hashes = this.hashes;
+    const h = hashString(key) | 0;
+    let i = this.buckets[h & this.mask]!;
     while (i >= 0) {
-      if (keys[i] === key) return i;
+      if (hashes[i] === h && keys[i] === key) return i;
       i = next[i]!;
     }
     return -1;
@@ -119,22 +127,27 @@ export class Dict<V> {
       this.vals.push(val);
     }
     if (this.meta) this.meta[i] = 0;
-    const b = hashString(key) & this.mask;
+    const h = hashString(key) | 0;
+    this.hashes[i] = h;
+    const b = h & this.mask;
     this.next[i] = this.buckets[b]!;
     this.buckets[b] = i;
-    if (++this.size > (this.mask + 1) * 2) this.rehash((this.mask + 1) * 2);
+    // Load factor 1, as Redis's dict: chains stay about one entry long.
+    if (++this.size > this.mask + 1) this.rehash((this.mask + 1) * 2);
     return i;
   }
 
   /** Deletes key; returns true when it was present. */
   delete(key: string): boolean {
-    const b = hashString(key) & this.mask;
+    const h = hashString(key) | 0;
+    const b = h & this.mask;
     const keys = this.keys;
     const next = this.next;
+    const hashes = this.hashes;
     let prev = -1;
     let i = this.buckets[b]!;
     while (i >= 0) {
-      if (keys[i] === key) {
+      if (hashes[i] === h && keys[i] === key) {
         if (prev < 0) this.buckets[b] = next[i]!;
         else next[prev] = next[i]!;
         this.release(i);
@@ -228,6 +241,7 @@ export class Dict<V> {
     this.hwm = 0;
     this.free = -1;
     this.next = new Int32Array(8);
+    this.hashes = new Int32Array(8);
     if (this.meta) this.meta = new Uint32Array(8);
     this.buckets = new Int32Array(MIN_BUCKETS).fill(-1);
     this.mask = MIN_BUCKETS - 1;
@@ -244,6 +258,9 @@ export class Dict<V> {
     const next = new Int32Array(n);
     next.set(this.next);
     this.next = next;
+    const hashes = new Int32Array(n);
+    hashes.set(this.hashes);
+    this.hashes = hashes;
     if (this.meta) {
       const meta = new Uint32Array(n);
       meta.set(this.meta);
@@ -256,10 +273,10 @@ export class Dict<V> {
     const mask = nbuckets - 1;
     const keys = this.keys;
     const next = this.next;
+    const hashes = this.hashes;
     for (let i = 0, n = this.hwm; i < n; i++) {
-      const k = keys[i];
-      if (k === undefined) continue;
-      const b = hashString(k) & mask;
+      if (keys[i] === undefined) continue;
+      const b = hashes[i]! & mask;
       next[i] = buckets[b]!;
       buckets[b] = i;
     }
@@ -273,10 +290,12 @@ export class Dict<V> {
     const oldKeys = this.keys;
     const oldVals = this.vals;
     const oldMeta = this.meta;
+    const oldHashes = this.hashes;
     const keys = new Array<string | undefined>(n);
     const vals = new Array<V>(n);
     const cap = Math.max(8, n + (n >>> 1));
     const meta = oldMeta ? new Uint32Array(cap) : null;
+    const hashes = new Int32Array(cap);
     let j = 0;
     for (let i = 0, h = this.hwm; i < h; i++) {
       const k = oldKeys[i];
@@ -284,16 +303,18 @@ export class Dict<V> {
       keys[j] = k;
       vals[j] = oldVals[i]!;
       if (meta) meta[j] = oldMeta![i]!;
+      hashes[j] = oldHashes[i]!;
       j++;
     }
     this.keys = keys;
     this.vals = vals;
     this.meta = meta;
     this.next = new Int32Array(cap);
+    this.hashes = hashes;
     this.hwm = n;
     this.free = -1;
     let nb = MIN_BUCKETS;
-    while (nb * 2 < n) nb *= 2;
+    while (nb < n) nb *= 2;
     this.rehash(nb);
   }
 }

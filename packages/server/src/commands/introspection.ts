@@ -1473,8 +1473,8 @@ function memoryStats(server: MemorykvServer, st: ServerStats): Reply {
   let htOverhead = 0;
   for (const db of shard.dbs) {
     if (db.size === 0 && db.expires.size === 0) continue;
-    const main = db.main.bucketCount * 4 + db.size * 16;
-    const expires = db.expires.bucketCount * 4 + db.expires.size * 16;
+    const main = db.main.bucketCount * 4 + db.size * 20;
+    const expires = db.expires.bucketCount * 4 + db.expires.size * 20;
     htOverhead += main + expires;
     dbs.push(`db.${db.id}`, new MapReply(['overhead.hashtable.main', main, 'overhead.hashtable.expires', expires, 'overhead.hashtable.slot-to-keys', 0]));
   }
