@@ -104,9 +104,10 @@ describe('open (async)', () => {
     db.close();
   });
 
-  it('refuses options whose issue has not landed yet, instead of ignoring them', async () => {
-    // The portable entry has no disk: `path` is the Node entry's (src/node/durable.test.ts).
+  it('refuses what the portable entry cannot do, instead of ignoring it', async () => {
+    // The portable entry has no disk and no worker threads: `path` and `shards` are the Node
+    // entry's (src/node/durable.test.ts, src/node/sharded-database.test.ts).
     await expect(open({ path: '/tmp/x' })).rejects.toThrow(/needs Node\.js/);
-    await expect(open({ shards: 4 })).rejects.toThrow(/not available yet/);
+    await expect(open({ shards: 4 })).rejects.toThrow(/worker threads/);
   });
 });

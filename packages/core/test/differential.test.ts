@@ -20,6 +20,10 @@ import { ErrorReply } from '../src/errors.ts';
 import { BoolReply, Double, MapReply, SetReply, Status, Verbatim, doubleText, type Reply } from '../src/reply.ts';
 import type { Engine } from '../src/engine/engine.ts';
 import type { Session } from '../src/engine/session.ts';
+import { ShardedEngine, type ShardedSession } from '../src/engine/sharded.ts';
+import { getKeysWithFlags } from '../src/commands/keyspecs.ts';
+import { runnableCommand } from '../src/commands/table.ts';
+import { route } from '../src/engine/router.ts';
 import {
   RANDOM_COMMANDS,
   families,
@@ -437,8 +441,60 @@ const LEX_COMMANDS = /^(zrangebylex|zrevrangebylex|zlexcount|zremrangebylex|zran
 /** SPOP pops different members on each side: compared by invariants, then Redis is resynced. */
 const DESTRUCTIVE_RANDOM = new Set(['spop']);
 
+/**
+ * The sharded run (issue 5): the same sequences through a 4-shard engine. Keys are renamed into two
+ * hash-tag groups on different shards (k0, k1 -> {b}; k2, k3 -> {c}), so MGET, MSET, DEL, EXISTS,
+ * TOUCH and UNLINK over both groups are split over shards and merged, while a command that must
+ * stay in one slot (SUNIONSTORE, RENAME, a transaction, ...) has its keys moved into its first
+ * key's group: it would get CROSSSLOT otherwise, which standalone redis-server cannot be compared
+ * with (that refusal is tested in engine/sharded.test.ts).
+ */
+const SHARDS = Number(process.env.DIFF_SHARDS ?? 4);
+const GROUP: Record<string, string> = { k0: 'k0{b}', k1: 'k1{b}', k2: 'k2{c}', k3: 'k3{c}' };
+const tagOf = (k: string) => (k.endsWith('{b}') ? '{b}' : k.endsWith('{c}') ? '{c}' : '');
+const intoGroup = (k: string, tag: string) => (tagOf(k) === tag ? k : (tagOf(k) ? k.slice(0, -3) : k) + tag);
+
+class ShardedSteps {
+  private txTag: (string | null)[] = [null, null];
+  private inMulti = [false, false];
+
+  /** The step as the sharded run sends it to both sides, or null to leave it out. */
+  rewrite(step: Step): Step | null {
+    const argv = step.argv.slice();
+    const c = step.client;
+    const name = argv[0]!.toLowerCase();
+    const cmd = runnableCommand(argv);
+    const refs = cmd ? getKeysWithFlags(cmd, argv, true) : [];
+    for (const r of refs) argv[r.pos] = GROUP[argv[r.pos]!] ?? argv[r.pos]!;
+    // BY/GET patterns read keys the command does not declare, on other shards (Redis Cluster
+    // restricts them too).
+    if ((name === 'sort' || name === 'sort_ro') && argv.some((a, i) => i > 1 && /^(by|get)$/i.test(a))) return null;
+    if (this.inMulti[c]) {
+      if (refs.length > 0) {
+        const tag = this.txTag[c] ?? (tagOf(argv[refs[0]!.pos]!) || '{b}');
+        this.txTag[c] = tag;
+        for (const r of refs) argv[r.pos] = intoGroup(argv[r.pos]!, tag);
+      } else if (cmd !== undefined) {
+        // Commands of every shard cannot join one shard's transaction (see sharded.ts).
+        const r = route(argv, SHARDS);
+        if (r.kind === 'scan' || r.kind === 'randomkey' || (r.kind === 'all' && name !== 'select')) return null;
+      }
+    } else if (refs.length > 1 && route(argv, SHARDS).kind === 'error') {
+      const tag = tagOf(argv[refs[0]!.pos]!) || '{b}';
+      for (const r of refs) argv[r.pos] = intoGroup(argv[r.pos]!, tag);
+    }
+    if (name === 'multi' && argv.length === 1 && !this.inMulti[c]) {
+      this.inMulti[c] = true;
+      this.txTag[c] = null;
+    } else if (name === 'exec' || (name === 'discard' && argv.length === 1)) this.inMulti[c] = false;
+    return { ...step, argv };
+  }
+}
+
+type AnyEngine = Engine | ShardedEngine;
+
 class Run {
-  readonly engine: Engine;
+  readonly engine: AnyEngine;
   readonly sessions: Session[];
   /** A third session/connection for captures, resyncs and the final state dump. */
   readonly probe: Session;
@@ -446,15 +502,27 @@ class Run {
   /** SPOP with a count ran (see Capture.spopped). */
   spopped = false;
 
-  constructor() {
-    const t = testEngine();
-    this.engine = t.engine;
-    this.sessions = [t.session, t.engine.createSession()];
-    this.probe = t.engine.createSession();
+  readonly sharded: ShardedSteps | null;
+
+  constructor(shards = 1) {
+    if (shards > 1) {
+      const e = new ShardedEngine({ shards, activeExpire: false });
+      this.engine = e;
+      this.sessions = [e.createSession(), e.createSession()];
+      this.probe = e.createSession();
+      this.sharded = new ShardedSteps();
+    } else {
+      const t = testEngine();
+      this.engine = t.engine;
+      this.sessions = [t.session, t.engine.createSession()];
+      this.probe = t.engine.createSession();
+      this.sharded = null;
+    }
   }
 
   ours(session: Session, argv: Argv): Wire {
-    return toWire(this.engine.execute(session, argv.slice()));
+    const e = this.engine;
+    return toWire(e instanceof ShardedEngine ? e.execute(session as ShardedSession, argv.slice()) : e.execute(session, argv.slice()));
   }
 
   /**
@@ -463,12 +531,14 @@ class Run {
    * error). Content probes run only on keys this says are live.
    */
   liveType(db: number, k: string): string {
-    if (this.engine.shard.dbs[db]!.isExpired(k)) return 'none';
+    const e = this.engine;
+    const shard = e instanceof ShardedEngine ? e.shardOf(k) : e.shard;
+    if (shard.dbs[db]!.isExpired(k)) return 'none';
     return typeName(this.probeOurs(db, 'TYPE', k));
   }
 
   probeOurs(db: number, ...argv: string[]): Wire {
-    this.probe.db = db;
+    if (this.probe.db !== db) this.ours(this.probe, ['SELECT', String(db)]);
     return this.ours(this.probe, argv);
   }
 
@@ -512,7 +582,9 @@ class Run {
       replies.forEach((w, i) => (batch[i]!.theirs = w));
       batch = [];
     };
-    for (const step of steps) {
+    for (const original of steps) {
+      const step = this.sharded === null ? original : this.sharded.rewrite(original);
+      if (step === null) continue;
       const c = step.client;
       const name = step.argv[0]!.toLowerCase();
       const queued = inMulti[c]!;
@@ -765,8 +837,8 @@ function compareExec(queue: Argv[], ours: Wire, theirs: Wire): string | null {
   return null;
 }
 
-async function runSequence(steps: Step[]): Promise<void> {
-  const run = new Run();
+async function runSequence(steps: Step[], shards = 1): Promise<void> {
+  const run = new Run(shards);
   try {
     await run.reset();
     await run.execute(steps);
@@ -778,9 +850,9 @@ async function runSequence(steps: Step[]): Promise<void> {
 }
 
 /** Checks a property; on failure reports the seed and the shrunk sequence, then fails. */
-async function check(name: string, arb: fc.Arbitrary<Step[]>, numRuns: number): Promise<void> {
+async function check(name: string, arb: fc.Arbitrary<Step[]>, numRuns: number, shards = 1): Promise<void> {
   const details = await fc.check(
-    fc.asyncProperty(arb, (steps) => runSequence(steps)),
+    fc.asyncProperty(arb, (steps) => runSequence(steps, shards)),
     {
       seed: SEED,
       numRuns,
@@ -794,7 +866,7 @@ async function check(name: string, arb: fc.Arbitrary<Step[]>, numRuns: number): 
   const err = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
   const msg =
     `differential mismatch in family "${name}" (seed ${details.seed}, path "${details.counterexamplePath}", ` +
-    `${details.numShrinks} shrinks)\nshortest failing sequence (${steps.length} commands):\n` +
+    `${details.numShrinks} shrinks${shards > 1 ? `, ${shards} shards: keys renamed as ShardedSteps says` : ''})\nshortest failing sequence (${steps.length} commands):\n` +
     steps.map((s) => `  [c${s.client}] ${showArgv(s.argv)}`).join('\n') +
     `\n\n${err}\nreproduce: DIFF_SEED=${details.seed} npx vitest run packages/core/test/differential`;
   expect.fail(msg);
@@ -878,6 +950,24 @@ describe('differential: engine vs redis-server', () => {
       const arbs = Object.entries(families).filter(([f]) => enabled(f)).map(([, a]) => a);
       await check('mixed', mixedSequence(arbs, enabled('transactions'), 90), runs);
       mixedRan = true;
+    },
+    180_000,
+  );
+
+  // Issue 5: the same engine split over shards answers as standalone redis-server.
+  it.skipIf(!enabled('transactions'))(
+    `transactions at ${SHARDS} shards`,
+    async () => {
+      await check('transactions', transactionSequence(15), FAMILY_RUNS, SHARDS);
+    },
+    180_000,
+  );
+
+  it.skipIf(!enabled('mixed'))(
+    `mixed: all families at ${SHARDS} shards`,
+    async () => {
+      const arbs = Object.entries(families).filter(([f]) => enabled(f)).map(([, a]) => a);
+      await check('mixed', mixedSequence(arbs, enabled('transactions'), 90), FAMILY_RUNS * 2, SHARDS);
     },
     180_000,
   );

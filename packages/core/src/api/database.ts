@@ -75,7 +75,7 @@ const CLOSED = 'ERR the database is closed';
 const NOT_DURABLE = 'ERR this database keeps no data on disk (open it with a path or a journal)';
 
 function createEngine(options: OpenOptions): Engine {
-  if ((options.shards ?? 1) !== 1) throw new RedisError('ERR sharding (shards > 1) is not available yet');
+  if ((options.shards ?? 1) !== 1) throw new RedisError("ERR shards > 1 runs shards in worker threads: use await open({ shards }) from @memorykv/core's Node entry");
   return new Engine({ config: options.config, clock: options.clock, activeExpire: options.activeExpire });
 }
 

@@ -153,7 +153,7 @@ function string2ll(s: string): number {
  * getKeysUsingKeySpecs: the keys the specs find, or null where Redis returns -1 (an unknown
  * begin_search/find_keys, an unparsable numkeys, bounds out of the argv, or an INCOMPLETE spec).
  */
-function keysUsingSpecs(specs: readonly Compiled[], argv: readonly string[], arity: number): KeyReference[] | null {
+function keysUsingSpecs(specs: readonly Compiled[], argv: readonly string[], arity: number, partial: boolean): KeyReference[] | null {
   const argc = argv.length;
   const out: KeyReference[] = [];
   for (const spec of specs) {
@@ -190,7 +190,11 @@ function keysUsingSpecs(specs: readonly Compiled[], argv: readonly string[], ari
       last = first + numkeys - 1;
     } else return null;
 
-    if (last >= argc || last < first || first >= argc) return null;
+    if (last >= argc || last < first || first >= argc) {
+      // GET_KEYSPEC_RETURN_PARTIAL: the keys of the other specs still count (PFMERGE dest).
+      if (partial) continue;
+      return null;
+    }
     for (let i = first; i <= last; i += step) {
       // Variadic commands are not arity-checked up front: a short argv yields no key here.
       if (i >= argc || i < first) {
@@ -300,14 +304,14 @@ function legacyKeys(cmd: Command, argv: readonly string[]): KeyReference[] {
  * key finder, with flags 0 as Redis's genericGetKeys). A command declared without specs gets its
  * legacy positions, with flags 0.
  */
-export function getKeysWithFlags(cmd: Command, argv: readonly string[]): KeyReference[] {
+export function getKeysWithFlags(cmd: Command, argv: readonly string[], partial = false): KeyReference[] {
   const c = compile(cmd);
   if (c === null) {
     const proc = GETKEYS_PROCS[cmd.fullName];
     return proc !== undefined ? proc(argv) : legacyKeys(cmd, argv);
   }
   if (c.hasKeySpec && !c.hasVariableFlags) {
-    const keys = keysUsingSpecs(c.specs, argv, cmd.arity);
+    const keys = keysUsingSpecs(c.specs, argv, cmd.arity, partial);
     if (keys !== null) return keys;
   }
   const proc = GETKEYS_PROCS[cmd.fullName];

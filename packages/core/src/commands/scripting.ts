@@ -490,6 +490,9 @@ const evalLike = (name: string, ro: boolean, summary: string, handler: (ctx: Ctx
   handler,
 });
 
+/** A subcommand with Redis's command tips (they also route it over shards: engine/router.ts). */
+const tipped = (spec: CommandSpec, ...tips: string[]): CommandSpec => ({ ...spec, tips });
+
 const sub = (name: string, arity: number, flags: CommandFlag[], summary: string, handler: (ctx: Ctx) => Reply, write = false): CommandSpec => ({
   name,
   arity,
@@ -520,18 +523,18 @@ defineCommands(
     since: '2.6.0',
     subcommands: [
       sub('help', 2, ['loading', 'stale'], 'Returns helpful text about the different subcommands.', () => SCRIPT_HELP),
-      sub('exists', -3, ['noscript'], 'Determines whether server-side Lua scripts exist in the script cache.', (ctx) => {
+      tipped(sub('exists', -3, ['noscript'], 'Determines whether server-side Lua scripts exist in the script cache.', (ctx) => {
         const st = scriptingState(ctx.shard);
         return ctx.argv.slice(2).map((s) => (st.scripts.has(s) ? 1 : 0));
-      }),
-      sub('flush', -2, ['noscript'], 'Removes all server-side Lua scripts from the script cache.', (ctx) => {
+      }), 'request_policy:all_shards', 'response_policy:agg_logical_and'),
+      tipped(sub('flush', -2, ['noscript'], 'Removes all server-side Lua scripts from the script cache.', (ctx) => {
         flushMode(ctx.argv, 'ERR SCRIPT FLUSH only support SYNC|ASYNC option');
         scriptingState(ctx.shard).flushScripts();
         return OK;
-      }),
-      sub('load', 3, ['noscript', 'stale'], 'Loads a server-side Lua script to the script cache.', (ctx) => {
+      }), 'request_policy:all_nodes', 'response_policy:all_succeeded'),
+      tipped(sub('load', 3, ['noscript', 'stale'], 'Loads a server-side Lua script to the script cache.', (ctx) => {
         return createScript(scriptingState(ctx.shard), ctx.argv[2]!).sha;
-      }),
+      }), 'request_policy:all_nodes', 'response_policy:all_succeeded'),
       sub('kill', 2, ['noscript', 'allow_busy'], 'Terminates a server-side Lua script during execution.', (ctx) => scriptKill(ctx, true)),
       sub('debug', 3, ['noscript'], 'Sets the debug mode of server-side Lua scripts.', (ctx) => {
         const m = ctx.argv[2]!.toLowerCase();
@@ -552,7 +555,7 @@ defineCommands(
     since: '7.0.0',
     subcommands: [
       sub('help', 2, ['loading', 'stale'], 'Returns helpful text about the different subcommands.', () => FUNCTION_HELP),
-      sub(
+      tipped(sub(
         'load',
         -3,
         ['write', 'denyoom', 'noscript'],
@@ -575,8 +578,8 @@ defineCommands(
           return name;
         },
         true,
-      ),
-      sub(
+      ), 'request_policy:all_shards', 'response_policy:all_succeeded'),
+      tipped(sub(
         'delete',
         3,
         ['write', 'noscript'],
@@ -591,8 +594,8 @@ defineCommands(
           return OK;
         },
         true,
-      ),
-      sub(
+      ), 'request_policy:all_shards', 'response_policy:all_succeeded'),
+      tipped(sub(
         'flush',
         -2,
         ['write', 'noscript'],
@@ -605,10 +608,10 @@ defineCommands(
           return OK;
         },
         true,
-      ),
+      ), 'request_policy:all_shards', 'response_policy:all_succeeded'),
       sub('list', -2, ['noscript'], 'Returns information about all libraries.', functionList),
       sub('dump', 2, ['noscript'], 'Dumps all libraries into a serialized binary payload.', (ctx) => dumpFunctions(scriptingState(ctx.shard))),
-      sub('restore', -3, ['write', 'denyoom', 'noscript'], 'Restores all libraries from a payload.', functionRestore, true),
+      tipped(sub('restore', -3, ['write', 'denyoom', 'noscript'], 'Restores all libraries from a payload.', functionRestore, true), 'request_policy:all_shards', 'response_policy:all_succeeded'),
       sub('kill', 2, ['noscript', 'allow_busy'], 'Terminates a function during execution.', (ctx) => scriptKill(ctx, false)),
       sub('stats', 2, ['noscript', 'allow_busy'], 'Returns information about a function during execution.', functionStats),
     ],

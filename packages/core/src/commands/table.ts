@@ -91,6 +91,11 @@ export interface CommandSpec extends Partial<KeySpec> {
   since?: string;
   /** Redis's key specs, in its order (COMMAND INFO, COMMAND GETKEYSANDFLAGS, ACL key checks). */
   keySpecs?: readonly KeySpecDef[];
+  /**
+   * Redis's command tips, lowercase (COMMAND INFO/DOCS). `request_policy:*` and `response_policy:*`
+   * also route the command over shards (engine/router.ts), as they tell cluster clients to.
+   */
+  tips?: readonly string[];
   handler?: (ctx: Ctx) => Reply;
   subcommands?: CommandSpec[];
 }

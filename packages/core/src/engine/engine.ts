@@ -24,7 +24,7 @@ export class Engine {
 
   constructor(opts: EngineOptions = {}) {
     this.shard = new Shard(opts.config, opts.clock);
-    if (opts.activeExpire !== false) this.startCron();
+    if (opts.activeExpire !== false) this.timer = startCron([this.shard]);
   }
 
   createSession(): Session {
@@ -40,17 +40,10 @@ export class Engine {
     this.shard.onEffects = fn;
   }
 
-  private startCron(): void {
-    const hz = Math.max(1, Math.min(500, this.shard.config.hz));
-    const shard = this.shard;
-    shard.cronTime = shard.clock();
-    this.timer = setInterval(() => {
-      shard.cronTime = shard.clock();
-      // Not while a busy script is suspended: its effects group is open (Redis skips it too).
-      if (!shard.holdEffects) activeExpireCycle(shard);
-    }, 1000 / hz);
-    // Portable unref: Node timers have it, browsers' numeric ids do not.
-    (this.timer as { unref?: () => void }).unref?.();
+  /** Stops or restarts the background cron (DEBUG SET-ACTIVE-EXPIRE). */
+  activeExpire(on: boolean): void {
+    if (!on && this.timer !== null) this.close();
+    else if (on && this.timer === null) this.timer = startCron([this.shard]);
   }
 
   close(): void {
@@ -58,4 +51,20 @@ export class Engine {
     this.timer = null;
     this.shard.cronTime = -1;
   }
+}
+
+/** Each shard's cron (Redis's serverCron, at `hz`): the cached clock and the active expiry cycle. */
+export function startCron(shards: readonly Shard[]): ReturnType<typeof setInterval> {
+  const hz = Math.max(1, Math.min(500, shards[0]!.config.hz));
+  for (const s of shards) s.cronTime = s.clock();
+  const timer = setInterval(() => {
+    for (const s of shards) {
+      s.cronTime = s.clock();
+      // Not while a busy script is suspended: its effects group is open (Redis skips it too).
+      if (!s.holdEffects) activeExpireCycle(s);
+    }
+  }, 1000 / hz);
+  // Portable unref: Node timers have it, browsers' numeric ids do not.
+  (timer as { unref?: () => void }).unref?.();
+  return timer;
 }

@@ -8,16 +8,29 @@ import './scripting/lua.ts';
 import { RedisError } from '../api/client.ts';
 import { open as openPortable, openDatabase, type Database, type OpenOptions } from '../api/database.ts';
 import { openLmdbStorage } from './durable.ts';
+import { ShardedDatabase } from './sharded-database.ts';
 
 export * from '../index.ts';
 export { journalPath, openLmdbStorage } from './durable.ts';
+export { ShardedDatabase } from './sharded-database.ts';
 
 /**
  * Opens a database: in memory, or durable in the directory `path` (see OpenOptions: durability,
  * restore, saveRules ...). A durable one resolves after recovery, and each call's promise once
  * what it shows is durable.
  */
-export async function open(options: OpenOptions = {}): Promise<Database> {
+export async function open(options?: OpenOptions & { shards?: 1 }): Promise<Database>;
+/** With `shards` > 1: the keyspace split over that many worker threads, one shard each. */
+export async function open(options: OpenOptions): Promise<Database | ShardedDatabase>;
+export async function open(options: OpenOptions = {}): Promise<Database | ShardedDatabase> {
+  const shards = options.shards ?? 1;
+  if (!Number.isInteger(shards) || shards < 1 || shards > 1024) throw new RedisError('ERR shards must be an integer from 1 to 1024');
+  if (shards > 1) {
+    if (options.path !== undefined || options.journal !== undefined || options.restore !== undefined) {
+      throw new RedisError('ERR a sharded database keeps no data on disk yet: open({ shards }) without a path or journal');
+    }
+    return ShardedDatabase.open(options);
+  }
   const path = options.path;
   if (path === undefined) {
     if (options.restore !== undefined) throw new RedisError('ERR open({ restore }) needs the path to restore into');

@@ -1925,13 +1925,7 @@ function debugProtocol(client: Client, name: string): Reply {
 
 /** DEBUG SET-ACTIVE-EXPIRE: stops or restarts the engine's background expiry cycle. */
 function setActiveExpire(server: MemorykvServer, on: boolean): void {
-  // The engine's cron only runs active expiry; close() stops it, startCron() starts it again.
-  const engine = server.engine as unknown as { timer: unknown; startCron(): void; close(): void };
-  if (!on) {
-    if (engine.timer !== null) engine.close();
-  } else if (engine.timer === null) {
-    engine.startCron();
-  }
+  server.engine.activeExpire(on);
 }
 
 // -----------------------------------------------------------------------------------------------

@@ -1,0 +1,289 @@
+/**
+ * A keyspace split over N shards, each owning the keys of its slot range (DESIGN invariant 2).
+ *
+ * `coordinate` decides, for one client command, what each shard runs and how the replies become
+ * one (with the router, router.ts). It is a generator: it yields the commands the shards must run
+ * together and gets their replies back, so one implementation serves both drivers — the
+ * in-thread ShardedEngine below (each shard called directly; the reference the differential test
+ * runs at 4 shards against redis-server) and the worker transport (node/shard-pool.ts), which
+ * ships the same commands to shard threads in per-tick batches.
+ *
+ * A client has a session on every shard. What they must agree on is kept in step here: SELECT
+ * and UNWATCH go to all, and a rejected EXEC drops the WATCHes everywhere.
+ *
+ * MULTI/EXEC: every shard enters MULTI; a keyed command is queued on its slot's shard only (the
+ * transaction's slot is its first keyed command's: another slot gets CROSSSLOT and dooms the
+ * transaction, as in Redis Cluster), a keyless one on every shard. EXEC runs on the transaction's
+ * shard (shard 0 without keys) once the WATCHes on the other shards are checked; the others are
+ * discarded. A command that needs every shard (FLUSHALL, DBSIZE, KEYS, ...) cannot be part of one
+ * shard's atomic EXEC: inside MULTI it is refused, and the transaction with it.
+ */
+import { ErrorReply, EXECABORT, error } from '../errors.ts';
+import { NULL_ARRAY, Status, type Reply } from '../reply.ts';
+import type { EngineConfig } from '../config.ts';
+import { startCron } from './engine.ts';
+import { Session } from './session.ts';
+import { Shard, type Effect } from './shard.ts';
+import { MANY_SLOTS, NO_SLOT, mergeReplies, nextScanCursor, route, scanCursor, CROSSSLOT, type Merge, type Part } from './router.ts';
+
+/** One command for one shard, in a client's session there. */
+export interface Ask {
+  shard: number;
+  argv: string[];
+}
+
+/** A command's coordination: yields what shards run together, returns the client's reply. */
+export type Plan = Generator<Ask[], Reply, Reply[]>;
+
+/**
+ * Requests of the coordinator that are not commands (a NUL first byte: no command has one).
+ * A shard host answers them from the client's session there (hostExecute).
+ */
+export const WATCH_FAILED = '\0watch-failed';
+export const SESSION_DB = '\0db';
+export const TX_DOOMED = '\0tx-doomed';
+
+/** Runs an Ask on a shard: the pseudo-commands above, else the command itself. */
+export function hostExecute(shard: Shard, session: Session, argv: string[]): Reply {
+  const name = argv[0]!;
+  if (name === WATCH_FAILED) return session.watching.length > 0 && (session.dirtyCAS || session.watchedKeyExpired()) ? 1 : 0;
+  if (name === TX_DOOMED) return session.multiError ? 1 : 0;
+  if (name === SESSION_DB) {
+    if (argv.length > 1) session.db = Number(argv[1]);
+    return session.db;
+  }
+  return shard.execute(session, argv);
+}
+
+/** What the coordinator keeps of a client beyond its sessions on the shards. */
+export class ShardedSession extends Session {
+  /** In MULTI: the slot and shard of the first keyed command (NO_SLOT / -1 before one). */
+  txSlot = NO_SLOT;
+  txShard = -1;
+  /** In MULTI: a command was refused here (CROSSSLOT, needs every shard). */
+  txRefused = false;
+  /** In-thread driver only: this client's session on each shard. */
+  readonly parts: Session[];
+
+  constructor(n: number) {
+    super();
+    this.parts = [];
+    for (let i = 0; i < n; i++) this.parts.push(new Session());
+  }
+}
+
+const notInMulti = (name: string) => error(`ERR '${name}' needs every shard and can not run inside MULTI when the keyspace is sharded`);
+const isOk = (r: Reply) => r instanceof Status && r.text === 'OK';
+const every = (n: number, argv: string[]): Ask[] => Array.from({ length: n }, (_, shard) => ({ shard, argv }));
+
+/** One client command over n > 1 shards. */
+export function* coordinate(session: ShardedSession, argv: string[], n: number): Plan {
+  const name = argv[0]!.toLowerCase();
+  if (session.multi !== null) return yield* queue(session, argv, name, n);
+  // The coordinator's state changes before the yield: a driver may coordinate the session's next
+  // command before this one's replies are back (pipelining), and it must see the MULTI.
+  if (name === 'multi' && argv.length === 1) {
+    session.multi = [];
+    session.txSlot = NO_SLOT;
+    session.txShard = -1;
+    session.txRefused = false;
+    return (yield every(n, argv))[0]!;
+  }
+  // Outside MULTI these only fail, but a rejected EXEC drops the WATCHes, on every shard.
+  if (name === 'exec' || name === 'discard') return (yield every(n, argv))[0]!;
+  const r = route(argv, n);
+  switch (r.kind) {
+    case 'one':
+      return (yield [{ shard: r.shard, argv }])[0]!;
+    case 'error':
+      return r.reply;
+    case 'all': {
+      const reply = mergeReplies(r.merge, yield every(n, argv));
+      if (name === 'select' && isOk(reply)) session.db = Number(argv[1]);
+      return reply;
+    }
+    case 'split':
+      return yield* split(r.parts, r.merge);
+    case 'scan':
+      return yield* scan(argv, n);
+    case 'randomkey': {
+      const start = Math.floor(Math.random() * n);
+      for (let j = 0; j < n; j++) {
+        const k = (yield [{ shard: (start + j) % n, argv }])[0]!;
+        if (k !== null) return k;
+      }
+      return null;
+    }
+  }
+}
+
+function* split(parts: Part[], merge: Merge): Plan {
+  if (merge === 'msetnx') {
+    // All or nothing over shards: no part may set if any key exists on any shard. The driver
+    // runs nothing else between the check and the sets (see ShardedEngine, ShardPool).
+    const checks = yield parts.map((p) => ({ shard: p.shard, argv: ['EXISTS', ...p.argv.filter((_, i) => i % 2 === 1)] }));
+    for (const c of checks) if (c !== 0) return c instanceof ErrorReply ? c : 0;
+  }
+  return mergeReplies(merge, yield parts.map((p) => ({ shard: p.shard, argv: p.argv })), parts);
+}
+
+/**
+ * One SCAN call walks on into the next shards while it has found fewer keys than COUNT (10 by
+ * default), so a COUNT that covers the keyspace still gets everything in one call, as from Redis.
+ */
+function* scan(argv: string[], n: number): Plan {
+  const c = scanCursor(argv[1]!, n);
+  // Not a cursor: shard 0 answers Redis's error.
+  if (c === null) return (yield [{ shard: 0, argv }])[0]!;
+  let count = 10;
+  for (let i = 2; i + 1 < argv.length; i++) if (argv[i]!.toLowerCase() === 'count') count = Number(argv[i + 1]);
+  const inner = argv.slice();
+  let shard = c.shard;
+  inner[1] = c.inner;
+  const keys: Reply[] = [];
+  for (;;) {
+    const r = (yield [{ shard, argv: inner.slice() }])[0]!;
+    if (!Array.isArray(r)) return r;
+    keys.push(...(r[1] as Reply[]));
+    const next = nextScanCursor(shard, r[0] as string, n);
+    if (next === '0' || Number(next) !== shard + 1 || !(keys.length < count)) return [next, keys];
+    shard++;
+    inner[1] = '0';
+  }
+}
+
+/** A command while the session is in MULTI. */
+function* queue(session: ShardedSession, argv: string[], name: string, n: number): Plan {
+  if (name === 'exec' && argv.length === 1) return yield* exec(session, n);
+  if (name === 'exec' || name === 'discard' || name === 'multi' || name === 'watch') {
+    // EXEC with arguments is rejected and aborts the transaction; a nested MULTI or a WATCH
+    // inside MULTI is only refused.
+    if (name === 'exec' || (name === 'discard' && argv.length === 1)) session.multi = null;
+    return (yield every(n, argv))[0]!;
+  }
+  const refuse = (e: ErrorReply): Reply => {
+    session.txRefused = true;
+    return e;
+  };
+  const r = route(argv, n);
+  switch (r.kind) {
+    case 'error':
+      return refuse(r.reply);
+    case 'split':
+      return refuse(CROSSSLOT);
+    case 'scan':
+    case 'randomkey':
+      return refuse(notInMulti(name));
+    case 'all':
+      // SELECT runs on the transaction's shard and is copied to the others after EXEC.
+      if (name !== 'select') return refuse(notInMulti(name));
+      return (yield every(n, argv))[0]!;
+    case 'one': {
+      if (r.slot === NO_SLOT) return (yield every(n, argv))[0]!;
+      if (r.slot === MANY_SLOTS) return refuse(CROSSSLOT);
+      if (session.txSlot === NO_SLOT) {
+        session.txSlot = r.slot;
+        session.txShard = r.shard;
+      } else if (session.txSlot !== r.slot) return refuse(CROSSSLOT);
+      return (yield [{ shard: r.shard, argv }])[0]!;
+    }
+  }
+}
+
+function* exec(session: ShardedSession, n: number): Plan {
+  const chosen = session.txShard < 0 ? 0 : session.txShard;
+  session.multi = null;
+  const others = every(n, ['DISCARD']).filter((a) => a.shard !== chosen);
+  if (session.txRefused) {
+    yield every(n, ['DISCARD']);
+    return EXECABORT;
+  }
+  // A WATCHed key on another shard changed (or expired): the transaction does not run. (A doomed
+  // transaction still answers EXECABORT, from its shard, first.)
+  const failed = yield others.map((a) => ({ shard: a.shard, argv: [WATCH_FAILED] }));
+  if (failed.some((f) => f === 1)) {
+    const doomed = (yield [{ shard: chosen, argv: [TX_DOOMED] }])[0] === 1;
+    const [reply] = yield [{ shard: chosen, argv: [doomed ? 'EXEC' : 'DISCARD'] }, ...others];
+    return doomed ? reply! : NULL_ARRAY;
+  }
+  const replies = yield [{ shard: chosen, argv: ['EXEC'] }, ...others];
+  // SELECT inside the transaction moved the client on its shard: the others follow.
+  const db = (yield [{ shard: chosen, argv: [SESSION_DB] }])[0] as number;
+  if (db !== session.db) {
+    session.db = db;
+    yield others.map((a) => ({ shard: a.shard, argv: [SESSION_DB, String(db)] }));
+  }
+  return replies[0]!;
+}
+
+export interface ShardedEngineOptions {
+  shards: number;
+  config?: Partial<EngineConfig>;
+  clock?: () => number;
+  activeExpire?: boolean;
+}
+
+/** The in-thread driver: all shards in the calling thread, each called directly. */
+export class ShardedEngine {
+  readonly shards: Shard[];
+  private timer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(opts: ShardedEngineOptions) {
+    if (!(opts.shards >= 1)) throw new Error('shards must be at least 1');
+    this.shards = [];
+    for (let i = 0; i < opts.shards; i++) this.shards.push(new Shard(opts.config, opts.clock));
+    if (opts.activeExpire !== false) this.timer = startCron(this.shards);
+  }
+
+  get n(): number {
+    return this.shards.length;
+  }
+
+  createSession(): ShardedSession {
+    return new ShardedSession(this.n);
+  }
+
+  /** Receives every shard's effects: (shard index, group, the client session or null). */
+  onEffects(fn: ((shard: number, effects: Effect[], session: Session | null) => void) | null): void {
+    this.shards.forEach((s, i) => {
+      s.onEffects = fn === null ? null : (effects, session) => fn(i, effects, session);
+    });
+  }
+
+  execute(session: ShardedSession, argv: string[]): Reply {
+    const { shards, n } = this;
+    const parts = session.parts;
+    for (const p of parts) {
+      p.resp = session.resp;
+      p.noTouch = session.noTouch;
+    }
+    if (n === 1) {
+      const reply = shards[0]!.execute(parts[0]!, argv);
+      session.db = parts[0]!.db;
+      return reply;
+    }
+    const plan = coordinate(session, argv, n);
+    let step = plan.next();
+    while (!step.done) step = plan.next(step.value.map((a) => hostExecute(shards[a.shard]!, parts[a.shard]!, a.argv)));
+    return step.value;
+  }
+
+  /** Keys across all shards and databases. */
+  get keyCount(): number {
+    let n = 0;
+    for (const s of this.shards) n += s.keyCount;
+    return n;
+  }
+
+  /** The shard that owns a key. */
+  shardOf(key: string): Shard {
+    const r = route(['EXISTS', key], this.n);
+    return this.shards[r.kind === 'one' ? r.shard : 0]!;
+  }
+
+  close(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    for (const s of this.shards) s.cronTime = -1;
+  }
+}

@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { open, RedisError, ShardedDatabase } from './index.ts';
+
+let db: ShardedDatabase | null = null;
+afterEach(async () => {
+  await db?.close();
+  db = null;
+});
+
+async function sharded(shards = 4): Promise<ShardedDatabase> {
+  const d = await open({ shards });
+  expect(d).toBeInstanceOf(ShardedDatabase);
+  db = d as ShardedDatabase;
+  return db;
+}
+
+const KEYS = Array.from({ length: 40 }, (_, i) => `key:${i}`);
+
+describe('open({ shards }): shards in worker threads', () => {
+  it('runs commands on 4 shard threads: single keys, MSET/MGET/DEL over shards, fan-out', async () => {
+    const d = await sharded();
+    expect(d.shards).toBe(4);
+    await Promise.all(KEYS.map((k, i) => d.set(k, String(i))));
+    expect(await d.get('key:7')).toBe('7');
+    expect(await d.dbsize()).toBe(40);
+    expect((await d.keys('*')).sort()).toEqual([...KEYS].sort());
+    expect(await d.mset(Object.fromEntries(KEYS.map((k) => [k, k.toUpperCase()])))).toBe('OK');
+    expect(await d.mget(...KEYS)).toEqual(KEYS.map((k) => k.toUpperCase()));
+    expect(await d.del(...KEYS.slice(0, 10), 'missing')).toBe(10);
+    expect(await d.exists(...KEYS)).toBe(30);
+    await expect(d.sunionstore('dst', 'a', 'b')).rejects.toThrow("CROSSSLOT Keys in request don't hash to the same slot");
+    await expect(d.incr('key:20')).rejects.toBeInstanceOf(RedisError);
+    expect(await d.flushall()).toBe('OK');
+    expect(await d.dbsize()).toBe(0);
+  });
+
+  it('no reader ever sees half of a cross-shard MSET', async () => {
+    const d = await sharded();
+    const keys = KEYS.slice(0, 12);
+    await d.mset(Object.fromEntries(keys.map((k) => [k, 'v0'])));
+    const pending: Promise<unknown>[] = [];
+    const seen: (string | null)[][] = [];
+    for (let round = 1; round <= 300; round++) {
+      pending.push(d.mset(Object.fromEntries(keys.map((k) => [k, `v${round}`]))));
+      pending.push(d.mget(...keys).then((vals) => void seen.push(vals as (string | null)[])));
+      if (round % 50 === 0) await Promise.all(pending.splice(0));
+    }
+    await Promise.all(pending);
+    expect(seen.length).toBe(300);
+    for (const vals of seen) expect(new Set(vals).size).toBe(1);
+    expect(new Set(seen.map((v) => v[0])).size).toBeGreaterThan(1);
+  });
+
+  it('MSETNX over shards sets all or none; MULTI/EXEC and WATCH work across threads', async () => {
+    const d = await sharded();
+    await d.set('key:3', 'there');
+    expect(await d.msetnx(Object.fromEntries(KEYS.slice(0, 8).map((k) => [k, 'x'])))).toBe(0);
+    expect(await d.dbsize()).toBe(1);
+    expect(await d.msetnx(Object.fromEntries(KEYS.slice(10, 18).map((k) => [k, 'x'])))).toBe(1);
+    expect(await d.dbsize()).toBe(9);
+    expect(await d.multi().set('{t}a', '1').incr('{t}a').get('{t}a').exec()).toEqual(['OK', 2, '2']);
+    await expect(d.multi().set('{t}a', '1').set('{u}b', '2').exec()).rejects.toThrow('EXECABORT');
+    await d.watch('key:3');
+    await d.set('key:3', 'changed');
+    expect(await d.multi().set('{t}a', '5').exec()).toBeNull();
+    expect(await d.get('{t}a')).toBe('2');
+    expect(await d.select(2)).toBe('OK');
+    expect(await d.dbsize()).toBe(0);
+  });
+
+  it('a path with shards is refused until shards journal', async () => {
+    await expect(open({ shards: 2, path: '/tmp/nope' })).rejects.toThrow(/keeps no data on disk yet/);
+    await expect(open({ shards: 0 })).rejects.toThrow(/shards must be/);
+  });
+});
