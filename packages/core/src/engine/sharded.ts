@@ -30,6 +30,11 @@ import { MANY_SLOTS, NO_SLOT, mergeReplies, nextScanCursor, route, scanCursor, C
 export interface Ask {
   shard: number;
   argv: string[];
+  /**
+   * The shard's reply is the client's reply, untouched: a driver may have the shard convert it
+   * for the caller already (the worker driver does, so big replies cross threads only once).
+   */
+  final?: boolean;
 }
 
 /** A command's coordination: yields what shards run together, returns the client's reply. */
@@ -94,7 +99,7 @@ export function* coordinate(session: ShardedSession, argv: string[], n: number):
   const r = route(argv, n);
   switch (r.kind) {
     case 'one':
-      return (yield [{ shard: r.shard, argv }])[0]!;
+      return (yield [{ shard: r.shard, argv, final: true }])[0]!;
     case 'error':
       return r.reply;
     case 'all': {

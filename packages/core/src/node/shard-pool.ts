@@ -15,17 +15,22 @@
  * and must see nothing in between (a multi-shard MSETNX: check, then set; EXEC: the WATCH check
  * of the other shards, then EXEC) run alone: later commands wait until they are done.
  */
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { EngineConfig } from '../config.ts';
 import { decodeReply, type WireReply } from '../engine/reply-codec.ts';
 import { coordinate, ShardedSession, type Ask, type Plan } from '../engine/sharded.ts';
 import { route } from '../engine/router.ts';
 import type { Reply } from '../reply.ts';
-import type { Batch, ShardTask } from './shard-worker.ts';
+import type { ShardTask } from './shard-worker.ts';
+import { RAW, SETTLE, codec, type Batch } from './shard-wire.ts';
+import { RedisError, settle } from '../api/client.ts';
+import type { Decode } from '../reply.ts';
 
 export interface ShardPoolOptions {
   shards: number;
+  /** A shard's thread died (it is restarted; the commands that waited on it failed). */
+  onShardDeath?: (shard: number) => void;
   config?: Partial<EngineConfig>;
   activeExpire?: boolean;
   resp?: 2 | 3;
@@ -42,7 +47,9 @@ export class PoolSession extends ShardedSession {
 interface Job {
   session: PoolSession;
   argv: string[];
-  resolve: (r: Reply) => void;
+  /** Settle for the in-process API (its decode), or null: the raw Reply. */
+  decode: Decode | null;
+  resolve: (r: unknown) => void;
   reject: (e: Error) => void;
 }
 
@@ -51,25 +58,50 @@ interface Running {
   job: Job;
   replies: Reply[];
   missing: number;
+  /** The shard settled the reply already (a final ask of a job that settles). */
+  settled: boolean;
+  /** A shard it waited on died: the job was rejected, later replies are ignored. */
+  failed: boolean;
 }
+
 
 /** The reply slot of a session's end: nothing waits for it. */
 const END_SESSION: [Running, number] = [null as unknown as Running, -1];
 
+/**
+ * One shard thread and the port to it. A thread that dies (its port closes) is reported, the
+ * commands waiting on it fail with an error instead of hanging, and a new thread takes the shard
+ * over (Piscina starts it: minThreads 1); commands issued meanwhile wait for it. (Its data is gone with it until shards journal.)
+ */
 class ShardLink {
   readonly out: Batch = [];
   /** What each reply of the sent batches completes, in order. */
-  readonly waiting: [Running, number][][] = [];
+  waiting: [Running, number][][] = [];
   pendingOut: [Running, number][] = [];
+  port: MessagePort | null = null;
+  restarts = 0;
 
   constructor(
+    readonly index: number,
     readonly pool: Piscina,
-    readonly port: MessagePort,
+    private readonly task: Omit<ShardTask, 'port'>,
+    private readonly owner: ShardPool,
   ) {}
+
+  async connect(): Promise<void> {
+    const { port1, port2 } = new MessageChannel();
+    await this.pool.run({ ...this.task, port: port2 }, { transferList: [port2] });
+    port1.on('message', (out: Uint8Array) => this.owner.onReplies(this, codec.unpack(out) as WireReply[]));
+    // The thread's exit, not the port's close: a terminated thread does not close its ports.
+    this.pool.threads[0]!.once('exit', () => {
+      if (this.port === port1) this.owner.onShardDeath(this);
+    });
+    this.port = port1;
+  }
 }
 
 export class ShardPool {
-  private readonly links: ShardLink[];
+  private readonly links: ShardLink[] = [];
   private nextSession = 0;
   private scheduled = false;
   /** Commands not started yet, in issue order (only while an exclusive one runs or waits). */
@@ -78,29 +110,58 @@ export class ShardPool {
   private exclusive = false;
   private closed = false;
 
-  private constructor(links: ShardLink[]) {
-    this.links = links;
-    links.forEach((link) => link.port.on('message', (out: WireReply[]) => this.onReplies(link, out)));
-  }
+  private constructor(private readonly options: ShardPoolOptions) {}
 
   static async start(options: ShardPoolOptions): Promise<ShardPool> {
-    const n = options.shards;
-    const links = await Promise.all(
-      Array.from({ length: n }, async (_, index) => {
-        const pool = new Piscina({
-          filename: new URL('./shard-worker-entry.mjs', import.meta.url).href,
-          minThreads: 1,
-          maxThreads: 1,
-          idleTimeout: Number.MAX_SAFE_INTEGER,
-          atomics: 'disabled',
-        });
-        const { port1, port2 } = new MessageChannel();
-        const task: ShardTask = { port: port2, index, config: options.config, activeExpire: options.activeExpire, resp: options.resp ?? 3 };
-        await pool.run(task, { transferList: [port2] });
-        return new ShardLink(pool, port1);
-      }),
+    const pool = new ShardPool(options);
+    for (let index = 0; index < options.shards; index++) {
+      const piscina = new Piscina({
+        filename: new URL('./shard-worker-entry.mjs', import.meta.url).href,
+        minThreads: 1,
+        maxThreads: 1,
+        idleTimeout: Number.MAX_SAFE_INTEGER,
+        atomics: 'disabled',
+      });
+      const task = { index, config: options.config, activeExpire: options.activeExpire, resp: options.resp ?? 3 };
+      pool.links.push(new ShardLink(index, piscina, task, pool));
+    }
+    await Promise.all(pool.links.map((l) => l.connect()));
+    return pool;
+  }
+
+  /** The worker threads, shard by shard (supervision, tests). */
+  threads(): Worker[] {
+    return this.links.map((l) => l.pool.threads[0]!);
+  }
+
+  /** How often each shard's thread was replaced after dying. */
+  restarts(): number[] {
+    return this.links.map((l) => l.restarts);
+  }
+
+  /** A shard's thread died: fail what waited on it, start another. */
+  onShardDeath(link: ShardLink): void {
+    link.port = null;
+    const lost = link.waiting.flat();
+    link.waiting = [];
+    if (this.closed) return;
+    link.restarts++;
+    this.options.onShardDeath?.(link.index);
+    this.fail(lost, new RedisError(`ERR shard ${link.index} stopped while running the command; it was restarted`));
+    link.connect().then(
+      () => this.schedule(),
+      // No thread could be started: what waits for this shard fails.
+      (e: Error) => this.fail(link.pendingOut.splice(0), new RedisError(`ERR shard ${link.index} could not be restarted: ${e.message}`)),
     );
-    return new ShardPool(links);
+  }
+
+  private fail(slots: [Running, number][], error: RedisError): void {
+    for (const [run] of slots) {
+      if (run === END_SESSION[0] || run.failed) continue;
+      run.failed = true;
+      this.finish();
+      run.job.reject(error);
+    }
   }
 
   get n(): number {
@@ -115,16 +176,26 @@ export class ShardPool {
   endSession(session: PoolSession): void {
     if (this.closed) return;
     for (const link of this.links) {
-      link.out.push([-session.id - 1, []]);
+      link.out.push([-session.id - 1, [], RAW]);
       link.pendingOut.push(END_SESSION);
     }
     this.schedule();
   }
 
+  /** Runs a command; resolves with its Reply. */
   execute(session: PoolSession, argv: string[]): Promise<Reply> {
-    return new Promise<Reply>((resolve, reject) => {
-      if (this.closed) return reject(new Error('ERR the database is closed'));
-      const job: Job = { session, argv, resolve, reject };
+    return this.submit(session, argv, null) as Promise<Reply>;
+  }
+
+  /** Runs a command for the in-process API: resolves with settle()'s value, rejects with its RedisError. */
+  settle(session: PoolSession, argv: string[], decode: Decode): Promise<unknown> {
+    return this.submit(session, argv, decode);
+  }
+
+  private submit(session: PoolSession, argv: string[], decode: Decode | null): Promise<unknown> {
+    return new Promise<unknown>((resolve, reject) => {
+      if (this.closed) return reject(new RedisError('ERR the database is closed'));
+      const job: Job = { session, argv, decode, resolve, reject };
       if (this.queued.length > 0 || this.exclusive) this.queued.push(job);
       else this.begin(job);
     });
@@ -147,7 +218,7 @@ export class ShardPool {
     }
     this.running++;
     const plan = this.n === 1 ? single(job.argv) : coordinate(job.session, job.argv, this.n);
-    this.advance({ plan, job, replies: [], missing: 0 }, undefined);
+    this.advance({ plan, job, replies: [], missing: 0, settled: false, failed: false }, undefined);
   }
 
   private advance(run: Running, replies: Reply[] | undefined): void {
@@ -161,15 +232,29 @@ export class ShardPool {
     }
     if (step.done) {
       this.finish();
-      run.job.resolve(step.value);
+      const { job } = run;
+      const r = step.value;
+      if (run.settled) {
+        if (r !== null && typeof r === 'object' && 'e' in r) job.reject(new RedisError((r as { e: string }).e));
+        else job.resolve(r);
+      } else if (job.decode === null) job.resolve(r);
+      else {
+        try {
+          job.resolve(settle(r, job.decode));
+        } catch (e) {
+          job.reject(e as Error);
+        }
+      }
       return;
     }
     const asks = step.value;
     run.replies = new Array(asks.length);
     run.missing = asks.length;
+    const how = asks.length === 1 && asks[0]!.final === true && run.job.decode !== null ? SETTLE.indexOf(run.job.decode, 1) : RAW;
+    run.settled = how !== RAW;
     asks.forEach((a, i) => {
       const link = this.links[a.shard]!;
-      link.out.push([run.job.session.id, a.argv]);
+      link.out.push([run.job.session.id, a.argv, how]);
       link.pendingOut.push([run, i]);
     });
     this.schedule();
@@ -196,20 +281,21 @@ export class ShardPool {
   private flush(): void {
     this.scheduled = false;
     for (const link of this.links) {
-      if (link.out.length === 0) continue;
+      // A restarting shard keeps its batch until its new thread is there.
+      if (link.out.length === 0 || link.port === null) continue;
       const batch = link.out.splice(0);
       link.waiting.push(link.pendingOut);
       link.pendingOut = [];
-      link.port.postMessage(batch);
+      link.port.postMessage(Uint8Array.prototype.slice.call(codec.pack(batch)));
     }
   }
 
-  private onReplies(link: ShardLink, out: WireReply[]): void {
+  onReplies(link: ShardLink, out: WireReply[]): void {
     const targets = link.waiting.shift()!;
     for (let i = 0; i < out.length; i++) {
       const [run, at] = targets[i]!;
-      if (at < 0) continue;
-      run.replies[at] = decodeReply(out[i]!);
+      if (at < 0 || run.failed) continue;
+      run.replies[at] = run.settled ? (out[i] as Reply) : decodeReply(out[i]!);
       if (--run.missing === 0) this.advance(run, run.replies);
     }
   }
@@ -221,7 +307,9 @@ export class ShardPool {
     while (this.running > 0 || this.queued.length > 0) await new Promise((r) => setTimeout(r, 1));
     await Promise.all(
       this.links.map(async (link) => {
-        link.port.close();
+        const port = link.port;
+        link.port = null;
+        port?.close();
         await link.pool.destroy();
       }),
     );
@@ -230,5 +318,5 @@ export class ShardPool {
 
 /** One shard: the command as it is. */
 function* single(argv: string[]): Plan {
-  return (yield [{ shard: 0, argv }])[0]!;
+  return (yield [{ shard: 0, argv, final: true }])[0]!;
 }

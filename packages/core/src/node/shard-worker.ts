@@ -8,11 +8,14 @@
 import type { MessagePort } from 'node:worker_threads';
 import './scripting/lua.ts';
 import type { EngineConfig } from '../config.ts';
+import { ErrorReply } from '../errors.ts';
+import { toJS } from '../reply.ts';
 import { startCron } from '../engine/engine.ts';
 import { encodeReply, type WireReply } from '../engine/reply-codec.ts';
 import { Session } from '../engine/session.ts';
 import { hostExecute } from '../engine/sharded.ts';
 import { Shard } from '../engine/shard.ts';
+import { RAW, SETTLE, codec, type Batch } from './shard-wire.ts';
 
 export interface ShardTask {
   port: MessagePort;
@@ -23,8 +26,7 @@ export interface ShardTask {
   resp: 2 | 3;
 }
 
-/** A batch: [session id, argv] per command; a session id below 0 ends that session. */
-export type Batch = [number, string[]][];
+
 
 export function startShard(task: ShardTask): string {
   const shard = new Shard(task.config);
@@ -40,7 +42,8 @@ export function startShard(task: ShardTask): string {
     return s;
   };
   const port = task.port;
-  port.on('message', (batch: Batch) => {
+  port.on('message', (packed: Uint8Array) => {
+    const batch = codec.unpack(packed) as Batch;
     const out: WireReply[] = new Array(batch.length);
     for (let i = 0; i < batch.length; i++) {
       const [id, argv] = batch[i]!;
@@ -50,9 +53,11 @@ export function startShard(task: ShardTask): string {
         out[i] = null;
         continue;
       }
-      out[i] = encodeReply(hostExecute(shard, session(id), argv));
+      const how = batch[i]![2];
+      const r = hostExecute(shard, session(id), argv);
+      out[i] = how === RAW ? encodeReply(r) : r instanceof ErrorReply ? { e: r.message } : (toJS(r, SETTLE[how]) as WireReply);
     }
-    port.postMessage(out);
+    port.postMessage(Uint8Array.prototype.slice.call(codec.pack(out)));
   });
   return `shard ${task.index} ready`;
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { open, RedisError, ShardedDatabase } from './index.ts';
+import { keyHashSlot } from '../engine/slots.ts';
 
 let db: ShardedDatabase | null = null;
 afterEach(async () => {
@@ -66,6 +67,25 @@ describe('open({ shards }): shards in worker threads', () => {
     expect(await d.get('{t}a')).toBe('2');
     expect(await d.select(2)).toBe('OK');
     expect(await d.dbsize()).toBe(0);
+  });
+
+  it('a shard thread that dies is reported and restarted; the calls waiting on it fail instead of hanging', async () => {
+    const logged: string[] = [];
+    const d = (await open({ shards: 2, log: (_level, m) => logged.push(m) })) as ShardedDatabase;
+    db = d;
+    const [t0, t1] = d.pool.threads();
+    const onShard1 = KEYS.find((k) => keyHashSlot(k) >= 8192)!;
+    // A script that keeps shard 1 busy for a while: it is surely in flight when the thread dies.
+    const busy = d.call('EVAL', 'local n = 0 for i = 1, 50000000 do n = n + i end return n', 1, onShard1);
+    await new Promise((r) => setTimeout(r, 300));
+    await t1!.terminate();
+    await expect(busy).rejects.toThrow(/^ERR shard 1 stopped while running the command; it was restarted/);
+    expect(d.pool.restarts()).toEqual([0, 1]);
+    expect(logged.some((m) => m.startsWith("shard 1's thread stopped"))).toBe(true);
+    // Both shards serve again; shard 0 kept its keys.
+    await d.mset(Object.fromEntries(KEYS.map((k) => [k, 'y'])));
+    expect(await d.mget(...KEYS)).toEqual(KEYS.map(() => 'y'));
+    expect(d.pool.threads()[0]).toBe(t0);
   });
 
   it('a path with shards is refused until shards journal', async () => {

@@ -3,7 +3,7 @@
  * same typed methods as Database, every call a promise, the commands coordinated over the shard
  * threads of a ShardPool. Durability per shard is not here yet: a path with shards > 1 is refused.
  */
-import { RedisError, settle, settleExec, toArgv, type Arg } from '../api/client.ts';
+import { RedisError, settleExec, toArgv, type Arg } from '../api/client.ts';
 import { Commands } from '../api/commands.ts';
 import type { OpenOptions } from '../api/database.ts';
 import { AsyncTransaction } from '../api/transaction.ts';
@@ -29,7 +29,14 @@ export class ShardedDatabase extends Commands<'async'> {
   }
 
   static async open(options: OpenOptions): Promise<ShardedDatabase> {
-    const pool = await ShardPool.start({ shards: options.shards!, config: options.config, activeExpire: options.activeExpire, resp: 3 });
+    const log = options.log;
+    const pool = await ShardPool.start({
+      shards: options.shards!,
+      config: options.config,
+      activeExpire: options.activeExpire,
+      resp: 3,
+      onShardDeath: (i) => log?.('warning', `shard ${i}'s thread stopped: restarted (its keys are lost until shards keep a journal); the calls waiting on it failed`),
+    });
     return new ShardedDatabase(pool, options);
   }
 
@@ -45,7 +52,7 @@ export class ShardedDatabase extends Commands<'async'> {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.pool.execute(this.session, argv).then((r) => settle(r, this.decode));
+    return this.pool.settle(this.session, argv, this.decode);
   }
 
   multi(): AsyncTransaction {

@@ -1,0 +1,21 @@
+/**
+ * What crosses between the shard pool (this thread) and a shard worker (node/shard-worker.ts).
+ */
+import { Packr } from 'msgpackr';
+import type { Decode } from '../reply.ts';
+
+/**
+ * Batches and replies cross as one MessagePack buffer each: structured clone walks every array and
+ * string of a batch on both sides; msgpackr did SET 2.3x and ZRANGE 2.6x better at 2 shards (bench/shards.ts, A/B).
+ */
+export const codec = new Packr({ useRecords: false, moreTypes: false, int64AsType: 'bigint' } as never);
+
+/**
+ * A batch: [session id, argv, how] per command; a session id below 0 ends that session. `how`
+ * is how the reply comes back: RAW (a Reply for the coordinator, reply-codec.ts), or converted
+ * for the caller as the in-process API does (settle with 'text', 'bytes' or 'binary' strings; an
+ * error as { e: message }).
+ */
+export type Batch = [number, string[], number][];
+export const RAW = 0;
+export const SETTLE: readonly Decode[] = ['text', 'text', 'bytes', 'binary'];
