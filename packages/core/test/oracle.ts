@@ -30,10 +30,10 @@ function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function startOn(port: number, timeoutMs: number): Promise<Oracle> {
+async function startOn(port: number, timeoutMs: number, extra: readonly string[]): Promise<Oracle> {
   // DEBUG from local connections: the test turns Redis's active expiry off (the engine under test
   // runs without it too), so that keys expire only lazily, at the same commands on both.
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--enable-debug-command', 'local'];
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--enable-debug-command', 'local', ...extra];
   // A shell between us and redis-server ends it when its stdin (our pipe) closes, which also
   // happens when this process dies without running exit handlers (a crashed test worker), so no
   // server outlives the test. The shell itself exits when redis-server does.
@@ -95,11 +95,12 @@ async function startOn(port: number, timeoutMs: number): Promise<Oracle> {
 }
 
 /** Starts redis-server on a free port (retrying on a port race), or throws within timeoutMs. */
-export async function startOracle(timeoutMs = 10_000): Promise<Oracle> {
+/** A redis-server on a free loopback port; `extra` are more of its command-line options. */
+export async function startOracle(timeoutMs = 10_000, extra: readonly string[] = []): Promise<Oracle> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await startOn(await freePort(), timeoutMs);
+      return await startOn(await freePort(), timeoutMs, extra);
     } catch (e) {
       lastError = e;
     }

@@ -1,10 +1,12 @@
 /**
  * CLUSTER, READONLY, READWRITE and ASKING as a Redis 7.2 server without cluster-enabled answers
- * them (cluster.c): every one of them replies that cluster support is disabled. They are in the
+ * them (cluster.c): every one of them replies that cluster support is disabled, but CLUSTER
+ * KEYSLOT, which answers the slot as cluster-enabled Redis does. They are in the
  * table so COMMAND LIST/INFO/DOCS, ACL and arity checks know them as Redis does; a cluster mode
  * would give them real handlers here. Declarations from Redis 7.2's src/commands/cluster*.json.
  */
 import { error } from '../errors.ts';
+import { keyHashSlot } from '../engine/slots.ts';
 import type { Reply } from '../reply.ts';
 import { defineCommands, type CommandSpec } from './table.ts';
 
@@ -224,7 +226,9 @@ const specs: Spec[] = [
         summary: 'Returns the hash slot for a key.',
         complexity: 'O(N) where N is the number of bytes in the key',
         since: '3.0.0',
-        handler: disabled,
+        // Answered without cluster mode too: it is how a user checks that hash tags keep keys
+        // together on a sharded keyspace (issue 5). The same slot as cluster-enabled Redis.
+        handler: (ctx) => keyHashSlot(ctx.argv[2]!),
       },
       {
         name: 'links',
