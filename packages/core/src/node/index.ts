@@ -9,6 +9,7 @@ import { RedisError } from '../api/client.ts';
 import { open as openPortable, openDatabase, type Database, type OpenOptions } from '../api/database.ts';
 import { openLmdbStorage } from './durable.ts';
 import { ShardedDatabase } from './sharded-database.ts';
+import { redeal, removeOtherLayouts, shardSources, storedShards } from './sharded-storage.ts';
 
 export * from '../index.ts';
 export { journalPath, openLmdbStorage } from './durable.ts';
@@ -26,9 +27,9 @@ export async function open(options: OpenOptions = {}): Promise<Database | Sharde
   const shards = options.shards ?? 1;
   if (!Number.isInteger(shards) || shards < 1 || shards > 1024) throw new RedisError('ERR shards must be an integer from 1 to 1024');
   if (shards > 1) {
-    if (options.path !== undefined || options.journal !== undefined || options.restore !== undefined) {
-      throw new RedisError('ERR a sharded database keeps no data on disk yet: open({ shards }) without a path or journal');
-    }
+    if (options.journal !== undefined || options.snapshots !== undefined) throw new RedisError('ERR a sharded database journals under a path, not into a journal of its own');
+    if (options.restore !== undefined) throw new RedisError('ERR restore with shards: 1, then open the path with more shards (the slots are dealt out then)');
+    if (options.path === '') throw new RedisError('ERR open({ path }) needs a directory');
     return ShardedDatabase.open(options);
   }
   const path = options.path;
@@ -40,5 +41,21 @@ export async function open(options: OpenOptions = {}): Promise<Database | Sharde
   if (options.journal !== undefined || options.snapshots !== undefined) {
     throw new RedisError('ERR open() takes a path or a journal, not both');
   }
-  return openDatabase(options, (engine) => openLmdbStorage({ ...options, path }, () => engine.shard.config));
+  // Data written by more shards is dealt back into this one (node/sharded-storage.ts).
+  const stored = options.restore === undefined ? await storedShards(path) : null;
+  const db = await openDatabase(options, (engine) => openLmdbStorage({ ...options, path }, () => engine.shard.config));
+  if (stored !== null && stored > 1) {
+    try {
+      const session = db.engine.createSession();
+      const copied = await redeal(shardSources(path, stored), options, (argv) => db.engine.execute(session, argv));
+      // A keyless command waits for the newest journal entry: every copied key is durable here.
+      await db.ping();
+      await removeOtherLayouts(path, 1);
+      options.log?.('notice', `dealt ${copied} keys from ${stored} shards to 1`);
+    } catch (e) {
+      await db.close({ save: false }).catch(() => {});
+      throw e;
+    }
+  }
+  return db;
 }

@@ -23,12 +23,20 @@ import { coordinate, ShardedSession, type Ask, type Plan } from '../engine/shard
 import { route } from '../engine/router.ts';
 import type { Reply } from '../reply.ts';
 import type { ShardTask } from './shard-worker.ts';
-import { RAW, SETTLE, codec, type Batch } from './shard-wire.ts';
+import { CLOSE_SHARD, RAW, SETTLE, codec, type Batch } from './shard-wire.ts';
+import type { OpenOptions } from '../api/database.ts';
+import type { LogLevel } from '../durability/durability.ts';
 import { RedisError, settle } from '../api/client.ts';
 import type { Decode } from '../reply.ts';
 
 export interface ShardPoolOptions {
   shards: number;
+  /** Shard i's data directory (its journal and snapshots); without it shards live in memory. */
+  shardPath?: (index: number) => string;
+  durability?: OpenOptions['durability'];
+  saveRules?: OpenOptions['saveRules'];
+  snapshotRetentionDays?: number;
+  log?: (level: LogLevel, message: string) => void;
   /** A shard's thread died (it is restarted; the commands that waited on it failed). */
   onShardDeath?: (shard: number) => void;
   config?: Partial<EngineConfig>;
@@ -91,7 +99,10 @@ class ShardLink {
   async connect(): Promise<void> {
     const { port1, port2 } = new MessageChannel();
     await this.pool.run({ ...this.task, port: port2 }, { transferList: [port2] });
-    port1.on('message', (out: Uint8Array) => this.owner.onReplies(this, codec.unpack(out) as WireReply[]));
+    port1.on('message', (m: Uint8Array | { log: [LogLevel, string] }) => {
+      if (m instanceof Uint8Array) this.owner.onReplies(this, codec.unpack(m) as WireReply[]);
+      else this.owner.log(m.log[0], m.log[1]);
+    });
     // The thread's exit, not the port's close: a terminated thread does not close its ports.
     this.pool.threads[0]!.once('exit', () => {
       if (this.port === port1) this.owner.onShardDeath(this);
@@ -122,10 +133,25 @@ export class ShardPool {
         idleTimeout: Number.MAX_SAFE_INTEGER,
         atomics: 'disabled',
       });
-      const task = { index, config: options.config, activeExpire: options.activeExpire, resp: options.resp ?? 3 };
+      const task = {
+        index,
+        config: options.config,
+        activeExpire: options.activeExpire,
+        resp: options.resp ?? 3,
+        path: options.shardPath?.(index),
+        durability: options.durability,
+        saveRules: options.saveRules,
+        snapshotRetentionDays: options.snapshotRetentionDays,
+      };
       pool.links.push(new ShardLink(index, piscina, task, pool));
     }
-    await Promise.all(pool.links.map((l) => l.connect()));
+    try {
+      await Promise.all(pool.links.map((l) => l.connect()));
+    } catch (e) {
+      // A shard that cannot open (its journal is locked or broken): none of them serves.
+      await pool.close().catch(() => {});
+      throw e;
+    }
     return pool;
   }
 
@@ -208,7 +234,23 @@ export class ShardPool {
     return name === 'msetnx' && route(job.argv, 2).kind !== 'one';
   }
 
-  private begin(job: Job): void {
+  log(level: LogLevel, message: string): void {
+    this.options.log?.(level, message);
+  }
+
+  /** A request to one shard itself (SAVE_SHARD, CLOSE_SHARD), in order with the commands. */
+  control(shard: number, argv: string[]): Promise<Reply> {
+    return new Promise<unknown>((resolve, reject) => {
+      const job: Job = { session: this.controlSession, argv, decode: null, resolve, reject };
+      if (this.queued.length > 0 || this.exclusive) this.queued.push(job);
+      else this.begin(job, shard);
+    }) as Promise<Reply>;
+  }
+
+  // An id no client gets (clients count up from 0; below 0 ends a session).
+  private readonly controlSession = new PoolSession(0x7fffffff);
+
+  private begin(job: Job, shard = -1): void {
     if (ShardPool.isExclusive(job) && this.n > 1) {
       if (this.running > 0) {
         this.queued.push(job);
@@ -217,7 +259,7 @@ export class ShardPool {
       this.exclusive = true;
     }
     this.running++;
-    const plan = this.n === 1 ? single(job.argv) : coordinate(job.session, job.argv, this.n);
+    const plan = shard >= 0 ? single(job.argv, shard) : this.n === 1 ? single(job.argv, 0) : coordinate(job.session, job.argv, this.n);
     this.advance({ plan, job, replies: [], missing: 0, settled: false, failed: false }, undefined);
   }
 
@@ -300,10 +342,15 @@ export class ShardPool {
     }
   }
 
-  /** Stops the shard threads. Commands issued before close() settle first. */
-  async close(): Promise<void> {
+  /**
+   * Stops the shard threads. Commands issued before close() settle first; durable shards close
+   * their journals (after a final snapshot: `save`, default as their save rules say).
+   */
+  async close(save?: boolean): Promise<void> {
     if (this.closed) return;
+    const closing = this.links.map((l) => (l.port === null ? Promise.resolve(null) : this.control(l.index, save === undefined ? [CLOSE_SHARD] : [CLOSE_SHARD, save ? '1' : '0'])));
     this.closed = true;
+    await Promise.allSettled(closing);
     while (this.running > 0 || this.queued.length > 0) await new Promise((r) => setTimeout(r, 1));
     await Promise.all(
       this.links.map(async (link) => {
@@ -317,6 +364,6 @@ export class ShardPool {
 }
 
 /** One shard: the command as it is. */
-function* single(argv: string[]): Plan {
-  return (yield [{ shard: 0, argv, final: true }])[0]!;
+function* single(argv: string[], shard: number): Plan {
+  return (yield [{ shard, argv, final: true }])[0]!;
 }

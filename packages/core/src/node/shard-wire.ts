@@ -19,3 +19,7 @@ export const codec = new Packr({ useRecords: false, moreTypes: false, int64AsTyp
 export type Batch = [number, string[], number][];
 export const RAW = 0;
 export const SETTLE: readonly Decode[] = ['text', 'text', 'bytes', 'binary'];
+
+/** Pool-to-shard requests that are not commands (a NUL first byte: no command has one). */
+export const SAVE_SHARD = '\0save';
+export const CLOSE_SHARD = '\0close';

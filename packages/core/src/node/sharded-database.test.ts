@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { open, RedisError, ShardedDatabase } from './index.ts';
 import { keyHashSlot } from '../engine/slots.ts';
@@ -88,8 +91,72 @@ describe('open({ shards }): shards in worker threads', () => {
     expect(d.pool.threads()[0]).toBe(t0);
   });
 
-  it('a path with shards is refused until shards journal', async () => {
-    await expect(open({ shards: 2, path: '/tmp/nope' })).rejects.toThrow(/keeps no data on disk yet/);
+  it('refuses a shard count that is not one, and a restore straight into shards', async () => {
     await expect(open({ shards: 0 })).rejects.toThrow(/shards must be/);
+    await expect(open({ shards: 2.5 })).rejects.toThrow(/shards must be/);
+    await expect(open({ shards: 2, path: '/tmp/x', restore: '/tmp/y' })).rejects.toThrow(/restore with shards: 1/);
   });
+});
+
+describe('open({ shards, path }): each shard journals on its own', () => {
+  const dirs: string[] = [];
+  afterEach(async () => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  const tmp = () => {
+    const d = mkdtempSync(join(tmpdir(), 'mkv-shards-'));
+    dirs.push(d);
+    return d;
+  };
+
+  async function contents(d: ShardedDatabase | Awaited<ReturnType<typeof open>>): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    for (const k of (await d.keys('*')).sort()) out[k] = [await d.call('TYPE', k), await d.call('PEXPIRETIME', k), await d.call('DUMP', k)];
+    return out;
+  }
+
+  it('a restart restores every shard; another shard count re-deals the slots and finds every key', async () => {
+    const path = tmp();
+    const at = Date.now() + 3_600_000;
+    let d = (await open({ shards: 2, path, saveRules: [] })) as ShardedDatabase;
+    db = d;
+    await d.mset(Object.fromEntries(KEYS.map((k) => [k, `v-${k}`])));
+    await d.rpush('{l}list', 'a', 'b', 'c');
+    await d.hset('{h}hash', { f: '1', g: '2' });
+    await d.zadd('{z}zset', { m: 1.5 });
+    await d.call('PEXPIREAT', KEYS[5]!, at);
+    await d.select(3);
+    await d.set('in-db-3', 'x');
+    await d.select(0);
+    const before = await contents(d);
+    expect(Object.keys(before).length).toBe(43);
+    await d.close();
+    expect(readdirSync(path).sort()).toEqual(['shard-0-of-2', 'shard-1-of-2', 'shards.json']);
+
+    for (const shards of [2, 3, 1, 4]) {
+      const logged: string[] = [];
+      const next = await open({ shards, path, saveRules: [], log: (_l, m) => logged.push(m) });
+      db = next instanceof ShardedDatabase ? next : null;
+      expect(await contents(next)).toEqual(before);
+      expect(await next.call('PEXPIRETIME', KEYS[5]!)).toBe(at);
+      await next.select(3);
+      expect(await next.get('in-db-3')).toBe('x');
+      const layout = readdirSync(path).sort();
+      if (shards === 1) expect(layout).toEqual(['journal', 'snapshots']);
+      else expect(layout.filter((n) => n.startsWith('shard'))).toEqual([...Array.from({ length: shards }, (_, i) => `shard-${i}-of-${shards}`), 'shards.json']);
+      await next.close();
+      db = null;
+    }
+  }, 120_000);
+
+  it('a durable shard thread that dies is restarted from its journal: nothing acknowledged is lost', async () => {
+    const path = tmp();
+    const d = (await open({ shards: 2, path, saveRules: [] })) as ShardedDatabase;
+    db = d;
+    await d.mset(Object.fromEntries(KEYS.map((k) => [k, 'kept'])));
+    await d.pool.threads()[1]!.terminate();
+    // The restart recovers the shard from its journal before it serves again.
+    expect(await d.mget(...KEYS)).toEqual(KEYS.map(() => 'kept'));
+    expect(d.pool.restarts()).toEqual([0, 1]);
+  }, 60_000);
 });

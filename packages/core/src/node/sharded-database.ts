@@ -1,11 +1,16 @@
 /**
  * The in-process API over a sharded keyspace (issue 5, `open({ shards: N })` with N > 1): the
  * same typed methods as Database, every call a promise, the commands coordinated over the shard
- * threads of a ShardPool. Durability per shard is not here yet: a path with shards > 1 is refused.
+ * threads of a ShardPool. With a `path`, each shard journals and snapshots on its own
+ * (node/sharded-storage.ts has the layout, and how another shard count re-deals the slots).
  */
 import { RedisError, settleExec, toArgv, type Arg } from '../api/client.ts';
 import { Commands } from '../api/commands.ts';
-import type { OpenOptions } from '../api/database.ts';
+import type { CloseOptions, OpenOptions } from '../api/database.ts';
+import { mkdir, rm } from 'node:fs/promises';
+import { ErrorReply } from '../errors.ts';
+import { SAVE_SHARD } from './shard-wire.ts';
+import { redeal, removeOtherLayouts, shardDir, shardSources, storedShards, writeManifest } from './sharded-storage.ts';
 import { AsyncTransaction } from '../api/transaction.ts';
 import type { Decode } from '../reply.ts';
 import { ShardPool, type PoolSession } from './shard-pool.ts';
@@ -30,13 +35,43 @@ export class ShardedDatabase extends Commands<'async'> {
 
   static async open(options: OpenOptions): Promise<ShardedDatabase> {
     const log = options.log;
+    const n = options.shards!;
+    const path = options.path;
+    let stored: number | null = null;
+    if (path !== undefined) {
+      await mkdir(path, { recursive: true });
+      stored = await storedShards(path);
+      // Leftovers of a re-deal that did not finish, or of the count before one that did.
+      if (stored === n) await removeOtherLayouts(path, n);
+      else for (let i = 0; i < n; i++) await rm(shardDir(path, i, n), { recursive: true, force: true });
+    }
     const pool = await ShardPool.start({
-      shards: options.shards!,
+      shards: n,
       config: options.config,
       activeExpire: options.activeExpire,
       resp: 3,
-      onShardDeath: (i) => log?.('warning', `shard ${i}'s thread stopped: restarted (its keys are lost until shards keep a journal); the calls waiting on it failed`),
+      shardPath: path === undefined ? undefined : (i) => shardDir(path, i, n),
+      durability: options.durability,
+      saveRules: options.saveRules,
+      snapshotRetentionDays: options.snapshotRetentionDays,
+      log,
+      onShardDeath: (i) =>
+        log?.('warning', `shard ${i}'s thread stopped and was restarted${path === undefined ? ' (in memory: its keys are lost)' : ', recovered from its journal'}; the calls waiting on it failed`),
     });
+    if (path !== undefined && stored !== n) {
+      try {
+        if (stored !== null) {
+          const session = pool.createSession();
+          const copied = await redeal(shardSources(path, stored), options, (argv) => pool.execute(session, argv));
+          log?.('notice', `dealt ${copied} keys from ${stored} shard(s) to ${n}`);
+        }
+        await writeManifest(path, n);
+        await removeOtherLayouts(path, n);
+      } catch (e) {
+        await pool.close(false).catch(() => {});
+        throw e;
+      }
+    }
     return new ShardedDatabase(pool, options);
   }
 
@@ -75,10 +110,24 @@ export class ShardedDatabase extends Commands<'async'> {
     return this.send(['UNWATCH']) as Promise<'OK'>;
   }
 
-  /** Stops the shard threads once the calls made before settle; calls after it reject. */
-  async close(): Promise<void> {
+  /**
+   * Builds a snapshot on every shard (each of what it has acknowledged), truncating each journal
+   * before it. Resolves with the shards' snapshot sequence numbers.
+   */
+  async save(): Promise<number[]> {
+    if (this.closed) throw new RedisError(CLOSED);
+    const seqs = await Promise.all(Array.from({ length: this.pool.n }, (_, i) => this.pool.control(i, [SAVE_SHARD])));
+    for (const s of seqs) if (s instanceof ErrorReply) throw new RedisError(s.message);
+    return seqs as number[];
+  }
+
+  /**
+   * Stops the shard threads once the calls made before settle; calls after it reject. Durable
+   * shards close their journals, after a final snapshot (see CloseOptions).
+   */
+  async close(options: CloseOptions = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.pool.close();
+    await this.pool.close(options.save);
   }
 }
