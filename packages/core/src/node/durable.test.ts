@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { open, openSync, type Database, type OpenProgress } from '@memorykv/core';
+import { Database, open, openSync, type OpenProgress } from '@memorykv/core';
 
 const tmp = mkdtempSync(join(tmpdir(), 'memorykv-durable-'));
 let n = 0;
@@ -207,8 +207,12 @@ describe('open({ path })', () => {
  * reopened, every acknowledged write is there and at most the one call each writer had in flight
  * besides.
  */
-describe('crash', () => {
-  const CYCLES = 8;
+// Unsharded, and over 3 shard threads each with its own journal, reopened for checking at 2 or 3
+// shards in turn (so the slots are dealt anew after a crash, and back at the next start).
+describe.each([
+  { shards: 1, cycles: 8, check: [1] },
+  { shards: 3, cycles: 4, check: [2, 3] },
+])('crash ($shards shard(s))', ({ shards, cycles: CYCLES, check }) => {
   const WRITERS = 4;
   const child = fileURLToPath(new URL('../../test/fixtures/durable-crash-child.ts', import.meta.url));
   const root = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -224,7 +228,7 @@ describe('crash', () => {
     const killAfter = 20 + Math.floor(Math.random() * 400);
     return new Promise((resolve, reject) => {
       const ackFile = join(tmp, `acks-${cycle}`);
-      const p = spawn(process.execPath, ['--import', 'tsx', child, path, String(cycle), durability, String(WRITERS), ackFile], {
+      const p = spawn(process.execPath, ['--import', 'tsx', child, path, String(cycle), durability, String(WRITERS), ackFile, String(shards)], {
         cwd: root,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -292,9 +296,9 @@ describe('crash', () => {
         else if (op === 'snapshot') snapshotsSeen++;
       }
 
-      const db = await open({ path, saveRules: [] });
+      const db = await open({ path, saveRules: [], shards: check[cycle % check.length]! });
       // Recovery started from the newest snapshot once there was one.
-      if (snapshotsSeen > 0) expect(db.durability!.recovered!.snapshot).not.toBeNull();
+      if (snapshotsSeen > 0 && db instanceof Database) expect(db.durability!.recovered!.snapshot).not.toBeNull();
       for (let i = 0; i < WRITERS; i++) {
         // Counters: at least the last acknowledged value, at most one unacknowledged INCR more.
         const c = Number((await db.get(`counter:${i}`)) ?? 0);

@@ -1,0 +1,122 @@
+/**
+ * `--shards N` (issue 5, first server part): the keyspace in N shard threads (core's ShardPool,
+ * the same coordination as the in-process API), this thread keeping the connections, the RESP
+ * parsing and every server-level command (CLIENT, CONFIG, INFO, HELLO, ACL, pub/sub ...).
+ *
+ * A client's data commands — every command the core declares, but PING, ECHO and TIME, which
+ * need no data — go to the shards, in per-tick batches; their replies come back in request
+ * order with the rest (client.ts keeps the order). Each client has its session on every shard;
+ * HELLO's protocol and SELECT's database follow it there.
+ *
+ * Not yet with shards (refused with an error naming the reason, never answered wrongly): blocking
+ * commands, MIGRATE, SAVE/BGSAVE/SNAPSHOT (each shard snapshots by its save rules), DEBUG and
+ * MEMORY that read keys. Keyspace notifications and client-side caching invalidations are not
+ * produced by shard threads yet, and INFO's commandstats/keyspace count only this thread.
+ */
+import { commands, type Reply } from '@memorykv/core';
+import { ShardPool, type PoolSession } from '../../core/src/node/shard-pool.ts';
+import { shardDir, storedShards, removeOtherLayouts, writeManifest, redeal, shardSources } from '../../core/src/node/sharded-storage.ts';
+import { SET_RESP } from '../../core/src/engine/sharded.ts';
+import { CORE_COMMANDS } from '../../core/src/commands/index.ts';
+import { error } from '../../core/src/errors.ts';
+import { rm, mkdir } from 'node:fs/promises';
+import type { Client } from './client.ts';
+import type { MemorykvServer } from './server.ts';
+
+/** Core commands that touch no data: answered here, at once. */
+const HERE = new Set(['ping', 'echo', 'time']);
+/** Server commands that read or write keys in this thread's engine, which holds none when sharded. */
+const NOT_SHARDED = new Set(['migrate', 'save', 'bgsave', 'bgrewriteaof', 'snapshot', 'debug', 'memory']);
+
+/** A reply a shard thread will give; the client writes it when its turn comes. */
+export class PendingReply {
+  done = false;
+  value: Reply = null;
+  constructor(readonly promise: Promise<Reply>) {}
+}
+
+export interface ShardingOptions {
+  shards: number;
+  /** The directory the shards journal under (appendonlydir), or null: in memory. */
+  dataDir: string | null;
+  durability: 'always' | 'everysec' | 'no';
+}
+
+export class Sharding {
+  private readonly sessions = new WeakMap<Client, PoolSession>();
+
+  private constructor(
+    readonly pool: ShardPool,
+    private readonly server: MemorykvServer,
+  ) {}
+
+  static async start(server: MemorykvServer, o: ShardingOptions): Promise<Sharding> {
+    const log = (level: string, m: string) => server.log(level === 'warning' ? 'warning' : 'notice', m);
+    const path = o.dataDir;
+    let stored: number | null = null;
+    if (path !== null) {
+      await mkdir(path, { recursive: true });
+      stored = await storedShards(path);
+      if (stored === o.shards) await removeOtherLayouts(path, o.shards);
+      else for (let i = 0; i < o.shards; i++) await rm(shardDir(path, i, o.shards), { recursive: true, force: true });
+    }
+    const pool = await ShardPool.start({
+      shards: o.shards,
+      config: server.settings.engine,
+      resp: 2,
+      shardPath: path === null ? undefined : (i) => shardDir(path, i, o.shards),
+      durability: o.durability,
+      saveRules: [],
+      log,
+      onShardDeath: (i) => server.log('warning', `Shard ${i}'s thread stopped and was restarted; the commands waiting on it got an error`),
+    });
+    if (path !== null && stored !== o.shards) {
+      if (stored !== null) {
+        const session = pool.createSession();
+        const copied = await redeal(shardSources(path, stored), { config: server.settings.engine }, (argv) => pool.execute(session, argv));
+        server.log('notice', `Dealt ${copied} keys from ${stored} shard(s) to ${o.shards}`);
+      }
+      await writeManifest(path, o.shards);
+      await removeOtherLayouts(path, o.shards);
+    }
+    return new Sharding(pool, server);
+  }
+
+  /** Whether argv runs on the shards (else here); a refusal when it cannot run sharded. */
+  route(client: Client, argv: string[]): 'shards' | 'here' | Reply {
+    const session = this.sessions.get(client);
+    // Inside a sharded MULTI everything queues on the shards, as it would in one engine.
+    if (session !== undefined && session.multi !== null) return 'shards';
+    const name = argv[0]!.toLowerCase();
+    if (NOT_SHARDED.has(name)) return error(`ERR '${name}' is not available yet when the keyspace is sharded (--shards)`);
+    const cmd = commands.get(name);
+    if (cmd === undefined) return 'here';
+    if (cmd.flags.includes('blocking')) return error(`ERR blocking commands are not available yet when the keyspace is sharded (--shards)`);
+    return CORE_COMMANDS.has(name) && !HERE.has(name) ? 'shards' : 'here';
+  }
+
+  run(client: Client, argv: string[]): PendingReply {
+    let session = this.sessions.get(client);
+    if (session === undefined) {
+      session = this.pool.createSession();
+      this.sessions.set(client, session);
+    }
+    if (session.resp !== client.resp) {
+      session.resp = client.resp;
+      void this.pool.execute(session, [SET_RESP, String(client.resp)]);
+    }
+    const p = new PendingReply(this.pool.execute(session, argv));
+    // SELECT: the server's own view of the client's database (CLIENT LIST db=, pub/sub) follows.
+    if (argv[0]!.toLowerCase() === 'select') p.promise.then((r) => r !== null && typeof r === 'object' && 'text' in r && (client.db = Number(argv[1])));
+    return p;
+  }
+
+  detach(client: Client): void {
+    const s = this.sessions.get(client);
+    if (s !== undefined) this.pool.endSession(s);
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
