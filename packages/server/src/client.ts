@@ -12,6 +12,7 @@ import { ErrorReply, NO_REPLY, Session, type Reply } from '@memorykv/core';
 import { RespParser } from './resp/parser.ts';
 import { ReplyWriter, type WireReply } from './resp/encoder.ts';
 import type { MemorykvServer } from './server.ts';
+import { PendingReply } from './sharding.ts';
 
 /** A command parked until its keys get data or its timeout passes (blocking.ts fills it in). */
 export interface BlockState {
@@ -111,6 +112,11 @@ export class Client extends Session {
   parked = false;
   /** Free-form flags other modules keep per client (tracking, monitor, ...). */
   readonly flags = new Set<string>();
+  /**
+   * Sharded (sharding.ts): replies in request order behind one a shard thread has not given yet,
+   * or null when none is awaited.
+   */
+  private awaiting: (Reply | PendingReply)[] | null = null;
 
   /** The socket's handle when replies may be written to it directly (see WriteWrap). */
   private handle: StreamHandle | null = null;
@@ -170,6 +176,8 @@ export class Client extends Session {
         break;
       }
       this.argv = argv;
+      // Not this.reply(this.server.execute(...)): the command may wrap this.reply (pub/sub's
+      // messages to oneself go right after the reply), and the callee is read before the call.
       const reply = this.server.execute(this, argv);
       this.reply(reply);
     }
@@ -178,8 +186,42 @@ export class Client extends Session {
     this.flush();
   }
 
-  /** Appends a command's reply, honouring CLIENT REPLY OFF/SKIP. */
-  reply(r: Reply): void {
+  /** A reply a shard thread will give: it and the replies after it wait for it, in order. */
+  private await(p: PendingReply): void {
+    (this.awaiting ??= []).push(p);
+    p.client = this;
+  }
+
+  /** Writes the awaited replies that have come, up to the first that has not. */
+  drain(): void {
+    const q = this.awaiting;
+    if (q === null) return;
+    let i = 0;
+    while (i < q.length) {
+      const head = q[i]!;
+      if (head instanceof PendingReply) {
+        if (!head.done) break;
+        this.write(head.value);
+      } else this.write(head);
+      i++;
+    }
+    q.splice(0, i);
+    if (q.length === 0) this.awaiting = null;
+    // One write for all the replies a shard message brought this client, at the end of the turn.
+    if (i > 0) this.server.scheduleFlush(this);
+  }
+
+  /** Appends a command's reply (or one a shard thread will give), honouring CLIENT REPLY OFF/SKIP. */
+  reply(r: Reply | PendingReply): void {
+    if (r instanceof PendingReply) return this.await(r);
+    if (this.awaiting !== null) {
+      this.awaiting.push(r);
+      return;
+    }
+    this.write(r);
+  }
+
+  private write(r: Reply): void {
     if (r === NO_REPLY) return;
     if (this.replyMode !== 'on') {
       if (this.replyMode === 'skip') this.replyMode = 'on';

@@ -13,6 +13,10 @@ import { Client } from './client.ts';
 import { defaultSettings, type ServerSettings } from './settings.ts';
 import { installModules } from './commands/index.ts';
 import { Listeners } from './listeners.ts';
+import { PendingReply, Sharding } from './sharding.ts';
+import { CORE_COMMANDS } from '../../core/src/commands/index.ts';
+import { param } from './commands/introspection.ts';
+import { join } from 'node:path';
 
 /** A check before a command runs (auth, ACL, pub/sub context ...): an error rejects it. */
 export type Guard = (client: Client, argv: string[]) => ErrorReply | null;
@@ -104,6 +108,8 @@ export class MemorykvServer {
   ready: Promise<void> = Promise.resolve();
   /** Run by close() after the clients and listeners are gone (the journal's last sync ...). */
   readonly onClose: (() => void | Promise<void>)[] = [];
+  /** The shard threads holding the keyspace (`shards` > 1), else null: it is in `engine`. */
+  sharding: Sharding | null = null;
 
   constructor(
     settings: Partial<ServerSettings> = {},
@@ -114,6 +120,8 @@ export class MemorykvServer {
     this.engine.shard.onKeyModified = (db, key) => {
       for (const fn of this.keyModified) fn(db, key);
     };
+    const shards = Number(param(this, 'shards'));
+    if (shards > 1) this.startSharding(shards);
     installModules(this);
     this.listeners = new Listeners(this, {
       accept: (raw, unixPath) => this.accept(raw, unixPath),
@@ -197,11 +205,36 @@ export class MemorykvServer {
     this.attach(socket, null);
   }
 
-  /** Runs one command of a client: guards, then the engine. */
-  execute(client: Client, argv: string[]): Reply {
+  /**
+   * `shards` > 1: the keyspace goes to shard threads, each journaling (appendonly yes) in its own
+   * directory under appenddirname; this thread's engine then holds no keys (sharding.ts).
+   */
+  private startSharding(shards: number): void {
+    const dataDir = param(this, 'appendonly') === 'yes' && this.options.journal === undefined ? join(this.settings.dir, param(this, 'appenddirname')) : null;
+    const durability = param(this, 'appendfsync') as 'always' | 'everysec' | 'no';
+    const started = Sharding.start(this, { shards, dataDir, durability }).then((s) => {
+      this.sharding = s;
+    });
+    this.ready = started;
+    // Until the shards have recovered, this thread's empty engine must not answer for them.
+    const loading = new ErrorReply('LOADING Redis is loading the dataset in memory');
+    this.guards.push((_client, argv) => (this.sharding === null && CORE_COMMANDS.has(argv[0]!.toLowerCase()) ? loading : null));
+    started.catch((e: Error) => this.log('warning', `The shards could not start: ${e.message}`));
+    this.onDetach.push((c) => this.sharding?.detach(c));
+    this.onClose.push(() => this.sharding?.close());
+  }
+
+  /** Runs one command of a client: guards, then the engine (or the shards: a PendingReply). */
+  execute(client: Client, argv: string[]): Reply | PendingReply {
     for (const guard of this.guards) {
       const e = guard(client, argv);
       if (e !== null) return e;
+    }
+    const sharding = this.sharding;
+    if (sharding !== null) {
+      const where = sharding.route(client, argv);
+      if (where === 'shards') return sharding.run(client, argv);
+      if (where !== 'here') return where;
     }
     const reply = this.engine.execute(client, argv);
     for (const hook of this.afterCommand) hook(client, argv);

@@ -321,6 +321,8 @@ export const PARAMS: readonly ParamSpec[] = [
   num('repl-diskless-sync-max-replicas', 0n, INT_MAX, 0),
   // Unsigned int configs
   num('maxclients', 1n, UINT_MAX, 10000, { unsigned: true }),
+  // memorykv's own (issue 5): shard threads holding the keyspace; 1 keeps it in this thread.
+  num('shards', 1n, 1024n, 1, I),
   num('unixsocketperm', 0n, 0o777n, 0, { ...I, unsigned: true, octal: true }),
   num('socket-mark-id', 0n, UINT_MAX, 0, { ...I, unsigned: true }),
   // Unsigned long configs

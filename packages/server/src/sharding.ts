@@ -14,7 +14,7 @@
  * produced by shard threads yet, and INFO's commandstats/keyspace count only this thread.
  */
 import { commands, type Reply } from '@memorykv/core';
-import { ShardPool, type PoolSession } from '../../core/src/node/shard-pool.ts';
+import { ShardPool, type PoolSession, type ReplyReceiver } from '../../core/src/node/shard-pool.ts';
 import { shardDir, storedShards, removeOtherLayouts, writeManifest, redeal, shardSources } from '../../core/src/node/sharded-storage.ts';
 import { SET_RESP } from '../../core/src/engine/sharded.ts';
 import { CORE_COMMANDS } from '../../core/src/commands/index.ts';
@@ -29,10 +29,20 @@ const HERE = new Set(['ping', 'echo', 'time']);
 const NOT_SHARDED = new Set(['migrate', 'save', 'bgsave', 'bgrewriteaof', 'snapshot', 'debug', 'memory']);
 
 /** A reply a shard thread will give; the client writes it when its turn comes. */
-export class PendingReply {
+export class PendingReply implements ReplyReceiver {
   done = false;
   value: Reply = null;
-  constructor(readonly promise: Promise<Reply>) {}
+  /** The client whose replies wait for this one. */
+  client: Client | null = null;
+
+  reply(r: Reply): void {
+    this.value = r;
+    this.done = true;
+    this.client?.drain();
+  }
+  error(e: Error): void {
+    this.reply(error(e.message.startsWith('ERR ') ? e.message : `ERR ${e.message}`));
+  }
 }
 
 export interface ShardingOptions {
@@ -105,9 +115,16 @@ export class Sharding {
       session.resp = client.resp;
       void this.pool.execute(session, [SET_RESP, String(client.resp)]);
     }
-    const p = new PendingReply(this.pool.execute(session, argv));
-    // SELECT: the server's own view of the client's database (CLIENT LIST db=, pub/sub) follows.
-    if (argv[0]!.toLowerCase() === 'select') p.promise.then((r) => r !== null && typeof r === 'object' && 'text' in r && (client.db = Number(argv[1])));
+    const p = new PendingReply();
+    if (!this.pool.send(session, argv, p)) {
+      const done = this.pool.execute(session, argv);
+      done.then(
+        (r) => p.reply(r),
+        (e: Error) => p.error(e),
+      );
+      // SELECT: the server's own view of the client's database (CLIENT LIST db=) follows.
+      if (argv[0]!.toLowerCase() === 'select') void done.then((r) => r !== null && typeof r === 'object' && 'text' in r && (client.db = Number(argv[1])));
+    }
     return p;
   }
 

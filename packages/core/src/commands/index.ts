@@ -15,4 +15,12 @@ import './cluster.ts';
 import './streams.ts';
 import './scripting.ts';
 
+import { commands } from './table.ts';
+
 export { commands, keyIndexes } from './table.ts';
+
+/**
+ * The commands the engine itself declares (a server adds its own to the same table later): a
+ * sharded server runs these in the shard threads, the rest next to its connections.
+ */
+export const CORE_COMMANDS: ReadonlySet<string> = new Set(commands.keys());

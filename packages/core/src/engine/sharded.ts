@@ -47,12 +47,18 @@ export type Plan = Generator<Ask[], Reply, Reply[]>;
 export const WATCH_FAILED = '\0watch-failed';
 export const SESSION_DB = '\0db';
 export const TX_DOOMED = '\0tx-doomed';
+/** The client's protocol (HELLO): some replies take RESP3 shapes (ZRANGE WITHSCORES pairs). */
+export const SET_RESP = '\0resp';
 
 /** Runs an Ask on a shard: the pseudo-commands above, else the command itself. */
 export function hostExecute(shard: Shard, session: Session, argv: string[]): Reply {
   const name = argv[0]!;
   if (name === WATCH_FAILED) return session.watching.length > 0 && (session.dirtyCAS || session.watchedKeyExpired()) ? 1 : 0;
   if (name === TX_DOOMED) return session.multiError ? 1 : 0;
+  if (name === SET_RESP) {
+    session.resp = argv[1] === '3' ? 3 : 2;
+    return 'OK';
+  }
   if (name === SESSION_DB) {
     if (argv.length > 1) session.db = Number(argv[1]);
     return session.db;
@@ -84,6 +90,7 @@ const every = (n: number, argv: string[]): Ask[] => Array.from({ length: n }, (_
 /** One client command over n > 1 shards. */
 export function* coordinate(session: ShardedSession, argv: string[], n: number): Plan {
   const name = argv[0]!.toLowerCase();
+  if (name === SET_RESP) return (yield every(n, argv))[0]!;
   if (session.multi !== null) return yield* queue(session, argv, name, n);
   // The coordinator's state changes before the yield: a driver may coordinate the session's next
   // command before this one's replies are back (pipelining), and it must see the MULTI.

@@ -73,8 +73,62 @@ interface Running {
 }
 
 
+/**
+ * A command one shard answers alone, sent without a coordination plan (the common case, and the
+ * hot path: no generator, no job, no promise of its own).
+ */
+class Direct {
+  failed = false;
+  constructor(
+    readonly to: ReplyReceiver,
+    /** The shard converted the reply for the in-process API already. */
+    readonly settled: boolean,
+  ) {}
+}
+
+/** Who gets a command's reply on the hot path (an object, not closures: no allocation per call). */
+export interface ReplyReceiver {
+  reply(r: Reply): void;
+  error(e: Error): void;
+}
+
+/** The in-process API's promise for a settled reply ({ e } is an error reply). */
+class Settle implements ReplyReceiver {
+  constructor(
+    readonly resolve: (v: unknown) => void,
+    readonly reject: (e: Error) => void,
+  ) {}
+  reply(r: Reply): void {
+    if (r !== null && typeof r === 'object' && 'e' in r) this.reject(new RedisError((r as { e: string }).e));
+    else this.resolve(r);
+  }
+  error(e: Error): void {
+    this.reject(e);
+  }
+}
+
+/** The raw Reply of execute(). */
+class Resolve implements ReplyReceiver {
+  constructor(
+    readonly resolve: (v: unknown) => void,
+    readonly reject: (e: Error) => void,
+  ) {}
+  reply(r: Reply): void {
+    this.resolve(r);
+  }
+  error(e: Error): void {
+    this.reject(e);
+  }
+}
+
+/** What a reply of a batch completes: a plan's ask (run, index), or a Direct. */
+type Slot = [Running, number] | Direct;
+
 /** The reply slot of a session's end: nothing waits for it. */
-const END_SESSION: [Running, number] = [null as unknown as Running, -1];
+const END_SESSION: Slot = [null as unknown as Running, -1];
+
+/** Commands the coordinator treats apart even when one shard answers them. */
+const COORDINATED = new Set(['multi', 'exec', 'discard', 'select', 'swapdb', 'unwatch']);
 
 /**
  * One shard thread and the port to it. A thread that dies (its port closes) is reported, the
@@ -84,8 +138,8 @@ const END_SESSION: [Running, number] = [null as unknown as Running, -1];
 class ShardLink {
   readonly out: Batch = [];
   /** What each reply of the sent batches completes, in order. */
-  waiting: [Running, number][][] = [];
-  pendingOut: [Running, number][] = [];
+  waiting: Slot[][] = [];
+  pendingOut: Slot[] = [];
   port: MessagePort | null = null;
   restarts = 0;
 
@@ -181,9 +235,17 @@ export class ShardPool {
     );
   }
 
-  private fail(slots: [Running, number][], error: RedisError): void {
-    for (const [run] of slots) {
-      if (run === END_SESSION[0] || run.failed) continue;
+  private fail(slots: Slot[], error: RedisError): void {
+    for (const slot of slots) {
+      if (slot instanceof Direct) {
+        if (slot.failed) continue;
+        slot.failed = true;
+        this.finish();
+        slot.to.error(error);
+        continue;
+      }
+      const [run] = slot;
+      if (slot === END_SESSION || run.failed) continue;
       run.failed = true;
       this.finish();
       run.job.reject(error);
@@ -221,10 +283,35 @@ export class ShardPool {
   private submit(session: PoolSession, argv: string[], decode: Decode | null): Promise<unknown> {
     return new Promise<unknown>((resolve, reject) => {
       if (this.closed) return reject(new RedisError('ERR the database is closed'));
+      if (decode === null ? this.send(session, argv, new Resolve(resolve, reject)) : this.send(session, argv, new Settle(resolve, reject), decode)) return;
       const job: Job = { session, argv, decode, resolve, reject };
       if (this.queued.length > 0 || this.exclusive) this.queued.push(job);
       else this.begin(job);
     });
+  }
+
+  /**
+   * The hot path: a command that one shard answers alone, with nothing queued before it, goes
+   * straight into that shard's batch; `to` gets its Reply (or, with `decode`, the value the
+   * in-process API returns, an error reply as { e }). Returns false when the command needs the
+   * coordinator (execute() then).
+   */
+  send(session: PoolSession, argv: string[], to: ReplyReceiver, decode?: Decode): boolean {
+    if (this.closed || this.queued.length > 0 || this.exclusive) return false;
+    let shard = 0;
+    if (this.n > 1) {
+      if (session.multi !== null || argv[0]!.charCodeAt(0) === 0 || COORDINATED.has(argv[0]!.toLowerCase())) return false;
+      const r = route(argv, this.n);
+      if (r.kind !== 'one') return false;
+      shard = r.shard;
+    }
+    this.running++;
+    const link = this.links[shard]!;
+    const settled = decode !== undefined;
+    link.out.push([session.id, argv, settled ? SETTLE.indexOf(decode, 1) : RAW]);
+    link.pendingOut.push(new Direct(to, settled));
+    this.schedule();
+    return true;
   }
 
   /** Whether a command must run with nothing else in flight (see the header). */
@@ -335,7 +422,14 @@ export class ShardPool {
   onReplies(link: ShardLink, out: WireReply[]): void {
     const targets = link.waiting.shift()!;
     for (let i = 0; i < out.length; i++) {
-      const [run, at] = targets[i]!;
+      const slot = targets[i]!;
+      if (slot instanceof Direct) {
+        if (slot.failed) continue;
+        this.finish();
+        slot.to.reply(slot.settled ? (out[i] as Reply) : decodeReply(out[i]!));
+        continue;
+      }
+      const [run, at] = slot;
       if (at < 0 || run.failed) continue;
       run.replies[at] = run.settled ? (out[i] as Reply) : decodeReply(out[i]!);
       if (--run.missing === 0) this.advance(run, run.replies);

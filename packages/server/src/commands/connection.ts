@@ -23,6 +23,7 @@ import { defineCommands, keyIndexes, lookupCommand, runnableCommand, type Comman
 import { parseInt64 } from '../../../core/src/bytes.ts';
 import type { Ctx } from '../../../core/src/commands/context.ts';
 import { Client, type BlockState } from '../client.ts';
+import { PendingReply } from '../sharding.ts';
 import type { MemorykvServer } from '../server.ts';
 import { unblockClient } from './blocking.ts';
 import { pubsubOf } from './pubsub.ts';
@@ -615,7 +616,7 @@ function isFlush(argv: readonly string[]): boolean {
 
 function wrapExecute(server: MemorykvServer, st: ConnState): void {
   const execute = server.execute.bind(server);
-  server.execute = (client: Client, argv: string[]): Reply => {
+  server.execute = (client: Client, argv: string[]): Reply | PendingReply => {
     if (st.tracking.size === 0) {
       const r = execute(client, argv);
       return r === PAUSED ? NO_REPLY : r;
@@ -624,6 +625,8 @@ function wrapExecute(server: MemorykvServer, st: ConnState): void {
     const queue = client.multi;
     const r = execute(client, argv);
     if (r === PAUSED) return NO_REPLY;
+    // A shard thread runs it (sharding.ts: no invalidations from shards yet).
+    if (r instanceof PendingReply) return r;
     afterTracked(server, st, client, argv, queue, r);
     if (st.pending.has(client)) {
       client.reply(r);

@@ -40,6 +40,7 @@ import { idleTime } from '../../../core/src/keyspace/eviction.ts';
 import { observeExpireCycles } from '../../../core/src/keyspace/expiry.ts';
 import type { Keyspace } from '../../../core/src/keyspace/keyspace.ts';
 import { Client } from '../client.ts';
+import type { PendingReply } from '../sharding.ts';
 import type { MemorykvServer } from '../server.ts';
 import { BigNumber } from '../resp/encoder.ts';
 import { REDIS_VERSION } from '../config-file.ts';
@@ -580,7 +581,7 @@ function reprocessing(server: MemorykvServer, client: Client): boolean {
 /** Around the whole command path: what is refused before a command runs (rejectCommand). */
 function wrapExecute(server: MemorykvServer, st: ServerStats): void {
   const execute = server.execute.bind(server);
-  server.execute = (client: Client, argv: string[]): Reply => {
+  server.execute = (client: Client, argv: string[]): Reply | PendingReply => {
     st.lastCallReply = undefined;
     // COMMAND alone is COMMAND INFO with no names (the table's containers need a subcommand).
     if (argv.length === 1 && argv[0]!.length === 7 && argv[0]!.toLowerCase() === 'command') argv = [argv[0]!, 'INFO'];

@@ -444,6 +444,8 @@ export function install(server: MemorykvServer): void {
     p = new Persistence(server, Promise.resolve({ journal, snapshots, schedule: setImmediate, pause: nextTurn }), null);
   } else {
     if (param(server, 'appendonly') !== 'yes') return;
+    // Sharded, each shard thread journals in its own directory (sharding.ts).
+    if (Number(param(server, 'shards')) > 1) return;
     const dataDir = join(server.settings.dir, param(server, 'appenddirname'));
     const parts = openLmdbStorage(
       {

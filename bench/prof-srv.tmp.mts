@@ -1,0 +1,15 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { build } from 'esbuild';
+import { printSummary, summarize } from '/work/main/bench/lib/cpuprofile.ts';
+const [test = 'get', P = '16', n = '1000000', ...extra] = process.argv.slice(2);
+const dir = '/tmp/prof/out'; const bundle = '/work/main/bench/profiles/server.mjs';
+await build({ entryPoints: ['/work/main/packages/server/src/main.ts'], bundle: true, platform: 'node', format: 'esm', target: 'node20', sourcemap: 'external', outfile: bundle, external: ['lmdb','msgpackr','piscina','fengari','tsx','esbuild'], logLevel: 'warning' });
+const port = 7601;
+const srv = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, bundle, '--port', String(port), '--appendonly', 'no', '--save', '', ...extra], { stdio: 'inherit', cwd: '/tmp/prof' });
+await new Promise((r) => setTimeout(r, 5000));
+console.log(execFileSync('timeout', ['120', 'redis-benchmark', '-p', String(port), '-q', '--csv', '-c', '50', '-n', n, '-P', P, '-t', test], { encoding: 'utf8' }));
+srv.kill('SIGINT');
+await new Promise((r) => srv.on('exit', r));
+const f = readdirSync(dir).filter((x) => x.endsWith('.cpuprofile')).sort()[0]!;
+printSummary(await summarize(`${dir}/${f}`, bundle, '/work/main', 30));
