@@ -8,12 +8,20 @@
  *       SUNION of pairs of 1000-member sets (100 sets),
  *       GEOSEARCH ... BYRADIUS returning ~50 members (100 geo sets of 500 points)
  *
- * Each case runs for --time ms (default 1500) per round; the best of --rounds (default 2) is
- * kept, and the rounds alternate the shard counts so that a change of load on the machine hits
- * all alike. Prints a table of calls/s and the ratios to shards = 1; writes nothing.
+ * and through memorykv-server --shards N (in memory), with redis-benchmark -c 50 -P 16:
+ *   (a) GET and SET, 300000 requests
+ *   (c) ZRANGE zset:<r> 0 99 WITHSCORES (1000 zsets of 200), SUNION set:<r> (100 sets of 2000:
+ *       redis-benchmark draws every __rand_int__ apart, so one key), GEOSEARCH geo:<r> (~50 of 500)
+ *
+ * Each in-process case runs for --time ms (default 1500) per round; the best of --rounds (default
+ * 2) is kept, and the rounds alternate the shard counts so that a change of load on the machine
+ * hits all alike. Prints tables of calls/s and the ratios to shards = 1; writes nothing.
+ * --no-server / --no-api skip a part.
  */
+import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { open } from '@memorykv/core';
+import { benchmark, shutdown, startMemorykv, waitPong } from './lib/servers.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -22,6 +30,9 @@ const { values: args } = parseArgs({
     shards: { type: 'string', default: process.env.BENCH_SHARDS ?? '1,2,4' },
     batch: { type: 'string', default: '1000' },
     lanes: { type: 'string', default: '4' },
+    'no-server': { type: 'boolean', default: false },
+    'no-api': { type: 'boolean', default: false },
+    port: { type: 'string', default: process.env.BENCH_SHARDS_PORT ?? '7470' },
   },
 });
 const TIME = Number(args.time);
@@ -114,18 +125,65 @@ const CASES: { name: string; setup: (db: Db) => Promise<void>; call: Call }[] = 
 ];
 
 const results = new Map<string, Map<number, number>>();
+const record = (name: string, shards: number, rate: number) => {
+  const row = results.get(name) ?? new Map<number, number>();
+  row.set(shards, Math.max(row.get(shards) ?? 0, rate));
+  results.set(name, row);
+  process.stdout.write(`shards ${shards} ${name}: ${Math.round(rate)}/s\n`);
+};
+
+const PORT = Number(args.port);
+const pad = (i: number) => String(i).padStart(12, '0');
+
+/** Fills the heavy cases' keys through the server (redis-cli --pipe). */
+function fillServer(port: number): void {
+  const lines: string[] = [];
+  const cmd = (...a: (string | number)[]) => lines.push(`*${a.length}\r\n` + a.map((x) => `$${Buffer.byteLength(String(x))}\r\n${x}\r\n`).join(''));
+  for (let z = 0; z < 1000; z++) {
+    const a: (string | number)[] = ['ZADD', `zset:${pad(z)}`];
+    for (let m = 0; m < 200; m++) a.push(m, `member:${m}`);
+    cmd(...a);
+  }
+  for (let s = 0; s < 100; s++) cmd('SADD', `set:${pad(s)}`, ...Array.from({ length: 2000 }, (_, m) => `m:${(m * 7 + s * 13) % 6000}`));
+  for (let g = 0; g < 100; g++) {
+    const a: (string | number)[] = ['GEOADD', `geo:${pad(g)}`];
+    for (let m = 0; m < 500; m++) a.push(13 + (m % 25) * 0.01, 38 + Math.floor(m / 25) * 0.01, `p:${m}`);
+    cmd(...a);
+  }
+  execFileSync('redis-cli', ['-p', String(port), '--pipe'], { input: lines.join(''), stdio: ['pipe', 'ignore', 'inherit'] });
+}
+
+function custom(port: number, n: number, range: number, argv: string[]): number {
+  const out = execFileSync('redis-benchmark', ['-p', String(port), '-q', '--csv', '-c', '50', '-n', String(n), '-P', '16', '-r', String(range), ...argv], { encoding: 'utf8', timeout: 300_000 });
+  return Number(out.trim().split('\n').pop()!.split(',')[1]!.replace(/"/g, ''));
+}
+
+async function serverRound(shards: number): Promise<void> {
+  const child = await startMemorykv(PORT, ['--shards', String(shards), '--appendonly', 'no', '--save', '', '--loglevel', 'warning']);
+  try {
+    await waitPong(PORT, child, `memorykv-server --shards ${shards}`);
+    const s = benchmark(PORT, { clients: 50, n: 300_000, pipeline: 16, tests: 'set,get', timeoutMs: 300_000 });
+    record('server: SET -P 16', shards, s.get('SET')!.rps);
+    record('server: GET -P 16', shards, s.get('GET')!.rps);
+    fillServer(PORT);
+    record('server: ZRANGE 0 99 WITHSCORES', shards, custom(PORT, 50_000, 1000, ['ZRANGE', 'zset:__rand_int__', '0', '99', 'WITHSCORES']));
+    record('server: SUNION (2000 members)', shards, custom(PORT, 10_000, 100, ['SUNION', 'set:__rand_int__']));
+    record('server: GEOSEARCH (~50 members)', shards, custom(PORT, 30_000, 100, ['GEOSEARCH', 'geo:__rand_int__', 'FROMLONLAT', '13.12', '38.1', 'BYRADIUS', '4', 'km', 'ASC']));
+  } finally {
+    await shutdown(PORT, child, 'NOSAVE');
+  }
+}
+
 for (let round = 0; round < ROUNDS; round++) {
   const order = round % 2 === 0 ? COUNTS : [...COUNTS].reverse();
+  if (!args['no-server']) for (const shards of order) await serverRound(shards);
+  if (args['no-api']) continue;
   for (const shards of order) {
     const db = await open({ shards });
     for (const c of CASES) {
       await c.setup(db);
       await pipelined(db, c.call); // warm-up, not recorded
-      const rate = await pipelined(db, c.call);
-      const row = results.get(c.name) ?? new Map<number, number>();
-      row.set(shards, Math.max(row.get(shards) ?? 0, rate));
-      results.set(c.name, row);
-      process.stdout.write(`round ${round + 1} shards ${shards} ${c.name}: ${Math.round(rate)} calls/s\n`);
+      record(`API: ${c.name}`, shards, await pipelined(db, c.call));
     }
     await db.close();
   }

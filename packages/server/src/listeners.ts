@@ -135,9 +135,15 @@ export class Listeners {
       throw new Error('Configured to not listen anywhere, exiting.');
     }
     this.started = true;
-    if (this.tcp.length > 0) this.server.log('notice', 'Ready to accept connections tcp');
-    if (this.unix !== null) this.server.log('notice', 'Ready to accept connections unix');
-    if (this.tls.length > 0) this.server.log('notice', 'Ready to accept connections tls');
+    // As Redis: listening already (clients get -LOADING meanwhile), "ready" once the data is loaded.
+    this.server.ready.then(
+      () => {
+        if (this.tcp.length > 0) this.server.log('notice', 'Ready to accept connections tcp');
+        if (this.unix !== null) this.server.log('notice', 'Ready to accept connections unix');
+        if (this.tls.length > 0) this.server.log('notice', 'Ready to accept connections tls');
+      },
+      () => {},
+    );
     return this.tcpPort;
   }
 

@@ -14,12 +14,11 @@
  * produced by shard threads yet, and INFO's commandstats/keyspace count only this thread.
  */
 import { commands, type Reply } from '@memorykv/core';
-import { ShardPool, type PoolSession, type ReplyReceiver } from '../../core/src/node/shard-pool.ts';
-import { shardDir, storedShards, removeOtherLayouts, writeManifest, redeal, shardSources } from '../../core/src/node/sharded-storage.ts';
+import type { ShardPool, PoolSession, ReplyReceiver } from '../../core/src/node/shard-pool.ts';
+import { startShards } from '../../core/src/node/sharded-storage.ts';
 import { SET_RESP } from '../../core/src/engine/sharded.ts';
 import { CORE_COMMANDS } from '../../core/src/commands/index.ts';
 import { error } from '../../core/src/errors.ts';
-import { rm, mkdir } from 'node:fs/promises';
 import type { Client } from './client.ts';
 import type { MemorykvServer } from './server.ts';
 
@@ -55,41 +54,24 @@ export interface ShardingOptions {
 export class Sharding {
   private readonly sessions = new WeakMap<Client, PoolSession>();
 
-  private constructor(
-    readonly pool: ShardPool,
-    private readonly server: MemorykvServer,
-  ) {}
+  private constructor(readonly pool: ShardPool) {}
 
   static async start(server: MemorykvServer, o: ShardingOptions): Promise<Sharding> {
-    const log = (level: string, m: string) => server.log(level === 'warning' ? 'warning' : 'notice', m);
-    const path = o.dataDir;
-    let stored: number | null = null;
-    if (path !== null) {
-      await mkdir(path, { recursive: true });
-      stored = await storedShards(path);
-      if (stored === o.shards) await removeOtherLayouts(path, o.shards);
-      else for (let i = 0; i < o.shards; i++) await rm(shardDir(path, i, o.shards), { recursive: true, force: true });
-    }
-    const pool = await ShardPool.start({
-      shards: o.shards,
-      config: server.settings.engine,
-      resp: 2,
-      shardPath: path === null ? undefined : (i) => shardDir(path, i, o.shards),
-      durability: o.durability,
-      saveRules: [],
-      log,
-      onShardDeath: (i) => server.log('warning', `Shard ${i}'s thread stopped and was restarted; the commands waiting on it got an error`),
-    });
-    if (path !== null && stored !== o.shards) {
-      if (stored !== null) {
-        const session = pool.createSession();
-        const copied = await redeal(shardSources(path, stored), { config: server.settings.engine }, (argv) => pool.execute(session, argv));
-        server.log('notice', `Dealt ${copied} keys from ${stored} shard(s) to ${o.shards}`);
-      }
-      await writeManifest(path, o.shards);
-      await removeOtherLayouts(path, o.shards);
-    }
-    return new Sharding(pool, server);
+    const pool = await startShards(
+      o.dataDir ?? undefined,
+      {
+        shards: o.shards,
+        config: server.settings.engine,
+        resp: 2,
+        durability: o.durability,
+        // Snapshots: each shard's journal is its whole record until SAVE works sharded.
+        saveRules: [],
+        log: (level, m) => server.log(level === 'warning' ? 'warning' : 'notice', m),
+        onShardDeath: (i) => server.log('warning', `Shard ${i}'s thread stopped and was restarted; the commands waiting on it got an error`),
+      },
+      { config: server.settings.engine },
+    );
+    return new Sharding(pool);
   }
 
   /** Whether argv runs on the shards (else here); a refusal when it cannot run sharded. */

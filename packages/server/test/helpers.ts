@@ -57,8 +57,17 @@ export async function freePort(): Promise<number> {
 
 export async function startServer(settings: Partial<ServerSettings> = {}): Promise<TestServer> {
   // In memory unless a test asks for the journal (the binary's default is appendonly yes in `dir`).
-  const server = new MemorykvServer({ port: 0, bind: ['127.0.0.1'], loglevel: 'warning', ...settings, extra: { appendonly: 'no', ...settings.extra } });
+  // MKV_TEST_SHARDS=4 runs a test file against a sharded server (issue 5).
+  const shards = process.env.MKV_TEST_SHARDS;
+  const server = new MemorykvServer({
+    port: 0,
+    bind: ['127.0.0.1'],
+    loglevel: 'warning',
+    ...settings,
+    extra: { appendonly: 'no', ...(shards ? { shards } : {}), ...settings.extra },
+  });
   const port = await server.listen();
+  await server.ready.catch(() => {});
   // Clients connect to the first bind address (tests of non-loopback peers bind another one).
   const host = server.settings.bind[0]!;
   const closers: (() => unknown)[] = [];

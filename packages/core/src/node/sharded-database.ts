@@ -7,13 +7,12 @@
 import { RedisError, settleExec, toArgv, type Arg } from '../api/client.ts';
 import { Commands } from '../api/commands.ts';
 import type { CloseOptions, OpenOptions } from '../api/database.ts';
-import { mkdir, rm } from 'node:fs/promises';
 import { ErrorReply } from '../errors.ts';
 import { SAVE_SHARD } from './shard-wire.ts';
-import { redeal, removeOtherLayouts, shardDir, shardSources, storedShards, writeManifest } from './sharded-storage.ts';
+import { startShards } from './sharded-storage.ts';
 import { AsyncTransaction } from '../api/transaction.ts';
 import type { Decode } from '../reply.ts';
-import { ShardPool, type PoolSession } from './shard-pool.ts';
+import type { ShardPool, PoolSession } from './shard-pool.ts';
 
 const CLOSED = 'ERR the database is closed';
 
@@ -35,43 +34,23 @@ export class ShardedDatabase extends Commands<'async'> {
 
   static async open(options: OpenOptions): Promise<ShardedDatabase> {
     const log = options.log;
-    const n = options.shards!;
-    const path = options.path;
-    let stored: number | null = null;
-    if (path !== undefined) {
-      await mkdir(path, { recursive: true });
-      stored = await storedShards(path);
-      // Leftovers of a re-deal that did not finish, or of the count before one that did.
-      if (stored === n) await removeOtherLayouts(path, n);
-      else for (let i = 0; i < n; i++) await rm(shardDir(path, i, n), { recursive: true, force: true });
-    }
-    const pool = await ShardPool.start({
-      shards: n,
-      config: options.config,
-      activeExpire: options.activeExpire,
-      resp: 3,
-      shardPath: path === undefined ? undefined : (i) => shardDir(path, i, n),
-      durability: options.durability,
-      saveRules: options.saveRules,
-      snapshotRetentionDays: options.snapshotRetentionDays,
-      log,
-      onShardDeath: (i) =>
-        log?.('warning', `shard ${i}'s thread stopped and was restarted${path === undefined ? ' (in memory: its keys are lost)' : ', recovered from its journal'}; the calls waiting on it failed`),
-    });
-    if (path !== undefined && stored !== n) {
-      try {
-        if (stored !== null) {
-          const session = pool.createSession();
-          const copied = await redeal(shardSources(path, stored), options, (argv) => pool.execute(session, argv));
-          log?.('notice', `dealt ${copied} keys from ${stored} shard(s) to ${n}`);
-        }
-        await writeManifest(path, n);
-        await removeOtherLayouts(path, n);
-      } catch (e) {
-        await pool.close(false).catch(() => {});
-        throw e;
-      }
-    }
+    const inMemory = options.path === undefined;
+    const pool = await startShards(
+      options.path,
+      {
+        shards: options.shards!,
+        config: options.config,
+        activeExpire: options.activeExpire,
+        resp: 3,
+        durability: options.durability,
+        saveRules: options.saveRules,
+        snapshotRetentionDays: options.snapshotRetentionDays,
+        log,
+        onShardDeath: (i) =>
+          log?.('warning', `shard ${i}'s thread stopped and was restarted${inMemory ? ' (in memory: its keys are lost)' : ', recovered from its journal'}; the calls waiting on it failed`),
+      },
+      options,
+    );
     return new ShardedDatabase(pool, options);
   }
 

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { openDatabase, type Database, type OpenOptions } from '../api/database.ts';
 import type { Reply } from '../reply.ts';
 import { openLmdbStorage } from './durable.ts';
+import { ShardPool, type ShardPoolOptions } from './shard-pool.ts';
 
 export const MANIFEST = 'shards.json';
 
@@ -59,6 +60,38 @@ export async function removeOtherLayouts(path: string, keep: number): Promise<vo
     if (keep !== 1 && (name === 'journal' || name === 'snapshots')) await rm(join(path, name), { recursive: true, force: true });
   }
   if (keep === 1) await rm(join(path, MANIFEST), { force: true });
+}
+
+/**
+ * Starts the shard threads of a database, durable under `path` (or in memory without one):
+ * clears what an interrupted re-deal or the count before a finished one left, and deals the keys
+ * of another stored count to these shards before resolving. `options` are the pool's but for
+ * shardPath; `engine` is what the old shards are opened with to be read (their config).
+ */
+export async function startShards(path: string | undefined, options: Omit<ShardPoolOptions, 'shardPath'>, engine: OpenOptions = {}): Promise<ShardPool> {
+  const n = options.shards;
+  let stored: number | null = null;
+  if (path !== undefined) {
+    await mkdir(path, { recursive: true });
+    stored = await storedShards(path);
+    if (stored === n) await removeOtherLayouts(path, n);
+    else for (let i = 0; i < n; i++) await rm(shardDir(path, i, n), { recursive: true, force: true });
+  }
+  const pool = await ShardPool.start({ ...options, shardPath: path === undefined ? undefined : (i) => shardDir(path, i, n) });
+  if (path === undefined || stored === n) return pool;
+  try {
+    if (stored !== null) {
+      const session = pool.createSession();
+      const copied = await redeal(shardSources(path, stored), engine, (argv) => pool.execute(session, argv));
+      options.log?.('notice', `dealt ${copied} keys from ${stored} shard(s) to ${n}`);
+    }
+    await writeManifest(path, n);
+    await removeOtherLayouts(path, n);
+  } catch (e) {
+    await pool.close(false).catch(() => {});
+    throw e;
+  }
+  return pool;
 }
 
 /**
