@@ -201,7 +201,8 @@ export class Client extends Session {
       const head = q[i]!;
       if (head instanceof PendingReply) {
         if (!head.done) break;
-        this.write(head.value);
+        if (head.blob !== null) this.writeEncoded(head);
+        else this.write(head.value);
       } else this.write(head);
       i++;
     }
@@ -228,6 +229,16 @@ export class Client extends Session {
       return;
     }
     this.writer.write(r as WireReply, this.resp);
+  }
+
+  /** The RESP bytes of a reply a shard thread encoded (sharding.ts). */
+  private writeEncoded(p: PendingReply): void {
+    if (p.end === p.start) return;
+    if (this.replyMode !== 'on') {
+      if (this.replyMode === 'skip') this.replyMode = 'on';
+      return;
+    }
+    this.writer.writeRaw(p.blob!.subarray(p.start, p.end));
   }
 
   /** An out-of-band message (pub/sub, invalidations): a RESP3 push or a RESP2 array. */

@@ -31,11 +31,22 @@ const NOT_SHARDED = new Set(['migrate', 'save', 'bgsave', 'bgrewriteaof', 'snaps
 export class PendingReply implements ReplyReceiver {
   done = false;
   value: Reply = null;
+  /** Or the reply as RESP, encoded in the shard thread: blob[start, end). */
+  blob: Uint8Array | null = null;
+  start = 0;
+  end = 0;
   /** The client whose replies wait for this one. */
   client: Client | null = null;
 
   reply(r: Reply): void {
     this.value = r;
+    this.done = true;
+    this.client?.drain();
+  }
+  bytes(blob: Uint8Array, start: number, end: number): void {
+    this.blob = blob;
+    this.start = start;
+    this.end = end;
     this.done = true;
     this.client?.drain();
   }
@@ -67,6 +78,8 @@ export class Sharding {
         // Snapshots: each shard's journal is its whole record until SAVE works sharded.
         saveRules: [],
         log: (level, m) => server.log(level === 'warning' ? 'warning' : 'notice', m),
+        // Replies leave the shard threads as RESP: this thread only copies them out.
+        encoder: new URL('./resp/encoder.ts', import.meta.url).href,
         onShardDeath: (i) => server.log('warning', `Shard ${i}'s thread stopped and was restarted; the commands waiting on it got an error`),
       },
       { config: server.settings.engine },
@@ -98,7 +111,7 @@ export class Sharding {
       void this.pool.execute(session, [SET_RESP, String(client.resp)]);
     }
     const p = new PendingReply();
-    if (!this.pool.send(session, argv, p)) {
+    if (!this.pool.send(session, argv, p, undefined, client.resp)) {
       const done = this.pool.execute(session, argv);
       done.then(
         (r) => p.reply(r),

@@ -23,7 +23,7 @@ import { coordinate, ShardedSession, type Ask, type Plan } from '../engine/shard
 import { route } from '../engine/router.ts';
 import type { Reply } from '../reply.ts';
 import type { ShardTask } from './shard-worker.ts';
-import { CLOSE_SHARD, RAW, SETTLE, codec, type Batch } from './shard-wire.ts';
+import { CLOSE_SHARD, RAW, RESP2, RESP3, SETTLE, codec, type Batch } from './shard-wire.ts';
 import type { OpenOptions } from '../api/database.ts';
 import type { LogLevel } from '../durability/durability.ts';
 import { RedisError, settle } from '../api/client.ts';
@@ -37,6 +37,8 @@ export interface ShardPoolOptions {
   saveRules?: OpenOptions['saveRules'];
   snapshotRetentionDays?: number;
   log?: (level: LogLevel, message: string) => void;
+  /** A module URL exporting a RESP `ReplyWriter` (the server's): see send()'s `resp`. */
+  encoder?: string;
   /** A shard's thread died (it is restarted; the commands that waited on it failed). */
   onShardDeath?: (shard: number) => void;
   config?: Partial<EngineConfig>;
@@ -81,8 +83,10 @@ class Direct {
   failed = false;
   constructor(
     readonly to: ReplyReceiver,
-    /** The shard converted the reply for the in-process API already. */
+    /** The shard converted the reply already (for the in-process API). */
     readonly settled: boolean,
+    /** The shard encoded it as RESP: its bytes are a range of the message's buffer. */
+    readonly encoded: boolean,
   ) {}
 }
 
@@ -90,6 +94,8 @@ class Direct {
 export interface ReplyReceiver {
   reply(r: Reply): void;
   error(e: Error): void;
+  /** RESP bytes (send()'s `resp`): blob[start, end); the blob is shared with other replies. */
+  bytes?(blob: Uint8Array, start: number, end: number): void;
 }
 
 /** The in-process API's promise for a settled reply ({ e } is an error reply). */
@@ -196,6 +202,7 @@ export class ShardPool {
         durability: options.durability,
         saveRules: options.saveRules,
         snapshotRetentionDays: options.snapshotRetentionDays,
+        encoder: options.encoder,
       };
       pool.links.push(new ShardLink(index, piscina, task, pool));
     }
@@ -293,10 +300,11 @@ export class ShardPool {
   /**
    * The hot path: a command that one shard answers alone, with nothing queued before it, goes
    * straight into that shard's batch; `to` gets its Reply (or, with `decode`, the value the
-   * in-process API returns, an error reply as { e }). Returns false when the command needs the
+   * in-process API returns, an error reply as { e }; or with `resp`, the reply as RESP bytes, a
+   * Uint8Array, when the pool has an encoder). Returns false when the command needs the
    * coordinator (execute() then).
    */
-  send(session: PoolSession, argv: string[], to: ReplyReceiver, decode?: Decode): boolean {
+  send(session: PoolSession, argv: string[], to: ReplyReceiver, decode?: Decode, resp?: 2 | 3): boolean {
     if (this.closed || this.queued.length > 0 || this.exclusive) return false;
     let shard = 0;
     if (this.n > 1) {
@@ -307,9 +315,10 @@ export class ShardPool {
     }
     this.running++;
     const link = this.links[shard]!;
+    const encoded = resp !== undefined && this.options.encoder !== undefined && to.bytes !== undefined;
     const settled = decode !== undefined;
-    link.out.push([session.id, argv, settled ? SETTLE.indexOf(decode, 1) : RAW]);
-    link.pendingOut.push(new Direct(to, settled));
+    link.out.push([session.id, argv, encoded ? (resp === 3 ? RESP3 : RESP2) : settled ? SETTLE.indexOf(decode, 1) : RAW]);
+    link.pendingOut.push(new Direct(to, settled, encoded));
     this.schedule();
     return true;
   }
@@ -421,9 +430,21 @@ export class ShardPool {
 
   onReplies(link: ShardLink, out: WireReply[]): void {
     const targets = link.waiting.shift()!;
-    for (let i = 0; i < out.length; i++) {
+    // Encoded replies' bytes come in one buffer after the entries (shard-worker.ts).
+    const blob = out.length > targets.length ? (out[targets.length] as unknown as Uint8Array) : null;
+    let start = 0;
+    for (let i = 0; i < targets.length; i++) {
       const slot = targets[i]!;
       if (slot instanceof Direct) {
+        if (slot.encoded) {
+          const end = out[i] as number;
+          if (!slot.failed) {
+            this.finish();
+            slot.to.bytes!(blob!, start, end);
+          }
+          start = end;
+          continue;
+        }
         if (slot.failed) continue;
         this.finish();
         slot.to.reply(slot.settled ? (out[i] as Reply) : decodeReply(out[i]!));

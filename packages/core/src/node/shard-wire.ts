@@ -19,6 +19,12 @@ export const codec = new Packr({ useRecords: false, moreTypes: false, int64AsTyp
 export type Batch = [number, string[], number][];
 export const RAW = 0;
 export const SETTLE: readonly Decode[] = ['text', 'text', 'bytes', 'binary'];
+/**
+ * `how` for a server's client: the reply as RESP2 / RESP3 bytes, encoded in the shard thread by
+ * the encoder module the pool was given (core knows no RESP), so the serving thread only copies.
+ */
+export const RESP2 = 4;
+export const RESP3 = 5;
 
 /** Pool-to-shard requests that are not commands (a NUL first byte: no command has one). */
 export const SAVE_SHARD = '\0save';

@@ -13,13 +13,15 @@ import type { OpenOptions } from '../api/database.ts';
 import type { EngineConfig } from '../config.ts';
 import { Durability } from '../durability/durability.ts';
 import { ErrorReply } from '../errors.ts';
-import { toJS, type Reply } from '../reply.ts';
+import { NO_REPLY, toJS, type Reply } from '../reply.ts';
 import { Engine } from '../engine/engine.ts';
 import { encodeReply, type WireReply } from '../engine/reply-codec.ts';
 import { Session } from '../engine/session.ts';
 import { hostExecute } from '../engine/sharded.ts';
 import { openLmdbStorage } from './durable.ts';
-import { CLOSE_SHARD, RAW, SAVE_SHARD, SETTLE, codec, type Batch } from './shard-wire.ts';
+import { CLOSE_SHARD, RAW, RESP2, RESP3, SAVE_SHARD, SETTLE, codec, type Batch } from './shard-wire.ts';
+
+
 
 export interface ShardTask {
   port: MessagePort;
@@ -33,6 +35,17 @@ export interface ShardTask {
   durability?: OpenOptions['durability'];
   saveRules?: OpenOptions['saveRules'];
   snapshotRetentionDays?: number;
+  /**
+   * A module exporting `ReplyWriter` (write(reply, resp), take()): a server's RESP encoder, for
+   * replies asked as RESP2/RESP3 bytes.
+   */
+  encoder?: string;
+}
+
+interface RespWriter {
+  write(reply: Reply, resp: 2 | 3): void;
+  take(): Uint8Array;
+  readonly length: number;
 }
 
 export async function startShard(task: ShardTask): Promise<string> {
@@ -63,8 +76,21 @@ export async function startShard(task: ShardTask): Promise<string> {
     }
     return s;
   };
-  const convert = (r: Reply, how: number): WireReply =>
-    how === RAW ? encodeReply(r) : r instanceof ErrorReply ? { e: r.message } : (toJS(r, SETTLE[how]) as WireReply);
+  let writer: RespWriter | null = null;
+  if (task.encoder !== undefined) {
+    const { ReplyWriter } = (await import(task.encoder)) as { ReplyWriter: new () => RespWriter };
+    writer = new ReplyWriter();
+  }
+  const convert = (r: Reply, how: number): WireReply => {
+    if (how === RAW) return encodeReply(r);
+    if (how >= RESP2) {
+      // Every encoded reply of a batch goes into one buffer, sent last; each entry is where its
+      // reply ends in it (one buffer a message, not one per reply).
+      if (r !== NO_REPLY) writer!.write(r, how === RESP3 ? 3 : 2);
+      return writer!.length;
+    }
+    return r instanceof ErrorReply ? { e: r.message } : (toJS(r, SETTLE[how]) as WireReply);
+  };
   const send = (out: WireReply[]) => port.postMessage(Uint8Array.prototype.slice.call(codec.pack(out)));
   // Durable, replies wait for their entries; batches still answer in order.
   let previous: Promise<void> = Promise.resolve();
@@ -100,6 +126,8 @@ export async function startShard(task: ShardTask): Promise<string> {
         }
       }
     }
+    // The encoded replies' buffer (see convert), when any: after every entry.
+    if (writer !== null && writer.length > 0) out.push(writer.take() as unknown as WireReply);
     if (!waits) {
       if (durability === null) send(out as WireReply[]);
       else previous = previous.then(() => send(out as WireReply[]));
