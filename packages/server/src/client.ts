@@ -190,6 +190,8 @@ export class Client extends Session {
   private await(p: PendingReply): void {
     (this.awaiting ??= []).push(p);
     p.client = this;
+    // Answered already (BGSAVE's reply, a refusal): written in its turn.
+    if (p.done) this.drain();
   }
 
   /** Writes the awaited replies that have come, up to the first that has not. */

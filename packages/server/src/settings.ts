@@ -322,7 +322,9 @@ export const PARAMS: readonly ParamSpec[] = [
   // Unsigned int configs
   num('maxclients', 1n, UINT_MAX, 10000, { unsigned: true }),
   // memorykv's own (issue 5): shard threads holding the keyspace; 1 keeps it in this thread.
-  num('shards', 1n, 1024n, 1, I),
+  // Hidden from CONFIG GET * as Redis's own extras: a client that sets back every parameter it
+  // lists (the 7.2 suite's CONFIG sanity) would trip on an immutable one it does not know.
+  num('shards', 1n, 1024n, 1, { ...I, hidden: true }),
   num('unixsocketperm', 0n, 0o777n, 0, { ...I, unsigned: true, octal: true }),
   num('socket-mark-id', 0n, UINT_MAX, 0, { ...I, unsigned: true }),
   // Unsigned long configs

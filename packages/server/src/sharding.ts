@@ -8,12 +8,15 @@
  * order with the rest (client.ts keeps the order). Each client has its session on every shard;
  * HELLO's protocol and SELECT's database follow it there.
  *
+ * SAVE and BGSAVE snapshot every shard; each shard also follows the `save` rules given at start.
  * Not yet with shards (refused with an error naming the reason, never answered wrongly): blocking
- * commands, MIGRATE, SAVE/BGSAVE/SNAPSHOT (each shard snapshots by its save rules), DEBUG and
- * MEMORY that read keys. Keyspace notifications and client-side caching invalidations are not
+ * commands, MIGRATE, BGREWRITEAOF, SNAPSHOT, DEBUG and MEMORY that read keys. Keyspace notifications and client-side caching invalidations are not
  * produced by shard threads yet, and INFO's commandstats/keyspace count only this thread.
  */
-import { commands, type Reply } from '@memorykv/core';
+import { ErrorReply, OK, Status, commands, type Reply } from '@memorykv/core';
+import { SAVE_SHARD } from '../../core/src/node/shard-wire.ts';
+import { saveRules } from './commands/persistence.ts';
+import { param } from './commands/introspection.ts';
 import type { ShardPool, PoolSession, ReplyReceiver } from '../../core/src/node/shard-pool.ts';
 import { startShards } from '../../core/src/node/sharded-storage.ts';
 import { SET_RESP } from '../../core/src/engine/sharded.ts';
@@ -25,7 +28,9 @@ import type { MemorykvServer } from './server.ts';
 /** Core commands that touch no data: answered here, at once. */
 const HERE = new Set(['ping', 'echo', 'time']);
 /** Server commands that read or write keys in this thread's engine, which holds none when sharded. */
-const NOT_SHARDED = new Set(['migrate', 'save', 'bgsave', 'bgrewriteaof', 'snapshot', 'debug', 'memory']);
+const NOT_SHARDED = new Set(['migrate', 'bgrewriteaof', 'snapshot', 'debug', 'memory']);
+/** Snapshots of every shard (each builds its own, off its thread). */
+const SNAPSHOTS = new Set(['save', 'bgsave']);
 
 /** A reply a shard thread will give; the client writes it when its turn comes. */
 export class PendingReply implements ReplyReceiver {
@@ -65,7 +70,10 @@ export interface ShardingOptions {
 export class Sharding {
   private readonly sessions = new WeakMap<Client, PoolSession>();
 
-  private constructor(readonly pool: ShardPool) {}
+  private constructor(
+    readonly pool: ShardPool,
+    private readonly server: MemorykvServer,
+  ) {}
 
   static async start(server: MemorykvServer, o: ShardingOptions): Promise<Sharding> {
     const pool = await startShards(
@@ -75,8 +83,8 @@ export class Sharding {
         config: server.settings.engine,
         resp: 2,
         durability: o.durability,
-        // Snapshots: each shard's journal is its whole record until SAVE works sharded.
-        saveRules: [],
+        // The `save` rules as they were at start (CONFIG SET save reaches no shard thread yet).
+        saveRules: saveRules(param(server, 'save')),
         log: (level, m) => server.log(level === 'warning' ? 'warning' : 'notice', m),
         // Replies leave the shard threads as RESP: this thread only copies them out.
         encoder: new URL('./resp/encoder.ts', import.meta.url).href,
@@ -84,7 +92,7 @@ export class Sharding {
       },
       { config: server.settings.engine },
     );
-    return new Sharding(pool);
+    return new Sharding(pool, server);
   }
 
   /** Whether argv runs on the shards (else here); a refusal when it cannot run sharded. */
@@ -97,10 +105,13 @@ export class Sharding {
     const cmd = commands.get(name);
     if (cmd === undefined) return 'here';
     if (cmd.flags.includes('blocking')) return error(`ERR blocking commands are not available yet when the keyspace is sharded (--shards)`);
+    if (SNAPSHOTS.has(name)) return argv.length <= (name === 'save' ? 1 : 2) ? 'shards' : 'here';
     return CORE_COMMANDS.has(name) && !HERE.has(name) ? 'shards' : 'here';
   }
 
   run(client: Client, argv: string[]): PendingReply {
+    const name = argv[0]!.toLowerCase();
+    if (SNAPSHOTS.has(name)) return this.snapshot(name === 'bgsave');
     let session = this.sessions.get(client);
     if (session === undefined) {
       session = this.pool.createSession();
@@ -119,6 +130,28 @@ export class Sharding {
       );
       // SELECT: the server's own view of the client's database (CLIENT LIST db=) follows.
       if (argv[0]!.toLowerCase() === 'select') void done.then((r) => r !== null && typeof r === 'object' && 'text' in r && (client.db = Number(argv[1])));
+    }
+    return p;
+  }
+
+  /**
+   * SAVE: every shard builds a snapshot of what it acknowledged (each in its own builder thread)
+   * and SAVE answers once all are verified. BGSAVE answers at once; a failure is logged.
+   */
+  private snapshot(background: boolean): PendingReply {
+    const p = new PendingReply();
+    const all = Promise.all(Array.from({ length: this.pool.n }, (_, i) => this.pool.control(i, [SAVE_SHARD]))).then((rs) => {
+      const failed = rs.find((r) => r instanceof ErrorReply);
+      if (failed !== undefined) throw new Error((failed as ErrorReply).message);
+    });
+    if (background) {
+      p.reply(new Status('Background saving started'));
+      all.catch((e: Error) => this.server.log('warning', `Background saving error: ${e.message}`));
+    } else {
+      all.then(
+        () => p.reply(OK),
+        (e: Error) => p.reply(error(`ERR ${e.message.replace(/^ERR /, '')}`)),
+      );
     }
     return p;
   }

@@ -127,6 +127,18 @@ describe('--shards with appendonly yes', () => {
     }
   }, 120_000);
 
+  it('SAVE snapshots every shard (then a restart starts from the snapshots); BGSAVE answers at once', async () => {
+    let s = await start(2);
+    await s.r.mset(Object.fromEntries(KEYS.map((k) => [k, 'snap'])));
+    expect(await s.r.save()).toBe('OK');
+    for (const d of ['shard-0-of-2', 'shard-1-of-2']) expect(readdirSync(join(dir, 'appendonlydir', d)).sort()).toEqual(['journal', 'snapshots']);
+    expect(await s.r.bgsave()).toBe('Background saving started');
+    await s.stop();
+    s = await start(2);
+    expect(await s.r.mget(...KEYS)).toEqual(KEYS.map(() => 'snap'));
+    await s.stop();
+  }, 60_000);
+
   it('a shard thread that dies comes back from its journal: nothing acknowledged is lost', async () => {
     const s = await start(2);
     await s.r.mset(Object.fromEntries(KEYS.map((k) => [k, 'kept'])));

@@ -58,7 +58,7 @@ import { allowProtectedAction } from './config.ts';
 const LOADING = new ErrorReply('LOADING Redis is loading the dataset in memory');
 
 /** Redis's `save` parameter ("3600 1 300 100") as rules. */
-function saveRules(text: string): SaveRule[] {
+export function saveRules(text: string): SaveRule[] {
   const n = text.split(' ').filter(Boolean).map(Number);
   const rules: SaveRule[] = [];
   for (let i = 0; i + 1 < n.length; i += 2) rules.push([n[i]!, n[i + 1]!]);
