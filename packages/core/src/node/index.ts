@@ -9,7 +9,7 @@ import { RedisError } from '../api/client.ts';
 import { open as openPortable, openDatabase, type Database, type OpenOptions } from '../api/database.ts';
 import { openLmdbStorage } from './durable.ts';
 import { ShardedDatabase } from './sharded-database.ts';
-import { redeal, removeOtherLayouts, shardSources, storedShards } from './sharded-storage.ts';
+import { dealIntoOne } from './sharded-storage.ts';
 
 export * from '../index.ts';
 export { journalPath, openLmdbStorage } from './durable.ts';
@@ -41,21 +41,14 @@ export async function open(options: OpenOptions = {}): Promise<Database | Sharde
   if (options.journal !== undefined || options.snapshots !== undefined) {
     throw new RedisError('ERR open() takes a path or a journal, not both');
   }
-  // Data written by more shards is dealt back into this one (node/sharded-storage.ts).
-  const stored = options.restore === undefined ? await storedShards(path) : null;
   const db = await openDatabase(options, (engine) => openLmdbStorage({ ...options, path }, () => engine.shard.config));
-  if (stored !== null && stored > 1) {
-    try {
-      const session = db.engine.createSession();
-      const copied = await redeal(shardSources(path, stored), options, (argv) => db.engine.execute(session, argv));
-      // A keyless command waits for the newest journal entry: every copied key is durable here.
-      await db.ping();
-      await removeOtherLayouts(path, 1);
-      options.log?.('notice', `dealt ${copied} keys from ${stored} shards to 1`);
-    } catch (e) {
-      await db.close({ save: false }).catch(() => {});
-      throw e;
-    }
+  try {
+    // Data written by more shards is dealt back into this one (node/sharded-storage.ts).
+    const dealt = await dealIntoOne(path, db.engine, db.durability!, options);
+    if (dealt !== null) options.log?.('notice', `dealt ${dealt.copied} keys from ${dealt.from} shards to 1`);
+  } catch (e) {
+    await db.close({ save: false }).catch(() => {});
+    throw e;
   }
   return db;
 }

@@ -59,6 +59,8 @@ interface Job {
   argv: string[];
   /** Settle for the in-process API (its decode), or null: the raw Reply. */
   decode: Decode | null;
+  /** A request to this one shard itself (control()), or -1: coordinated. */
+  shard: number;
   resolve: (r: unknown) => void;
   reject: (e: Error) => void;
 }
@@ -291,7 +293,7 @@ export class ShardPool {
     return new Promise<unknown>((resolve, reject) => {
       if (this.closed) return reject(new RedisError('ERR the database is closed'));
       if (decode === null ? this.send(session, argv, new Resolve(resolve, reject)) : this.send(session, argv, new Settle(resolve, reject), decode)) return;
-      const job: Job = { session, argv, decode, resolve, reject };
+      const job: Job = { session, argv, decode, shard: -1, resolve, reject };
       if (this.queued.length > 0 || this.exclusive) this.queued.push(job);
       else this.begin(job);
     });
@@ -324,10 +326,11 @@ export class ShardPool {
   }
 
   /** Whether a command must run with nothing else in flight (see the header). */
-  private static isExclusive(job: Job): boolean {
+  private isExclusive(job: Job): boolean {
+    if (this.n === 1 || job.shard >= 0) return false;
     const name = job.argv[0]!.toLowerCase();
     if (name === 'exec') return job.session.multi !== null;
-    return name === 'msetnx' && route(job.argv, 2).kind !== 'one';
+    return name === 'msetnx' && route(job.argv, this.n).kind !== 'one';
   }
 
   log(level: LogLevel, message: string): void {
@@ -337,17 +340,17 @@ export class ShardPool {
   /** A request to one shard itself (SAVE_SHARD, CLOSE_SHARD), in order with the commands. */
   control(shard: number, argv: string[]): Promise<Reply> {
     return new Promise<unknown>((resolve, reject) => {
-      const job: Job = { session: this.controlSession, argv, decode: null, resolve, reject };
+      const job: Job = { session: this.controlSession, argv, decode: null, shard, resolve, reject };
       if (this.queued.length > 0 || this.exclusive) this.queued.push(job);
-      else this.begin(job, shard);
+      else this.begin(job);
     }) as Promise<Reply>;
   }
 
   // An id no client gets (clients count up from 0; below 0 ends a session).
   private readonly controlSession = new PoolSession(0x7fffffff);
 
-  private begin(job: Job, shard = -1): void {
-    if (ShardPool.isExclusive(job) && this.n > 1) {
+  private begin(job: Job): void {
+    if (this.isExclusive(job)) {
       if (this.running > 0) {
         this.queued.push(job);
         return;
@@ -355,7 +358,7 @@ export class ShardPool {
       this.exclusive = true;
     }
     this.running++;
-    const plan = shard >= 0 ? single(job.argv, shard) : this.n === 1 ? single(job.argv, 0) : coordinate(job.session, job.argv, this.n);
+    const plan = job.shard >= 0 ? single(job.argv, job.shard) : this.n === 1 ? single(job.argv, 0) : coordinate(job.session, job.argv, this.n);
     this.advance({ plan, job, replies: [], missing: 0, settled: false, failed: false }, undefined);
   }
 
@@ -403,7 +406,7 @@ export class ShardPool {
     this.exclusive = false;
     while (this.queued.length > 0 && !this.exclusive) {
       const next = this.queued[0]!;
-      if (ShardPool.isExclusive(next) && this.n > 1 && this.running > 0) break;
+      if (this.isExclusive(next) && this.running > 0) break;
       this.queued.shift();
       this.begin(next);
     }

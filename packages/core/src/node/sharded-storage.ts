@@ -17,6 +17,8 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { openDatabase, type Database, type OpenOptions } from '../api/database.ts';
 import type { Reply } from '../reply.ts';
+import type { Engine } from '../engine/engine.ts';
+import type { Durability } from '../durability/durability.ts';
 import { openLmdbStorage } from './durable.ts';
 import { ShardPool, type ShardPoolOptions } from './shard-pool.ts';
 
@@ -92,6 +94,22 @@ export async function startShards(path: string | undefined, options: Omit<ShardP
     throw e;
   }
   return pool;
+}
+
+/**
+ * A single-shard database at `path` (its engine recovered, its journal open) takes in what a
+ * sharded one left there: every key through its journal, durable before the shard directories
+ * go. Returns how many keys came from how many shards, or null when there was nothing to deal.
+ */
+export async function dealIntoOne(path: string, engine: Engine, durability: Durability, options: OpenOptions): Promise<{ copied: number; from: number } | null> {
+  const from = await storedShards(path);
+  if (from === null || from === 1) return null;
+  const session = engine.createSession();
+  const copied = await redeal(shardSources(path, from), options, (argv) => engine.execute(session, argv));
+  // A keyless command waits for the newest journal entry: every copied key is durable here.
+  await durability.perform(session, ['PING'], () => null);
+  await removeOtherLayouts(path, 1);
+  return { copied, from };
 }
 
 /**

@@ -48,7 +48,7 @@ import { MemorySnapshotStore, type LoadProgress, type SnapshotMeta } from '../..
 import type { DurableParts } from '../../../core/src/api/database.ts';
 import { openLmdbStorage } from '../../../core/src/node/durable.ts';
 import { snapshotStorePath } from '../../../core/src/node/snapshot-lmdb.ts';
-import { redeal, removeOtherLayouts, shardSources, storedShards } from '../../../core/src/node/sharded-storage.ts';
+import { dealIntoOne } from '../../../core/src/node/sharded-storage.ts';
 import { Client } from '../client.ts';
 import type { DurabilityGate, MemorykvServer } from '../server.ts';
 import { defineInfoSection, param, persistenceSection, serverStats, spec, type ShutdownFlags } from './introspection.ts';
@@ -117,22 +117,6 @@ export class Persistence implements DurabilityGate {
     }
   }
 
-  /**
-   * Data a sharded server left (`--shards N` before, sharding.ts) is dealt into this engine
-   * while still loading: every key through this journal, durable before the shards' directories go.
-   */
-  private async redealFromShards(d: Durability, dataDir: string): Promise<void> {
-    const stored = await storedShards(dataDir);
-    if (stored === null || stored === 1) return;
-    const { engine } = this.server;
-    const session = engine.createSession();
-    const copied = await redeal(shardSources(dataDir, stored), { config: this.server.settings.engine }, (argv) => engine.execute(session, argv));
-    // A keyless command waits for the newest journal entry.
-    await d.perform(session, ['PING'], () => null);
-    await removeOtherLayouts(dataDir, 1);
-    this.server.log('notice', `Dealt ${copied} keys from ${stored} shards into this one`);
-  }
-
   /** The guard: -LOADING while recovering, -MISCONF once the journal failed. */
   refuse(argv: readonly string[]): ErrorReply | null {
     if (this.loading) {
@@ -184,7 +168,9 @@ export class Persistence implements DurabilityGate {
         if (error === null) this.release(seq);
       });
       this.durability = d;
-      if (this.dataDir !== null) await this.redealFromShards(d, this.dataDir);
+      // Data a sharded server left (`--shards N` before) is dealt into this engine while loading.
+      const dealt = this.dataDir === null ? null : await dealIntoOne(this.dataDir, server.engine, d, { config: server.settings.engine });
+      if (dealt !== null) server.log('notice', `Dealt ${dealt.copied} keys from ${dealt.from} shards into this one`);
       this.loadedKeys = shard.keyCount;
       const r = d.recovered;
       if (r !== null && (r.snapshot !== null || r.entriesReplayed > 0)) {
