@@ -129,7 +129,7 @@ export class Sharding {
         (e: Error) => p.error(e),
       );
       // SELECT: the server's own view of the client's database (CLIENT LIST db=) follows.
-      if (argv[0]!.toLowerCase() === 'select') void done.then((r) => r !== null && typeof r === 'object' && 'text' in r && (client.db = Number(argv[1])));
+      if (name === 'select') void done.then((r) => r !== null && typeof r === 'object' && 'text' in r && (client.db = Number(argv[1])));
     }
     return p;
   }
