@@ -146,6 +146,17 @@ describe('encode: binary data', () => {
     }
   });
 
+  it('writes arrays of short strings (the one-loop path) byte for byte, and falls back on others', () => {
+    const lengths = [0, 1, 9, 10, 11, 31, 5, 3];
+    const items = lengths.map((n, k) => all.slice(k * 17, k * 17 + n));
+    const expected = (xs: string[]) => `*${xs.length}\r\n` + xs.map((x) => `$${x.length}\r\n${x}\r\n`).join('');
+    expect(encode(items, 2).toString('latin1')).toBe(expected(items));
+    // A 32-byte string or a non-string member takes the generic path, from the first byte.
+    const long = [...items, all.slice(0, 32)];
+    expect(encode(long, 3).toString('latin1')).toBe(expected(long));
+    expect(encode([...items, 7], 2).toString('latin1')).toBe(expected(items).replace('*8', '*9') + ':7\r\n');
+  });
+
   it('round-trips through the request parser', () => {
     // A binary argv encoded as a RESP array of bulks is exactly a multibulk request.
     const argv = ['SET', all, all.split('').reverse().join(''), '', '\r\n'];
