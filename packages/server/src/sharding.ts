@@ -9,17 +9,25 @@
  * HELLO's protocol and SELECT's database follow it there.
  *
  * SAVE and BGSAVE snapshot every shard; each shard also follows the `save` rules given at start.
- * Not yet with shards (refused with an error naming the reason, never answered wrongly): blocking
- * commands, MIGRATE, BGREWRITEAOF, SNAPSHOT, DEBUG and MEMORY that read keys. Keyspace notifications and client-side caching invalidations are not
- * produced by shard threads yet, and INFO's commandstats/keyspace count only this thread.
+ * Blocking commands block here (blocking.ts keeps the blocked clients); their keys' shard runs
+ * the non-blocking form and reports when a waited key changes. Keyspace notifications and the
+ * modified keys of client-side caching come from the shards as events after each batch's
+ * replies, while this thread asks for them. INFO sums every shard's keyspace, memory, counters
+ * and commandstats.
+ * Not yet with shards (refused with an error naming the reason, never answered wrongly): XREAD
+ * and XREADGROUP with BLOCK, blocking commands inside MULTI, MIGRATE, BGREWRITEAOF, SNAPSHOT,
+ * DEBUG and MEMORY that read keys.
  */
 import { ErrorReply, OK, Status, commands, type Reply } from '@memorykv/core';
-import { SAVE_SHARD } from '../../core/src/node/shard-wire.ts';
+import { EVENTS, NOTIFY_EVENT, READY_EVENT, SAVE_SHARD, SHARD_FACTS, type ShardEvents } from '../../core/src/node/shard-wire.ts';
+import { blockSharded, keyReadySharded } from './commands/blocking.ts';
+import { keyspaceEventsFlagsToString, pubsubOf } from './commands/pubsub.ts';
+import { trackingActive } from './commands/connection.ts';
 import { saveRules } from './commands/persistence.ts';
 import { param } from './commands/introspection.ts';
 import type { ShardPool, PoolSession, ReplyReceiver } from '../../core/src/node/shard-pool.ts';
 import { startShards } from '../../core/src/node/sharded-storage.ts';
-import { SET_RESP } from '../../core/src/engine/sharded.ts';
+import { SET_RESP, TRY_BLOCKING } from '../../core/src/engine/sharded.ts';
 import { CORE_COMMANDS } from '../../core/src/commands/index.ts';
 import { error } from '../../core/src/errors.ts';
 import type { Client } from './client.ts';
@@ -60,6 +68,18 @@ export class PendingReply implements ReplyReceiver {
   }
 }
 
+/** INFO's numbers summed over the shards (SHARD_FACTS). */
+export interface ShardedFacts {
+  used: number;
+  dirty: number;
+  stats: { keyspaceHits: number; keyspaceMisses: number; expiredKeys: number; evictedKeys: number };
+  /** Per db index: keys, volatile keys, and the average TTL. */
+  dbs: Map<number, { keys: number; expires: number; avgTtl: number }>;
+  /** Per command: calls, usec, failed. */
+  commands: Map<string, { calls: number; usec: number; failed: number }>;
+  errors: Map<string, number>;
+}
+
 export interface ShardingOptions {
   shards: number;
   /** The directory the shards journal under (appendonlydir), or null: in memory. */
@@ -69,6 +89,8 @@ export interface ShardingOptions {
 
 export class Sharding {
   private readonly sessions = new WeakMap<Client, PoolSession>();
+  /** Clients by their pool session id (events name the session whose command caused them). */
+  private readonly clients = new Map<number, Client>();
 
   private constructor(
     readonly pool: ShardPool,
@@ -76,6 +98,7 @@ export class Sharding {
   ) {}
 
   static async start(server: MemorykvServer, o: ShardingOptions): Promise<Sharding> {
+    let sharding: Sharding | null = null;
     const pool = await startShards(
       o.dataDir ?? undefined,
       {
@@ -89,10 +112,12 @@ export class Sharding {
         // Replies leave the shard threads as RESP: this thread only copies them out.
         encoder: new URL('./resp/encoder.ts', import.meta.url).href,
         onShardDeath: (i) => server.log('warning', `Shard ${i}'s thread stopped and was restarted; the commands waiting on it got an error`),
+        onEvents: (_shard, ev) => sharding?.onEvents(ev),
       },
       { config: server.settings.engine },
     );
-    return new Sharding(pool, server);
+    sharding = new Sharding(pool, server);
+    return sharding;
   }
 
   /** Whether argv runs on the shards (else here); a refusal when it cannot run sharded. */
@@ -104,22 +129,41 @@ export class Sharding {
     if (NOT_SHARDED.has(name)) return error(`ERR '${name}' is not available yet when the keyspace is sharded (--shards)`);
     const cmd = commands.get(name);
     if (cmd === undefined) return 'here';
-    if (cmd.flags.includes('blocking')) return error(`ERR blocking commands are not available yet when the keyspace is sharded (--shards)`);
+    // WAIT blocks on replicas, not keys: this thread keeps it.
+    if (cmd.flags.includes('blocking')) return name === 'wait' ? 'here' : 'shards';
+    if ((name === 'xread' || name === 'xreadgroup') && argv.some((a) => a.length === 5 && a.toLowerCase() === 'block'))
+      return error(`ERR XREAD and XREADGROUP with BLOCK are not available yet when the keyspace is sharded (--shards)`);
     if (SNAPSHOTS.has(name)) return argv.length <= (name === 'save' ? 1 : 2) ? 'shards' : 'here';
     return CORE_COMMANDS.has(name) && !HERE.has(name) ? 'shards' : 'here';
   }
 
-  run(client: Client, argv: string[]): PendingReply {
-    const name = argv[0]!.toLowerCase();
-    if (SNAPSHOTS.has(name)) return this.snapshot(name === 'bgsave');
+  /** The client's session on the shards, following its protocol (HELLO). */
+  private session(client: Client): PoolSession {
     let session = this.sessions.get(client);
     if (session === undefined) {
       session = this.pool.createSession();
       this.sessions.set(client, session);
+      this.clients.set(session.id, client);
     }
     if (session.resp !== client.resp) {
       session.resp = client.resp;
       void this.pool.execute(session, [SET_RESP, String(client.resp)]);
+    }
+    return session;
+  }
+
+  run(client: Client, argv: string[]): Reply | PendingReply {
+    const name = argv[0]!.toLowerCase();
+    if (SNAPSHOTS.has(name)) return this.snapshot(name === 'bgsave');
+    const session = this.session(client);
+    this.syncEvents();
+    const cmd = commands.get(name);
+    if (cmd !== undefined && cmd.flags.includes('blocking')) {
+      // Outside MULTI the client blocks here; inside, the coordinator refuses it (and the
+      // transaction): a shard has no blocking commands, and their MULTI form replies in
+      // another shape.
+      if (session.multi === null) return blockSharded(this.server, client, argv, cmd);
+      argv = [TRY_BLOCKING, ...argv];
     }
     const p = new PendingReply();
     if (!this.pool.send(session, argv, p, undefined, client.resp)) {
@@ -132,6 +176,97 @@ export class Sharding {
       if (name === 'select') void done.then((r) => r !== null && typeof r === 'object' && 'text' in r && (client.db = Number(argv[1])));
     }
     return p;
+  }
+
+  /**
+   * Asks the shards for the events this thread now needs (before the command that may cause
+   * them): keyspace notifications while notify-keyspace-events is set, modified keys while a
+   * client tracks keys. The blocked keys' events the shards arm themselves (TRY_BLOCKING).
+   */
+  private syncEvents(): void {
+    const flags = pubsubOf(this.server).notifyFlags;
+    const tracking = trackingActive(this.server);
+    if (flags === this.notifyFlags && tracking === this.tracking) return;
+    this.notifyFlags = flags;
+    this.tracking = tracking;
+    const classes = flags === 0 ? '' : keyspaceEventsFlagsToString(flags);
+    const notify = flags === 0 ? '0' : '1' + (classes.includes('n') ? 'n' : '') + (classes.includes('m') ? 'm' : '');
+    for (let i = 0; i < this.pool.n; i++) void this.pool.control(i, [EVENTS, notify, tracking ? '1' : '0']);
+  }
+  private notifyFlags = 0;
+  private tracking = false;
+
+  /** What a shard reported after a batch (shard-wire.ts's records). */
+  onEvents(ev: ShardEvents): void {
+    const server = this.server;
+    const shard = server.engine.shard;
+    for (let i = 0; i < ev.length; ) {
+      const kind = ev[i] as number;
+      if (kind === NOTIFY_EVENT) {
+        shard.notify(ev[i + 1] as number, ev[i + 2] as string, ev[i + 3] as string, ev[i + 4] as string);
+        i += 5;
+      } else if (kind === READY_EVENT) {
+        keyReadySharded(server, ev[i + 1] as number, ev[i + 2] as string);
+        i += 3;
+      } else {
+        // Client-side caching: the hooks see whose command changed the key, as in one thread.
+        shard.current = this.clients.get(ev[i + 3] as number) ?? null;
+        try {
+          for (const fn of server.keyModified) fn(ev[i + 1] as number, ev[i + 2] as string);
+        } finally {
+          shard.current = null;
+        }
+        i += 4;
+      }
+    }
+  }
+
+  /** What INFO shows of the shards, summed (with `reset`: CONFIG RESETSTAT first). */
+  async facts(reset = false): Promise<ShardedFacts> {
+    const argv = reset ? [SHARD_FACTS, 'reset'] : [SHARD_FACTS];
+    const all = await Promise.all(Array.from({ length: this.pool.n }, (_, i) => this.pool.control(i, argv)));
+    const f: ShardedFacts = {
+      used: 0,
+      dirty: 0,
+      stats: { keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, evictedKeys: 0 },
+      dbs: new Map(),
+      commands: new Map(),
+      errors: new Map(),
+    };
+    type Facts = [number, number, number[], number[][], [string, number, number, number][], [string, number][]];
+    for (const r of all) {
+      if (!Array.isArray(r)) throw new Error(r instanceof ErrorReply ? r.message : 'a shard gave no facts');
+      const [used, dirty, [hits, misses, expired, evicted], dbs, commands, errors] = r as unknown as Facts;
+      f.used += used;
+      f.dirty += dirty;
+      f.stats.keyspaceHits += hits!;
+      f.stats.keyspaceMisses += misses!;
+      f.stats.expiredKeys += expired!;
+      f.stats.evictedKeys += evicted!;
+      for (const [id, keys, expires, avgTtl] of dbs) {
+        const d = f.dbs.get(id!) ?? { keys: 0, expires: 0, avgTtl: 0 };
+        // The average TTL weighted by each shard's volatile keys.
+        const total = d.expires + expires!;
+        d.avgTtl = total === 0 ? 0 : Math.round((d.avgTtl * d.expires + avgTtl! * expires!) / total);
+        d.keys += keys!;
+        d.expires = total;
+        f.dbs.set(id!, d);
+      }
+      for (const [name, calls, usec, failed] of commands) {
+        const c = f.commands.get(name) ?? { calls: 0, usec: 0, failed: 0 };
+        c.calls += calls;
+        c.usec += usec;
+        c.failed += failed;
+        f.commands.set(name, c);
+      }
+      for (const [code, n] of errors) f.errors.set(code, (f.errors.get(code) ?? 0) + n);
+    }
+    return f;
+  }
+
+  /** A blocking command's attempt on its keys' shard (blocking.ts): its raw reply. */
+  tryBlocking(client: Client, attempt: string[]): Promise<Reply> {
+    return this.pool.execute(this.session(client), [TRY_BLOCKING, ...attempt]);
   }
 
   /**
@@ -158,7 +293,9 @@ export class Sharding {
 
   detach(client: Client): void {
     const s = this.sessions.get(client);
-    if (s !== undefined) this.pool.endSession(s);
+    if (s === undefined) return;
+    this.clients.delete(s.id);
+    this.pool.endSession(s);
   }
 
   close(): Promise<void> {

@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorykvServer } from '../src/server.ts';
 import type { ServerSettings } from '../src/settings.ts';
-import { startServer, type TestServer } from './helpers.ts';
+import { startServer, until, type TestServer } from './helpers.ts';
 
 const CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot";
 const KEYS = Array.from({ length: 60 }, (_, i) => `key:${i}`);
@@ -69,7 +69,6 @@ describe('--shards 3, in memory', () => {
     ]);
     await expect(r.multi().set('{t}n', '1').set('{u}m', '2').exec()).rejects.toThrow(/EXECABORT/);
     expect(await r.del(...KEYS)).toBe(60);
-    await expect(r.blpop('{t}list', 1)).rejects.toThrow(/blocking commands are not available yet/);
   });
 
   it('RESP3 shapes from the shards (node-redis), SELECT keeps databases apart, redis-cli', async () => {
@@ -89,6 +88,151 @@ describe('--shards 3, in memory', () => {
     await r.select(0);
     expect(await r.exists('only-in-4')).toBe(0);
     expect((await t.cli(['-n', '4', 'GET', 'only-in-4'])).trim()).toBe('x');
+  });
+});
+
+describe('--shards 3: blocking commands, keyspace notifications, client tracking', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startServer({ extra: { appendonly: 'no', shards: '3' } });
+    await t.server.ready;
+  });
+  afterAll(() => t.close());
+
+  const blocked = async (r: Redis) => Number(/blocked_clients:(\d+)/.exec(await r.info('clients'))![1]);
+
+  it('blocked clients are served first come, first served when another client pushes', async () => {
+    const r = t.ioredis();
+    const waiters = [t.ioredis(), t.ioredis(), t.ioredis()];
+    const got: Promise<unknown>[] = [];
+    for (const [i, w] of waiters.entries()) {
+      got.push(w.blpop('{q}list', 0));
+      await until(async () => (await blocked(r)) === i + 1, 5000, `client ${i} blocked`);
+    }
+    expect(await r.rpush('{q}list', 'a', 'b', 'c')).toBe(3);
+    expect(await Promise.all(got)).toEqual([
+      ['{q}list', 'a'],
+      ['{q}list', 'b'],
+      ['{q}list', 'c'],
+    ]);
+    expect(await r.exists('{q}list')).toBe(0);
+    expect(await blocked(r)).toBe(0);
+  });
+
+  it('BLMOVE serves a client blocked on its destination; BZPOPMIN and BLMPOP shapes; timeouts', async () => {
+    const r = t.ioredis();
+    const mover = t.ioredis();
+    const popper = t.ioredis();
+    const moved = mover.blmove('{m}src', '{m}dst', 'RIGHT', 'LEFT', 0);
+    await until(async () => (await blocked(r)) === 1);
+    const popped = popper.brpop('{m}dst', 0);
+    await until(async () => (await blocked(r)) === 2);
+    await r.lpush('{m}src', 'x');
+    expect(await moved).toBe('x');
+    expect(await popped).toEqual(['{m}dst', 'x']);
+
+    const z = t.ioredis().bzpopmin('{z}a', '{z}b', 0);
+    await until(async () => (await blocked(r)) === 1);
+    await r.zadd('{z}b', 2, 'two', 1, 'one');
+    expect(await z).toEqual(['{z}b', 'one', '1']);
+    const m = t.ioredis().call('BLMPOP', '0', '2', '{l}a', '{l}b', 'LEFT', 'COUNT', '5');
+    await until(async () => (await blocked(r)) === 1);
+    await r.rpush('{l}b', '1', '2');
+    expect(await m).toEqual(['{l}b', ['1', '2']]);
+
+    expect(await t.ioredis().blpop('{q}none', 0.1)).toBeNull();
+    expect(await t.ioredis().bzpopmax('{q}none', 0.1)).toBeNull();
+  });
+
+  it('a pipeline waits behind its blocked command; CLIENT UNBLOCK; errors as Redis gives them', async () => {
+    const r = t.ioredis();
+    const w = t.ioredis();
+    const id = await w.client('ID');
+    const pipe = w.pipeline().blpop('{p}list', 0).set('{p}after', '1').exec();
+    await until(async () => (await blocked(r)) === 1);
+    expect(await r.get('{p}after')).toBeNull();
+    await r.rpush('{p}list', 'v');
+    expect((await pipe)!.map(([, v]) => v)).toEqual([['{p}list', 'v'], 'OK']);
+
+    const u = t.ioredis().blpop('{p}list', 0);
+    await until(async () => (await blocked(r)) === 1);
+    const uid = ((await r.client('LIST')) as string).split('\n').find((l: string) => / flags=b /.test(l))!;
+    expect(await r.client('UNBLOCK', Number(/id=(\d+)/.exec(uid)![1]), 'ERROR')).toBe(1);
+    await expect(u).rejects.toThrow('UNBLOCKED client unblocked via CLIENT UNBLOCK');
+    expect(id).toBeGreaterThan(0);
+
+    await r.set('{p}str', 'x');
+    await expect(r.blpop('{p}str', 0)).rejects.toThrow(/WRONGTYPE/);
+    await expect(r.blpop('{p}list', -1)).rejects.toThrow('ERR timeout is negative');
+    await expect(r.blpop('{a}list', '{b}list', 0)).rejects.toThrow(CROSSSLOT);
+    await expect(r.multi().blpop('{p}list', 0).exec()).rejects.toThrow(/EXECABORT/);
+    expect(await blocked(r)).toBe(0);
+  });
+
+  it('INFO keyspace, memory, stats, commandstats and errorstats count every shard', async () => {
+    const r = t.ioredis();
+    await r.flushall();
+    await r.config('RESETSTAT');
+    const field = (text: string, name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(text)?.[1];
+    const before = Number(field(await r.info('memory'), 'used_memory_dataset'));
+    for (let i = 0; i < 40; i++) await r.set(`info:${i}`, 'x'.repeat(1000), ...(i < 10 ? (['EX', '1000'] as const) : []));
+    await r.select(2);
+    await r.set('in-db-2', 'v');
+    await r.select(0);
+    for (let i = 0; i < 40; i++) await r.get(`info:${i}`);
+    await r.get('info:missing');
+    await expect(r.lpush('info:0', 'x')).rejects.toThrow(/WRONGTYPE/);
+    const keyspace = await r.info('keyspace');
+    expect(field(keyspace, 'db0')).toMatch(/^keys=40,expires=10,avg_ttl=\d+$/);
+    expect(Number(/avg_ttl=(\d+)/.exec(field(keyspace, 'db0')!)![1])).toBeGreaterThan(900_000);
+    expect(field(keyspace, 'db2')).toBe('keys=1,expires=0,avg_ttl=0');
+    expect(Number(field(await r.info('memory'), 'used_memory_dataset'))).toBeGreaterThan(before + 40_000);
+    const stats = await r.info('stats');
+    expect(field(stats, 'keyspace_hits')).toBe('40');
+    expect(field(stats, 'keyspace_misses')).toBe('1');
+    const cmds = await r.info('commandstats');
+    expect(field(cmds, 'cmdstat_set')).toMatch(/^calls=41,usec=\d+,usec_per_call=[\d.]+,rejected_calls=0,failed_calls=0$/);
+    expect(field(cmds, 'cmdstat_lpush')).toMatch(/failed_calls=1$/);
+    expect(field(await r.info('errorstats'), 'errorstat_WRONGTYPE')).toBe('count=1');
+    await r.config('RESETSTAT');
+    expect(field(await r.info('commandstats'), 'cmdstat_set')).toBeUndefined();
+    await r.flushall();
+  });
+
+  it('keyspace notifications come from every shard, expiry included', async () => {
+    const r = t.ioredis();
+    await r.config('SET', 'notify-keyspace-events', 'KEA');
+    const sub = t.ioredis();
+    const seen: string[] = [];
+    sub.on('pmessage', (_p, channel, message) => seen.push(`${channel} ${message}`));
+    await sub.psubscribe('__key*__:*');
+    const keys = ['n:1', 'n:2', 'n:3', 'n:4', 'n:5', 'n:6'];
+    for (const k of keys) await r.set(k, 'v');
+    await r.set('n:ttl', 'v', 'PX', 20);
+    await until(() => seen.includes('__keyevent@0__:expired n:ttl'), 5000, 'the expired event');
+    for (const k of keys) {
+      expect(seen).toContain(`__keyspace@0__:${k} set`);
+      expect(seen).toContain(`__keyevent@0__:set ${k}`);
+    }
+    await r.config('SET', 'notify-keyspace-events', '');
+  });
+
+  it('client tracking: a key read through one shard is invalidated when another client changes it', async () => {
+    const r = t.ioredis();
+    const inv = t.ioredis();
+    const invId = await inv.client('ID');
+    const messages: string[] = [];
+    inv.on('message', (_c, m) => messages.push(String(m)));
+    await inv.subscribe('__redis__:invalidate');
+    const tracker = t.ioredis();
+    await tracker.call('CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(invId));
+    for (const k of KEYS.slice(0, 6)) {
+      await r.set(k, 'old');
+      expect(await tracker.get(k)).toBe('old');
+    }
+    for (const k of KEYS.slice(0, 6)) await r.set(k, 'new');
+    await until(() => KEYS.slice(0, 6).every((k) => messages.includes(k)), 5000, 'the invalidations');
+    await tracker.call('CLIENT', 'TRACKING', 'OFF');
   });
 });
 

@@ -50,6 +50,14 @@ export const TX_DOOMED = '\0tx-doomed';
 /** The client's protocol (HELLO): some replies take RESP3 shapes (ZRANGE WITHSCORES pairs). */
 export const SET_RESP = '\0resp';
 
+/**
+ * A blocking command's attempt: `[TRY_BLOCKING, ...argv]` runs argv (the non-blocking form of
+ * BLPOP & co.: LMPOP, LMOVE, ZMPOP) on its keys' shard, in the client's session; when it finds
+ * nothing, the shard watches argv's keys and reports the next change of each (a ready event,
+ * node/shard-worker.ts), so the server, which keeps its blocked clients, tries again.
+ */
+export const TRY_BLOCKING = '\0try-blocking';
+
 /** Runs an Ask on a shard: the pseudo-commands above, else the command itself. */
 export function hostExecute(shard: Shard, session: Session, argv: string[]): Reply {
   const name = argv[0]!;
@@ -92,6 +100,12 @@ export function* coordinate(session: ShardedSession, argv: string[], n: number):
   const name = argv[0]!.toLowerCase();
   if (name === SET_RESP) return (yield every(n, argv))[0]!;
   if (session.multi !== null) return yield* queue(session, argv, name, n);
+  if (name === TRY_BLOCKING) {
+    const r = route(argv.slice(1), n);
+    if (r.kind === 'error') return r.reply;
+    if (r.kind !== 'one') return CROSSSLOT;
+    return (yield [{ shard: r.shard, argv, final: true }])[0]!;
+  }
   // The coordinator's state changes before the yield: a driver may coordinate the session's next
   // command before this one's replies are back (pipelining), and it must see the MULTI.
   if (name === 'multi' && argv.length === 1) {
@@ -177,6 +191,8 @@ function* queue(session: ShardedSession, argv: string[], name: string, n: number
     session.txRefused = true;
     return e;
   };
+  // A blocking command (the server's, see TRY_BLOCKING): shards have none to queue.
+  if (name === TRY_BLOCKING) return refuse(error(`ERR '${argv[1]!.toLowerCase()}' can not run inside MULTI when the keyspace is sharded`));
   const r = route(argv, n);
   switch (r.kind) {
     case 'error':

@@ -356,6 +356,26 @@ export class Keyspace {
     return null;
   }
 
+  /**
+   * The average TTL of the volatile keys (INFO keyspace's avg_ttl), estimated from a sample of
+   * up to 64 (Redis keeps a running estimate from the active expiry cycle's samples).
+   */
+  avgTtl(now: number): number {
+    const ex = this.expires;
+    if (ex.size === 0) return 0;
+    let sum = 0;
+    let n = 0;
+    const sample = Math.min(ex.size, 64);
+    for (let i = 0; i < sample; i++) {
+      const ttl = ex.vals[ex.randomIndex()]! - now;
+      if (ttl > 0) {
+        sum += ttl;
+        n++;
+      }
+    }
+    return n === 0 ? 0 : Math.round(sum / n);
+  }
+
   /** Type of the value at key, or undefined (expires it if due; does not touch LRU). */
   typeAt(key: string): TypeName | undefined {
     if (this.expires.size > 0 && this.expireIfNeeded(key)) return undefined;

@@ -23,7 +23,7 @@ import { coordinate, ShardedSession, type Ask, type Plan } from '../engine/shard
 import { route } from '../engine/router.ts';
 import type { Reply } from '../reply.ts';
 import type { ShardTask } from './shard-worker.ts';
-import { CLOSE_SHARD, RAW, RESP2, RESP3, SETTLE, codec, type Batch } from './shard-wire.ts';
+import { CLOSE_SHARD, RAW, RESP2, RESP3, SETTLE, codec, type Batch, type ShardEvents } from './shard-wire.ts';
 import type { OpenOptions } from '../api/database.ts';
 import type { LogLevel } from '../durability/durability.ts';
 import { RedisError, settle } from '../api/client.ts';
@@ -39,6 +39,11 @@ export interface ShardPoolOptions {
   log?: (level: LogLevel, message: string) => void;
   /** A module URL exporting a RESP `ReplyWriter` (the server's): see send()'s `resp`. */
   encoder?: string;
+  /**
+   * What shards report besides replies (shard-wire.ts's events: notifications, keys blocked
+   * clients wait on, modified keys), after the replies of the batch that caused them.
+   */
+  onEvents?: (shard: number, events: ShardEvents) => void;
   /** A shard's thread died (it is restarted; the commands that waited on it failed). */
   onShardDeath?: (shard: number) => void;
   config?: Partial<EngineConfig>;
@@ -161,8 +166,9 @@ class ShardLink {
   async connect(): Promise<void> {
     const { port1, port2 } = new MessageChannel();
     await this.pool.run({ ...this.task, port: port2 }, { transferList: [port2] });
-    port1.on('message', (m: Uint8Array | { log: [LogLevel, string] }) => {
+    port1.on('message', (m: Uint8Array | { log: [LogLevel, string] } | { events: ShardEvents }) => {
       if (m instanceof Uint8Array) this.owner.onReplies(this, codec.unpack(m) as WireReply[]);
+      else if ('events' in m) this.owner.onEvents(this.index, m.events);
       else this.owner.log(m.log[0], m.log[1]);
     });
     // The thread's exit, not the port's close: a terminated thread does not close its ports.
@@ -331,6 +337,10 @@ export class ShardPool {
     const name = job.argv[0]!.toLowerCase();
     if (name === 'exec') return job.session.multi !== null;
     return name === 'msetnx' && route(job.argv, this.n).kind !== 'one';
+  }
+
+  onEvents(shard: number, events: ShardEvents): void {
+    this.options.onEvents?.(shard, events);
   }
 
   log(level: LogLevel, message: string): void {

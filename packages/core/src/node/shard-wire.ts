@@ -29,3 +29,27 @@ export const RESP3 = 5;
 /** Pool-to-shard requests that are not commands (a NUL first byte: no command has one). */
 export const SAVE_SHARD = '\0save';
 export const CLOSE_SHARD = '\0close';
+
+/**
+ * What a shard reports besides replies: `[EVENTS, notify, modified]` — notify: keyspace
+ * notifications on (1) or off; `new` (n) and `keymiss` (m) events are asked apart ('n', 'm',
+ * 'nm' after the flag); modified: every modified key (client-side caching) on or off.
+ */
+export const EVENTS = '\0events';
+/**
+ * What INFO needs from a shard, as one reply: [used, dirty, [hits, misses, expired, evicted],
+ * [[db, keys, expires, avg_ttl] ...], [[command, calls, usec, failed] ...], [[error code, count] ...]].
+ */
+export const SHARD_FACTS = '\0facts';
+
+/**
+ * Events a shard sends in their own message, after the replies of the batch that caused them
+ * (or at once, for expiry): a flat array of records.
+ *   NOTIFY_EVENT db cls event key   a keyspace notification
+ *   READY_EVENT db key              a key a blocked command waits on changed
+ *   MODIFIED_EVENT db key session   a key changed (session: whose command, or -1)
+ */
+export const NOTIFY_EVENT = 0;
+export const READY_EVENT = 1;
+export const MODIFIED_EVENT = 2;
+export type ShardEvents = (number | string)[];

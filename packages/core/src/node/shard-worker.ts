@@ -13,15 +13,30 @@ import type { OpenOptions } from '../api/database.ts';
 import type { EngineConfig } from '../config.ts';
 import { Durability } from '../durability/durability.ts';
 import { ErrorReply } from '../errors.ts';
-import { NO_REPLY, toJS, type Reply } from '../reply.ts';
+import type { Command } from '../commands/table.ts';
+import { NO_REPLY, NULL_ARRAY, toJS, type Reply } from '../reply.ts';
+import { keyIndexes, runnableCommand } from '../commands/table.ts';
 import { Engine } from '../engine/engine.ts';
 import { encodeReply, type WireReply } from '../engine/reply-codec.ts';
 import { Session } from '../engine/session.ts';
-import { hostExecute } from '../engine/sharded.ts';
+import { TRY_BLOCKING, hostExecute } from '../engine/sharded.ts';
 import { openLmdbStorage } from './durable.ts';
-import { CLOSE_SHARD, RAW, RESP2, RESP3, SAVE_SHARD, SETTLE, codec, type Batch } from './shard-wire.ts';
-
-
+import {
+  CLOSE_SHARD,
+  EVENTS,
+  MODIFIED_EVENT,
+  NOTIFY_EVENT,
+  RAW,
+  READY_EVENT,
+  RESP2,
+  RESP3,
+  SAVE_SHARD,
+  SETTLE,
+  SHARD_FACTS,
+  codec,
+  type Batch,
+  type ShardEvents,
+} from './shard-wire.ts';
 
 export interface ShardTask {
   port: MessagePort;
@@ -67,15 +82,19 @@ export async function startShard(task: ShardTask): Promise<string> {
   }
   const shard = engine.shard;
   const sessions = new Map<number, Session>();
+  const sessionIds = new WeakMap<Session, number>();
   const session = (id: number): Session => {
     let s = sessions.get(id);
     if (s === undefined) {
       s = new Session();
       s.resp = task.resp;
       sessions.set(id, s);
+      sessionIds.set(s, id);
     }
     return s;
   };
+  const counters = new ShardCounters(shard);
+  const events = new ShardEventLog(shard, port, (s) => (s === null ? -1 : (sessionIds.get(s) ?? -1)));
   let writer: RespWriter | null = null;
   if (task.encoder !== undefined) {
     const { ReplyWriter } = (await import(task.encoder)) as { ReplyWriter: new () => RespWriter };
@@ -97,6 +116,7 @@ export async function startShard(task: ShardTask): Promise<string> {
 
   port.on('message', (packed: Uint8Array) => {
     const batch = codec.unpack(packed) as Batch;
+    events.inBatch = true;
     const out: (WireReply | Promise<WireReply>)[] = new Array(batch.length);
     let waits = false;
     for (let i = 0; i < batch.length; i++) {
@@ -109,7 +129,23 @@ export async function startShard(task: ShardTask): Promise<string> {
       }
       const s = session(id);
       const name = argv[0]!;
-      if (name === SAVE_SHARD || name === CLOSE_SHARD) {
+      if (name === TRY_BLOCKING) {
+        const inner = argv.slice(1);
+        const attempt = () => convert(events.tryBlocking(s, inner), how);
+        const refused = durability?.refuse(inner) ?? null;
+        if (refused !== null) out[i] = convert(refused, how);
+        else if (durability === null) out[i] = attempt();
+        else {
+          out[i] = durability.perform(s, inner, attempt);
+          waits = true;
+        }
+      } else if (name === SHARD_FACTS) {
+        if (argv[1] === 'reset') counters.reset();
+        out[i] = convert(counters.facts(), how);
+      } else if (name === EVENTS) {
+        events.configure(argv);
+        out[i] = convert('OK', how);
+      } else if (name === SAVE_SHARD || name === CLOSE_SHARD) {
         out[i] = shardControl(durability, name, argv).then(
           (r) => convert(r, how),
           (e: Error) => convert(new ErrorReply(`ERR ${e.message}`), how),
@@ -128,13 +164,25 @@ export async function startShard(task: ShardTask): Promise<string> {
     }
     // The encoded replies' buffer (see convert), when any: after every entry.
     if (writer !== null && writer.length > 0) out.push(writer.take() as unknown as WireReply);
+    events.inBatch = false;
+    // The batch's events follow its replies (and are as durable as they are).
+    const happened = events.take();
     if (!waits) {
-      if (durability === null) send(out as WireReply[]);
-      else previous = previous.then(() => send(out as WireReply[]));
+      if (durability === null) {
+        send(out as WireReply[]);
+        events.post(happened);
+      } else
+        previous = previous.then(() => {
+          send(out as WireReply[]);
+          events.post(happened);
+        });
       return;
     }
     const all = Promise.all(out);
-    previous = previous.then(() => all).then(send, (e: Error) => send(out.map(() => ({ e: `ERR ${e.message}` }))));
+    previous = previous
+      .then(() => all)
+      .then(send, (e: Error) => send(out.map(() => ({ e: `ERR ${e.message}` }))))
+      .then(() => events.post(happened));
   });
   return `shard ${task.index} ready`;
 }
@@ -148,4 +196,145 @@ async function shardControl(durability: Durability | null, name: string, argv: s
   }
   await durability?.close(argv[1] === undefined ? undefined : argv[1] === '1');
   return 'OK';
+}
+
+/**
+ * What a shard tells the serving thread besides replies (shard-wire.ts's events): keyspace
+ * notifications, the keys blocked clients wait on changing, and modified keys for client-side
+ * caching, each only while the server asks for it. The hooks are installed only then, so a
+ * shard nobody listens to pays nothing per command.
+ */
+class ShardEventLog {
+  private records: ShardEvents = [];
+  /** Set while a batch runs: its events leave with its replies; others leave at once. */
+  inBatch = false;
+  private scheduled = false;
+  private notify = false;
+  private modified = false;
+  /** Per db: keys a blocking command found empty; the next change of each is reported once. */
+  private readonly watched = new Map<number, Set<string>>();
+  private watching = 0;
+
+  constructor(
+    private readonly shard: Engine['shard'],
+    private readonly port: MessagePort,
+    private readonly sessionId: (s: Session | null) => number,
+  ) {}
+
+  /** [EVENTS, notify, modified]: see shard-wire.ts. */
+  configure(argv: readonly string[]): void {
+    const notify = argv[1] ?? '0';
+    this.notify = notify.startsWith('1');
+    this.shard.notifyNew = this.notify && notify.includes('n');
+    this.shard.notifyMiss = this.notify && notify.includes('m');
+    this.shard.onNotify = this.notify ? (db, cls, event, key) => this.add(NOTIFY_EVENT, db, cls, event, key) : null;
+    this.modified = argv[2] === '1';
+    this.hook();
+  }
+
+  /** A blocking command's non-blocking form; nothing found: its keys are watched. */
+  tryBlocking(s: Session, argv: string[]): Reply {
+    const r = this.shard.execute(s, argv);
+    if (r !== null && r !== NULL_ARRAY) return r;
+    const cmd = runnableCommand(argv);
+    if (cmd === undefined) return r;
+    let keys = this.watched.get(s.db);
+    if (keys === undefined) this.watched.set(s.db, (keys = new Set()));
+    for (const i of keyIndexes(cmd, argv)) {
+      if (keys.has(argv[i]!)) continue;
+      keys.add(argv[i]!);
+      this.watching++;
+    }
+    this.hook();
+    return r;
+  }
+
+  private hook(): void {
+    this.shard.onKeyModified = this.modified || this.watching > 0 ? (db, key) => this.keyModified(db, key) : null;
+  }
+
+  private keyModified(db: number, key: string): void {
+    if (this.watching > 0) {
+      const keys = this.watched.get(db);
+      if (keys !== undefined && keys.delete(key)) {
+        this.watching--;
+        this.add(READY_EVENT, db, key);
+        if (this.watching === 0) this.hook();
+      }
+    }
+    if (this.modified) this.add(MODIFIED_EVENT, db, key, this.sessionId(this.shard.current));
+  }
+
+  private add(...record: (number | string)[]): void {
+    for (const x of record) this.records.push(x);
+    if (this.inBatch || this.scheduled) return;
+    // Outside a batch (active expiry, eviction): sent once the current turn is done.
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.post(this.take());
+    });
+  }
+
+  take(): ShardEvents {
+    if (this.records.length === 0) return EMPTY;
+    const r = this.records;
+    this.records = [];
+    return r;
+  }
+
+  post(records: ShardEvents): void {
+    if (records.length > 0) this.port.postMessage({ events: records });
+  }
+}
+
+const EMPTY: ShardEvents = [];
+
+/**
+ * INFO's numbers for this shard (SHARD_FACTS): its keyspace, memory and counters, and each
+ * command's calls, time and failures, counted around the shard's `call` as the server counts
+ * its own (one map lookup and two clock reads a command).
+ */
+class ShardCounters {
+  private readonly commands = new Map<Command, number[]>();
+  private readonly errors = new Map<string, number>();
+
+  constructor(private readonly shard: Engine['shard']) {
+    const call = shard.call.bind(shard);
+    shard.call = (session, cmd, argv) => {
+      if (shard.replaying) return call(session, cmd, argv);
+      const t0 = performance.now();
+      const reply = call(session, cmd, argv);
+      let c = this.commands.get(cmd);
+      if (c === undefined) this.commands.set(cmd, (c = [0, 0, 0]));
+      c[0]!++;
+      c[1]! += performance.now() - t0;
+      if (reply instanceof ErrorReply) {
+        c[2]!++;
+        const sp = reply.message.slice(0, 32).indexOf(' ');
+        const code = sp > 0 ? reply.message.slice(0, sp) : 'ERR';
+        this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+      }
+      return reply;
+    };
+  }
+
+  /** CONFIG RESETSTAT. */
+  reset(): void {
+    this.commands.clear();
+    this.errors.clear();
+    const s = this.shard.stats;
+    s.keyspaceHits = s.keyspaceMisses = s.expiredKeys = s.evictedKeys = 0;
+  }
+
+  facts(): Reply {
+    const shard = this.shard;
+    const s = shard.stats;
+    const now = Date.now();
+    const dbs: Reply[] = [];
+    for (const db of shard.dbs) if (db.size > 0 || db.expires.size > 0) dbs.push([db.id, db.size, db.expires.size, db.avgTtl(now)]);
+    const commands: Reply[] = [];
+    for (const [cmd, [calls, ms, failed]] of this.commands) commands.push([cmd.fullName, calls!, Math.round(ms! * 1000), failed!]);
+    return [shard.used, shard.dirty, [s.keyspaceHits, s.keyspaceMisses, s.expiredKeys, s.evictedKeys], dbs, commands, [...this.errors]];
+  }
 }

@@ -22,11 +22,12 @@ import { defineCommands } from '../../../core/src/commands/table.ts';
 import { moveElement, mpop, numkeysKeys, parseMpop, popFrom, whereArg, type Where } from '../../../core/src/commands/lists.ts';
 import { popZSet } from '../../../core/src/commands/zsets.ts';
 import { setStreamBlocker, streamKeyReady, type StreamWait } from '../../../core/src/commands/streams.ts';
-import { lookupCommand } from '../../../core/src/commands/table.ts';
+import { keyIndexes, lookupCommand, runnableCommand, type Command } from '../../../core/src/commands/table.ts';
 import { typeOf } from '../../../core/src/keyspace/object.ts';
 import type { Shard } from '../../../core/src/engine/shard.ts';
 import type { RZSet } from '../../../core/src/types/zset.ts';
 import { Client, type BlockState } from '../client.ts';
+import { PendingReply } from '../sharding.ts';
 import type { MemorykvServer } from '../server.ts';
 import { serverStats } from './introspection.ts';
 
@@ -38,6 +39,29 @@ interface Blocked extends BlockState {
   /** BLOCKED_STREAM: what each key waits for, and the consumer group of an XREADGROUP. */
   waits?: StreamWait[];
   group?: string | null;
+  /** When a shard thread holds the keys (--shards): see "Sharded" below. */
+  sharded?: ShardedWait;
+}
+
+/**
+ * A blocked command whose keys a shard thread holds. The client is blocked here from the start;
+ * the shard runs the command's non-blocking form (an attempt) and, finding nothing, watches the
+ * keys and reports their next change, on which every client blocked on the key tries again, in
+ * blocking order. The shard decides: a timeout or CLIENT UNBLOCK that comes while an attempt is
+ * out waits for its answer, so an element the attempt popped is never dropped.
+ */
+interface ShardedWait {
+  /** The non-blocking form (LMPOP, LMOVE, ZMPOP ...). */
+  attempt: string[];
+  /** Its reply as the blocking command's. */
+  shape: (r: Reply) => Reply;
+  /** The client's place in its reply order. */
+  pending: PendingReply;
+  inFlight: boolean;
+  /** A key changed while an attempt was out: try once more if it finds nothing. */
+  again: boolean;
+  /** The reply to give if the attempt out finds nothing (timed out or CLIENT UNBLOCK meanwhile). */
+  ending: Reply | undefined;
 }
 
 /** The states this module parked; client.blocked may also hold another's (CLIENT PAUSE). */
@@ -74,6 +98,8 @@ export class BlockingState {
   reprocessDeadline = 0;
   /** Each db's main dict as last seen: a change means SWAPDB moved data under blocked clients. */
   mains: unknown[] = [];
+  /** Sharded blocked commands served by a later attempt (tests, INFO). */
+  servedSharded = 0;
   /** Replicas that acknowledged a client's writes (replication replaces this; none yet). */
   replicaAcks: (client: Client) => number = () => 0;
 }
@@ -187,6 +213,7 @@ function onTimer(server: MemorykvServer, client: Client, b: Blocked): void {
     arm(server, client, b);
     return;
   }
+  if (b.sharded !== undefined) return endSharded(server, client, b, b.timeoutReply, null);
   release(server, client, b);
   countUnblocked(server, b, null);
   answer(client, timeoutReply(server, client, b));
@@ -279,6 +306,10 @@ export function unblockClient(client: Client, withError: boolean): boolean {
   const b = blockedOf(client);
   if (b === null) return false;
   const server = client.server;
+  if (b.sharded !== undefined) {
+    endSharded(server, client, b, withError ? UNBLOCKED : b.timeoutReply, withError ? UNBLOCKED : null);
+    return true;
+  }
   release(server, client, b);
   countUnblocked(server, b, withError ? UNBLOCKED : null);
   answer(client, withError ? UNBLOCKED : timeoutReply(server, client, b));
@@ -420,6 +451,147 @@ function serve(server: MemorykvServer, client: Client, b: Blocked): void {
   for (const hook of server.afterCommand) hook(client, b.argv);
   client.flush();
   resume(client);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sharded: the keys are in a shard thread
+
+/**
+ * What a shard runs for a blocking command (the form Redis runs inside MULTI), and how its reply
+ * becomes the blocking command's. Argument errors of the non-blocking form are the same text.
+ */
+function nonBlockingForm(argv: readonly string[]): { attempt: string[]; type: BlockType; timeoutIdx: number; shape: (r: Reply) => Reply } | null {
+  const name = argv[0]!.toLowerCase();
+  const last = argv.length - 1;
+  const keys = argv.slice(1, -1);
+  const same = (r: Reply) => r;
+  switch (name) {
+    case 'blpop':
+    case 'brpop':
+      return { attempt: ['LMPOP', String(keys.length), ...keys, name === 'blpop' ? 'LEFT' : 'RIGHT'], type: 'list', timeoutIdx: last, shape: (r) => [(r as Reply[])[0]!, ((r as Reply[])[1] as Reply[])[0]!] };
+    case 'bzpopmin':
+    case 'bzpopmax':
+      return {
+        attempt: ['ZMPOP', String(keys.length), ...keys, name === 'bzpopmin' ? 'MIN' : 'MAX'],
+        type: 'zset',
+        timeoutIdx: last,
+        shape: (r) => {
+          const [key, items] = r as [string, Reply[][]];
+          return [key, items[0]![0]!, items[0]![1]!];
+        },
+      };
+    case 'blmpop':
+      return { attempt: ['LMPOP', ...argv.slice(2)], type: 'list', timeoutIdx: 1, shape: same };
+    case 'bzmpop':
+      return { attempt: ['ZMPOP', ...argv.slice(2)], type: 'zset', timeoutIdx: 1, shape: same };
+    case 'blmove':
+      return { attempt: ['LMOVE', ...argv.slice(1, 5)], type: 'list', timeoutIdx: 5, shape: same };
+    case 'brpoplpush':
+      return { attempt: ['RPOPLPUSH', argv[1]!, argv[2]!], type: 'list', timeoutIdx: 3, shape: same };
+  }
+  return null;
+}
+
+/**
+ * A blocking command with --shards: the client blocks here at once (nothing after it in its
+ * pipeline runs meanwhile, as in Redis) and its keys' shard makes the first attempt. Returns
+ * the reply to give now (a bad timeout), or the PendingReply the client waits on.
+ */
+export function blockSharded(server: MemorykvServer, client: Client, argv: string[], cmd: Command): Reply | PendingReply {
+  if (runnableCommand(argv) === undefined) return error(`ERR wrong number of arguments for '${cmd.name}' command`);
+  const form = nonBlockingForm(argv);
+  if (form === null) return error(`ERR '${argv[0]}' is not available yet when the keyspace is sharded (--shards)`);
+  let deadline: number;
+  try {
+    deadline = timeoutArg(argv[form.timeoutIdx]!, server.engine.shard.clock());
+  } catch (e) {
+    if (e instanceof ErrorReply) return e;
+    throw e;
+  }
+  let keys: string[];
+  try {
+    keys = keyIndexes(cmd, argv).map((i) => argv[i]!);
+    // BLMOVE and BRPOPLPUSH wait on their source only.
+    if (form.attempt[0] === 'LMOVE' || form.attempt[0] === 'RPOPLPUSH') keys = keys.slice(0, 1);
+  } catch {
+    keys = []; // a bad numkeys: the attempt answers Redis's error
+  }
+  const pending = new PendingReply();
+  const sharded: ShardedWait = { attempt: form.attempt, shape: form.shape, pending, inFlight: false, again: false, ending: undefined };
+  const st = blockingState(server);
+  const db = client.db;
+  const unique: string[] = [];
+  let m = st.blockingKeys[db];
+  if (m === undefined) m = st.blockingKeys[db] = new Map();
+  for (const key of keys) {
+    let clients = m.get(key);
+    if (clients === undefined) m.set(key, (clients = new Set()));
+    else if (clients.has(client)) continue;
+    clients.add(client);
+    unique.push(key);
+  }
+  if (unique.length > 0) st.keyBlocked++;
+  st.blocked++;
+  const b: Blocked = { argv, keys: unique, db, deadline, timeoutReply: NULL_ARRAY, timer: null, type: form.type, sharded };
+  ownStates.add(b);
+  client.blocked = b;
+  arm(server, client, b);
+  attempt(server, client, b);
+  return pending;
+}
+
+/** Sends the blocked command's non-blocking form to its shard. */
+function attempt(server: MemorykvServer, client: Client, b: Blocked): void {
+  const w = b.sharded!;
+  w.inFlight = true;
+  w.again = false;
+  server.sharding!.tryBlocking(client, w.attempt).then(
+    (r) => onAttempt(server, client, b, r),
+    (e: Error) => onAttempt(server, client, b, error(e.message.startsWith('ERR ') ? e.message : `ERR ${e.message}`)),
+  );
+}
+
+function onAttempt(server: MemorykvServer, client: Client, b: Blocked, r: Reply): void {
+  const w = b.sharded!;
+  w.inFlight = false;
+  // Gone (disconnected, RESET) meanwhile: nothing to answer.
+  if (client.blocked !== b) return;
+  if (r instanceof ErrorReply) return finishSharded(server, client, b, r, r);
+  if (r !== null && r !== NULL_ARRAY) {
+    blockingState(server).servedSharded++;
+    return finishSharded(server, client, b, w.shape(r), null);
+  }
+  if (w.ending !== undefined) return finishSharded(server, client, b, w.ending, w.ending instanceof ErrorReply ? w.ending : null);
+  if (w.again) attempt(server, client, b);
+}
+
+/** A timeout or CLIENT UNBLOCK: now, or once the attempt out has answered (it may have popped). */
+function endSharded(server: MemorykvServer, client: Client, b: Blocked, reply: Reply, err: ErrorReply | null): void {
+  const w = b.sharded!;
+  if (w.inFlight) {
+    w.ending = reply;
+    return;
+  }
+  finishSharded(server, client, b, reply, err);
+}
+
+function finishSharded(server: MemorykvServer, client: Client, b: Blocked, reply: Reply, err: ErrorReply | null): void {
+  release(server, client, b);
+  countUnblocked(server, b, err);
+  b.sharded!.pending.reply(reply);
+  resume(client);
+}
+
+/** A shard reports that a key blocked clients wait on changed: each of them tries again, in order. */
+export function keyReadySharded(server: MemorykvServer, db: number, key: string): void {
+  const clients = blockingState(server).blockingKeys[db]?.get(key);
+  if (clients === undefined) return;
+  for (const client of [...clients]) {
+    const b = blockedOf(client);
+    if (b?.sharded === undefined || b.sharded.ending !== undefined) continue;
+    if (b.sharded.inFlight) b.sharded.again = true;
+    else attempt(server, client, b);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -600,6 +600,11 @@ export function pauseStats(server: MemorykvServer): { paused: '' | 'write' | 'al
   return { paused: st.paused === PAUSE_ALL ? 'all' : st.paused === PAUSE_WRITE ? 'write' : '', postponed: st.postponed.size };
 }
 
+/** Whether any client tracks keys (a sharded keyspace then reports every modified key). */
+export function trackingActive(server: MemorykvServer): boolean {
+  return stateOf(server).tracking.size > 0;
+}
+
 /** Whether a client is tracking (CLIENT LIST 't', HELLO/INFO). */
 export function isTracking(client: Client): boolean {
   return stateOf(client.server).tracking.has(client);
@@ -625,8 +630,13 @@ function wrapExecute(server: MemorykvServer, st: ConnState): void {
     const queue = client.multi;
     const r = execute(client, argv);
     if (r === PAUSED) return NO_REPLY;
-    // A shard thread runs it (sharding.ts: no invalidations from shards yet).
-    if (r instanceof PendingReply) return r;
+    // A shard thread runs it: its keys are remembered now (an invalidation that comes for a
+    // change ordered before the read is one too many, never one too few), and its shard reports
+    // modified keys, which reach the keyModified hook (sharding.ts).
+    if (r instanceof PendingReply) {
+      afterTracked(server, st, client, argv, queue, SHARD_RAN);
+      return r;
+    }
     afterTracked(server, st, client, argv, queue, r);
     if (st.pending.has(client)) {
       client.reply(r);
@@ -636,6 +646,9 @@ function wrapExecute(server: MemorykvServer, st: ConnState): void {
     return r;
   };
 }
+
+/** Stands for the reply of a command a shard runs: EXEC ran its queue, a flush succeeded. */
+const SHARD_RAN: Reply = [];
 
 function afterTracked(
   server: MemorykvServer,

@@ -40,7 +40,7 @@ import { idleTime } from '../../../core/src/keyspace/eviction.ts';
 import { observeExpireCycles } from '../../../core/src/keyspace/expiry.ts';
 import type { Keyspace } from '../../../core/src/keyspace/keyspace.ts';
 import { Client } from '../client.ts';
-import type { PendingReply } from '../sharding.ts';
+import { PendingReply, type ShardedFacts } from '../sharding.ts';
 import type { MemorykvServer } from '../server.ts';
 import { BigNumber } from '../resp/encoder.ts';
 import { REDIS_VERSION } from '../config-file.ts';
@@ -171,6 +171,8 @@ interface LatencySeries {
 
 /** The server's statistics (the stat_* fields of Redis's server struct this module keeps). */
 export class ServerStats {
+  /** While INFO is written for a sharded keyspace: the shards' numbers (sharding.ts). */
+  sharded: ShardedFacts | null = null;
   readonly commands = new Map<string, CommandStat>();
   /** The same stats by Command object, for the command path (cleared with `commands`). */
   readonly byCommand = new Map<Command, CommandStat>();
@@ -413,6 +415,7 @@ export function resetStats(server: MemorykvServer): void {
   st.netOutBase = netBytes(server, false);
   st.peakMemory = 0;
   st.resetOps();
+  if (server.sharding !== null) void server.sharding.facts(true);
   const s = server.engine.shard.stats;
   s.keyspaceHits = 0;
   s.keyspaceMisses = 0;
@@ -958,12 +961,12 @@ const SECTIONS: Record<string, Section> = {
     ].join('\r\n');
   },
   memory(server, st) {
-    const used = usedMemory(server);
+    const used = usedMemory(server) + (st.sharded?.used ?? 0);
     if (used > st.peakMemory) st.peakMemory = used;
     const rss = process.memoryUsage().rss;
     const total = os.totalmem();
     const maxmemory = Number(param(server, 'maxmemory'));
-    const dataset = server.engine.shard.used;
+    const dataset = server.engine.shard.used + (st.sharded?.used ?? 0);
     const overhead = used - dataset;
     const pct = (a: number, b: number) => (b === 0 ? 0 : (a * 100) / b).toFixed(2);
     const frag = used === 0 ? 0 : rss / used;
@@ -1026,7 +1029,7 @@ const SECTIONS: Record<string, Section> = {
     return persistenceSection(server, st, { ...NO_PERSISTENCE, aofEnabled: param(server, 'appendonly') === 'yes' });
   },
   stats(server, st) {
-    const s = server.engine.shard.stats;
+    const s = st.sharded?.stats ?? server.engine.shard.stats;
     const ps = safe(() => pubsubOf(server), undefined);
     const acl = aclStats(server) ?? { auth: 0, cmd: 0, key: 0, channel: 0 };
     const netIn = netBytes(server, true) - st.netInBase;
@@ -1034,7 +1037,7 @@ const SECTIONS: Record<string, Section> = {
     return [
       '# Stats',
       `total_connections_received:${st.connections}`,
-      `total_commands_processed:${st.numCommands}`,
+      `total_commands_processed:${st.numCommands + shardCalls(st)}`,
       `instantaneous_ops_per_sec:${st.instantaneousOps()}`,
       `total_net_input_bytes:${netIn}`,
       `total_net_output_bytes:${netOut}`,
@@ -1127,7 +1130,18 @@ const SECTIONS: Record<string, Section> = {
   },
   commandstats(_server, st) {
     const lines = ['# Commandstats'];
-    for (const [name, c] of st.commands) {
+    let stats: Map<string, { calls: number; usec: number; rejected: number; failed: number }> = st.commands;
+    if (st.sharded !== null) {
+      stats = new Map([...st.commands].map(([name, c]) => [name, { ...c }]));
+      for (const [name, c] of st.sharded.commands) {
+        const m = stats.get(name) ?? { calls: 0, usec: 0, rejected: 0, failed: 0 };
+        m.calls += c.calls;
+        m.usec += c.usec;
+        m.failed += c.failed;
+        stats.set(name, m);
+      }
+    }
+    for (const [name, c] of stats) {
       if (c.calls === 0 && c.failed === 0 && c.rejected === 0) continue;
       const per = c.calls === 0 ? 0 : c.usec / c.calls;
       lines.push(
@@ -1138,7 +1152,9 @@ const SECTIONS: Record<string, Section> = {
   },
   errorstats(_server, st) {
     const lines = ['# Errorstats'];
-    for (const code of [...st.errors.keys()].sort()) lines.push(`errorstat_${safeInfo(code)}:count=${st.errors.get(code)}`);
+    const errors = new Map(st.errors);
+    for (const [code, n] of st.sharded?.errors ?? []) errors.set(code, (errors.get(code) ?? 0) + n);
+    for (const code of [...errors.keys()].sort()) lines.push(`errorstat_${safeInfo(code)}:count=${errors.get(code)}`);
     return lines.join('\r\n');
   },
   latencystats(server, st) {
@@ -1158,13 +1174,17 @@ const SECTIONS: Record<string, Section> = {
   cluster(server) {
     return `# Cluster\r\ncluster_enabled:${param(server, 'cluster-enabled') === 'yes' ? 1 : 0}`;
   },
-  keyspace(server) {
+  keyspace(server, st) {
     const lines = ['# Keyspace'];
+    if (st.sharded !== null) {
+      for (const [id, d] of [...st.sharded.dbs].sort((a, b) => a[0] - b[0])) lines.push(`db${id}:keys=${d.keys},expires=${d.expires},avg_ttl=${d.avgTtl}`);
+      return lines.join('\r\n');
+    }
     const now = Date.now();
     for (const db of server.engine.shard.dbs) {
       const keys = db.size;
       const expires = db.expires.size;
-      if (keys || expires) lines.push(`db${db.id}:keys=${keys},expires=${expires},avg_ttl=${avgTtl(db, now)}`);
+      if (keys || expires) lines.push(`db${db.id}:keys=${keys},expires=${expires},avg_ttl=${db.avgTtl(now)}`);
     }
     return lines.join('\r\n');
   },
@@ -1173,27 +1193,6 @@ const SECTIONS: Record<string, Section> = {
 /** The sections INFO (no argument, or "default") prints, and their order in "all". */
 const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'module_list', 'errorstats', 'cluster', 'keyspace'];
 const ALL_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'commandstats', 'errorstats', 'latencystats', 'cluster', 'keyspace'];
-
-/**
- * The average TTL of a db's volatile keys, estimated from a sample (Redis keeps a running
- * estimate from the active expiry cycle's samples).
- */
-function avgTtl(db: Keyspace, now: number): number {
-  const ex = db.expires;
-  if (ex.size === 0) return 0;
-  let sum = 0;
-  let n = 0;
-  const sample = Math.min(ex.size, 64);
-  for (let i = 0; i < sample; i++) {
-    const j = ex.randomIndex();
-    const ttl = ex.vals[j]! - now;
-    if (ttl > 0) {
-      sum += ttl;
-      n++;
-    }
-  }
-  return n === 0 ? 0 : Math.round(sum / n);
-}
 
 function trackingClients(server: MemorykvServer): number {
   const conn = server.state.get('connection') as { tracking?: Map<unknown, unknown> } | undefined;
@@ -1206,6 +1205,35 @@ function safe<T>(fn: () => T, fallback: T): T {
   } catch {
     return fallback;
   }
+}
+
+function shardCalls(st: ServerStats): number {
+  let n = 0;
+  for (const c of st.sharded?.commands.values() ?? []) n += c.calls;
+  return n;
+}
+
+/**
+ * INFO: with a sharded keyspace its numbers come from every shard first (the reply a
+ * PendingReply), else at once.
+ */
+function info(server: MemorykvServer, args: readonly string[]): Reply {
+  const sharding = server.sharding;
+  if (sharding === null) return new Verbatim('txt', infoString(server, args));
+  const p = new PendingReply();
+  sharding.facts().then(
+    (facts) => {
+      const st = serverStats(server);
+      st.sharded = facts;
+      try {
+        p.reply(new Verbatim('txt', infoString(server, args)));
+      } finally {
+        st.sharded = null;
+      }
+    },
+    (e: Error) => p.error(e),
+  );
+  return p as unknown as Reply;
 }
 
 /** genRedisInfoString: the sections asked for ("default", "all", "everything", names). */
@@ -1963,7 +1991,7 @@ defineCommands(
     since: '1.0.0',
     tips: ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special'],
     history: [['7.0.0', 'Added support for taking multiple section arguments.']],
-    handler: (ctx) => new Verbatim('txt', infoString(serverOf(ctx), ctx.argv.slice(1))),
+    handler: (ctx) => info(serverOf(ctx), ctx.argv.slice(1)),
   }),
   spec({
     name: 'command',
