@@ -175,7 +175,7 @@ describe('--shards 3: blocking commands, keyspace notifications, client tracking
     await r.config('RESETSTAT');
     const field = (text: string, name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(text)?.[1];
     const before = Number(field(await r.info('memory'), 'used_memory_dataset'));
-    for (let i = 0; i < 40; i++) await r.set(`info:${i}`, 'x'.repeat(1000), ...(i < 10 ? (['EX', '1000'] as const) : []));
+    for (let i = 0; i < 40; i++) await (i < 10 ? r.set(`info:${i}`, 'x'.repeat(1000), 'EX', 1000) : r.set(`info:${i}`, 'x'.repeat(1000)));
     await r.select(2);
     await r.set('in-db-2', 'v');
     await r.select(0);

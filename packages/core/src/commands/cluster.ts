@@ -5,8 +5,9 @@
  * table so COMMAND LIST/INFO/DOCS, ACL and arity checks know them as Redis does; a cluster mode
  * would give them real handlers here. Declarations from Redis 7.2's src/commands/cluster*.json.
  */
-import { error } from '../errors.ts';
-import { keyHashSlot } from '../engine/slots.ts';
+import { NOT_INTEGER, error } from '../errors.ts';
+import { parseInt64 } from '../bytes.ts';
+import { SLOTS, keyHashSlot } from '../engine/slots.ts';
 import type { Reply } from '../reply.ts';
 import { defineCommands, type CommandSpec } from './table.ts';
 
@@ -24,6 +25,17 @@ const CLUSTER_DISABLED = error('ERR This instance has cluster support disabled')
 
 function disabled(): Reply {
   throw CLUSTER_DISABLED;
+}
+
+/**
+ * The slot-index subcommands answer only where there is a slot index: on a shard of a sharded
+ * keyspace (which the router picks by the slot argument). Alone, a keyspace is as Redis without
+ * cluster support.
+ */
+function int64Arg(s: string): number {
+  const v = parseInt64(s);
+  if (v !== v) throw NOT_INTEGER;
+  return v;
 }
 
 const specs: Spec[] = [
@@ -125,7 +137,13 @@ const specs: Spec[] = [
         summary: 'Returns the number of keys in a hash slot.',
         complexity: 'O(1)',
         since: '3.0.0',
-        handler: disabled,
+        handler(ctx) {
+          const index = ctx.db.slots;
+          if (index === null) return disabled();
+          const slot = int64Arg(ctx.argv[2]!);
+          if (slot < 0 || slot >= SLOTS) throw error('ERR Invalid slot');
+          return index.count(slot);
+        },
       },
       {
         name: 'delslots',
@@ -192,7 +210,14 @@ const specs: Spec[] = [
         complexity: 'O(N) where N is the number of requested keys',
         since: '3.0.0',
         tips: ['nondeterministic_output'],
-        handler: disabled,
+        handler(ctx) {
+          const index = ctx.db.slots;
+          if (index === null) return disabled();
+          const slot = int64Arg(ctx.argv[2]!);
+          const max = int64Arg(ctx.argv[3]!);
+          if (slot < 0 || slot >= SLOTS || max < 0) throw error('ERR Invalid slot or number of keys');
+          return index.keys(slot, max);
+        },
       },
       {
         name: 'help',

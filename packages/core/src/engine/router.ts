@@ -18,7 +18,7 @@ import { getKeysWithFlags } from '../commands/keyspecs.ts';
 import { runnableCommand, type Command } from '../commands/table.ts';
 import { ErrorReply, error } from '../errors.ts';
 import type { Reply } from '../reply.ts';
-import { keyHashSlot, slotShard } from './slots.ts';
+import { SLOTS, keyHashSlot, slotShard } from './slots.ts';
 
 export const CROSSSLOT = error("CROSSSLOT Keys in request don't hash to the same slot");
 
@@ -71,7 +71,16 @@ function policies(cmd: Command): { request: string; response: string } {
   return p;
 }
 
-function keylessRoute(cmd: Command): Route {
+/** Subcommands that name a slot instead of keys: the slot's shard answers. */
+const BY_SLOT = new Set(['cluster|countkeysinslot', 'cluster|getkeysinslot']);
+
+function keylessRoute(cmd: Command, argv: readonly string[], n: number): Route {
+  if (BY_SLOT.has(cmd.fullName)) {
+    const slot = Number(argv[2]);
+    // Not a slot: any shard answers Redis's error.
+    if (!(/^\d{1,5}$/.test(argv[2]!) && slot < SLOTS)) return { kind: 'one', shard: 0, slot: NO_SLOT };
+    return { kind: 'one', shard: slotShard(slot, n), slot };
+  }
   const { request, response } = policies(cmd);
   if (cmd.name === 'scan') return { kind: 'scan' };
   if (cmd.name === 'randomkey') return { kind: 'randomkey' };
@@ -91,7 +100,7 @@ export function route(argv: readonly string[], n: number): Route {
   // Unknown, or wrong arity: any shard gives Redis's error.
   if (cmd === undefined) return { kind: 'one', shard: 0, slot: NO_SLOT };
   const refs = getKeysWithFlags(cmd, argv, true);
-  if (refs.length === 0) return keylessRoute(cmd);
+  if (refs.length === 0) return keylessRoute(cmd, argv, n);
   const slot = keyHashSlot(argv[refs[0]!.pos]!);
   let sameSlot = true;
   for (let i = 1; i < refs.length; i++) {

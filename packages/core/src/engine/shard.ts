@@ -270,6 +270,14 @@ export class Shard {
     if (this.onNotify !== null) this.onNotify(db, cls, event, key);
   }
 
+  /**
+   * This shard is one of several: every database keeps its slot index from now on (CLUSTER
+   * COUNTKEYSINSLOT, GETKEYSINSLOT; a lone shard answers them as Redis without cluster does).
+   */
+  indexSlots(): void {
+    for (const db of this.dbs) db.indexSlots();
+  }
+
   /** Keys across all databases. */
   get keyCount(): number {
     let n = 0;

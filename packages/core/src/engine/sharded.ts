@@ -260,6 +260,7 @@ export class ShardedEngine {
     if (!(opts.shards >= 1)) throw new Error('shards must be at least 1');
     this.shards = [];
     for (let i = 0; i < opts.shards; i++) this.shards.push(new Shard(opts.config, opts.clock));
+    if (opts.shards > 1) for (const s of this.shards) s.indexSlots();
     if (opts.activeExpire !== false) this.timer = startCron(this.shards);
   }
 

@@ -21,6 +21,7 @@ import {
 import type { Shard } from '../engine/shard.ts';
 import type { Session } from '../engine/session.ts';
 import { lfuTouch, lruClock, newKeyMeta } from './eviction.ts';
+import { SlotIndex } from './slot-index.ts';
 
 /** A WATCHed key's record, per session (multi.c watchedKey). */
 export interface WatchedKey {
@@ -35,6 +36,8 @@ export class Keyspace {
   expires = new Dict<number>({ empty: 0 });
   /** Sessions WATCHing each key, or null when nobody watches anything here. */
   watched: Map<string, Set<Session>> | null = null;
+  /** The keys of each hash slot, while the keyspace is sharded (Shard.indexSlots), else null. */
+  slots: SlotIndex | null = null;
   /** Where the active expiry cycle resumes its SCAN of `expires`. */
   expireCursor = 0;
   /** The entry the last lookupWrite found (checked against its key before any reuse). */
@@ -125,6 +128,7 @@ export class Keyspace {
   add(key: string, value: Value): void {
     const i = this.main.insertNew(key, value);
     this.main.meta![i] = newKeyMeta(this.shard);
+    if (this.slots !== null) this.slots.add(key);
     this.shard.used += KEY_OVERHEAD + stringMemory(key) + this.account(value);
     this.signal(key);
     if (this.shard.notifyNew) this.shard.notify(this.id, 'n', 'new', key);
@@ -168,6 +172,7 @@ export class Keyspace {
     if (i < 0) return false;
     const old = main.vals[i]!;
     main.delete(key);
+    if (this.slots !== null) this.slots.delete(key);
     this.shard.used -= KEY_OVERHEAD + stringMemory(key) + valueMemory(old);
     if (this.expires.size > 0) this.removeExpire(key);
     this.signal(key);
@@ -258,6 +263,7 @@ export class Keyspace {
     [this.main, other.main] = [other.main, this.main];
     [this.expires, other.expires] = [other.expires, this.expires];
     [this.expireCursor, other.expireCursor] = [other.expireCursor, this.expireCursor];
+    [this.slots, other.slots] = [other.slots, this.slots];
   }
 
   /** Deletes every key. Returns how many there were. */
@@ -271,6 +277,7 @@ export class Keyspace {
     this.shard.used -= mem + this.expires.size * EXPIRE_OVERHEAD;
     this.main.clear();
     this.expires.clear();
+    this.slots?.clear();
     this.shard.dirty += n;
     return n;
   }
@@ -374,6 +381,14 @@ export class Keyspace {
       }
     }
     return n === 0 ? 0 : Math.round(sum / n);
+  }
+
+  /** Starts keeping the slot index (CLUSTER COUNTKEYSINSLOT), from the keys there are. */
+  indexSlots(): void {
+    if (this.slots !== null) return;
+    const index = new SlotIndex();
+    this.main.forEach((k) => index.add(k));
+    this.slots = index;
   }
 
   /** Type of the value at key, or undefined (expires it if due; does not touch LRU). */

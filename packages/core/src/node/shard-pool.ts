@@ -203,6 +203,7 @@ export class ShardPool {
       });
       const task = {
         index,
+        shards: options.shards,
         config: options.config,
         activeExpire: options.activeExpire,
         resp: options.resp ?? 3,

@@ -41,6 +41,8 @@ import {
 export interface ShardTask {
   port: MessagePort;
   index: number;
+  /** How many shards there are (one of several keeps a slot index). */
+  shards: number;
   config?: Partial<EngineConfig>;
   activeExpire?: boolean;
   /** The RESP version of new sessions (the in-process API speaks 3). */
@@ -65,6 +67,7 @@ interface RespWriter {
 
 export async function startShard(task: ShardTask): Promise<string> {
   const engine = new Engine({ config: task.config, activeExpire: task.activeExpire });
+  if (task.shards > 1) engine.shard.indexSlots();
   const port = task.port;
   const log = (level: string, message: string) => port.postMessage({ log: [level, `shard ${task.index}: ${message}`] });
   let durability: Durability | null = null;
