@@ -19,7 +19,8 @@
  * DEBUG and MEMORY that read keys.
  */
 import { ErrorReply, OK, Status, commands, type Reply } from '@memorykv/core';
-import { EVENTS, NOTIFY_EVENT, READY_EVENT, SAVE_SHARD, SHARD_FACTS, type ShardEvents } from '../../core/src/node/shard-wire.ts';
+import type { EngineConfig } from '../../core/src/config.ts';
+import { EVENTS, NOTIFY_EVENT, READY_EVENT, SAVE_SHARD, SHARD_CONFIG, SHARD_FACTS, type ShardEvents } from '../../core/src/node/shard-wire.ts';
 import { blockSharded, keyReadySharded } from './commands/blocking.ts';
 import { keyspaceEventsFlagsToString, pubsubOf } from './commands/pubsub.ts';
 import { trackingActive } from './commands/connection.ts';
@@ -78,6 +79,14 @@ export interface ShardedFacts {
   /** Per command: calls, usec, failed. */
   commands: Map<string, { calls: number; usec: number; failed: number }>;
   errors: Map<string, number>;
+  /** Durable shards: the oldest last snapshot, changes since (summed), any building, snapshots. */
+  persistence: { lastSave: number; changes: number; building: boolean; saves: number } | null;
+}
+
+/** maxmemory is the whole server's: each of n shards keeps its part of it. */
+function shardConfig(config: Partial<EngineConfig>, n: number): Partial<EngineConfig> {
+  const max = config.maxmemory ?? 0;
+  return max === 0 ? config : { ...config, maxmemory: Math.max(1, Math.floor(max / n)) };
 }
 
 export interface ShardingOptions {
@@ -103,7 +112,7 @@ export class Sharding {
       o.dataDir ?? undefined,
       {
         shards: o.shards,
-        config: server.settings.engine,
+        config: shardConfig(server.settings.engine, o.shards),
         resp: 2,
         durability: o.durability,
         // The `save` rules as they were at start (CONFIG SET save reaches no shard thread yet).
@@ -221,6 +230,21 @@ export class Sharding {
     }
   }
 
+  /**
+   * CONFIG SET of an engine parameter, or of `save`, reaches every shard, in order with the
+   * commands after it. maxmemory is the whole server's: each shard gets its part.
+   */
+  configChanged(name: string, value: string): void {
+    if (name === 'maxmemory' && value !== '0') value = String(Math.max(1, Math.floor(Number(value) / this.pool.n)));
+    if (name === 'save') value = JSON.stringify(saveRules(value));
+    for (let i = 0; i < this.pool.n; i++) {
+      this.pool.control(i, [SHARD_CONFIG, name, value]).then(
+        (r) => r instanceof ErrorReply && this.server.log('warning', `Shard ${i} refused ${name} ${value}: ${r.message}`),
+        () => {},
+      );
+    }
+  }
+
   /** What INFO shows of the shards, summed (with `reset`: CONFIG RESETSTAT first). */
   async facts(reset = false): Promise<ShardedFacts> {
     const argv = reset ? [SHARD_FACTS, 'reset'] : [SHARD_FACTS];
@@ -232,11 +256,20 @@ export class Sharding {
       dbs: new Map(),
       commands: new Map(),
       errors: new Map(),
+      persistence: null,
     };
-    type Facts = [number, number, number[], number[][], [string, number, number, number][], [string, number][]];
+    type Facts = [number, number, number[], number[][], [string, number, number, number][], [string, number][], number[]];
     for (const r of all) {
       if (!Array.isArray(r)) throw new Error(r instanceof ErrorReply ? r.message : 'a shard gave no facts');
-      const [used, dirty, [hits, misses, expired, evicted], dbs, commands, errors] = r as unknown as Facts;
+      const [used, dirty, [hits, misses, expired, evicted], dbs, commands, errors, persistence] = r as unknown as Facts;
+      if (persistence.length > 0) {
+        const [lastSave, changes, building, saves] = persistence as [number, number, number, number];
+        const p = (f.persistence ??= { lastSave, changes: 0, building: false, saves: 0 });
+        p.lastSave = Math.min(p.lastSave, lastSave);
+        p.changes += changes;
+        p.building ||= building === 1;
+        p.saves += saves;
+      }
       f.used += used;
       f.dirty += dirty;
       f.stats.keyspaceHits += hits!;

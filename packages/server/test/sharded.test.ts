@@ -199,6 +199,24 @@ describe('--shards 3: blocking commands, keyspace notifications, client tracking
     await r.flushall();
   });
 
+  it('CONFIG SET of engine parameters reaches the shards: maxmemory (split over them) evicts there', async () => {
+    const r = t.ioredis();
+    await r.flushall();
+    await r.config('SET', 'maxmemory-policy', 'allkeys-lru');
+    await r.config('SET', 'maxmemory', '3mb');
+    const value = 'x'.repeat(10_000);
+    for (let i = 0; i < 1000; i++) await r.set(`mm:${i}`, value);
+    // The shards' cron may still evict after the last write: the count read last is the larger.
+    const size = await r.dbsize();
+    const evicted = Number(/evicted_keys:(\d+)/.exec(await r.info('stats'))![1]);
+    expect(size).toBeLessThan(500);
+    expect(evicted).toBeGreaterThanOrEqual(1000 - size);
+    expect(Number(/used_memory_dataset:(\d+)/.exec(await r.info('memory'))![1])).toBeLessThan(3 * 1024 * 1024);
+    await r.config('SET', 'maxmemory', '0');
+    await r.config('SET', 'maxmemory-policy', 'noeviction');
+    await r.flushall();
+  });
+
   it('keyspace notifications come from every shard, expiry included', async () => {
     const r = t.ioredis();
     await r.config('SET', 'notify-keyspace-events', 'KEA');
@@ -281,6 +299,31 @@ describe('--shards with appendonly yes', () => {
     s = await start(2);
     expect(await s.r.mget(...KEYS)).toEqual(KEYS.map(() => 'snap'));
     await s.stop();
+  }, 60_000);
+
+  it('blocking commands on durable shards; CONFIG SET save reaches every shard', async () => {
+    const s = await start(2);
+    await s.r.config('SET', 'save', '1 1');
+    const w = new Redis({ port: s.r.options.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+    const popped = w.blpop('{d}list', 0);
+    await until(async () => /blocked_clients:1/.test(await s.r.info('clients')));
+    await s.r.rpush('{d}list', 'a', 'b');
+    expect(await popped).toEqual(['{d}list', 'a']);
+    w.disconnect();
+    await s.r.mset(Object.fromEntries(KEYS.map((k) => [k, 'saved'])));
+    const persistence = async () => {
+      const text = await s.r.info('persistence');
+      return { changes: Number(/rdb_changes_since_last_save:(\d+)/.exec(text)![1]), saves: Number(/rdb_saves:(\d+)/.exec(text)![1]) };
+    };
+    expect((await persistence()).changes).toBeGreaterThanOrEqual(KEYS.length);
+    // The rule (1 change in 1 s) makes each shard snapshot on its own.
+    await until(async () => (await persistence()).changes === 0, 10_000, 'a snapshot of each shard');
+    expect((await persistence()).saves).toBeGreaterThanOrEqual(2);
+    await s.stop();
+    const again = await start(2);
+    expect(await again.r.lrange('{d}list', 0, -1)).toEqual(['b']);
+    expect(await again.r.mget(...KEYS)).toEqual(KEYS.map(() => 'saved'));
+    await again.stop();
   }, 60_000);
 
   it('a shard thread that dies comes back from its journal: nothing acknowledged is lost', async () => {

@@ -37,8 +37,14 @@ export const CLOSE_SHARD = '\0close';
  */
 export const EVENTS = '\0events';
 /**
+ * A parameter set on the server (CONFIG SET): `[SHARD_CONFIG, name, value]` sets the engine
+ * parameter, or with name `save`, value is the save rules as JSON.
+ */
+export const SHARD_CONFIG = '\0config';
+/**
  * What INFO needs from a shard, as one reply: [used, dirty, [hits, misses, expired, evicted],
- * [[db, keys, expires, avg_ttl] ...], [[command, calls, usec, failed] ...], [[error code, count] ...]].
+ * [[db, keys, expires, avg_ttl] ...], [[command, calls, usec, failed] ...], [[error code, count] ...],
+ * [last snapshot (unix s), changes since, building, snapshots built] or [] in memory].
  */
 export const SHARD_FACTS = '\0facts';
 

@@ -11,7 +11,7 @@ import type { MessagePort } from 'node:worker_threads';
 import './scripting/lua.ts';
 import type { OpenOptions } from '../api/database.ts';
 import type { EngineConfig } from '../config.ts';
-import { Durability } from '../durability/durability.ts';
+import { DEFAULT_SAVE_RULES, Durability } from '../durability/durability.ts';
 import { ErrorReply } from '../errors.ts';
 import type { Command } from '../commands/table.ts';
 import { NO_REPLY, NULL_ARRAY, toJS, type Reply } from '../reply.ts';
@@ -32,6 +32,7 @@ import {
   RESP3,
   SAVE_SHARD,
   SETTLE,
+  SHARD_CONFIG,
   SHARD_FACTS,
   codec,
   type Batch,
@@ -71,12 +72,14 @@ export async function startShard(task: ShardTask): Promise<string> {
   const port = task.port;
   const log = (level: string, message: string) => port.postMessage({ log: [level, `shard ${task.index}: ${message}`] });
   let durability: Durability | null = null;
+  // CONFIG SET save reaches the shards (SHARD_CONFIG): the rules are read at each check.
+  let saveRules = task.saveRules;
   if (task.path !== undefined) {
     const parts = await openLmdbStorage({ path: task.path, durability: task.durability }, () => engine.shard.config);
     durability = await Durability.open(engine, {
       journal: parts.journal,
       snapshots: parts.snapshots,
-      saveRules: task.saveRules,
+      saveRules: () => saveRules ?? DEFAULT_SAVE_RULES,
       retentionDays: task.snapshotRetentionDays,
       schedule: parts.schedule,
       pause: parts.pause,
@@ -96,7 +99,7 @@ export async function startShard(task: ShardTask): Promise<string> {
     }
     return s;
   };
-  const counters = new ShardCounters(shard);
+  const counters = new ShardCounters(shard, () => durability);
   const events = new ShardEventLog(shard, port, (s) => (s === null ? -1 : (sessionIds.get(s) ?? -1)));
   let writer: RespWriter | null = null;
   if (task.encoder !== undefined) {
@@ -145,6 +148,11 @@ export async function startShard(task: ShardTask): Promise<string> {
       } else if (name === SHARD_FACTS) {
         if (argv[1] === 'reset') counters.reset();
         out[i] = convert(counters.facts(), how);
+      } else if (name === SHARD_CONFIG) {
+        let r: Reply = 'OK';
+        if (argv[1] === 'save') saveRules = JSON.parse(argv[2]!) as OpenOptions['saveRules'];
+        else r = shard.setConfig(argv[1]!, argv[2]!) ?? 'OK';
+        out[i] = convert(r, how);
       } else if (name === EVENTS) {
         events.configure(argv);
         out[i] = convert('OK', how);
@@ -218,11 +226,16 @@ class ShardEventLog {
   private readonly watched = new Map<number, Set<string>>();
   private watching = 0;
 
+  /** The hook installed before (durability's tracker of not-yet-durable writes): kept first. */
+  private readonly base: Engine['shard']['onKeyModified'];
+
   constructor(
     private readonly shard: Engine['shard'],
     private readonly port: MessagePort,
     private readonly sessionId: (s: Session | null) => number,
-  ) {}
+  ) {
+    this.base = shard.onKeyModified;
+  }
 
   /** [EVENTS, notify, modified]: see shard-wire.ts. */
   configure(argv: readonly string[]): void {
@@ -253,7 +266,14 @@ class ShardEventLog {
   }
 
   private hook(): void {
-    this.shard.onKeyModified = this.modified || this.watching > 0 ? (db, key) => this.keyModified(db, key) : null;
+    const base = this.base;
+    if (!(this.modified || this.watching > 0)) this.shard.onKeyModified = base;
+    else if (base === null) this.shard.onKeyModified = (db, key) => this.keyModified(db, key);
+    else
+      this.shard.onKeyModified = (db, key) => {
+        base(db, key);
+        this.keyModified(db, key);
+      };
   }
 
   private keyModified(db: number, key: string): void {
@@ -302,7 +322,10 @@ class ShardCounters {
   private readonly commands = new Map<Command, number[]>();
   private readonly errors = new Map<string, number>();
 
-  constructor(private readonly shard: Engine['shard']) {
+  constructor(
+    private readonly shard: Engine['shard'],
+    private readonly durability: () => Durability | null,
+  ) {
     const call = shard.call.bind(shard);
     shard.call = (session, cmd, argv) => {
       if (shard.replaying) return call(session, cmd, argv);
@@ -338,6 +361,8 @@ class ShardCounters {
     for (const db of shard.dbs) if (db.size > 0 || db.expires.size > 0) dbs.push([db.id, db.size, db.expires.size, db.avgTtl(now)]);
     const commands: Reply[] = [];
     for (const [cmd, [calls, ms, failed]] of this.commands) commands.push([cmd.fullName, calls!, Math.round(ms! * 1000), failed!]);
-    return [shard.used, shard.dirty, [s.keyspaceHits, s.keyspaceMisses, s.expiredKeys, s.evictedKeys], dbs, commands, [...this.errors]];
+    const d = this.durability();
+    const persistence: Reply = d === null ? [] : [Math.floor(d.lastSave / 1000), d.changesSinceSave, d.building ? 1 : 0, d.saves];
+    return [shard.used, shard.dirty, [s.keyspaceHits, s.keyspaceMisses, s.expiredKeys, s.evictedKeys], dbs, commands, [...this.errors], persistence];
   }
 }

@@ -92,9 +92,11 @@ function applyValue(server: MemorykvServer, spec: ParamSpec, text: string): Erro
   const settings = server.settings;
   const key = engineKey(spec.name);
   if (key !== null) {
-    const e = server.engine.shard.setConfig(key, String(engineValue(key, text)));
+    const value = String(engineValue(key, text));
+    const e = server.engine.shard.setConfig(key, value);
     if (e !== null) return e;
     writeSetting(settings, spec, text);
+    server.sharding?.configChanged(key, value);
     if (key === 'maxmemory' && text !== '0' && Number(text) < server.engine.shard.used) {
       server.log(
         'warning',
@@ -104,6 +106,7 @@ function applyValue(server: MemorykvServer, spec: ParamSpec, text: string): Erro
     return null;
   }
   writeSetting(settings, spec, text);
+  if (spec.name === 'save') server.sharding?.configChanged('save', text);
   return null;
 }
 

@@ -366,7 +366,9 @@ export function persistenceSection(server: MemorykvServer, st: ServerStats, p: P
       `loading_eta_seconds:${eta}`,
     );
   }
-  const building = p.building ? 1 : 0;
+  // Durable shards keep their own journals and snapshots (sharding.ts): their numbers.
+  const shardsSaved = st.sharded?.persistence ?? null;
+  const building = p.building || shardsSaved?.building === true ? 1 : 0;
   const current = p.building ? Math.round((Date.now() - p.buildStartedAt) / 1000) : -1;
   lines.push(
     'current_cow_peak:0',
@@ -375,13 +377,13 @@ export function persistenceSection(server: MemorykvServer, st: ServerStats, p: P
     'current_fork_perc:0.00',
     'current_save_keys_processed:0',
     'current_save_keys_total:0',
-    `rdb_changes_since_last_save:${server.engine.shard.dirty - st.dirtyAtSave}`,
+    `rdb_changes_since_last_save:${shardsSaved?.changes ?? server.engine.shard.dirty - st.dirtyAtSave}`,
     `rdb_bgsave_in_progress:${building}`,
-    `rdb_last_save_time:${st.lastSave}`,
+    `rdb_last_save_time:${shardsSaved?.lastSave ?? st.lastSave}`,
     `rdb_last_bgsave_status:${p.lastStatus}`,
     `rdb_last_bgsave_time_sec:${p.lastSeconds}`,
     `rdb_current_bgsave_time_sec:${current}`,
-    `rdb_saves:${p.saves}`,
+    `rdb_saves:${p.saves + (shardsSaved?.saves ?? 0)}`,
     'rdb_last_cow_size:0',
     'rdb_last_load_keys_expired:0',
     `rdb_last_load_keys_loaded:${p.loadedKeys}`,
