@@ -55,6 +55,12 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * Set when this run's servers shard their keyspace (MKV_TEST_SHARDS=4, the `shards-4` project of
+ * vitest.config.ts): tests of what a sharded server does not do (yet) are skipped then, saying why.
+ */
+export const SHARDED = Number(process.env.MKV_TEST_SHARDS ?? '1') > 1;
+
 export async function startServer(settings: Partial<ServerSettings> = {}): Promise<TestServer> {
   // In memory unless a test asks for the journal (the binary's default is appendonly yes in `dir`).
   // MKV_TEST_SHARDS=4 runs a test file against a sharded server (issue 5).
