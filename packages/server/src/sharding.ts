@@ -18,10 +18,12 @@
  * and XREADGROUP with BLOCK, blocking commands inside MULTI, MIGRATE, BGREWRITEAOF, SNAPSHOT,
  * DEBUG and MEMORY that read keys.
  */
-import { ErrorReply, OK, Status, commands, type Reply } from '@memorykv/core';
+import { ErrorReply, NULL_ARRAY, OK, QUEUED, Status, commands, type Reply } from '@memorykv/core';
+import { runnableCommand, type Command } from '../../core/src/commands/table.ts';
+import { timeoutArg } from '../../core/src/commands/args.ts';
 import type { EngineConfig } from '../../core/src/config.ts';
 import { EVENTS, NOTIFY_EVENT, READY_EVENT, SAVE_SHARD, SHARD_CONFIG, SHARD_FACTS, type ShardEvents } from '../../core/src/node/shard-wire.ts';
-import { blockSharded, keyReadySharded } from './commands/blocking.ts';
+import { blockSharded, keyReadySharded, nonBlockingForm } from './commands/blocking.ts';
 import { keyspaceEventsFlagsToString, pubsubOf } from './commands/pubsub.ts';
 import { trackingActive } from './commands/connection.ts';
 import { saveRules } from './commands/persistence.ts';
@@ -67,6 +69,18 @@ export class PendingReply implements ReplyReceiver {
   error(e: Error): void {
     this.reply(error(e.message.startsWith('ERR ') ? e.message : `ERR ${e.message}`));
   }
+
+  /** The reply as a value, once given (a reply given as RESP bytes is not: EXEC's use only). */
+  settled(): Promise<Reply> {
+    if (this.done) return Promise.resolve(this.value);
+    return new Promise((resolve) => {
+      const reply = this.reply.bind(this);
+      this.reply = (r: Reply) => {
+        reply(r);
+        resolve(r);
+      };
+    });
+  }
 }
 
 /** INFO's numbers summed over the shards (SHARD_FACTS). */
@@ -96,8 +110,27 @@ export interface ShardingOptions {
   durability: 'always' | 'everysec' | 'no';
 }
 
+/** A client's sharded MULTI: what this thread adds to the shard's transaction (see queue()). */
+interface TxTail {
+  /** Data commands queued on the shards so far. */
+  sent: number;
+  /** The commands this thread runs at EXEC, by position in the EXEC reply (or a fixed reply). */
+  local: { at: number; argv: string[] | null; reply?: Reply }[];
+  /** Data commands (by their index among them) whose reply takes the blocking command's shape. */
+  shapes: Map<number, (r: Reply) => Reply>;
+}
+
+/** What queue() sends to the shards' transaction. */
+class Send {
+  constructor(readonly argv: string[]) {}
+}
+
+/** Transaction commands: the coordinator keeps the shards' MULTI state. */
+const TX_COMMANDS = new Set(['multi', 'exec', 'discard', 'watch', 'unwatch']);
+
 export class Sharding {
   private readonly sessions = new WeakMap<Client, PoolSession>();
+  private readonly txs = new WeakMap<Client, TxTail>();
   /** Clients by their pool session id (events name the session whose command caused them). */
   private readonly clients = new Map<number, Client>();
 
@@ -115,7 +148,7 @@ export class Sharding {
         config: shardConfig(server.settings.engine, o.shards),
         resp: 2,
         durability: o.durability,
-        // The `save` rules as they were at start (CONFIG SET save reaches no shard thread yet).
+        // The `save` rules at start; CONFIG SET save reaches the shards later (configChanged).
         saveRules: saveRules(param(server, 'save')),
         log: (level, m) => server.log(level === 'warning' ? 'warning' : 'notice', m),
         // Replies leave the shard threads as RESP: this thread only copies them out.
@@ -146,6 +179,70 @@ export class Sharding {
     return CORE_COMMANDS.has(name) && !HERE.has(name) ? 'shards' : 'here';
   }
 
+  /**
+   * A command inside a sharded MULTI. Data commands queue on the shards (returned, as the
+   * argv to send); a blocking command queues its non-blocking form, reshaped at EXEC (Redis
+   * runs it so inside MULTI); a server-level command (PUBLISH, CLIENT, CONFIG, INFO ...) queues
+   * here and runs at EXEC, right after the shard's EXEC, its reply in its place.
+   */
+  private queue(client: Client, session: PoolSession, argv: string[], name: string, cmd: Command | undefined): Reply | Send {
+    const tx = this.txs.get(client);
+    if (tx === undefined || cmd === undefined || TX_COMMANDS.has(name)) return new Send(argv);
+    if (cmd.flags.includes('blocking') && name !== 'wait') {
+      const form = nonBlockingForm(argv);
+      if (form === null || runnableCommand(argv) === undefined) return new Send(argv);
+      try {
+        timeoutArg(argv[form.timeoutIdx]!, Date.now());
+      } catch (e) {
+        // Queued; EXEC answers the error in its place, as Redis's command would.
+        tx.local.push({ at: tx.sent + tx.local.length, argv: null, reply: e as Reply });
+        return QUEUED;
+      }
+      tx.shapes.set(tx.sent++, form.shape);
+      return new Send(form.attempt);
+    }
+    if (CORE_COMMANDS.has(name) && !HERE.has(name)) {
+      tx.sent++;
+      return new Send(argv);
+    }
+    if (runnableCommand(argv) === undefined) {
+      session.txRefused = true;
+      return cmd.sub !== undefined && argv.length > 1 && !cmd.sub.has(argv[1]!.toLowerCase())
+        ? error(`ERR unknown subcommand '${argv[1]}'. Try ${argv[0]!.toUpperCase()} HELP.`)
+        : error(`ERR wrong number of arguments for '${cmd.name}' command`);
+    }
+    tx.local.push({ at: tx.sent + tx.local.length, argv });
+    return QUEUED;
+  }
+
+  /** EXEC of a transaction with commands this thread runs (queue()): merged in queue order. */
+  private exec(client: Client, session: PoolSession, tx: TxTail): PendingReply {
+    const p = new PendingReply();
+    this.pool.execute(session, ['EXEC']).then(
+      async (r) => {
+        if (!Array.isArray(r)) return p.reply(r);
+        const out: Reply[] = [];
+        let data = 0;
+        for (let at = 0, l = 0; at < r.length + tx.local.length; at++) {
+          const local = tx.local[l];
+          if (local !== undefined && local.at === at) {
+            l++;
+            let reply = local.argv === null ? local.reply! : this.server.execute(client, local.argv);
+            if (reply instanceof PendingReply) reply = await reply.settled();
+            out.push(reply);
+            continue;
+          }
+          const shape = tx.shapes.get(data);
+          const d = r[data++]!;
+          out.push(shape === undefined || d === null || d === NULL_ARRAY || d instanceof ErrorReply ? d : shape(d));
+        }
+        p.reply(out);
+      },
+      (e: Error) => p.error(e),
+    );
+    return p;
+  }
+
   /** The client's session on the shards, following its protocol (HELLO). */
   private session(client: Client): PoolSession {
     let session = this.sessions.get(client);
@@ -163,17 +260,23 @@ export class Sharding {
 
   run(client: Client, argv: string[]): Reply | PendingReply {
     const name = argv[0]!.toLowerCase();
-    if (SNAPSHOTS.has(name)) return this.snapshot(name === 'bgsave');
     const session = this.session(client);
+    if (SNAPSHOTS.has(name) && session.multi === null) return this.snapshot(name === 'bgsave');
     this.syncEvents();
     const cmd = commands.get(name);
-    if (cmd !== undefined && cmd.flags.includes('blocking')) {
-      // Outside MULTI the client blocks here; inside, the coordinator refuses it (and the
-      // transaction): a shard has no blocking commands, and their MULTI form replies in
-      // another shape.
-      if (session.multi === null) return blockSharded(this.server, client, argv, cmd);
-      argv = [TRY_BLOCKING, ...argv];
-    }
+    if (session.multi !== null) {
+      if (name === 'exec' && argv.length === 1) {
+        const tx = this.txs.get(client);
+        this.txs.delete(client);
+        if (tx !== undefined && (tx.local.length > 0 || tx.shapes.size > 0)) return this.exec(client, session, tx);
+      } else if (name === 'discard' && argv.length === 1) this.txs.delete(client);
+      else {
+        const r = this.queue(client, session, argv, name, cmd);
+        if (!(r instanceof Send)) return r;
+        argv = r.argv;
+      }
+    } else if (cmd !== undefined && cmd.flags.includes('blocking')) return blockSharded(this.server, client, argv, cmd);
+    else if (name === 'multi' && argv.length === 1) this.txs.set(client, { sent: 0, local: [], shapes: new Map() });
     const p = new PendingReply();
     if (!this.pool.send(session, argv, p, undefined, client.resp)) {
       const done = this.pool.execute(session, argv);

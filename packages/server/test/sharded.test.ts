@@ -169,6 +169,46 @@ describe('--shards 3: blocking commands, keyspace notifications, client tracking
     expect(await blocked(r)).toBe(0);
   });
 
+  it('MULTI with server-level and blocking commands: run in queue order, replies in place', async () => {
+    const r = t.ioredis();
+    const sub = t.ioredis();
+    const got: string[] = [];
+    sub.on('message', (_c, m) => got.push(m));
+    await sub.subscribe('{x}news');
+    const out = await r
+      .multi()
+      .set('{x}a', '1')
+      .publish('{x}news', 'hello')
+      .call('CLIENT', 'SETNAME', 'in-tx')
+      .blpop('{x}l', 0)
+      .rpush('{x}l', 'v')
+      .blpop('{x}l', 0)
+      .bzpopmin('{x}z', 0)
+      .zadd('{x}z', 3, 'm')
+      .bzpopmin('{x}z', 0)
+      .blpop('{x}l', -1)
+      .get('{x}a')
+      .exec();
+    expect(out!.map(([e, v]) => (e ? e.message : v))).toEqual([
+      'OK',
+      1,
+      'OK',
+      null,
+      1,
+      ['{x}l', 'v'],
+      null,
+      1,
+      ['{x}z', 'm', '3'],
+      'ERR timeout is negative',
+      '1',
+    ]);
+    expect(await r.client('GETNAME')).toBe('in-tx');
+    await until(() => got.includes('hello'), 5000, 'the published message');
+    // A queueing error of a server-level command dooms the transaction, as in Redis.
+    await expect(r.multi().set('{x}a', '2').call('CLIENT', 'SETNAME').exec()).rejects.toThrow(/EXECABORT/);
+    expect(await r.get('{x}a')).toBe('1');
+  });
+
   it('INFO keyspace, memory, stats, commandstats and errorstats count every shard', async () => {
     const r = t.ioredis();
     await r.flushall();

@@ -18,7 +18,7 @@ import { getKeysWithFlags } from '../commands/keyspecs.ts';
 import { runnableCommand, type Command } from '../commands/table.ts';
 import { ErrorReply, error } from '../errors.ts';
 import type { Reply } from '../reply.ts';
-import { SLOTS, keyHashSlot, slotShard } from './slots.ts';
+import { SLOTS, keyHashSlot, patternHashSlot, slotShard } from './slots.ts';
 
 export const CROSSSLOT = error("CROSSSLOT Keys in request don't hash to the same slot");
 
@@ -94,6 +94,25 @@ function keylessRoute(cmd: Command, argv: readonly string[], n: number): Route {
   return { kind: 'one', shard: 0, slot: NO_SLOT };
 }
 
+/**
+ * SORT's BY and GET patterns name keys the command does not declare: as Redis Cluster, a pattern
+ * that may name keys of another slot than the sorted key's is refused (a shard could not read
+ * them). `#` and patterns without `*` read nothing.
+ */
+function sortPatterns(argv: readonly string[], slot: number): ErrorReply | null {
+  for (let j = 2; j + 1 < argv.length; j++) {
+    const opt = argv[j]!.toLowerCase();
+    if (opt === 'limit') j += 2;
+    else if (opt === 'by' || opt === 'get') {
+      const pattern = argv[++j]!;
+      if (pattern.includes('*') && patternHashSlot(pattern) !== slot) {
+        return error(`ERR ${opt.toUpperCase()} option of SORT denied in Cluster mode when keys formed by the pattern may be in different slots.`);
+      }
+    } else if (opt === 'store') j++;
+  }
+  return null;
+}
+
 /** Where argv runs among n shards (n > 1). */
 export function route(argv: readonly string[], n: number): Route {
   const cmd = runnableCommand(argv);
@@ -109,7 +128,13 @@ export function route(argv: readonly string[], n: number): Route {
       break;
     }
   }
-  if (sameSlot) return { kind: 'one', shard: slotShard(slot, n), slot };
+  if (sameSlot) {
+    if (cmd.name === 'sort' || cmd.name === 'sort_ro') {
+      const refused = sortPatterns(argv, slot);
+      if (refused !== null) return { kind: 'error', reply: refused };
+    }
+    return { kind: 'one', shard: slotShard(slot, n), slot };
+  }
   const split = cmd.name === 'msetnx' || policies(cmd).request === 'multi_shard';
   if (!split) return { kind: 'error', reply: CROSSSLOT };
   const pairs = cmd.name === 'mset' || cmd.name === 'msetnx';

@@ -28,6 +28,23 @@ describe('ShardedEngine (in-thread shards)', () => {
     expect((run('KEYS', '*') as string[]).sort()).toEqual([...KEYS].sort());
   });
 
+  it("SORT's BY and GET patterns that may name keys of another slot are refused, as by Redis Cluster", () => {
+    const { run } = setup();
+    run('RPUSH', 'srt', '3', '1', '2');
+    run('MSET', 'w_1', '30', 'w_2', '10', 'w_3', '20');
+    const by = 'ERR BY option of SORT denied in Cluster mode when keys formed by the pattern may be in different slots.';
+    const get = 'ERR GET option of SORT denied in Cluster mode when keys formed by the pattern may be in different slots.';
+    expect(text(run('SORT', 'srt', 'BY', 'w_*'))).toBe(by);
+    expect(text(run('SORT', 'srt', 'GET', '#', 'GET', 'w_*'))).toBe(get);
+    expect(text(run('SORT_RO', 'srt', 'LIMIT', '0', '1', 'GET', 'w_*'))).toBe(get);
+    // No pattern to read (BY without *, GET #), or a pattern whose tag is the sorted key's slot.
+    expect(run('SORT', 'srt', 'BY', 'nosort', 'GET', '#')).toEqual(['3', '1', '2']);
+    run('RPUSH', '{s}srt', '3', '1', '2');
+    run('MSET', '{s}w_1', '30', '{s}w_2', '10', '{s}w_3', '20');
+    expect(run('SORT', '{s}srt', 'BY', '{s}w_*', 'GET', '#', 'GET', '{s}w_*')).toEqual(['2', '10', '3', '20', '1', '30']);
+    expect(text(run('SORT', '{s}srt', 'BY', '{s*}w_*'))).toBe(by);
+  });
+
   it('MGET, MSET, DEL, EXISTS, TOUCH and UNLINK split over shards and merge as one reply', () => {
     const { engine, run } = setup();
     expect(text(run('MSET', ...KEYS.flatMap((k) => [k, k.toUpperCase()])))).toBe('OK');

@@ -34,6 +34,23 @@ export function keyHashSlot(key: string): number {
 }
 
 /**
+ * The one slot every key a pattern can match hashes to, or -1 when they may be in several (Redis
+ * Cluster's patternHashSlot): a pattern without wildcards is its own key; a `{tag}` before any
+ * wildcard (or escape) names the slot.
+ */
+export function patternHashSlot(pattern: string): number {
+  let open = -1;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '*' || c === '?' || c === '[' || c === '\\') return -1;
+    if (open === -1 && c === '{') open = i;
+    else if (open >= 0 && c === '}' && i === open + 1) open = -2;
+    else if (open >= 0 && c === '}') return crc16(pattern, open + 1, i) & (SLOTS - 1);
+  }
+  return crc16(pattern) & (SLOTS - 1);
+}
+
+/**
  * The shard that owns a slot among n: contiguous, nearly equal ranges (shard i owns
  * [ceil(i*16384/n), ceil((i+1)*16384/n))), so re-dealing slots to another count moves ranges.
  */

@@ -460,7 +460,7 @@ function serve(server: MemorykvServer, client: Client, b: Blocked): void {
  * What a shard runs for a blocking command (the form Redis runs inside MULTI), and how its reply
  * becomes the blocking command's. Argument errors of the non-blocking form are the same text.
  */
-function nonBlockingForm(argv: readonly string[]): { attempt: string[]; type: BlockType; timeoutIdx: number; shape: (r: Reply) => Reply } | null {
+export function nonBlockingForm(argv: readonly string[]): { attempt: string[]; type: BlockType; timeoutIdx: number; shape: (r: Reply) => Reply } | null {
   const name = argv[0]!.toLowerCase();
   const last = argv.length - 1;
   const keys = argv.slice(1, -1);
