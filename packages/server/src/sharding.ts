@@ -227,7 +227,7 @@ export class Sharding {
           const local = tx.local[l];
           if (local !== undefined && local.at === at) {
             l++;
-            let reply = local.argv === null ? local.reply! : this.server.execute(client, local.argv);
+            let reply = local.argv === null ? local.reply! : this.runInExec(client, local.argv);
             if (reply instanceof PendingReply) reply = await reply.settled();
             out.push(reply);
             continue;
@@ -241,6 +241,17 @@ export class Sharding {
       (e: Error) => p.error(e),
     );
     return p;
+  }
+
+  /** A server-level command of a transaction, at its EXEC: it may not block (WAIT answers at once). */
+  private runInExec(client: Client, argv: string[]): Reply | PendingReply {
+    const denied = client.flags.has('deny-blocking');
+    client.flags.add('deny-blocking');
+    try {
+      return this.server.execute(client, argv);
+    } finally {
+      if (!denied) client.flags.delete('deny-blocking');
+    }
   }
 
   /** The client's session on the shards, following its protocol (HELLO). */
@@ -318,8 +329,8 @@ export class Sharding {
         shard.notify(ev[i + 1] as number, ev[i + 2] as string, ev[i + 3] as string, ev[i + 4] as string);
         i += 5;
       } else if (kind === READY_EVENT) {
-        keyReadySharded(server, ev[i + 1] as number, ev[i + 2] as string);
-        i += 3;
+        keyReadySharded(server, ev[i + 1] as number, ev[i + 2] as string, ev[i + 3] as string);
+        i += 4;
       } else {
         // Client-side caching: the hooks see whose command changed the key, as in one thread.
         shard.current = this.clients.get(ev[i + 3] as number) ?? null;

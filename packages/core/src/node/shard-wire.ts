@@ -52,7 +52,7 @@ export const SHARD_FACTS = '\0facts';
  * Events a shard sends in their own message, after the replies of the batch that caused them
  * (or at once, for expiry): a flat array of records.
  *   NOTIFY_EVENT db cls event key   a keyspace notification
- *   READY_EVENT db key              a key a blocked command waits on changed
+ *   READY_EVENT db key type         a key a blocked command waits on now holds that type
  *   MODIFIED_EVENT db key session   a key changed (session: whose command, or -1)
  */
 export const NOTIFY_EVENT = 0;

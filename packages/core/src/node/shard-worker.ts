@@ -16,6 +16,7 @@ import { ErrorReply } from '../errors.ts';
 import type { Command } from '../commands/table.ts';
 import { NO_REPLY, NULL_ARRAY, toJS, type Reply } from '../reply.ts';
 import { keyIndexes, runnableCommand } from '../commands/table.ts';
+import { typeOf } from '../keyspace/object.ts';
 import { Engine } from '../engine/engine.ts';
 import { encodeReply, type WireReply } from '../engine/reply-codec.ts';
 import { Session } from '../engine/session.ts';
@@ -176,6 +177,7 @@ export async function startShard(task: ShardTask): Promise<string> {
     // The encoded replies' buffer (see convert), when any: after every entry.
     if (writer !== null && writer.length > 0) out.push(writer.take() as unknown as WireReply);
     events.inBatch = false;
+    events.scanSwapped();
     // The batch's events follow its replies (and are as durable as they are).
     const happened = events.take();
     if (!waits) {
@@ -222,8 +224,11 @@ class ShardEventLog {
   private scheduled = false;
   private notify = false;
   private modified = false;
-  /** Per db: keys a blocking command found empty; the next change of each is reported once. */
-  private readonly watched = new Map<number, Set<string>>();
+  /**
+   * Per db: keys a blocking command found empty, with the type it waits for ('list', 'zset');
+   * the first change that leaves the key holding that type is reported, once.
+   */
+  private readonly watched = new Map<number, Map<string, Set<string>>>();
   private watching = 0;
 
   /** The hook installed before (durability's tracker of not-yet-durable writes): kept first. */
@@ -235,6 +240,7 @@ class ShardEventLog {
     private readonly sessionId: (s: Session | null) => number,
   ) {
     this.base = shard.onKeyModified;
+    for (const db of shard.dbs) this.mains.push(db.main);
   }
 
   /** [EVENTS, notify, modified]: see shard-wire.ts. */
@@ -254,16 +260,39 @@ class ShardEventLog {
     if (r !== null && r !== NULL_ARRAY) return r;
     const cmd = runnableCommand(argv);
     if (cmd === undefined) return r;
+    const type = cmd.name === 'zmpop' ? 'zset' : 'list';
     let keys = this.watched.get(s.db);
-    if (keys === undefined) this.watched.set(s.db, (keys = new Set()));
-    for (const i of keyIndexes(cmd, argv)) {
-      if (keys.has(argv[i]!)) continue;
-      keys.add(argv[i]!);
+    if (keys === undefined) this.watched.set(s.db, (keys = new Map()));
+    let idx = keyIndexes(cmd, argv);
+    // LMOVE and RPOPLPUSH wait on their source only.
+    if (cmd.name === 'lmove' || cmd.name === 'rpoplpush') idx = idx.slice(0, 1);
+    for (const i of idx) {
+      let types = keys.get(argv[i]!);
+      if (types === undefined) keys.set(argv[i]!, (types = new Set()));
+      if (types.has(type)) continue;
+      types.add(type);
       this.watching++;
     }
     this.hook();
     return r;
   }
+
+  /**
+   * SWAPDB exchanges whole databases without a per-key change: the watched keys of a database
+   * whose contents changed are looked at again (Redis's scanDatabaseForReadyKeys).
+   */
+  scanSwapped(): void {
+    if (this.watching === 0) return;
+    const dbs = this.shard.dbs;
+    for (let i = 0; i < dbs.length; i++) {
+      const main = dbs[i]!.main;
+      if (this.mains[i] === main) continue;
+      this.mains[i] = main;
+      const keys = this.watched.get(i);
+      if (keys !== undefined) for (const key of [...keys.keys()]) this.keyModified(i, key);
+    }
+  }
+  private readonly mains: unknown[] = [];
 
   private hook(): void {
     const base = this.base;
@@ -278,10 +307,13 @@ class ShardEventLog {
 
   private keyModified(db: number, key: string): void {
     if (this.watching > 0) {
-      const keys = this.watched.get(db);
-      if (keys !== undefined && keys.delete(key)) {
+      const types = this.watched.get(db)?.get(key);
+      const v = types === undefined ? undefined : this.shard.dbs[db]!.peek(key);
+      const type = v === undefined ? undefined : typeOf(v);
+      if (type !== undefined && types!.delete(type)) {
+        if (types!.size === 0) this.watched.get(db)!.delete(key);
         this.watching--;
-        this.add(READY_EVENT, db, key);
+        this.add(READY_EVENT, db, key, type);
         if (this.watching === 0) this.hook();
       }
     }

@@ -460,7 +460,14 @@ function serve(server: MemorykvServer, client: Client, b: Blocked): void {
  * What a shard runs for a blocking command (the form Redis runs inside MULTI), and how its reply
  * becomes the blocking command's. Argument errors of the non-blocking form are the same text.
  */
-export function nonBlockingForm(argv: readonly string[]): { attempt: string[]; type: BlockType; timeoutIdx: number; shape: (r: Reply) => Reply } | null {
+export function nonBlockingForm(argv: readonly string[]): {
+  attempt: string[];
+  type: BlockType;
+  timeoutIdx: number;
+  shape: (r: Reply) => Reply;
+  /** Checks the arguments Redis checks before the timeout (throws its error). */
+  validate?: () => void;
+} | null {
   const name = argv[0]!.toLowerCase();
   const last = argv.length - 1;
   const keys = argv.slice(1, -1);
@@ -481,11 +488,20 @@ export function nonBlockingForm(argv: readonly string[]): { attempt: string[]; t
         },
       };
     case 'blmpop':
-      return { attempt: ['LMPOP', ...argv.slice(2)], type: 'list', timeoutIdx: 1, shape: same };
+      return { attempt: ['LMPOP', ...argv.slice(2)], type: 'list', timeoutIdx: 1, shape: same, validate: () => parseMpop(argv, 2) };
     case 'bzmpop':
-      return { attempt: ['ZMPOP', ...argv.slice(2)], type: 'zset', timeoutIdx: 1, shape: same };
+      return { attempt: ['ZMPOP', ...argv.slice(2)], type: 'zset', timeoutIdx: 1, shape: same, validate: () => parseZmpop(argv) };
     case 'blmove':
-      return { attempt: ['LMOVE', ...argv.slice(1, 5)], type: 'list', timeoutIdx: 5, shape: same };
+      return {
+        attempt: ['LMOVE', ...argv.slice(1, 5)],
+        type: 'list',
+        timeoutIdx: 5,
+        shape: same,
+        validate: () => {
+          whereArg(argv[3]!);
+          whereArg(argv[4]!);
+        },
+      };
     case 'brpoplpush':
       return { attempt: ['RPOPLPUSH', argv[1]!, argv[2]!], type: 'list', timeoutIdx: 3, shape: same };
   }
@@ -503,6 +519,7 @@ export function blockSharded(server: MemorykvServer, client: Client, argv: strin
   if (form === null) return error(`ERR '${argv[0]}' is not available yet when the keyspace is sharded (--shards)`);
   let deadline: number;
   try {
+    form.validate?.();
     deadline = timeoutArg(argv[form.timeoutIdx]!, server.engine.shard.clock());
   } catch (e) {
     if (e instanceof ErrorReply) return e;
@@ -583,12 +600,13 @@ function finishSharded(server: MemorykvServer, client: Client, b: Blocked, reply
 }
 
 /** A shard reports that a key blocked clients wait on changed: each of them tries again, in order. */
-export function keyReadySharded(server: MemorykvServer, db: number, key: string): void {
+export function keyReadySharded(server: MemorykvServer, db: number, key: string, type: string): void {
   const clients = blockingState(server).blockingKeys[db]?.get(key);
   if (clients === undefined) return;
   for (const client of [...clients]) {
     const b = blockedOf(client);
-    if (b?.sharded === undefined || b.sharded.ending !== undefined) continue;
+    // A key that now holds another type wakes nobody waiting for this one (as Redis's serveKey).
+    if (b?.sharded === undefined || b.sharded.ending !== undefined || b.type !== type) continue;
     if (b.sharded.inFlight) b.sharded.again = true;
     else attempt(server, client, b);
   }
