@@ -164,17 +164,18 @@ export class Sharding {
 
   /** Whether argv runs on the shards (else here); a refusal when it cannot run sharded. */
   route(client: Client, argv: string[]): 'shards' | 'here' | Reply {
-    const session = this.sessions.get(client);
-    // Inside a sharded MULTI everything queues on the shards, as it would in one engine.
-    if (session !== undefined && session.multi !== null) return 'shards';
     const name = argv[0]!.toLowerCase();
+    // RESET starts the client afresh on the shards too (database 0, no MULTI, no WATCH); RESET
+    // and QUIT run at once even inside MULTI, as in Redis.
+    if (name === 'reset') this.resetSession(client);
+    else if (name !== 'quit' && this.txs.has(client)) return 'shards'; // see queue()
     if (NOT_SHARDED.has(name)) return error(`ERR '${name}' is not available yet when the keyspace is sharded (--shards)`);
     const cmd = commands.get(name);
     if (cmd === undefined) return 'here';
-    // WAIT blocks on replicas, not keys: this thread keeps it.
-    if (cmd.flags.includes('blocking')) return name === 'wait' ? 'here' : 'shards';
     if ((name === 'xread' || name === 'xreadgroup') && argv.some((a) => a.length === 5 && a.toLowerCase() === 'block'))
       return error(`ERR XREAD and XREADGROUP with BLOCK are not available yet when the keyspace is sharded (--shards)`);
+    // WAIT blocks on replicas, not keys: this thread keeps it.
+    if (cmd.flags.includes('blocking')) return name === 'wait' ? 'here' : 'shards';
     if (SNAPSHOTS.has(name)) return argv.length <= (name === 'save' ? 1 : 2) ? 'shards' : 'here';
     return CORE_COMMANDS.has(name) && !HERE.has(name) ? 'shards' : 'here';
   }
@@ -185,12 +186,14 @@ export class Sharding {
    * runs it so inside MULTI); a server-level command (PUBLISH, CLIENT, CONFIG, INFO ...) queues
    * here and runs at EXEC, right after the shard's EXEC, its reply in its place.
    */
-  private queue(client: Client, session: PoolSession, argv: string[], name: string, cmd: Command | undefined): Reply | Send {
-    const tx = this.txs.get(client);
-    if (tx === undefined || cmd === undefined || TX_COMMANDS.has(name)) return new Send(argv);
-    if (cmd.flags.includes('blocking') && name !== 'wait') {
-      const form = nonBlockingForm(argv);
-      if (form === null || runnableCommand(argv) === undefined) return new Send(argv);
+  private queue(tx: TxTail, session: PoolSession, argv: string[], name: string, cmd: Command | undefined): Reply | Send {
+    if (cmd === undefined || TX_COMMANDS.has(name)) return new Send(argv);
+    const form = cmd.flags.includes('blocking') ? nonBlockingForm(argv) : null;
+    if (form !== null) {
+      if (runnableCommand(argv) === undefined) {
+        session.txRefused = true;
+        return error(`ERR wrong number of arguments for '${cmd.name}' command`);
+      }
       try {
         timeoutArg(argv[form.timeoutIdx]!, Date.now());
       } catch (e) {
@@ -272,21 +275,23 @@ export class Sharding {
   run(client: Client, argv: string[]): Reply | PendingReply {
     const name = argv[0]!.toLowerCase();
     const session = this.session(client);
-    if (SNAPSHOTS.has(name) && session.multi === null) return this.snapshot(name === 'bgsave');
+    // In MULTI as this thread issued it (the coordinator's state may still lag behind, with
+    // the EXEC waiting its turn).
+    const tx = this.txs.get(client);
+    if (SNAPSHOTS.has(name) && tx === undefined) return this.snapshot(name === 'bgsave');
     this.syncEvents();
     const cmd = commands.get(name);
-    if (session.multi !== null) {
-      if (name === 'exec' && argv.length === 1) {
-        const tx = this.txs.get(client);
+    if (tx !== undefined) {
+      if (name === 'exec') {
         this.txs.delete(client);
-        if (tx !== undefined && (tx.local.length > 0 || tx.shapes.size > 0)) return this.exec(client, session, tx);
+        if (argv.length === 1 && (tx.local.length > 0 || tx.shapes.size > 0)) return this.exec(client, session, tx);
       } else if (name === 'discard' && argv.length === 1) this.txs.delete(client);
       else {
-        const r = this.queue(client, session, argv, name, cmd);
+        const r = this.queue(tx, session, argv, name, cmd);
         if (!(r instanceof Send)) return r;
         argv = r.argv;
       }
-    } else if (cmd !== undefined && cmd.flags.includes('blocking')) return blockSharded(this.server, client, argv, cmd);
+    } else if (cmd !== undefined && cmd.flags.includes('blocking') && nonBlockingForm(argv) !== null) return blockSharded(this.server, client, argv, cmd);
     else if (name === 'multi' && argv.length === 1) this.txs.set(client, { sent: 0, local: [], shapes: new Map() });
     const p = new PendingReply();
     if (!this.pool.send(session, argv, p, undefined, client.resp)) {
@@ -436,6 +441,13 @@ export class Sharding {
       );
     }
     return p;
+  }
+
+  /** RESET: the client's sessions on the shards end; its next command starts new ones. */
+  private resetSession(client: Client): void {
+    this.txs.delete(client);
+    this.detach(client);
+    this.sessions.delete(client);
   }
 
   detach(client: Client): void {

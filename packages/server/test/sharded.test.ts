@@ -165,7 +165,8 @@ describe('--shards 3: blocking commands, keyspace notifications, client tracking
     await expect(r.blpop('{p}str', 0)).rejects.toThrow(/WRONGTYPE/);
     await expect(r.blpop('{p}list', -1)).rejects.toThrow('ERR timeout is negative');
     await expect(r.blpop('{a}list', '{b}list', 0)).rejects.toThrow(CROSSSLOT);
-    await expect(r.multi().blpop('{p}list', 0).exec()).rejects.toThrow(/EXECABORT/);
+    // Inside MULTI a blocking command answers as its non-blocking form.
+    expect(await r.multi().blpop('{p}list', 0).exec()).toEqual([[null, null]]);
     expect(await blocked(r)).toBe(0);
   });
 
@@ -204,6 +205,13 @@ describe('--shards 3: blocking commands, keyspace notifications, client tracking
     ]);
     expect(await r.client('GETNAME')).toBe('in-tx');
     await until(() => got.includes('hello'), 5000, 'the published message');
+    // XREAD (no BLOCK) keeps its place among server-level commands; a command pipelined right
+    // behind EXEC is out of the transaction even before the shard's EXEC is back.
+    await r.xadd('{x}s', '1-1', 'f', 'v');
+    const raw = await t.raw();
+    raw.write('MULTI\r\nPING\r\nXREAD STREAMS {x}s 0\r\nECHO hi\r\nEXEC\r\nCLIENT GETNAME\r\nBLPOP {x}none 0.01\r\n');
+    await raw.read('+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*3\r\n+PONG\r\n*1\r\n*2\r\n$4\r\n{x}s\r\n*1\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n$2\r\nhi\r\n$-1\r\n*-1\r\n');
+    raw.close();
     // A queueing error of a server-level command dooms the transaction, as in Redis.
     await expect(r.multi().set('{x}a', '2').call('CLIENT', 'SETNAME').exec()).rejects.toThrow(/EXECABORT/);
     expect(await r.get('{x}a')).toBe('1');
