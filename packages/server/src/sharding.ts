@@ -159,6 +159,7 @@ export class Sharding {
       { config: server.settings.engine },
     );
     sharding = new Sharding(pool, server);
+    sharding.configChanged('busy-reply-threshold', param(server, 'busy-reply-threshold'));
     return sharding;
   }
 

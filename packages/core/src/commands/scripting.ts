@@ -535,7 +535,12 @@ defineCommands(
       tipped(sub('load', 3, ['noscript', 'stale'], 'Loads a server-side Lua script to the script cache.', (ctx) => {
         return createScript(scriptingState(ctx.shard), ctx.argv[2]!).sha;
       }), 'request_policy:all_nodes', 'response_policy:all_succeeded'),
-      sub('kill', 2, ['noscript', 'allow_busy'], 'Terminates a server-side Lua script during execution.', (ctx) => scriptKill(ctx, true)),
+      tipped(
+        sub('kill', 2, ['noscript', 'allow_busy'], 'Terminates a server-side Lua script during execution.', (ctx) => scriptKill(ctx, true)),
+        'nondeterministic_output',
+        'request_policy:all_shards',
+        'response_policy:one_succeeded',
+      ),
       sub('debug', 3, ['noscript'], 'Sets the debug mode of server-side Lua scripts.', (ctx) => {
         const m = ctx.argv[2]!.toLowerCase();
         if (m === 'no') return OK;
@@ -612,7 +617,12 @@ defineCommands(
       sub('list', -2, ['noscript'], 'Returns information about all libraries.', functionList),
       sub('dump', 2, ['noscript'], 'Dumps all libraries into a serialized binary payload.', (ctx) => dumpFunctions(scriptingState(ctx.shard))),
       tipped(sub('restore', -3, ['write', 'denyoom', 'noscript'], 'Restores all libraries from a payload.', functionRestore, true), 'request_policy:all_shards', 'response_policy:all_succeeded'),
-      sub('kill', 2, ['noscript', 'allow_busy'], 'Terminates a function during execution.', (ctx) => scriptKill(ctx, false)),
+      tipped(
+        sub('kill', 2, ['noscript', 'allow_busy'], 'Terminates a function during execution.', (ctx) => scriptKill(ctx, false)),
+        'nondeterministic_output',
+        'request_policy:all_shards',
+        'response_policy:one_succeeded',
+      ),
       sub('stats', 2, ['noscript', 'allow_busy'], 'Returns information about a function during execution.', functionStats),
     ],
   },

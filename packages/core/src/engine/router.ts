@@ -25,6 +25,7 @@ export const CROSSSLOT = error("CROSSSLOT Keys in request don't hash to the same
 /** How the replies of a command sent to several shards become one. */
 export type Merge =
   | 'all_succeeded' // the first error, else shard 0's reply
+  | 'one_succeeded' // a reply that is no error, else the most telling error (SCRIPT KILL)
   | 'agg_sum' // the first error, else the sum
   | 'agg_logical_and' // element-wise AND of integer arrays (SCRIPT EXISTS)
   | 'concat' // arrays joined (KEYS)
@@ -88,7 +89,15 @@ function keylessRoute(cmd: Command, argv: readonly string[], n: number): Route {
   if (cmd.name === 'ping') return { kind: 'one', shard: 0, slot: NO_SLOT };
   if (request === 'all_shards' || request === 'all_nodes' || SHARED_STATE.has(cmd.fullName)) {
     const merge: Merge =
-      response === 'agg_sum' ? 'agg_sum' : response === 'agg_logical_and' ? 'agg_logical_and' : response === '' && cmd.name === 'keys' ? 'concat' : 'all_succeeded';
+      response === 'agg_sum'
+        ? 'agg_sum'
+        : response === 'agg_logical_and'
+          ? 'agg_logical_and'
+          : response === 'one_succeeded'
+            ? 'one_succeeded'
+            : response === '' && cmd.name === 'keys'
+              ? 'concat'
+              : 'all_succeeded';
     return { kind: 'all', merge };
   }
   return { kind: 'one', shard: 0, slot: NO_SLOT };
@@ -156,6 +165,12 @@ export function route(argv: readonly string[], n: number): Route {
 
 /** Combines the replies of the shards a command went to (parts in the order of `parts`). */
 export function mergeReplies(merge: Merge, replies: readonly Reply[], parts?: readonly Part[]): Reply {
+  if (merge === 'one_succeeded') {
+    const ok = replies.find((r) => !(r instanceof ErrorReply));
+    if (ok !== undefined) return ok;
+    // Every shard refused: NOTBUSY only when none had something else to say (UNKILLABLE, BUSY).
+    return replies.find((r) => !(r as ErrorReply).message.startsWith('NOTBUSY')) ?? replies[0]!;
+  }
   for (const r of replies) if (r instanceof ErrorReply) return r;
   switch (merge) {
     case 'all_succeeded':

@@ -23,7 +23,7 @@ import { coordinate, ShardedSession, type Ask, type Plan } from '../engine/shard
 import { route } from '../engine/router.ts';
 import type { Reply } from '../reply.ts';
 import type { ShardTask } from './shard-worker.ts';
-import { CLOSE_SHARD, RAW, RESP2, RESP3, SETTLE, codec, type Batch, type ShardEvents } from './shard-wire.ts';
+import { CLOSE_SHARD, LATE, RAW, RESP2, RESP3, SETTLE, codec, type Batch, type ShardEvents } from './shard-wire.ts';
 import type { OpenOptions } from '../api/database.ts';
 import type { LogLevel } from '../durability/durability.ts';
 import { RedisError, settle } from '../api/client.ts';
@@ -79,6 +79,8 @@ interface Running {
   settled: boolean;
   /** A shard it waited on died: the job was rejected, later replies are ignored. */
   failed: boolean;
+  /** No longer counted as running (done, failed, or waiting for a late reply: see release()). */
+  released?: boolean;
 }
 
 
@@ -88,6 +90,8 @@ interface Running {
  */
 class Direct {
   failed = false;
+  /** No longer counted as running (see release()). */
+  released = false;
   constructor(
     readonly to: ReplyReceiver,
     /** The shard converted the reply already (for the in-process API). */
@@ -153,6 +157,8 @@ class ShardLink {
   /** What each reply of the sent batches completes, in order. */
   waiting: Slot[][] = [];
   pendingOut: Slot[] = [];
+  /** Replies a batch marked LATE (a busy script's), by token: they come alone. */
+  readonly late = new Map<number, Slot>();
   port: MessagePort | null = null;
   restarts = 0;
 
@@ -166,9 +172,10 @@ class ShardLink {
   async connect(): Promise<void> {
     const { port1, port2 } = new MessageChannel();
     await this.pool.run({ ...this.task, port: port2 }, { transferList: [port2] });
-    port1.on('message', (m: Uint8Array | { log: [LogLevel, string] } | { events: ShardEvents }) => {
+    port1.on('message', (m: Uint8Array | { log: [LogLevel, string] } | { events: ShardEvents } | LateReply) => {
       if (m instanceof Uint8Array) this.owner.onReplies(this, codec.unpack(m) as WireReply[]);
       else if ('events' in m) this.owner.onEvents(this.index, m.events);
+      else if ('late' in m) this.owner.onLate(this, m);
       else this.owner.log(m.log[0], m.log[1]);
     });
     // The thread's exit, not the port's close: a terminated thread does not close its ports.
@@ -238,8 +245,9 @@ export class ShardPool {
   /** A shard's thread died: fail what waited on it, start another. */
   onShardDeath(link: ShardLink): void {
     link.port = null;
-    const lost = link.waiting.flat();
+    const lost = [...link.waiting.flat(), ...link.late.values()];
     link.waiting = [];
+    link.late.clear();
     if (this.closed) return;
     link.restarts++;
     this.options.onShardDeath?.(link.index);
@@ -256,14 +264,14 @@ export class ShardPool {
       if (slot instanceof Direct) {
         if (slot.failed) continue;
         slot.failed = true;
-        this.finish();
+        this.release(slot);
         slot.to.error(error);
         continue;
       }
       const [run] = slot;
       if (slot === END_SESSION || run.failed) continue;
       run.failed = true;
-      this.finish();
+      this.release(run);
       run.job.reject(error);
     }
   }
@@ -378,12 +386,12 @@ export class ShardPool {
     try {
       step = replies === undefined ? run.plan.next() : run.plan.next(replies);
     } catch (e) {
-      this.finish();
+      this.release(run);
       run.job.reject(e as Error);
       return;
     }
     if (step.done) {
-      this.finish();
+      this.release(run);
       const { job } = run;
       const r = step.value;
       if (run.settled) {
@@ -452,23 +460,73 @@ export class ShardPool {
       if (slot instanceof Direct) {
         if (slot.encoded) {
           const end = out[i] as number;
+          if (typeof end !== 'number') {
+            this.lateReply(link, end, slot);
+            continue;
+          }
           if (!slot.failed) {
-            this.finish();
+            this.release(slot);
             slot.to.bytes!(blob!, start, end);
           }
           start = end;
           continue;
         }
+        if (isLate(out[i])) {
+          this.lateReply(link, out[i], slot);
+          continue;
+        }
         if (slot.failed) continue;
-        this.finish();
+        this.release(slot);
         slot.to.reply(slot.settled ? (out[i] as Reply) : decodeReply(out[i]!));
         continue;
       }
       const [run, at] = slot;
       if (at < 0 || run.failed) continue;
+      if (isLate(out[i])) {
+        this.lateReply(link, out[i], slot);
+        continue;
+      }
       run.replies[at] = run.settled ? (out[i] as Reply) : decodeReply(out[i]!);
       if (--run.missing === 0) this.advance(run, run.replies);
     }
+  }
+
+  /**
+   * A reply its batch marked LATE (a busy script's) comes alone, maybe much later: meanwhile its
+   * command no longer counts as running, so an exclusive command (EXEC) does not wait for it —
+   * the script's shard answers that one -BUSY, as Redis would.
+   */
+  private lateReply(link: ShardLink, mark: unknown, slot: Slot): void {
+    link.late.set(lateToken(mark), slot);
+    if (slot instanceof Direct) this.release(slot);
+    else this.release(slot[0]);
+  }
+
+  /** A command stops counting as running, once. */
+  private release(x: Direct | Running): void {
+    if (x.released === true) return;
+    x.released = true;
+    this.finish();
+  }
+
+  /** A reply its batch marked LATE. */
+  onLate(link: ShardLink, m: LateReply): void {
+    const slot = link.late.get(m.late);
+    if (slot === undefined) return;
+    link.late.delete(m.late);
+    const value = codec.unpack(m.reply) as WireReply;
+    if (slot instanceof Direct) {
+      if (slot.failed) return;
+      if (slot.encoded) {
+        const bytes = m.encoded ? (value as unknown as Uint8Array) : new Uint8Array(0);
+        slot.to.bytes!(bytes, 0, bytes.length);
+      } else slot.to.reply(slot.settled ? (value as Reply) : decodeReply(value));
+      return;
+    }
+    const [run, at] = slot;
+    if (run.failed) return;
+    run.replies[at] = run.settled ? (value as Reply) : decodeReply(value);
+    if (--run.missing === 0) this.advance(run, run.replies);
   }
 
   /**
@@ -490,6 +548,20 @@ export class ShardPool {
       }),
     );
   }
+}
+
+interface LateReply {
+  late: number;
+  reply: Uint8Array;
+  encoded: boolean;
+}
+
+function isLate(x: unknown): boolean {
+  return typeof x === 'object' && x !== null && LATE in x;
+}
+
+function lateToken(x: unknown): number {
+  return (x as Record<string, number>)[LATE]!;
 }
 
 /** One shard: the command as it is. */

@@ -59,3 +59,10 @@ export const NOTIFY_EVENT = 0;
 export const READY_EVENT = 1;
 export const MODIFIED_EVENT = 2;
 export type ShardEvents = (number | string)[];
+
+/**
+ * The mark a batch reply holds in place of a reply that comes later, alone (a busy script's):
+ * `{ [LATE]: token }`; the shard then posts `{ late: token, reply, encoded }`, reply being the
+ * packed entry (encoded: its RESP bytes).
+ */
+export const LATE = '\0late';

@@ -15,7 +15,8 @@ import { DEFAULT_SAVE_RULES, Durability } from '../durability/durability.ts';
 import { ErrorReply } from '../errors.ts';
 import type { Command } from '../commands/table.ts';
 import { NO_REPLY, NULL_ARRAY, toJS, type Reply } from '../reply.ts';
-import { keyIndexes, runnableCommand } from '../commands/table.ts';
+import { keyIndexes, lookupCommand, runnableCommand } from '../commands/table.ts';
+import { SLOW_EVAL, SLOW_SCRIPT, scriptingState, type ScriptingState } from '../scripting/state.ts';
 import { typeOf } from '../keyspace/object.ts';
 import { Engine } from '../engine/engine.ts';
 import { encodeReply, type WireReply } from '../engine/reply-codec.ts';
@@ -33,6 +34,7 @@ import {
   RESP3,
   SAVE_SHARD,
   SETTLE,
+  LATE,
   SHARD_CONFIG,
   SHARD_FACTS,
   codec,
@@ -117,85 +119,133 @@ export async function startShard(task: ShardTask): Promise<string> {
     }
     return r instanceof ErrorReply ? { e: r.message } : (toJS(r, SETTLE[how]) as WireReply);
   };
-  const send = (out: WireReply[]) => port.postMessage(Uint8Array.prototype.slice.call(codec.pack(out)));
-  // Durable, replies wait for their entries; batches still answer in order.
+  let nextLate = 0;
+  /**
+   * A batch's replies, converted in order when all are there (see convert), then sent. A reply
+   * that comes later (a busy script's) leaves a LATE mark in its place and follows alone, so the
+   * batches after it (-BUSY for others, SCRIPT KILL) are not held behind it.
+   */
+  const send = (replies: readonly (Reply | Late)[], hows: readonly number[]) => {
+    const out: WireReply[] = new Array(replies.length);
+    let late: [number, Late, number][] | null = null;
+    for (let i = 0; i < replies.length; i++) {
+      const r = replies[i]!;
+      if (r instanceof Late) {
+        const token = nextLate++;
+        (late ??= []).push([token, r, hows[i]!]);
+        out[i] = { [LATE]: token } as unknown as WireReply;
+      } else out[i] = convert(r, hows[i]!);
+    }
+    // The encoded replies' buffer, when any: after every entry.
+    if (writer !== null && writer.length > 0) out.push(writer.take() as unknown as WireReply);
+    port.postMessage(Uint8Array.prototype.slice.call(codec.pack(out)));
+    if (late !== null) for (const [token, l, how] of late) l.reply.then((r) => sendLate(token, r, how), (e: Error) => sendLate(token, new ErrorReply(`ERR ${e.message}`), how));
+  };
+  const sendLate = (token: number, r: Reply, how: number) => {
+    const reply = convert(r, how);
+    const bytes = writer !== null && writer.length > 0 ? writer.take() : null;
+    port.postMessage({ late: token, reply: Uint8Array.prototype.slice.call(codec.pack(bytes ?? reply)), encoded: bytes !== null });
+  };
+  const scripts = new ShardScripts(shard, log);
+  /** A command of a client: refused while another's script is busy; a busy script's reply comes later. */
+  const run = (s: Session, argv: string[]): Reply | Promise<Reply> => {
+    if (scripts.busy) {
+      // The script's own caller waits for it, as a blocked client; others get -BUSY.
+      if (scripts.isCaller(s)) return scripts.afterBusy(() => run(s, argv));
+      const refused = scripts.refuse(s, argv);
+      if (refused !== null) return refused;
+    }
+    const r = hostExecute(shard, s, argv);
+    return r === NO_REPLY ? (scripts.later(s) ?? r) : r;
+  };
+  /**
+   * Runs a client's command, its reply held until what it shows is durable (the batch waits for
+   * that); a reply that comes later (exec gave a promise: a busy script) is a Late, which does
+   * not hold the batch.
+   */
+  const perform = (s: Session, argv: string[], exec: () => Reply | Promise<Reply>): Reply | Late | Promise<Reply | Late> => {
+    const boxed = () => {
+      const r = exec();
+      return r instanceof Promise ? new Late(r) : r;
+    };
+    if (durability === null) return boxed();
+    const refused = durability.refuse(argv);
+    if (refused !== null) return refused;
+    const d = durability;
+    return d.perform(s, argv, boxed).then((r) =>
+      // Then what the late reply shows waits to be durable: a script's effects are flushed at its end.
+      r instanceof Late ? new Late(r.reply.then((late) => d.perform(s, argv, () => late))) : r,
+    );
+  };
+  // Batches answer in order, also when one waits (durability, a busy script).
   let previous: Promise<void> = Promise.resolve();
 
   port.on('message', (packed: Uint8Array) => {
     const batch = codec.unpack(packed) as Batch;
     events.inBatch = true;
-    const out: (WireReply | Promise<WireReply>)[] = new Array(batch.length);
+    const replies: (Reply | Late | Promise<Reply | Late>)[] = new Array(batch.length);
+    const hows: number[] = new Array(batch.length);
     let waits = false;
     for (let i = 0; i < batch.length; i++) {
       const [id, argv, how] = batch[i]!;
+      hows[i] = how;
       if (id < 0) {
         sessions.get(-id - 1)?.discardMulti();
         sessions.delete(-id - 1);
-        out[i] = null;
+        replies[i] = null;
         continue;
       }
       const s = session(id);
       const name = argv[0]!;
+      let r: Reply | Late | Promise<Reply | Late>;
       if (name === TRY_BLOCKING) {
         const inner = argv.slice(1);
-        const attempt = () => convert(events.tryBlocking(s, inner), how);
-        const refused = durability?.refuse(inner) ?? null;
-        if (refused !== null) out[i] = convert(refused, how);
-        else if (durability === null) out[i] = attempt();
-        else {
-          out[i] = durability.perform(s, inner, attempt);
-          waits = true;
-        }
+        // While a script is busy the attempt waits for its end (its pushes are seen then).
+        r = perform(s, inner, () => (scripts.busy ? scripts.afterBusy(() => events.tryBlocking(s, inner)) : events.tryBlocking(s, inner)));
       } else if (name === SHARD_FACTS) {
         if (argv[1] === 'reset') counters.reset();
-        out[i] = convert(counters.facts(), how);
+        r = counters.facts();
       } else if (name === SHARD_CONFIG) {
-        let r: Reply = 'OK';
+        r = 'OK';
         if (argv[1] === 'save') saveRules = JSON.parse(argv[2]!) as OpenOptions['saveRules'];
+        else if (argv[1] === 'busy-reply-threshold') scripts.threshold = Number(argv[2]);
         else r = shard.setConfig(argv[1]!, argv[2]!) ?? 'OK';
-        out[i] = convert(r, how);
       } else if (name === EVENTS) {
         events.configure(argv);
-        out[i] = convert('OK', how);
+        r = 'OK';
       } else if (name === SAVE_SHARD || name === CLOSE_SHARD) {
-        out[i] = shardControl(durability, name, argv).then(
-          (r) => convert(r, how),
-          (e: Error) => convert(new ErrorReply(`ERR ${e.message}`), how),
-        );
-        waits = true;
-      } else if (durability === null || name.charCodeAt(0) === 0) {
-        out[i] = convert(hostExecute(shard, s, argv), how);
+        // Closing: a busy script is dropped, its caller told (SHUTDOWN NOSAVE ends it in Redis).
+        if (name === CLOSE_SHARD) scripts.abandon();
+        r = shardControl(durability, name, argv).catch((e: Error) => new ErrorReply(`ERR ${e.message}`));
+      } else if (name.charCodeAt(0) === 0) {
+        r = hostExecute(shard, s, argv);
       } else {
-        const refused = durability.refuse(argv);
-        if (refused !== null) out[i] = convert(refused, how);
-        else {
-          out[i] = durability.perform(s, argv, () => convert(hostExecute(shard, s, argv), how));
-          waits = true;
-        }
+        r = perform(s, argv, () => run(s, argv));
       }
+      replies[i] = r;
+      if (r instanceof Promise) waits = true;
     }
-    // The encoded replies' buffer (see convert), when any: after every entry.
-    if (writer !== null && writer.length > 0) out.push(writer.take() as unknown as WireReply);
     events.inBatch = false;
     events.scanSwapped();
     // The batch's events follow its replies (and are as durable as they are).
     const happened = events.take();
-    if (!waits) {
-      if (durability === null) {
-        send(out as WireReply[]);
-        events.post(happened);
-      } else
-        previous = previous.then(() => {
-          send(out as WireReply[]);
-          events.post(happened);
-        });
+    if (!waits && durability === null && previous === settled) {
+      send(replies as (Reply | Late)[], hows);
+      events.post(happened);
       return;
     }
-    const all = Promise.all(out);
+    const all = waits ? Promise.all(replies) : (replies as (Reply | Late)[]);
     previous = previous
       .then(() => all)
-      .then(send, (e: Error) => send(out.map(() => ({ e: `ERR ${e.message}` }))))
+      .then(
+        (done) => send(done, hows),
+        (e: Error) => send(replies.map(() => new ErrorReply(`ERR ${e.message}`)), hows),
+      )
       .then(() => events.post(happened));
+    const mine = previous;
+    void mine.then(() => {
+      if (previous === mine) previous = settled;
+    });
   });
   return `shard ${task.index} ready`;
 }
@@ -344,6 +394,113 @@ class ShardEventLog {
 }
 
 const EMPTY: ShardEvents = [];
+/** A reply that comes later, boxed so that a promise chain does not adopt it too early. */
+class Late {
+  constructor(readonly reply: Promise<Reply>) {}
+}
+
+/** The chain of a shard's batch replies when nothing is pending (sent at once then). */
+const settled: Promise<void> = Promise.resolve();
+
+const LOG_LEVELS = ['debug', 'verbose', 'notice', 'warning'] as const;
+
+/**
+ * Scripts past busy-reply-threshold in a shard thread (the serving thread's scripting.ts does the
+ * same for one engine): the Lua hook suspends the script, which then runs on in slices on
+ * setImmediate, so this thread keeps reading its port. Meanwhile other clients' commands on this
+ * shard get -BUSY unless flagged allow_busy (SCRIPT KILL, FUNCTION KILL ...), inside MULTI the
+ * refusal dooms the transaction; the script's caller gets its reply when the script ends.
+ */
+class ShardScripts {
+  private readonly state: ScriptingState;
+  threshold = 5000;
+  private scheduled = false;
+  /** The reply of the suspended script's caller. */
+  private done: ((r: Reply) => void) | null = null;
+  /** Blocked clients' attempts, run once the script ended. */
+  private waiting: (() => void)[] = [];
+
+  constructor(
+    shard: Engine['shard'],
+    private readonly log: (level: string, message: string) => void,
+  ) {
+    this.state = scriptingState(shard);
+    this.state.host = {
+      busyThreshold: () => this.threshold,
+      onBusy: (run) => {
+        this.log(
+          'warning',
+          `Slow script detected: still in execution after ${Date.now() - run.start} milliseconds. You can try killing the script using the ${run.evalMode ? 'SCRIPT KILL' : 'FUNCTION KILL'} command. Script name is: ${run.funcname}.`,
+        );
+        this.schedule();
+      },
+      onDone: (_run, reply) => this.finish(reply),
+      log: (level, message) => this.log(LOG_LEVELS[level] ?? 'notice', message),
+    };
+  }
+
+  get busy(): boolean {
+    return this.state.busy;
+  }
+
+  /** Redis's -BUSY for a command of another client than the script's, or null when it may run. */
+  refuse(s: Session, argv: readonly string[]): Reply | null {
+    const run = this.state.running!;
+    if (run.caller === s) return null;
+    let cmd = lookupCommand(argv[0]!);
+    if (cmd === undefined) return null;
+    if (cmd.sub && argv.length > 1) cmd = cmd.sub.get(argv[1]!.toLowerCase()) ?? cmd;
+    if (cmd.flags.includes('allow_busy')) return null;
+    const e = run.evalMode ? SLOW_EVAL : SLOW_SCRIPT;
+    if (cmd.name === 'exec' && s.multi !== null) {
+      s.discardMulti();
+      return new ErrorReply(`EXECABORT Transaction discarded because of: ${e.message}`);
+    }
+    if (s.multi !== null) s.multiError = true;
+    return e;
+  }
+
+  /** After a command answered nothing: its reply, when it is the script that became busy. */
+  later(s: Session): Promise<Reply> | null {
+    const run = this.state.running;
+    if (run === null || !run.suspended || run.caller !== s) return null;
+    return new Promise((resolve) => (this.done = resolve));
+  }
+
+  isCaller(s: Session): boolean {
+    return this.state.running?.caller === s;
+  }
+
+  afterBusy(attempt: () => Reply | Promise<Reply>): Promise<Reply> {
+    return new Promise((resolve) => this.waiting.push(() => resolve(attempt())));
+  }
+
+  /** Closing: a suspended script is dropped; its caller gets an error. */
+  abandon(): void {
+    const run = this.state.running;
+    if (run === null || !run.suspended) return;
+    this.state.abandon(run);
+    this.finish(new ErrorReply('ERR the server is shutting down; the script was stopped'));
+  }
+
+  private finish(reply: Reply): void {
+    const done = this.done;
+    this.done = null;
+    done?.(reply);
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const w of waiting) w();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (this.state.busy && !this.state.resumeBusy()) this.schedule();
+    });
+  }
+}
 
 /**
  * INFO's numbers for this shard (SHARD_FACTS): its keyspace, memory and counters, and each

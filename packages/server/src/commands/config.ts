@@ -106,7 +106,7 @@ function applyValue(server: MemorykvServer, spec: ParamSpec, text: string): Erro
     return null;
   }
   writeSetting(settings, spec, text);
-  if (spec.name === 'save') server.sharding?.configChanged('save', text);
+  if (spec.name === 'save' || spec.name === 'busy-reply-threshold') server.sharding?.configChanged(spec.name, text);
   return null;
 }
 
