@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
  * threads (issue 5): the `shards-4` project sets MKV_TEST_SHARDS, which test/helpers.ts's
  * startServer passes on as `shards`; what sharding does not do yet is skipped there (SHARDED).
  */
-const SHARDED_FILES = ['families', 'blocking'].map((f) => `packages/server/test/${f}.test.ts`);
+const SHARDED_FILES = ['families', 'blocking', 'transactions', 'pubsub', 'connection', 'garbage', 'streams', 'scripting', 'binary', 'config'].map((f) => `packages/server/test/${f}.test.ts`);
 
 export default defineConfig({
   test: {

@@ -70,6 +70,11 @@ const streamWrap: Required<StreamWrapBinding> | null = (() => {
   }
 })();
 
+/** A push message queued behind awaited replies (see Client.push). */
+class Push {
+  constructor(readonly items: Reply[]) {}
+}
+
 function formatAddr(ip: string, port: number): string {
   // An IPv4 peer on a dual-stack socket shows as the IPv4 address, as on Redis's IPv4 listener.
   if (ip.startsWith('::ffff:') && ip.includes('.')) ip = ip.slice(7);
@@ -116,7 +121,7 @@ export class Client extends Session {
    * Sharded (sharding.ts): replies in request order behind one a shard thread has not given yet,
    * or null when none is awaited.
    */
-  private awaiting: (Reply | PendingReply)[] | null = null;
+  private awaiting: (Reply | PendingReply | Push)[] | null = null;
 
   /** The socket's handle when replies may be written to it directly (see WriteWrap). */
   private handle: StreamHandle | null = null;
@@ -171,7 +176,9 @@ export class Client extends Session {
       const argv = this.parser.next();
       if (argv === null) break;
       if (argv instanceof ErrorReply) {
-        this.writer.writeError(argv.message);
+        // After the replies still awaited from the shards, then the connection closes.
+        if (this.awaiting !== null) this.awaiting.push(argv);
+        else this.writer.writeError(argv.message);
         this.closeAfterReply = true;
         break;
       }
@@ -205,7 +212,8 @@ export class Client extends Session {
         if (!head.done) break;
         if (head.blob !== null) this.writeEncoded(head);
         else this.write(head.value);
-      } else this.write(head);
+      } else if (head instanceof Push) this.writer.writePush(head.items as WireReply[], this.resp);
+      else this.write(head);
       i++;
     }
     q.splice(0, i);
@@ -214,8 +222,16 @@ export class Client extends Session {
     if (i > 0) this.server.scheduleFlush(this);
   }
 
-  /** Appends a command's reply (or one a shard thread will give), honouring CLIENT REPLY OFF/SKIP. */
+  /**
+   * Appends a command's reply (or one a shard thread will give), honouring CLIENT REPLY OFF/SKIP
+   * as it was when the command ran (a reply a shard gives later is dropped or kept by then).
+   */
   reply(r: Reply | PendingReply): void {
+    if (r === NO_REPLY) return;
+    if (this.replyMode !== 'on') {
+      if (this.replyMode === 'skip') this.replyMode = 'on';
+      return;
+    }
     if (r instanceof PendingReply) return this.await(r);
     if (this.awaiting !== null) {
       this.awaiting.push(r);
@@ -226,25 +242,24 @@ export class Client extends Session {
 
   private write(r: Reply): void {
     if (r === NO_REPLY) return;
-    if (this.replyMode !== 'on') {
-      if (this.replyMode === 'skip') this.replyMode = 'on';
-      return;
-    }
     this.writer.write(r as WireReply, this.resp);
   }
 
   /** The RESP bytes of a reply a shard thread encoded (sharding.ts). */
   private writeEncoded(p: PendingReply): void {
     if (p.end === p.start) return;
-    if (this.replyMode !== 'on') {
-      if (this.replyMode === 'skip') this.replyMode = 'on';
-      return;
-    }
     this.writer.writeRaw(p.blob!.subarray(p.start, p.end));
   }
 
-  /** An out-of-band message (pub/sub, invalidations): a RESP3 push or a RESP2 array. */
+  /**
+   * An out-of-band message (pub/sub, invalidations): a RESP3 push or a RESP2 array. Behind the
+   * replies a shard thread has not given yet: in one engine those were written already.
+   */
   push(items: Reply[]): void {
+    if (this.awaiting !== null) {
+      this.awaiting.push(new Push(items));
+      return;
+    }
     this.writer.writePush(items as WireReply[], this.resp);
     this.server.scheduleFlush(this);
   }
@@ -263,7 +278,8 @@ export class Client extends Session {
       if (this.handle !== null && this.socket.writableLength === 0) this.writeDirect(this.handle, data);
       else this.socket.write(data);
     }
-    if (this.closeAfterReply) this.close();
+    // QUIT, a protocol error: after the replies still awaited from the shards.
+    if (this.closeAfterReply && this.awaiting === null) this.close();
   }
 
   private writeDirect(handle: StreamHandle, data: Buffer): void {

@@ -24,8 +24,9 @@ import { timeoutArg } from '../../core/src/commands/args.ts';
 import type { EngineConfig } from '../../core/src/config.ts';
 import { EVENTS, NOTIFY_EVENT, READY_EVENT, SAVE_SHARD, SHARD_CONFIG, SHARD_FACTS, type ShardEvents } from '../../core/src/node/shard-wire.ts';
 import { blockSharded, keyReadySharded, nonBlockingForm } from './commands/blocking.ts';
-import { keyspaceEventsFlagsToString, pubsubOf } from './commands/pubsub.ts';
+import { notifiedClasses, pubsubOf } from './commands/pubsub.ts';
 import { trackingActive } from './commands/connection.ts';
+import { clientUnrestricted } from './commands/acl.ts';
 import { saveRules } from './commands/persistence.ts';
 import { param } from './commands/introspection.ts';
 import type { ShardPool, PoolSession, ReplyReceiver } from '../../core/src/node/shard-pool.ts';
@@ -54,10 +55,14 @@ export class PendingReply implements ReplyReceiver {
   /** The client whose replies wait for this one. */
   client: Client | null = null;
 
+  /** Called once the reply is there (tracking's reads in flight). */
+  private after: (() => void)[] | null = null;
+
   reply(r: Reply): void {
     this.value = r;
     this.done = true;
     this.client?.drain();
+    this.ran();
   }
   bytes(blob: Uint8Array, start: number, end: number): void {
     this.blob = blob;
@@ -65,6 +70,16 @@ export class PendingReply implements ReplyReceiver {
     this.end = end;
     this.done = true;
     this.client?.drain();
+    this.ran();
+  }
+  whenDone(fn: () => void): void {
+    if (this.done) fn();
+    else (this.after ??= []).push(fn);
+  }
+  private ran(): void {
+    const after = this.after;
+    this.after = null;
+    if (after !== null) for (const fn of after) fn();
   }
   error(e: Error): void {
     this.reply(error(e.message.startsWith('ERR ') ? e.message : `ERR ${e.message}`));
@@ -118,12 +133,17 @@ interface TxTail {
   local: { at: number; argv: string[] | null; reply?: Reply }[];
   /** Data commands (by their index among them) whose reply takes the blocking command's shape. */
   shapes: Map<number, (r: Reply) => Reply>;
+  /** The data commands queued, as sent (tracking reads their keys at EXEC). */
+  queued: string[][];
 }
 
 /** What queue() sends to the shards' transaction. */
 class Send {
   constructor(readonly argv: string[]) {}
 }
+
+/** Commands that run a script, whose commands ACL checks one by one. */
+const SCRIPT_RUNNERS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
 
 /** Transaction commands: the coordinator keeps the shards' MULTI state. */
 const TX_COMMANDS = new Set(['multi', 'exec', 'discard', 'watch', 'unwatch']);
@@ -166,6 +186,11 @@ export class Sharding {
   /** Whether argv runs on the shards (else here); a refusal when it cannot run sharded. */
   route(client: Client, argv: string[]): 'shards' | 'here' | Reply {
     const name = argv[0]!.toLowerCase();
+    // A shard thread cannot check what a script runs against the caller's ACL user: a user with
+    // restrictions may not run scripts there (rather than run them unchecked).
+    if (SCRIPT_RUNNERS.has(name) && !clientUnrestricted(client)) {
+      return error(`ERR scripts of an ACL user with restrictions are not available yet when the keyspace is sharded (--shards)`);
+    }
     // RESET starts the client afresh on the shards too (database 0, no MULTI, no WATCH); RESET
     // and QUIT run at once even inside MULTI, as in Redis.
     if (name === 'reset') this.resetSession(client);
@@ -202,11 +227,13 @@ export class Sharding {
         tx.local.push({ at: tx.sent + tx.local.length, argv: null, reply: e as Reply });
         return QUEUED;
       }
+      tx.queued.push(form.attempt);
       tx.shapes.set(tx.sent++, form.shape);
       return new Send(form.attempt);
     }
     if (CORE_COMMANDS.has(name) && !HERE.has(name)) {
       tx.sent++;
+      tx.queued.push(argv);
       return new Send(argv);
     }
     if (runnableCommand(argv) === undefined) {
@@ -247,15 +274,30 @@ export class Sharding {
     return p;
   }
 
-  /** A server-level command of a transaction, at its EXEC: it may not block (WAIT answers at once). */
+  /**
+   * A server-level command of a transaction, at its EXEC: it runs as inside EXEC (the engine's
+   * flag that blocking.ts and pubsub.ts read): WAIT answers at once, SUBSCRIBE is allowed and
+   * SSUBSCRIBE refused, as in Redis.
+   */
   private runInExec(client: Client, argv: string[]): Reply | PendingReply {
-    const denied = client.flags.has('deny-blocking');
-    client.flags.add('deny-blocking');
+    const shard = this.server.engine.shard as unknown as { inExec: boolean };
+    const was = shard.inExec;
+    shard.inExec = true;
     try {
       return this.server.execute(client, argv);
     } finally {
-      if (!denied) client.flags.delete('deny-blocking');
+      shard.inExec = was;
     }
+  }
+
+  /** Whether the client is in a MULTI here (sharded, its Client's own MULTI state stays empty). */
+  inMulti(client: Client): boolean {
+    return this.txs.has(client);
+  }
+
+  /** The data commands of the client's transaction, for its EXEC (tracking remembers their keys). */
+  queuedIn(client: Client): string[][] | null {
+    return this.txs.get(client)?.queued ?? null;
   }
 
   /** The client's session on the shards, following its protocol (HELLO). */
@@ -293,7 +335,7 @@ export class Sharding {
         argv = r.argv;
       }
     } else if (cmd !== undefined && cmd.flags.includes('blocking') && nonBlockingForm(argv) !== null) return blockSharded(this.server, client, argv, cmd);
-    else if (name === 'multi' && argv.length === 1) this.txs.set(client, { sent: 0, local: [], shapes: new Map() });
+    else if (name === 'multi' && argv.length === 1) this.txs.set(client, { sent: 0, local: [], shapes: new Map(), queued: [] });
     const p = new PendingReply();
     if (!this.pool.send(session, argv, p, undefined, client.resp)) {
       const done = this.pool.execute(session, argv);
@@ -318,8 +360,7 @@ export class Sharding {
     if (flags === this.notifyFlags && tracking === this.tracking) return;
     this.notifyFlags = flags;
     this.tracking = tracking;
-    const classes = flags === 0 ? '' : keyspaceEventsFlagsToString(flags);
-    const notify = flags === 0 ? '0' : '1' + (classes.includes('n') ? 'n' : '') + (classes.includes('m') ? 'm' : '');
+    const notify = notifiedClasses(flags);
     for (let i = 0; i < this.pool.n; i++) void this.pool.control(i, [EVENTS, notify, tracking ? '1' : '0']);
   }
   private notifyFlags = 0;
@@ -332,8 +373,10 @@ export class Sharding {
     for (let i = 0; i < ev.length; ) {
       const kind = ev[i] as number;
       if (kind === NOTIFY_EVENT) {
-        shard.notify(ev[i + 1] as number, ev[i + 2] as string, ev[i + 3] as string, ev[i + 4] as string);
-        i += 5;
+        // Filtered by the shard with the flags in force then (a CONFIG SET since changes nothing).
+        const ke = ev[i + 5] as number;
+        pubsubOf(server).notifyAs(ev[i + 1] as number, ev[i + 3] as string, ev[i + 4] as string, (ke & 1) !== 0, (ke & 2) !== 0);
+        i += 6;
       } else if (kind === READY_EVENT) {
         keyReadySharded(server, ev[i + 1] as number, ev[i + 2] as string, ev[i + 3] as string);
         i += 4;

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import type { Redis } from 'ioredis';
-import { startServer, until, type TestServer } from './helpers.ts';
+import { startServer, until, type TestServer, SHARDED } from './helpers.ts';
 
 const CONNECTIONS = 300;
 const CONCURRENCY = 25;
@@ -186,12 +186,12 @@ describe('malformed protocol', () => {
   });
 
   it('commands before the error are answered first, nothing after it runs', async () => {
-    const payload = Buffer.concat([cmd('PING'), cmd('SET', 'before', '1'), Buffer.from('*1\r\n$x\r\n'), cmd('SET', 'after', '1')]);
+    const payload = Buffer.concat([cmd('PING'), cmd('SET', '{g}before', '1'), Buffer.from('*1\r\n$x\r\n'), cmd('SET', '{g}after', '1')]);
     const { data, closedByServer } = await session(t.port, payload);
     expect(data).toBe('+PONG\r\n+OK\r\n-ERR Protocol error: invalid bulk length\r\n');
     expect(closedByServer).toBe(true);
-    expect(await good.exists('before', 'after')).toBe(1);
-    await good.del('before');
+    expect(await good.exists('{g}before', '{g}after')).toBe(1);
+    await good.del('{g}before');
   });
 
   it('the same error when the request arrives one byte at a time', async () => {

@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { commands, type Effect } from '@memorykv/core';
-import { startServer, until, type TestServer, cmd, bulk } from './helpers.ts';
+import { startServer, until, type TestServer, cmd, bulk, SHARDED } from './helpers.ts';
 import { blockingState, totalBlockingKeys, totalBlockingKeysOnNokey } from '../src/commands/blocking.ts';
 
 let t: TestServer;
@@ -30,7 +30,8 @@ const blockedCount = (n: number) => until(() => blocked() === n, 5000, `${n} blo
 
 
 describe('XREAD BLOCK', () => {
-  it('is woken by another connection, reading after the ID `$` stood for at block time', async () => {
+  // Sharded: XREAD BLOCK is not available yet.
+  it.skipIf(SHARDED)('is woken by another connection, reading after the ID `$` stood for at block time', async () => {
     const w = t.ioredis();
     await w.xadd('s', '1-0', 'old', 'x');
     const c = await t.raw();
@@ -48,25 +49,25 @@ describe('XREAD BLOCK', () => {
     c.close();
   });
 
-  it('serves every client blocked on the key, in blocking order, with ioredis', async () => {
+  // Sharded: XREAD BLOCK is not available yet.
+  it.skipIf(SHARDED)('serves every client blocked on the key, in blocking order, with ioredis', async () => {
     const a = t.ioredis();
     const b = t.ioredis();
     const w = t.ioredis();
-    const pa = a.xread('BLOCK', 0, 'STREAMS', 'q', '$');
+    const pa = a.xread('BLOCK', 0, 'STREAMS', '{q}q', '$');
     await blockedCount(1);
-    const pb = b.xread('COUNT', 1, 'BLOCK', 0, 'STREAMS', 'x', 'q', '$', '$');
+    const pb = b.xread('COUNT', 1, 'BLOCK', 0, 'STREAMS', '{q}x', '{q}q', '$', '$');
     await blockedCount(2);
-    await w.xadd('q', '5-1', 'a', '1');
-    expect(await pa).toEqual([['q', [['5-1', ['a', '1']]]]]);
-    expect(await pb).toEqual([['q', [['5-1', ['a', '1']]]]]);
+    await w.xadd('{q}q', '5-1', 'a', '1');
+    expect(await pa).toEqual([['{q}q', [['5-1', ['a', '1']]]]]);
+    expect(await pb).toEqual([['{q}q', [['5-1', ['a', '1']]]]]);
   });
 
-  it('times out with a null array in RESP2 and null in RESP3; BLOCK in MULTI does not block', async () => {
+  // Sharded: XREAD BLOCK is not available yet (refused before its timeout is read).
+  it.skipIf(SHARDED)('times out with a null array in RESP2 and null in RESP3; rejects bad timeouts', async () => {
     const c = await t.raw();
     c.write(cmd('XREAD', 'BLOCK', '10', 'STREAMS', 'none', '$') + cmd('PING'));
     await c.read('*-1\r\n+PONG\r\n');
-    c.write(cmd('MULTI') + cmd('XREAD', 'BLOCK', '0', 'STREAMS', 'none', '$') + cmd('EXEC'));
-    await c.read('+OK\r\n+QUEUED\r\n*1\r\n*-1\r\n');
     c.write(cmd('XREAD', 'BLOCK', '-1', 'STREAMS', 'none', '$'));
     await c.read('-ERR timeout is negative\r\n');
     c.write(cmd('XREAD', 'BLOCK', 'x', 'STREAMS', 'none', '$'));
@@ -77,7 +78,16 @@ describe('XREAD BLOCK', () => {
     expect(blocked()).toBe(0);
   });
 
-  it.runIf(commands.has('hello'))('answers a map in RESP3 (node-redis), woken by XADD', async () => {
+  it('BLOCK in MULTI does not block', async () => {
+    const c = await t.raw();
+    c.write(cmd('MULTI') + cmd('XREAD', 'BLOCK', '0', 'STREAMS', 'none', '$') + cmd('EXEC'));
+    await c.read('+OK\r\n+QUEUED\r\n*1\r\n*-1\r\n');
+    expect(blocked()).toBe(0);
+    c.close();
+  });
+
+  // Sharded: XREAD BLOCK is not available yet.
+  it.runIf(commands.has('hello') && !SHARDED)('answers a map in RESP3 (node-redis), woken by XADD', async () => {
     const a = await t.nodeRedis({ RESP: 3 });
     const w = await t.nodeRedis({ RESP: 3 });
     const p = a.sendCommand(['XREAD', 'BLOCK', '0', 'STREAMS', 'm3', '0']);
@@ -91,7 +101,8 @@ describe('XREAD BLOCK', () => {
 });
 
 describe('XREADGROUP BLOCK', () => {
-  it('is served new entries and records them as pending', async () => {
+  // Sharded: XREADGROUP BLOCK is not available yet.
+  it.skipIf(SHARDED)('is served new entries and records them as pending', async () => {
     const w = t.ioredis();
     await w.xgroup('CREATE', 'g1', 'grp', '$', 'MKSTREAM');
     const a = t.ioredis();
@@ -105,7 +116,8 @@ describe('XREADGROUP BLOCK', () => {
     expect(totalBlockingKeysOnNokey(t.server)).toBe(0);
   });
 
-  it('a second waiter that finds nothing left blocks again', async () => {
+  // Sharded: XREADGROUP BLOCK is not available yet.
+  it.skipIf(SHARDED)('a second waiter that finds nothing left blocks again', async () => {
     const w = t.ioredis();
     await w.xgroup('CREATE', 'g2', 'grp', '$', 'MKSTREAM');
     const a = await t.raw();
@@ -129,7 +141,8 @@ describe('XREADGROUP BLOCK', () => {
     ['the key becomes a string', (w: ReturnType<TestServer['ioredis']>) => w.set('gk', 'v'), '-WRONGTYPE'],
     ['the database is flushed', (w: ReturnType<TestServer['ioredis']>) => w.flushall(), '-NOGROUP'],
   ] as const) {
-    it(`answers ${reply} when ${what}`, async () => {
+    // Sharded: XREADGROUP BLOCK is not available yet.
+    it.skipIf(SHARDED)(`answers ${reply} when ${what}`, async () => {
       const w = t.ioredis();
       await w.xadd('gk', '666', 'f', 'v');
       await w.xgroup('CREATE', 'gk', 'grp', '$');
@@ -143,7 +156,8 @@ describe('XREADGROUP BLOCK', () => {
     });
   }
 
-  it('counts a failed unblocked XREADGROUP once in commandstats and errorstats', async () => {
+  // Sharded: XREADGROUP BLOCK is not available yet.
+  it.skipIf(SHARDED)('counts a failed unblocked XREADGROUP once in commandstats and errorstats', async () => {
     const w = t.ioredis();
     await w.config('RESETSTAT');
     await w.xgroup('CREATE', 'cs', 'grp', '$', 'MKSTREAM');
@@ -158,7 +172,8 @@ describe('XREADGROUP BLOCK', () => {
     c.close();
   });
 
-  it('propagates the delivery as XCLAIM when served after blocking', async () => {
+  // Sharded: XREADGROUP BLOCK is not available yet, and this thread's engine (onEffects) sees none of the shards' effects.
+  it.skipIf(SHARDED)('propagates the delivery as XCLAIM when served after blocking', async () => {
     const w = t.ioredis();
     await w.xgroup('CREATE', 'ef', 'grp', '$', 'MKSTREAM');
     const effects: string[] = [];
@@ -176,16 +191,22 @@ describe('XREADGROUP BLOCK', () => {
 });
 
 describe('streams as keys', () => {
-  it('TYPE, OBJECT ENCODING, MEMORY USAGE, SCAN TYPE', async () => {
+  it('TYPE, OBJECT ENCODING, SCAN TYPE', async () => {
     const r = t.ioredis();
     await r.xadd('st', '*', 'f', 'v');
     expect(await r.type('st')).toBe('stream');
     expect(await r.object('ENCODING', 'st')).toBe('stream');
+    expect(await r.scan('0', 'TYPE', 'stream')).toEqual(['0', ['st']]);
+  });
+
+  // Sharded: MEMORY is not available yet.
+  it.skipIf(SHARDED)('MEMORY USAGE', async () => {
+    const r = t.ioredis();
+    await r.xadd('st', '*', 'f', 'v');
     const mem = (await r.call('MEMORY', 'USAGE', 'st')) as number;
     expect(mem).toBeGreaterThan(0);
     for (let i = 0; i < 100; i++) await r.xadd('st', '*', 'field', 'x'.repeat(100));
     expect((await r.call('MEMORY', 'USAGE', 'st')) as number).toBeGreaterThan(mem + 100 * 100);
-    expect(await r.scan('0', 'TYPE', 'stream')).toEqual(['0', ['st']]);
   });
 });
 

@@ -52,23 +52,23 @@ describe('ioredis (RESP2)', () => {
 
   it('MULTI queues, EXEC runs the queue and replies with every result', async () => {
     expect(await a.call('MULTI')).toBe('OK');
-    expect(await a.call('SET', 'k', '1')).toBe('QUEUED');
-    expect(await a.call('INCR', 'k')).toBe('QUEUED');
-    expect(await a.call('RPUSH', 'l', 'x', 'y')).toBe('QUEUED');
-    expect(await a.call('LRANGE', 'l', '0', '-1')).toBe('QUEUED');
+    expect(await a.call('SET', '{q}k', '1')).toBe('QUEUED');
+    expect(await a.call('INCR', '{q}k')).toBe('QUEUED');
+    expect(await a.call('RPUSH', '{q}l', 'x', 'y')).toBe('QUEUED');
+    expect(await a.call('LRANGE', '{q}l', '0', '-1')).toBe('QUEUED');
     // Nothing ran yet: another connection does not see the writes.
-    expect(await b.get('k')).toBe(null);
+    expect(await b.get('{q}k')).toBe(null);
     expect(await a.call('EXEC')).toEqual(['OK', 2, 2, ['x', 'y']]);
-    expect(await b.get('k')).toBe('2');
+    expect(await b.get('{q}k')).toBe('2');
   });
 
   it('through ioredis multi(): results paired with errors; a runtime error does not stop the rest', async () => {
-    await a.set('str', 'x');
-    const res = await a.multi().set('k', 'v').lpush('str', 'x').incr('n').get('k').exec();
+    await a.set('{m}str', 'x');
+    const res = await a.multi().set('{m}k', 'v').lpush('{m}str', 'x').incr('{m}n').get('{m}k').exec();
     expect(res!.map(([e, r]) => (e ? e.message : r))).toEqual(['OK', 'WRONGTYPE Operation against a key holding the wrong kind of value', 1, 'v']);
     const direct = await a.multi({ pipeline: false });
     expect(direct).toBe('OK');
-    expect(await a.incr('n')).toBe('QUEUED');
+    expect(await a.incr('{m}n')).toBe('QUEUED');
     expect(await a.exec()).toEqual([[null, 2]]);
   });
 
@@ -87,17 +87,17 @@ describe('ioredis (RESP2)', () => {
 
   it('EXECABORT after a queueing error: nothing runs', async () => {
     expect(await a.call('MULTI')).toBe('OK');
-    expect(await a.call('SET', 'a', '1')).toBe('QUEUED');
-    await expect(a.call('SET', 'b')).rejects.toThrow("ERR wrong number of arguments for 'set' command");
+    expect(await a.call('SET', '{e}a', '1')).toBe('QUEUED');
+    await expect(a.call('SET', '{e}b')).rejects.toThrow("ERR wrong number of arguments for 'set' command");
     await expect(a.call('NOSUCHCOMMAND', 'x')).rejects.toThrow("ERR unknown command 'NOSUCHCOMMAND', with args beginning with: 'x' ");
-    expect(await a.call('SET', 'c', '1')).toBe('QUEUED');
+    expect(await a.call('SET', '{e}c', '1')).toBe('QUEUED');
     await expect(a.call('EXEC')).rejects.toThrow(EXECABORT);
-    expect(await a.exists('a', 'b', 'c')).toBe(0);
+    expect(await a.exists('{e}a', '{e}b', '{e}c')).toBe(0);
     // And through ioredis multi(): exec() rejects with the queueing errors attached.
-    const err = (await a.multi().set('a', '1').call('SET', 'b').exec().catch((e: unknown) => e)) as Error & { previousErrors?: Error[] };
+    const err = (await a.multi().set('{e}a', '1').call('SET', '{e}b').exec().catch((e: unknown) => e)) as Error & { previousErrors?: Error[] };
     expect(err.message).toBe(EXECABORT);
     expect(err.previousErrors?.map((e) => e.message)).toEqual(["ERR wrong number of arguments for 'set' command"]);
-    expect(await a.exists('a')).toBe(0);
+    expect(await a.exists('{e}a')).toBe(0);
   });
 
   it('WATCH: a write from another connection aborts EXEC (null reply)', async () => {
@@ -115,11 +115,11 @@ describe('ioredis (RESP2)', () => {
   });
 
   it('WATCH: ioredis exec() resolves null when aborted', async () => {
-    await a.watch('w', 'x');
-    await b.del('x'); // deleting a missing key touches nothing
-    await b.rpush('w', 'new'); // creating the key does
-    expect(await a.multi().set('x', '1').exec()).toBe(null);
-    expect(await a.exists('x')).toBe(0);
+    await a.watch('{w}w', '{w}x');
+    await b.del('{w}x'); // deleting a missing key touches nothing
+    await b.rpush('{w}w', 'new'); // creating the key does
+    expect(await a.multi().set('{w}x', '1').exec()).toBe(null);
+    expect(await a.exists('{w}x')).toBe(0);
   });
 
   it('WATCH: untouched keys, UNWATCH, and a write by the watching connection itself', async () => {
@@ -184,14 +184,14 @@ describe('node-redis (RESP3)', () => {
   });
 
   it('multi().exec() returns every result, RESP3 types inside EXEC', async () => {
-    await a.hSet('h', { f: 'v' });
-    const res = await a.multi().set('k', '1').incr('k').zAdd('z', { score: 1.5, value: 'a' }).zScore('z', 'a').hGetAll('h').exec();
+    await a.hSet('{n}h', { f: 'v' });
+    const res = await a.multi().set('{n}k', '1').incr('{n}k').zAdd('{n}z', { score: 1.5, value: 'a' }).zScore('{n}z', 'a').hGetAll('{n}h').exec();
     expect(res).toEqual(['OK', 2, 1, 1.5, { f: 'v' }]);
     // Raw replies: QUEUED, then EXEC's array holding a map and a double.
     expect(await a.sendCommand(['MULTI'])).toBe('OK');
-    expect(await a.sendCommand(['HGETALL', 'h'])).toBe('QUEUED');
-    expect(await a.sendCommand(['ZSCORE', 'z', 'a'])).toBe('QUEUED');
-    expect(await a.sendCommand(['SMEMBERS', 'nokey'])).toBe('QUEUED');
+    expect(await a.sendCommand(['HGETALL', '{n}h'])).toBe('QUEUED');
+    expect(await a.sendCommand(['ZSCORE', '{n}z', 'a'])).toBe('QUEUED');
+    expect(await a.sendCommand(['SMEMBERS', '{n}nokey'])).toBe('QUEUED');
     expect(await a.sendCommand(['EXEC'], { typeMapping: { [RESP_TYPES.MAP]: Map, [RESP_TYPES.SET]: Set } })).toEqual([
       new Map([['f', 'v']]),
       1.5,

@@ -31,9 +31,9 @@ export const SAVE_SHARD = '\0save';
 export const CLOSE_SHARD = '\0close';
 
 /**
- * What a shard reports besides replies: `[EVENTS, notify, modified]` — notify: keyspace
- * notifications on (1) or off; `new` (n) and `keymiss` (m) events are asked apart ('n', 'm',
- * 'nm' after the flag); modified: every modified key (client-side caching) on or off.
+ * What a shard reports besides replies: `[EVENTS, notify, modified]` — notify: the keyspace
+ * event classes to report (their characters, with K and E for the channel kinds; '' for none),
+ * filtered as they happen; modified: every modified key (client-side caching) on ('1') or off.
  */
 export const EVENTS = '\0events';
 /**
@@ -51,7 +51,7 @@ export const SHARD_FACTS = '\0facts';
 /**
  * Events a shard sends in their own message, after the replies of the batch that caused them
  * (or at once, for expiry): a flat array of records.
- *   NOTIFY_EVENT db cls event key   a keyspace notification
+ *   NOTIFY_EVENT db cls event key ke   a keyspace notification (ke: 1 keyspace, 2 keyevent channel)
  *   READY_EVENT db key type         a key a blocked command waits on now holds that type
  *   MODIFIED_EVENT db key session   a key changed (session: whose command, or -1)
  */

@@ -295,11 +295,16 @@ class ShardEventLog {
 
   /** [EVENTS, notify, modified]: see shard-wire.ts. */
   configure(argv: readonly string[]): void {
-    const notify = argv[1] ?? '0';
-    this.notify = notify.startsWith('1');
-    this.shard.notifyNew = this.notify && notify.includes('n');
-    this.shard.notifyMiss = this.notify && notify.includes('m');
-    this.shard.onNotify = this.notify ? (db, cls, event, key) => this.add(NOTIFY_EVENT, db, cls, event, key) : null;
+    const classes = argv[1] ?? '';
+    this.notify = classes !== '';
+    this.shard.notifyNew = classes.includes('n');
+    this.shard.notifyMiss = classes.includes('m');
+    const ke = (classes.includes('K') ? 1 : 0) | (classes.includes('E') ? 2 : 0);
+    this.shard.onNotify = this.notify
+      ? (db, cls, event, key) => {
+          if (classes.includes(cls)) this.add(NOTIFY_EVENT, db, cls, event, key, ke);
+        }
+      : null;
     this.modified = argv[2] === '1';
     this.hook();
   }

@@ -512,6 +512,11 @@ export function scriptAclCheck(client: Client, cmd: Command, argv: readonly stri
   return aclErrorMessage(result, u, cmd, argv[idx] ?? '', false);
 }
 
+/** Whether the client's user may do anything (scripts need no per-command checks then). */
+export function clientUnrestricted(client: Client): boolean {
+  return getAcl(client.server).clientAuth(client).user.unrestricted;
+}
+
 /** INFO stats: acl_access_denied_auth / _cmd / _key / _channel. */
 export function aclStats(server: MemorykvServer): { auth: number; cmd: number; key: number; channel: number } {
   return { ...getAcl(server).stats };

@@ -78,6 +78,8 @@ class ConnState {
   readonly table = new Map<string, Set<number>>();
   totalItems = 0;
   readonly prefixTable = new Map<string, BcastState>();
+  /** Sharded: keys of tracked reads whose replies have not come back from the shards yet. */
+  readonly inFlight = new Map<string, number>();
   broadcastScheduled = false;
   /** Invalidations for a client whose own command modified a key it tracks: sent after its reply. */
   readonly pending = new Map<Client, Reply[]>();
@@ -431,12 +433,14 @@ function prefixCollision(t: Tracking | undefined, prefixes: string[]): ErrorRepl
 }
 
 /** trackingRememberKeys: the keys of a read-only command the client may now cache. */
-function rememberKeys(st: ConnState, c: Client, t: Tracking, cmd: Command, argv: readonly string[]): void {
-  if ((t.optin && !t.caching) || (t.optout && t.caching)) return;
+function rememberKeys(st: ConnState, c: Client, t: Tracking, cmd: Command, argv: readonly string[]): string[] {
+  if ((t.optin && !t.caching) || (t.optout && t.caching)) return [];
   // Shard channels are keys to COMMAND, not cached data.
-  if (cmd.flags.includes('pubsub')) return;
+  if (cmd.flags.includes('pubsub')) return [];
   const idx = keyIndexes(cmd, argv);
+  const keys: string[] = [];
   for (const i of idx) {
+    keys.push(argv[i]!);
     const key = argv[i]!;
     let ids = st.table.get(key);
     if (ids === undefined) st.table.set(key, (ids = new Set()));
@@ -445,6 +449,7 @@ function rememberKeys(st: ConnState, c: Client, t: Tracking, cmd: Command, argv:
       st.totalItems++;
     }
   }
+  return keys;
 }
 
 /** sendTrackingMessage: `keys` is an array of keys, or null for "everything" (flush). */
@@ -474,12 +479,17 @@ function invalidateKey(server: MemorykvServer, st: ConnState, key: string): void
   if (st.prefixTable.size > 0) rememberKeyToBroadcast(server, st, current, key);
   const ids = st.table.get(key);
   if (ids === undefined) return;
+  // Sharded: a read of the key still in flight may have run after this write on its shard, its
+  // client then caching the new value: those clients stay tracked (one invalidation too many
+  // later, never one too few).
+  const keep = st.inFlight.has(key) ? new Set<number>() : null;
   for (const id of ids) {
     const target = server.clients.get(id);
     if (target === undefined) continue;
     const t = st.tracking.get(target);
     // A client that switched to BCAST since it read the key gets no default-mode messages.
     if (t === undefined || t.bcast) continue;
+    keep?.add(id);
     if (t.noloop && target === current) continue;
     if (target === current) {
       // After the reply of the command being executed, not before it.
@@ -490,7 +500,10 @@ function invalidateKey(server: MemorykvServer, st: ConnState, key: string): void
     }
   }
   st.totalItems -= ids.size;
-  st.table.delete(key);
+  if (keep !== null && keep.size > 0) {
+    st.table.set(key, keep);
+    st.totalItems += keep.size;
+  } else st.table.delete(key);
 }
 
 /** trackingInvalidateKeysOnFlush: every tracking client is told "all keys" (a null). */
@@ -627,14 +640,29 @@ function wrapExecute(server: MemorykvServer, st: ConnState): void {
       return r === PAUSED ? NO_REPLY : r;
     }
     // Tracking on somewhere: note what ran, to remember keys and spot flushes (also inside EXEC).
-    const queue = client.multi;
+    const queue = client.multi ?? server.sharding?.queuedIn(client) ?? null;
     const r = execute(client, argv);
     if (r === PAUSED) return NO_REPLY;
     // A shard thread runs it: its keys are remembered now (an invalidation that comes for a
     // change ordered before the read is one too many, never one too few), and its shard reports
     // modified keys, which reach the keyModified hook (sharding.ts).
     if (r instanceof PendingReply) {
-      afterTracked(server, st, client, argv, queue, SHARD_RAN);
+      const ran = afterTracked(server, st, client, argv, queue, SHARD_RAN);
+      // Keys it reads are in flight until its reply: an invalidation meanwhile (for a write the
+      // shard may have ordered before the read) keeps them tracked (see invalidateKey).
+      if (ran !== null) {
+        for (const key of ran) st.inFlight.set(key, (st.inFlight.get(key) ?? 0) + 1);
+        r.whenDone(() => {
+          for (const key of ran) {
+            const n = st.inFlight.get(key)! - 1;
+            if (n === 0) st.inFlight.delete(key);
+            else st.inFlight.set(key, n);
+          }
+        });
+      }
+      // Its own FLUSHALL's invalidation: after this turn, when its reply waits in the client's
+      // queue, behind which Client.push puts it.
+      if (st.pending.has(client)) schedulePending(server, st);
       return r;
     }
     afterTracked(server, st, client, argv, queue, r);
@@ -650,6 +678,7 @@ function wrapExecute(server: MemorykvServer, st: ConnState): void {
 /** Stands for the reply of a command a shard runs: EXEC ran its queue, a flush succeeded. */
 const SHARD_RAN: Reply = [];
 
+/** Returns the keys it remembered (null: none). */
 function afterTracked(
   server: MemorykvServer,
   st: ConnState,
@@ -657,21 +686,24 @@ function afterTracked(
   argv: string[],
   queue: string[][] | null,
   reply: Reply,
-): void {
-  if (client.multi !== null) return; // queued, or MULTI itself: nothing ran
+): string[] | null {
+  // Queued, or MULTI itself: nothing ran (sharded, this thread's Client is never in MULTI).
+  if (client.multi !== null || (server.sharding?.inMulti(client) ?? false)) return null;
   const cmd = runnableCommand(argv);
-  if (cmd === undefined) return;
+  if (cmd === undefined) return null;
   const t = st.tracking.get(client);
   const ran = cmd.name === 'exec' && queue !== null && Array.isArray(reply) ? queue : [argv];
+  let remembered: string[] | null = null;
   for (const a of ran) {
     const c = a === argv ? cmd : runnableCommand(a);
     if (c === undefined) continue;
-    if (t !== undefined && !t.bcast && c.readonly) rememberKeys(st, client, t, c, a);
+    if (t !== undefined && !t.bcast && c.readonly) (remembered ??= []).push(...rememberKeys(st, client, t, c, a));
     if (isFlush(a) && !(reply instanceof ErrorReply)) invalidateOnFlush(server, st, client);
   }
   // CLIENT CACHING applies to the next command (or transaction) only.
   if (t !== undefined && (cmd.parent ?? cmd).name !== 'client') t.caching = false;
   if (st.maxKeys !== 0 && st.table.size > st.maxKeys) limitTrackingTable(server, st, client);
+  return remembered;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -68,6 +68,17 @@ const CLASS_FLAGS: Record<string, number> = {
   n: NOTIFY_NEW,
 };
 
+/**
+ * What a shard thread needs to filter events as they happen (sharding.ts): the class characters
+ * the flags let through, plus K and E for the channel kinds; '' when nothing is notified.
+ */
+export function notifiedClasses(flags: number): string {
+  if ((flags & (NOTIFY_KEYSPACE | NOTIFY_KEYEVENT)) === 0) return '';
+  let out = '';
+  for (const c of 'g$lshzxetdmnKE') if ((flags & CLASS_FLAGS[c]!) !== 0) out += c;
+  return out;
+}
+
 /** notify.c keyspaceEventsStringToFlags: -1 for any character that is not a class. */
 export function keyspaceEventsStringToFlags(classes: string): number {
   let flags = 0;
@@ -384,8 +395,13 @@ export class PubSub {
     if (flags === 0) return;
     const type = CLASS_FLAGS[cls];
     if (type === undefined || (flags & type) === 0) return;
-    if (flags & NOTIFY_KEYSPACE) this.publish(`__keyspace@${db}__:${key}`, event);
-    if (flags & NOTIFY_KEYEVENT) this.publish(`__keyevent@${db}__:${event}`, key);
+    this.notifyAs(db, event, key, (flags & NOTIFY_KEYSPACE) !== 0, (flags & NOTIFY_KEYEVENT) !== 0);
+  }
+
+  /** An event a shard thread already filtered by the flags in force when it happened. */
+  notifyAs(db: number, event: string, key: string, keyspace: boolean, keyevent: boolean): void {
+    if (keyspace) this.publish(`__keyspace@${db}__:${key}`, event);
+    if (keyevent) this.publish(`__keyevent@${db}__:${event}`, key);
   }
 
   // -------------------------------------------------------------------------------------------
