@@ -31,7 +31,7 @@ import { saveRules } from './commands/persistence.ts';
 import { param } from './commands/introspection.ts';
 import type { ShardPool, PoolSession, ReplyReceiver } from '../../core/src/node/shard-pool.ts';
 import { startShards } from '../../core/src/node/sharded-storage.ts';
-import { SET_RESP, TRY_BLOCKING } from '../../core/src/engine/sharded.ts';
+import { SET_NO_TOUCH, SET_RESP, TRY_BLOCKING } from '../../core/src/engine/sharded.ts';
 import { CORE_COMMANDS } from '../../core/src/commands/index.ts';
 import { error } from '../../core/src/errors.ts';
 import type { Client } from './client.ts';
@@ -300,6 +300,15 @@ export class Sharding {
     return this.txs.get(client)?.queued ?? null;
   }
 
+  /** Every command the client queued in MULTI (CLIENT LIST's multi=, multi-mem=), or null. */
+  txQueue(client: Client): string[][] | null {
+    const tx = this.txs.get(client);
+    if (tx === undefined) return null;
+    const out = tx.queued.slice();
+    for (const l of tx.local) if (l.argv !== null) out.push(l.argv);
+    return out;
+  }
+
   /** The client's session on the shards, following its protocol (HELLO). */
   private session(client: Client): PoolSession {
     let session = this.sessions.get(client);
@@ -311,6 +320,11 @@ export class Sharding {
     if (session.resp !== client.resp) {
       session.resp = client.resp;
       void this.pool.execute(session, [SET_RESP, String(client.resp)]);
+    }
+    // CLIENT NO-TOUCH: the shards' reads leave LRU/LFU alone for this client too.
+    if (session.noTouch !== client.noTouch) {
+      session.noTouch = client.noTouch;
+      void this.pool.execute(session, [SET_NO_TOUCH, client.noTouch ? '1' : '0']);
     }
     return session;
   }

@@ -148,8 +148,7 @@ describe('CLIENT ID / INFO / LIST / SETNAME / GETNAME / SETINFO / HELP', () => {
     await expect(a.call('CLIENT', 'LIST', 'TYPE', 'normal', 'x')).rejects.toThrow('ERR syntax error');
   });
 
-  // BUG (reported): CLIENT LIST shows a client in a sharded MULTI as flags=N multi=-1 multi-mem=0.
-  it.skipIf(SHARDED)('LIST reflects per-client state: db, multi, flags, name, argv of a parked command', async () => {
+  it('LIST reflects per-client state: db, multi, flags, name, argv of a parked command', async () => {
     const c = await t.raw();
     c.write(cmd('SELECT', '3') + cmd('CLIENT', 'SETNAME', 'worker') + cmd('MULTI') + cmd('GET', 'x'));
     await c.read('+OK\r\n+OK\r\n+OK\r\n+QUEUED\r\n');
@@ -228,8 +227,7 @@ describe('CLIENT ID / INFO / LIST / SETNAME / GETNAME / SETINFO / HELP', () => {
 });
 
 describe('CLIENT NO-TOUCH', () => {
-  // BUG (reported): CLIENT NO-TOUCH does not reach the shards, whose reads still bump the LFU counter.
-  it.skipIf(SHARDED)('reads of a no-touch client leave the LFU counter alone', async () => {
+  it('reads of a no-touch client leave the LFU counter alone', async () => {
     const s = await startServer({ engine: { 'maxmemory-policy': 'allkeys-lfu' } });
     try {
       const r = s.ioredis();

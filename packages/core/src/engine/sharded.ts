@@ -49,6 +49,8 @@ export const SESSION_DB = '\0db';
 export const TX_DOOMED = '\0tx-doomed';
 /** The client's protocol (HELLO): some replies take RESP3 shapes (ZRANGE WITHSCORES pairs). */
 export const SET_RESP = '\0resp';
+/** The client's CLIENT NO-TOUCH: its reads leave LRU/LFU alone on every shard. */
+export const SET_NO_TOUCH = '\0no-touch';
 
 /**
  * A blocking command's attempt: `[TRY_BLOCKING, ...argv]` runs argv (the non-blocking form of
@@ -65,6 +67,10 @@ export function hostExecute(shard: Shard, session: Session, argv: string[]): Rep
   if (name === TX_DOOMED) return session.multiError ? 1 : 0;
   if (name === SET_RESP) {
     session.resp = argv[1] === '3' ? 3 : 2;
+    return 'OK';
+  }
+  if (name === SET_NO_TOUCH) {
+    session.noTouch = argv[1] === '1';
     return 'OK';
   }
   if (name === SESSION_DB) {
@@ -98,7 +104,7 @@ const every = (n: number, argv: string[]): Ask[] => Array.from({ length: n }, (_
 /** One client command over n > 1 shards. */
 export function* coordinate(session: ShardedSession, argv: string[], n: number): Plan {
   const name = argv[0]!.toLowerCase();
-  if (name === SET_RESP) return (yield every(n, argv))[0]!;
+  if (name === SET_RESP || name === SET_NO_TOUCH) return (yield every(n, argv))[0]!;
   if (session.multi !== null) return yield* queue(session, argv, name, n);
   if (name === TRY_BLOCKING) {
     const r = route(argv.slice(1), n);

@@ -170,12 +170,17 @@ function clientTypeByName(name: string): number {
   }
 }
 
+/** The commands a client has queued in MULTI (sharded, the serving thread's record of them). */
+function multiOf(c: Client): string[][] | null {
+  return c.multi ?? c.server.sharding?.txQueue(c) ?? null;
+}
+
 function clientFlags(c: Client, t: Tracking | undefined): string {
   let f = '';
   if (c.flags.has('replica') || c.flags.has('monitor')) f += c.flags.has('monitor') ? 'O' : 'S';
   if (c.flags.has('master')) f += 'M';
   if (c.subscribed) f += 'P';
-  if (c.multi !== null) f += 'x';
+  if (multiOf(c) !== null) f += 'x';
   if (c.blocked !== null) f += 'b';
   if (t !== undefined) {
     f += 't';
@@ -214,7 +219,8 @@ function clientInfoString(st: ConnState, c: Client, current: Client): string {
   const lastArgv = c === current ? c.argv : c.blocked?.argv;
   const argvBytes = argvMem(lastArgv);
   let multiMem = 0;
-  if (c.multi !== null) for (const a of c.multi) multiMem += argvMem(a) + 8 * a.length;
+  const multi = multiOf(c);
+  if (multi !== null) for (const a of multi) multiMem += argvMem(a) + 8 * a.length;
   const qbuf = c === current ? c.parser.untrimmed : c.parser.pending;
   const omem = c.outputPending;
   const fd = (c.socket as Socket & { _handle?: { fd?: number } })._handle?.fd ?? -1;
@@ -224,7 +230,7 @@ function clientInfoString(st: ConnState, c: Client, current: Client): string {
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${fd} name=${c.name}` +
     ` age=${nowSec - Math.floor(c.createdAt / 1000)} idle=${nowSec - Math.floor(c.lastInteraction / 1000)}` +
     ` flags=${clientFlags(c, t)} db=${c.db} sub=${c.channels.size} psub=${c.patterns.size}` +
-    ` ssub=${c.shardChannels.size} multi=${c.multi !== null ? c.multi.length : -1}` +
+    ` ssub=${c.shardChannels.size} multi=${multi !== null ? multi.length : -1}` +
     ` qbuf=${qbuf} qbuf-free=0 argv-mem=${argvBytes} multi-mem=${multiMem}` +
     ` rbs=${REPLY_BUF_SIZE} rbp=${REPLY_BUF_SIZE} obl=0 oll=${omem > 0 ? 1 : 0} omem=${omem}` +
     ` tot-mem=${CLIENT_BASE_MEM + REPLY_BUF_SIZE + qbuf + argvBytes + multiMem + omem}` +
