@@ -407,8 +407,7 @@ describe('CLIENT PAUSE / UNPAUSE', () => {
     }
   });
 
-  // BUG (reported): CLIENT PAUSE WRITE does not hold the EXEC of a sharded MULTI with writes (it runs at once).
-  it.skipIf(SHARDED)('WRITE holds queueing a write in MULTI and an EXEC with writes, not a read-only EXEC', async () => {
+  it('WRITE holds queueing a write in MULTI and an EXEC with writes, not a read-only EXEC', async () => {
     const s = await startServer();
     try {
       const c = await s.raw();

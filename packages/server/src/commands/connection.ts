@@ -272,8 +272,9 @@ const PAUSED = err('PAUSED');
 
 function isMayReplicate(client: Client, cmd: Command): boolean {
   if (cmd.write || cmd.flags.includes('may_replicate')) return true;
-  if (cmd.name === 'exec' && client.multi !== null) {
-    for (const argv of client.multi) {
+  const multi = cmd.name === 'exec' ? multiOf(client) : null;
+  if (multi !== null) {
+    for (const argv of multi) {
       const q = runnableCommand(argv);
       if (q !== undefined && (q.write || q.flags.includes('may_replicate'))) return true;
     }
