@@ -19,7 +19,7 @@
  * DEBUG and MEMORY that read keys.
  */
 import { ErrorReply, NULL_ARRAY, OK, QUEUED, Status, commands, type Reply } from '@memorykv/core';
-import { runnableCommand, type Command } from '../../core/src/commands/table.ts';
+import { commandRejection, type Command } from '../../core/src/commands/table.ts';
 import { timeoutArg } from '../../core/src/commands/args.ts';
 import type { EngineConfig } from '../../core/src/config.ts';
 import { EVENTS, NOTIFY_EVENT, READY_EVENT, SAVE_SHARD, SHARD_CONFIG, SHARD_FACTS, type ShardEvents } from '../../core/src/node/shard-wire.ts';
@@ -180,6 +180,7 @@ export class Sharding {
     );
     sharding = new Sharding(pool, server);
     sharding.configChanged('busy-reply-threshold', param(server, 'busy-reply-threshold'));
+    sharding.syncEvents();
     return sharding;
   }
 
@@ -215,12 +216,15 @@ export class Sharding {
   private queue(tx: TxTail, session: PoolSession, argv: string[], name: string, cmd: Command | undefined): Reply | Send {
     if (cmd === undefined || TX_COMMANDS.has(name)) return new Send(argv);
     const form = cmd.flags.includes('blocking') ? nonBlockingForm(argv) : null;
+    // A queueing error dooms the transaction, as in Redis.
+    const rejected = commandRejection(argv);
+    if (rejected !== null) {
+      session.txRefused = true;
+      return rejected;
+    }
     if (form !== null) {
-      if (runnableCommand(argv) === undefined) {
-        session.txRefused = true;
-        return error(`ERR wrong number of arguments for '${cmd.name}' command`);
-      }
       try {
+        form.validate?.();
         timeoutArg(argv[form.timeoutIdx]!, Date.now());
       } catch (e) {
         // Queued; EXEC answers the error in its place, as Redis's command would.
@@ -235,12 +239,6 @@ export class Sharding {
       tx.sent++;
       tx.queued.push(argv);
       return new Send(argv);
-    }
-    if (runnableCommand(argv) === undefined) {
-      session.txRefused = true;
-      return cmd.sub !== undefined && argv.length > 1 && !cmd.sub.has(argv[1]!.toLowerCase())
-        ? error(`ERR unknown subcommand '${argv[1]}'. Try ${argv[0]!.toUpperCase()} HELP.`)
-        : error(`ERR wrong number of arguments for '${cmd.name}' command`);
     }
     tx.local.push({ at: tx.sent + tx.local.length, argv });
     return QUEUED;
@@ -336,7 +334,6 @@ export class Sharding {
     // the EXEC waiting its turn).
     const tx = this.txs.get(client);
     if (SNAPSHOTS.has(name) && tx === undefined) return this.snapshot(name === 'bgsave');
-    this.syncEvents();
     const cmd = commands.get(name);
     if (tx !== undefined) {
       if (name === 'exec') {
@@ -348,8 +345,11 @@ export class Sharding {
         if (!(r instanceof Send)) return r;
         argv = r.argv;
       }
-    } else if (cmd !== undefined && cmd.flags.includes('blocking') && nonBlockingForm(argv) !== null) return blockSharded(this.server, client, argv, cmd);
-    else if (name === 'multi' && argv.length === 1) this.txs.set(client, { sent: 0, local: [], shapes: new Map(), queued: [] });
+    } else if (cmd !== undefined && cmd.flags.includes('blocking')) {
+      // XREAD/XREADGROUP (no BLOCK: refused in route()) have no such form: they run as they are.
+      const form = nonBlockingForm(argv);
+      if (form !== null) return blockSharded(this.server, client, argv, cmd, form);
+    } else if (name === 'multi' && argv.length === 1) this.txs.set(client, { sent: 0, local: [], shapes: new Map(), queued: [] });
     const p = new PendingReply();
     if (!this.pool.send(session, argv, p, undefined, client.resp)) {
       const done = this.pool.execute(session, argv);
@@ -364,11 +364,13 @@ export class Sharding {
   }
 
   /**
-   * Asks the shards for the events this thread now needs (before the command that may cause
-   * them): keyspace notifications while notify-keyspace-events is set, modified keys while a
-   * client tracks keys. The blocked keys' events the shards arm themselves (TRY_BLOCKING).
+   * Asks the shards for the events this thread now needs: keyspace notifications while
+   * notify-keyspace-events is set, modified keys while a client tracks keys. Called where those
+   * change (pubsub.ts's parameter, connection.ts's tracking) and at start; the request goes out
+   * ahead of any command issued after the change. The blocked keys' events the shards arm
+   * themselves (TRY_BLOCKING).
    */
-  private syncEvents(): void {
+  syncEvents(): void {
     const flags = pubsubOf(this.server).notifyFlags;
     const tracking = trackingActive(this.server);
     if (flags === this.notifyFlags && tracking === this.tracking) return;

@@ -5,6 +5,7 @@
  * read this table; nothing keeps a second list of command names.
  */
 import type { Reply } from '../reply.ts';
+import { unknownCommand, unknownSubcommand, wrongArity, type ErrorReply } from '../errors.ts';
 import type { Ctx } from './context.ts';
 import { keySpecReply, legacyRange } from './keyspecs.ts';
 
@@ -163,6 +164,24 @@ export function defineCommands(...specs: CommandSpec[]): void {
 /** The command named by argv[0], in any letter case. */
 export function lookupCommand(name: string): Command | undefined {
   return byName.get(name) ?? (name.length <= 32 ? byName.get(name.toLowerCase()) : undefined);
+}
+
+/**
+ * The error processCommand answers before running argv (unknown command or subcommand, wrong
+ * arity), or null: runnableCommand's refusals with Redis's text, for callers that answer them
+ * without running the command (Shard.execute checks the same inline, on the hot path).
+ */
+export function commandRejection(argv: readonly string[]): ErrorReply | null {
+  let cmd = lookupCommand(argv[0]!);
+  if (cmd === undefined) return unknownCommand(argv);
+  if (cmd.sub) {
+    if (argv.length < 2) return wrongArity(cmd.name);
+    const sub = cmd.sub.get(argv[1]!.toLowerCase());
+    if (sub === undefined) return unknownSubcommand(cmd.name, argv[1]!);
+    cmd = sub;
+  }
+  const n = argv.length;
+  return (cmd.arity > 0 ? n === cmd.arity : n >= -cmd.arity) ? null : wrongArity(cmd.fullName);
 }
 
 /**

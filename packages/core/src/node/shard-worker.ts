@@ -16,7 +16,7 @@ import { ErrorReply } from '../errors.ts';
 import type { Command } from '../commands/table.ts';
 import { NO_REPLY, NULL_ARRAY, toJS, type Reply } from '../reply.ts';
 import { keyIndexes, lookupCommand, runnableCommand } from '../commands/table.ts';
-import { SLOW_EVAL, SLOW_SCRIPT, scriptingState, type ScriptingState } from '../scripting/state.ts';
+import { scriptingState, type ScriptingState } from '../scripting/state.ts';
 import { typeOf } from '../keyspace/object.ts';
 import { Engine } from '../engine/engine.ts';
 import { encodeReply, type WireReply } from '../engine/reply-codec.ts';
@@ -454,19 +454,7 @@ class ShardScripts {
 
   /** Redis's -BUSY for a command of another client than the script's, or null when it may run. */
   refuse(s: Session, argv: readonly string[]): Reply | null {
-    const run = this.state.running!;
-    if (run.caller === s) return null;
-    let cmd = lookupCommand(argv[0]!);
-    if (cmd === undefined) return null;
-    if (cmd.sub && argv.length > 1) cmd = cmd.sub.get(argv[1]!.toLowerCase()) ?? cmd;
-    if (cmd.flags.includes('allow_busy')) return null;
-    const e = run.evalMode ? SLOW_EVAL : SLOW_SCRIPT;
-    if (cmd.name === 'exec' && s.multi !== null) {
-      s.discardMulti();
-      return new ErrorReply(`EXECABORT Transaction discarded because of: ${e.message}`);
-    }
-    if (s.multi !== null) s.multiError = true;
-    return e;
+    return this.state.refuseWhileBusy(s, argv);
   }
 
   /** After a command answered nothing: its reply, when it is the script that became busy. */

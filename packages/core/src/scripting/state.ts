@@ -140,6 +140,28 @@ export class ScriptingState {
     return this.running !== null && this.running.suspended;
   }
 
+  /**
+   * What another session's command gets while a script is suspended past the threshold
+   * (processCommand's busy check): Redis's -BUSY, unless the command is flagged allow_busy
+   * (SCRIPT KILL, FUNCTION KILL, SHUTDOWN NOSAVE, MULTI ...). Inside MULTI the refusal dooms the
+   * transaction, and a refused EXEC discards it. Null when it may run.
+   */
+  refuseWhileBusy(session: Session, argv: readonly string[]): ErrorReply | null {
+    const run = this.running;
+    if (run === null || !run.suspended || run.caller === session) return null;
+    let cmd = lookupCommand(argv[0]!);
+    if (cmd === undefined) return null;
+    if (cmd.sub && argv.length > 1) cmd = cmd.sub.get(argv[1]!.toLowerCase()) ?? cmd;
+    if (cmd.flags.includes('allow_busy')) return null;
+    const e = run.evalMode ? SLOW_EVAL : SLOW_SCRIPT;
+    if (cmd.name === 'exec' && session.multi !== null) {
+      session.discardMulti();
+      return new ErrorReply(`EXECABORT Transaction discarded because of: ${e.message}`);
+    }
+    if (session.multi !== null) session.multiError = true;
+    return e;
+  }
+
   /** Continues the suspended script for a slice; true once it ended (the host got onDone). */
   resumeBusy(): boolean {
     const run = this.running;

@@ -22,7 +22,7 @@ import { defineCommands } from '../../../core/src/commands/table.ts';
 import { moveElement, mpop, numkeysKeys, parseMpop, popFrom, whereArg, type Where } from '../../../core/src/commands/lists.ts';
 import { popZSet } from '../../../core/src/commands/zsets.ts';
 import { setStreamBlocker, streamKeyReady, type StreamWait } from '../../../core/src/commands/streams.ts';
-import { keyIndexes, lookupCommand, runnableCommand, type Command } from '../../../core/src/commands/table.ts';
+import { commandRejection, keyIndexes, lookupCommand, type Command } from '../../../core/src/commands/table.ts';
 import { typeOf } from '../../../core/src/keyspace/object.ts';
 import type { Shard } from '../../../core/src/engine/shard.ts';
 import type { RZSet } from '../../../core/src/types/zset.ts';
@@ -460,14 +460,16 @@ function serve(server: MemorykvServer, client: Client, b: Blocked): void {
  * What a shard runs for a blocking command (the form Redis runs inside MULTI), and how its reply
  * becomes the blocking command's. Argument errors of the non-blocking form are the same text.
  */
-export function nonBlockingForm(argv: readonly string[]): {
+export interface NonBlockingForm {
   attempt: string[];
   type: BlockType;
   timeoutIdx: number;
   shape: (r: Reply) => Reply;
   /** Checks the arguments Redis checks before the timeout (throws its error). */
   validate?: () => void;
-} | null {
+}
+
+export function nonBlockingForm(argv: readonly string[]): NonBlockingForm | null {
   const name = argv[0]!.toLowerCase();
   const last = argv.length - 1;
   const keys = argv.slice(1, -1);
@@ -513,10 +515,9 @@ export function nonBlockingForm(argv: readonly string[]): {
  * pipeline runs meanwhile, as in Redis) and its keys' shard makes the first attempt. Returns
  * the reply to give now (a bad timeout), or the PendingReply the client waits on.
  */
-export function blockSharded(server: MemorykvServer, client: Client, argv: string[], cmd: Command): Reply | PendingReply {
-  if (runnableCommand(argv) === undefined) return error(`ERR wrong number of arguments for '${cmd.name}' command`);
-  const form = nonBlockingForm(argv);
-  if (form === null) return error(`ERR '${argv[0]}' is not available yet when the keyspace is sharded (--shards)`);
+export function blockSharded(server: MemorykvServer, client: Client, argv: string[], cmd: Command, form: NonBlockingForm): Reply | PendingReply {
+  const rejected = commandRejection(argv);
+  if (rejected !== null) return rejected;
   let deadline: number;
   try {
     form.validate?.();

@@ -383,6 +383,7 @@ function enableTracking(
   if (t === undefined) {
     t = { redirect: 0, bcast: false, optin: false, optout: false, noloop: false, caching: false, brokenRedir: false, prefixes: new Set() };
     st.tracking.set(c, t);
+    c.server.sharding?.syncEvents();
   }
   t.redirect = redirect;
   t.brokenRedir = false;
@@ -412,7 +413,7 @@ function disableTracking(st: ConnState, c: Client): void {
     bs.clients.delete(c);
     if (bs.clients.size === 0) st.prefixTable.delete(p);
   }
-  st.tracking.delete(c);
+  if (st.tracking.delete(c)) c.server.sharding?.syncEvents();
   st.pending.delete(c);
 }
 

@@ -507,6 +507,7 @@ export class PubSub {
         const flags = keyspaceEventsStringToFlags(value);
         if (flags === -1) return new ErrorReply("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
         this.notifyFlags = flags;
+        server.sharding?.syncEvents();
         // The engine skips these two (they fire on every add and every miss) unless asked for.
         const shard = server.engine.shard;
         shard.notifyNew = (flags & NOTIFY_NEW) !== 0;

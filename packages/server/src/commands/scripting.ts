@@ -12,8 +12,8 @@
  * its reply goes to its caller, whose pipeline then continues.
  */
 import '../../../core/src/node/scripting/lua.ts';
-import { ErrorReply, lookupCommand, type Reply } from '@memorykv/core';
-import { scriptingState, SLOW_EVAL, SLOW_SCRIPT, type ScriptRun } from '../../../core/src/scripting/state.ts';
+import { type Reply } from '@memorykv/core';
+import { scriptingState, type ScriptRun } from '../../../core/src/scripting/state.ts';
 import { Client, type BlockState } from '../client.ts';
 import type { MemorykvServer } from '../server.ts';
 import { blockingState, handleClientsBlockedOnKeys } from './blocking.ts';
@@ -89,19 +89,5 @@ export function install(server: MemorykvServer): void {
     },
   };
 
-  server.guards.push((client, argv) => {
-    const run = st.running;
-    if (run === null || !run.suspended || run.caller === client) return null;
-    let cmd = lookupCommand(argv[0]!);
-    if (cmd === undefined) return null;
-    if (cmd.sub && argv.length > 1) cmd = cmd.sub.get(argv[1]!.toLowerCase()) ?? cmd;
-    if (cmd.flags.includes('allow_busy')) return null;
-    const e = run.evalMode ? SLOW_EVAL : SLOW_SCRIPT;
-    if (cmd.name === 'exec' && client.multi !== null) {
-      client.discardMulti();
-      return new ErrorReply(`EXECABORT Transaction discarded because of: ${e.message}`);
-    }
-    if (client.multi !== null) client.multiError = true;
-    return e;
-  });
+  server.guards.push((client, argv) => st.refuseWhileBusy(client, argv));
 }
