@@ -15,13 +15,21 @@ import { lookupCommand } from '../commands/table.ts';
 import type { Effect } from '../engine/shard.ts';
 import { TickBatcher, type Journal } from './journal.ts';
 
+/** The keys one not-yet-durable entry writes, per db. */
+interface PendingEntry {
+  seq: number;
+  dbs: (Set<string> | undefined)[];
+}
+
 export class DurabilityTracker {
   readonly batcher: TickBatcher;
   /**
-   * Per db: keys written by entries not yet durable, with the entry's seq. Kept in seq order (a
-   * rewritten key moves to the end), so pruning after a commit only looks at the front.
+   * The entries not durable yet that wrote keys, oldest first, each with its keys. Few at a time
+   * (the ticks whose commit is in flight), so a read looks through them newest first, a write is
+   * one Set.add, and a commit drops whole entries: no per-key bookkeeping to prune.
    */
-  private readonly written: Map<string, number>[] = [];
+  private readonly pending: PendingEntry[] = [];
+  private readonly databases: number;
   /** The newest keyless write not yet durable (0: none). */
   private barrier = 0;
   private readonly unsubscribe: () => void;
@@ -32,7 +40,7 @@ export class DurabilityTracker {
     schedule?: (fn: () => void) => void,
   ) {
     this.batcher = new TickBatcher(journal, schedule);
-    for (let i = 0; i < databases; i++) this.written.push(new Map());
+    this.databases = databases;
     this.unsubscribe = journal.onDurable((seq, error) => {
       if (error === null) this.prune(seq);
     });
@@ -59,20 +67,32 @@ export class DurabilityTracker {
 
   /** A key was modified by the running command: its effects land in this tick's entry. */
   keyModified(db: number, key: string): void {
-    const m = this.written[db];
-    if (m === undefined) return;
-    m.delete(key);
-    m.set(key, this.journal.lastSeq + 1);
+    if (db < 0 || db >= this.databases) return;
+    const seq = this.journal.lastSeq + 1;
+    const p = this.pending;
+    let e = p.length > 0 ? p[p.length - 1]! : undefined;
+    if (e === undefined || e.seq !== seq) p.push((e = { seq, dbs: [] }));
+    (e.dbs[db] ??= new Set()).add(key);
   }
 
   /** The seq a read of these keys of db must wait for (0: nothing to wait for). */
   readSeq(db: number, argv: readonly string[], keyIndexes: readonly number[]): number {
     let seq = this.barrier;
-    const m = this.written[db];
-    if (m !== undefined && m.size > 0) {
+    const p = this.pending;
+    // Newest first: the first entry that wrote one of the keys is the one to wait for.
+    for (let j = p.length - 1; j >= 0 && p[j]!.seq > seq; j--) {
+      const keys = p[j]!.dbs[db];
+      if (keys === undefined) continue;
+      let hit = false;
       for (const i of keyIndexes) {
-        const s = m.get(argv[i]!);
-        if (s !== undefined && s > seq) seq = s;
+        if (keys.has(argv[i]!)) {
+          hit = true;
+          break;
+        }
+      }
+      if (hit) {
+        seq = p[j]!.seq;
+        break;
       }
     }
     // A key modified by a command that emitted no effects has no entry coming for it.
@@ -83,13 +103,10 @@ export class DurabilityTracker {
 
   private prune(durable: number): void {
     if (this.barrier <= durable) this.barrier = 0;
-    for (const m of this.written) {
-      if (m.size === 0) continue;
-      for (const [key, seq] of m) {
-        if (seq > durable) break;
-        m.delete(key);
-      }
-    }
+    const p = this.pending;
+    let n = 0;
+    while (n < p.length && p[n]!.seq <= durable) n++;
+    if (n > 0) p.splice(0, n);
   }
 
   close(): void {

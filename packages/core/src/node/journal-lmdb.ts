@@ -4,15 +4,20 @@
  * An entry and the head record are written in one transaction, so they commit together; a crash
  * leaves both or neither (LMDB transactions are atomic).
  *
- * Appends commit synchronously on the calling (serving) thread, one transaction per entry, and a
- * server appends one entry per shard per tick: as Redis writes and fsyncs its AOF in beforeSleep,
- * the event loop stops for one commit a tick and then releases every reply that waited for it.
+ * Under 'always' a commit thread (journal-commit-thread.mjs) alone writes the environment: the
+ * serving thread packs a tick's entry, posts it, and goes on running the next tick's commands
+ * while the commit syncs; entries that queue meanwhile share the next transaction and sync. The
+ * replies that wait for an entry leave when the thread says it is durable. Redis writes and
+ * fsyncs its AOF in beforeSleep, stopping its event loop for the sync; the same in place here (one
+ * synchronous commit a tick on the serving thread) spent a quarter of that thread's time in
+ * mdb_txn_commit at -P 16 and reached 0.6x redis-server's `appendfsync always` throughput.
  * Why not lmdb-js's asynchronous writes (its own write thread, `overlappingSync` syncing behind
- * the next commits, a `flushed` promise): measured on this 2-vCPU machine, one synced commit
- * awaited that way took 0.22-0.29 ms at p50 against 0.14-0.21 ms done in place, and in the server
- * the round trip through two more threads (write, sync) and back cost more than the sync itself:
- * 50 clients at -P 1 got half of redis-server's `appendfsync always` throughput. (It also let a
- * failed commit's promise go unhandled.)
+ * the next commits, a `flushed` promise): measured on this 2-vCPU machine, the round trip through
+ * two more threads (write, sync) and back cost more than the sync itself: 50 clients at -P 1 got
+ * half of redis-server's `appendfsync always` throughput. (It also let a failed commit's promise
+ * go unhandled.) The commit thread is one hop each way and syncs a batch in one transaction.
+ * Under 'everysec' and 'no' a commit does not sync and costs a few microseconds: it is done in
+ * place, one transaction per entry.
  *
  * Durability under each policy:
  * - 'always': the environment syncs each commit (LMDB's own two-step: data pages, then the meta
@@ -33,6 +38,7 @@
  */
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { checkNotTruncated } from './lmdb-env.ts';
 import {
@@ -80,6 +86,8 @@ useLatin1Bytes({
 });
 
 export class LmdbJournal extends ChainedJournal {
+  /** The thread that writes under 'always'; null: this thread commits (or never writes). */
+  private readonly commits: CommitThread | null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private unsynced = false;
 
@@ -94,6 +102,7 @@ export class LmdbJournal extends ChainedJournal {
   ) {
     const base = meta.get('base') ?? CHAIN_START;
     super(policy, base, meta.get('head') ?? base);
+    this.commits = policy === 'always' && !readOnly ? new CommitThread(path) : null;
     if (policy === 'everysec' && !readOnly) {
       this.timer = setInterval(() => {
         if (!this.unsynced || this.closed) return;
@@ -184,6 +193,7 @@ export class LmdbJournal extends ChainedJournal {
   }
 
   protected store(seq: number, value: Uint8Array, head: ChainPoint): PromiseLike<unknown> {
+    if (this.commits !== null) return this.commits.append(seq, value, head);
     const { db, meta } = this;
     try {
       this.root.transactionSync(() => {
@@ -198,27 +208,36 @@ export class LmdbJournal extends ChainedJournal {
     return COMMITTED;
   }
 
+  /**
+   * Whether this handle reads commits made by another thread (a reader's writer, or the commit
+   * thread): lmdb-js renews its read snapshot only on later event turns, so such a handle asks for
+   * the newest one itself before it reads.
+   */
+  private get readsOthers(): boolean {
+    return this.readOnly || this.commits !== null;
+  }
+
   protected *entries(from: number, to: number): Iterable<readonly [number, Uint8Array]> {
     for (const { key, value } of this.db.getRange({ start: from, end: to + 1 })) yield [key, value];
   }
 
   protected entry(seq: number): Uint8Array | undefined {
+    if (this.commits !== null) this.root.resetReadTxn();
     return this.db.get(seq);
   }
 
   protected committedBase(): ChainPoint {
-    // A reader follows another handle's commits: lmdb-js renews its read snapshot only on later
-    // event turns, so a read-only handle asks for the newest one itself.
-    if (this.readOnly) this.root.resetReadTxn();
+    if (this.readsOthers) this.root.resetReadTxn();
     return this.meta.get('base') ?? CHAIN_START;
   }
 
   protected committedHead(): ChainPoint {
-    if (this.readOnly) this.root.resetReadTxn();
+    if (this.readsOthers) this.root.resetReadTxn();
     return this.meta.get('head') ?? this.committedBase();
   }
 
   protected async removeThrough(from: number, to: number, base: ChainPoint): Promise<void> {
+    if (this.commits !== null) return this.commits.truncate(from, to, base);
     const { db, meta } = this;
     await this.root.transaction(() => {
       for (let s = from; s <= to; s++) db.remove(s);
@@ -228,7 +247,8 @@ export class LmdbJournal extends ChainedJournal {
 
   protected async syncStore(): Promise<void> {
     if (this.readOnly) return;
-    // Under 'always' every commit was synced already.
+    // Under 'always' every commit is synced: what is left is to wait for those in flight.
+    if (this.commits !== null) return this.whenDurable(this.lastSeq);
     if (this.policy === 'always') return;
     await this.root.committed;
     await new Promise<void>((resolve, reject) =>
@@ -239,6 +259,7 @@ export class LmdbJournal extends ChainedJournal {
   protected async closeStore(): Promise<void> {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    await this.commits?.close();
     await this.root.close();
     this.unlock?.();
     this.unlock = null;
@@ -246,6 +267,109 @@ export class LmdbJournal extends ChainedJournal {
 }
 
 const COMMITTED: Promise<void> = Promise.resolve();
+
+interface Settle {
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+type CommitMessage =
+  | { t: 'durable'; seq: number }
+  | { t: 'truncated'; id: number; message?: string }
+  | { t: 'failed'; message: string }
+  | { t: 'closed' };
+
+/**
+ * The serving thread's end of journal-commit-thread.mjs: posts entries and truncations in order,
+ * settles each entry's promise when the thread says it is durable. The thread is one
+ * node:worker_threads Worker, not a Piscina pool: it runs no tasks, only one ordered stream of
+ * writes, and one that dies must not be restarted behind the chain's back (the journal fails).
+ */
+class CommitThread {
+  private readonly worker: Worker;
+  /** Entries posted and not yet durable, in sequence order. */
+  private readonly appends: (Settle & { seq: number })[] = [];
+  private readonly truncations = new Map<number, Settle>();
+  private nextId = 1;
+  private failure: Error | null = null;
+  private closing: Promise<void> | null = null;
+  private exited = false;
+
+  constructor(path: string) {
+    this.worker = new Worker(new URL('./journal-commit-thread.mjs', import.meta.url), { workerData: { path } });
+    // Held only while writes are in flight: an idle journal does not keep the process alive.
+    this.worker.unref();
+    this.worker.on('message', (m: CommitMessage) => this.onMessage(m));
+    this.worker.on('error', (e) => this.fail(e));
+    this.worker.on('exit', (code) => {
+      this.exited = true;
+      if (this.closing === null) this.fail(new Error(`the journal's commit thread stopped (exit code ${code})`));
+    });
+  }
+
+  append(seq: number, value: Uint8Array, head: ChainPoint): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    // A copy of its own, transferred: the entry may share a pooled buffer whose clone would be
+    // the whole pool.
+    const bytes = value.slice();
+    this.worker.postMessage({ t: 'append', seq, value: bytes, head }, [bytes.buffer]);
+    if (this.appends.length === 0 && this.truncations.size === 0) this.worker.ref();
+    return new Promise<void>((resolve, reject) => this.appends.push({ seq, resolve, reject }));
+  }
+
+  truncate(from: number, to: number, base: ChainPoint): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    this.worker.postMessage({ t: 'truncate', id, from, to, base });
+    if (this.appends.length === 0 && this.truncations.size === 0) this.worker.ref();
+    return new Promise<void>((resolve, reject) => this.truncations.set(id, { resolve, reject }));
+  }
+
+  private onMessage(m: CommitMessage): void {
+    switch (m.t) {
+      case 'durable': {
+        const a = this.appends;
+        let n = 0;
+        while (n < a.length && a[n]!.seq <= m.seq) a[n++]!.resolve();
+        a.splice(0, n);
+        break;
+      }
+      case 'truncated': {
+        const t = this.truncations.get(m.id);
+        this.truncations.delete(m.id);
+        if (m.message === undefined) t?.resolve();
+        else t?.reject(new Error(m.message));
+        break;
+      }
+      case 'failed':
+        this.fail(new Error(m.message));
+        break;
+      case 'closed':
+        return;
+    }
+    if (this.appends.length === 0 && this.truncations.size === 0) this.worker.unref();
+  }
+
+  private fail(e: Error): void {
+    if (this.failure !== null) return;
+    this.failure = e;
+    for (const a of this.appends.splice(0)) a.reject(e);
+    for (const t of this.truncations.values()) t.reject(e);
+    this.truncations.clear();
+    this.worker.unref();
+  }
+
+  /** After the writes in flight: the thread closes its handle and ends. */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      if (this.exited) return resolve();
+      this.worker.once('exit', () => resolve());
+      this.worker.ref();
+      this.worker.postMessage({ t: 'close' });
+    });
+    return this.closing;
+  }
+}
 
 /** Journals this process has open for writing (a second writer would fork the chain). */
 const writing = new Set<string>();
