@@ -14,9 +14,8 @@
  * modified keys of client-side caching come from the shards as events after each batch's
  * replies, while this thread asks for them. INFO sums every shard's keyspace, memory, counters
  * and commandstats.
- * Not yet with shards (refused with an error naming the reason, never answered wrongly): XREAD
- * and XREADGROUP with BLOCK, blocking commands inside MULTI, MIGRATE, BGREWRITEAOF, SNAPSHOT,
- * DEBUG and MEMORY that read keys.
+ * Not yet with shards (refused with an error naming the reason, never answered wrongly): MIGRATE,
+ * BGREWRITEAOF, SNAPSHOT, DEBUG and MEMORY that read keys.
  */
 import { ErrorReply, NULL_ARRAY, OK, QUEUED, Status, commands, type Reply } from '@memorykv/core';
 import { commandRejection, type Command } from '../../core/src/commands/table.ts';
@@ -199,8 +198,6 @@ export class Sharding {
     if (NOT_SHARDED.has(name)) return error(`ERR '${name}' is not available yet when the keyspace is sharded (--shards)`);
     const cmd = commands.get(name);
     if (cmd === undefined) return 'here';
-    if ((name === 'xread' || name === 'xreadgroup') && argv.some((a) => a.length === 5 && a.toLowerCase() === 'block'))
-      return error(`ERR XREAD and XREADGROUP with BLOCK are not available yet when the keyspace is sharded (--shards)`);
     // WAIT blocks on replicas, not keys: this thread keeps it.
     if (cmd.flags.includes('blocking')) return name === 'wait' ? 'here' : 'shards';
     if (SNAPSHOTS.has(name)) return argv.length <= (name === 'save' ? 1 : 2) ? 'shards' : 'here';
@@ -225,7 +222,7 @@ export class Sharding {
     if (form !== null) {
       try {
         form.validate?.();
-        timeoutArg(argv[form.timeoutIdx]!, Date.now());
+        timeoutArg(argv[form.timeoutIdx]!, Date.now(), form.unit);
       } catch (e) {
         // Queued; EXEC answers the error in its place, as Redis's command would.
         tx.local.push({ at: tx.sent + tx.local.length, argv: null, reply: e as Reply });
@@ -346,7 +343,7 @@ export class Sharding {
         argv = r.argv;
       }
     } else if (cmd !== undefined && cmd.flags.includes('blocking')) {
-      // XREAD/XREADGROUP (no BLOCK: refused in route()) have no such form: they run as they are.
+      // XREAD/XREADGROUP without BLOCK have no such form: they run as they are.
       const form = nonBlockingForm(argv);
       if (form !== null) return blockSharded(this.server, client, argv, cmd, form);
     } else if (name === 'multi' && argv.length === 1) this.txs.set(client, { sent: 0, local: [], shapes: new Map(), queued: [] });

@@ -30,8 +30,7 @@ const blockedCount = (n: number) => until(() => blocked() === n, 5000, `${n} blo
 
 
 describe('XREAD BLOCK', () => {
-  // Sharded: XREAD BLOCK is not available yet.
-  it.skipIf(SHARDED)('is woken by another connection, reading after the ID `$` stood for at block time', async () => {
+  it('is woken by another connection, reading after the ID `$` stood for at block time', async () => {
     const w = t.ioredis();
     await w.xadd('s', '1-0', 'old', 'x');
     const c = await t.raw();
@@ -49,8 +48,7 @@ describe('XREAD BLOCK', () => {
     c.close();
   });
 
-  // Sharded: XREAD BLOCK is not available yet.
-  it.skipIf(SHARDED)('serves every client blocked on the key, in blocking order, with ioredis', async () => {
+  it('serves every client blocked on the key, in blocking order, with ioredis', async () => {
     const a = t.ioredis();
     const b = t.ioredis();
     const w = t.ioredis();
@@ -63,8 +61,7 @@ describe('XREAD BLOCK', () => {
     expect(await pb).toEqual([['{q}q', [['5-1', ['a', '1']]]]]);
   });
 
-  // Sharded: XREAD BLOCK is not available yet (refused before its timeout is read).
-  it.skipIf(SHARDED)('times out with a null array in RESP2 and null in RESP3; rejects bad timeouts', async () => {
+  it('times out with a null array in RESP2 and null in RESP3; rejects bad timeouts', async () => {
     const c = await t.raw();
     c.write(cmd('XREAD', 'BLOCK', '10', 'STREAMS', 'none', '$') + cmd('PING'));
     await c.read('*-1\r\n+PONG\r\n');
@@ -86,8 +83,7 @@ describe('XREAD BLOCK', () => {
     c.close();
   });
 
-  // Sharded: XREAD BLOCK is not available yet.
-  it.runIf(commands.has('hello') && !SHARDED)('answers a map in RESP3 (node-redis), woken by XADD', async () => {
+  it.runIf(commands.has('hello'))('answers a map in RESP3 (node-redis), woken by XADD', async () => {
     const a = await t.nodeRedis({ RESP: 3 });
     const w = await t.nodeRedis({ RESP: 3 });
     const p = a.sendCommand(['XREAD', 'BLOCK', '0', 'STREAMS', 'm3', '0']);
@@ -101,8 +97,7 @@ describe('XREAD BLOCK', () => {
 });
 
 describe('XREADGROUP BLOCK', () => {
-  // Sharded: XREADGROUP BLOCK is not available yet.
-  it.skipIf(SHARDED)('is served new entries and records them as pending', async () => {
+  it('is served new entries and records them as pending', async () => {
     const w = t.ioredis();
     await w.xgroup('CREATE', 'g1', 'grp', '$', 'MKSTREAM');
     const a = t.ioredis();
@@ -116,8 +111,7 @@ describe('XREADGROUP BLOCK', () => {
     expect(totalBlockingKeysOnNokey(t.server)).toBe(0);
   });
 
-  // Sharded: XREADGROUP BLOCK is not available yet.
-  it.skipIf(SHARDED)('a second waiter that finds nothing left blocks again', async () => {
+  it('a second waiter that finds nothing left blocks again', async () => {
     const w = t.ioredis();
     await w.xgroup('CREATE', 'g2', 'grp', '$', 'MKSTREAM');
     const a = await t.raw();
@@ -141,8 +135,7 @@ describe('XREADGROUP BLOCK', () => {
     ['the key becomes a string', (w: ReturnType<TestServer['ioredis']>) => w.set('gk', 'v'), '-WRONGTYPE'],
     ['the database is flushed', (w: ReturnType<TestServer['ioredis']>) => w.flushall(), '-NOGROUP'],
   ] as const) {
-    // Sharded: XREADGROUP BLOCK is not available yet.
-    it.skipIf(SHARDED)(`answers ${reply} when ${what}`, async () => {
+    it(`answers ${reply} when ${what}`, async () => {
       const w = t.ioredis();
       await w.xadd('gk', '666', 'f', 'v');
       await w.xgroup('CREATE', 'gk', 'grp', '$');
@@ -156,8 +149,7 @@ describe('XREADGROUP BLOCK', () => {
     });
   }
 
-  // Sharded: XREADGROUP BLOCK is not available yet.
-  it.skipIf(SHARDED)('counts a failed unblocked XREADGROUP once in commandstats and errorstats', async () => {
+  it('counts a failed unblocked XREADGROUP once in commandstats and errorstats', async () => {
     const w = t.ioredis();
     await w.config('RESETSTAT');
     await w.xgroup('CREATE', 'cs', 'grp', '$', 'MKSTREAM');
@@ -172,7 +164,7 @@ describe('XREADGROUP BLOCK', () => {
     c.close();
   });
 
-  // Sharded: XREADGROUP BLOCK is not available yet, and this thread's engine (onEffects) sees none of the shards' effects.
+  // Sharded, the effects are each shard thread's own (its journal), not the serving engine's.
   it.skipIf(SHARDED)('propagates the delivery as XCLAIM when served after blocking', async () => {
     const w = t.ioredis();
     await w.xgroup('CREATE', 'ef', 'grp', '$', 'MKSTREAM');

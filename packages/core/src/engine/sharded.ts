@@ -54,11 +54,16 @@ export const SET_NO_TOUCH = '\0no-touch';
 
 /**
  * A blocking command's attempt: `[TRY_BLOCKING, ...argv]` runs argv (the non-blocking form of
- * BLPOP & co.: LMPOP, LMOVE, ZMPOP) on its keys' shard, in the client's session; when it finds
+ * BLPOP & co.: LMPOP, LMOVE, ZMPOP; XREAD/XREADGROUP as they are) on its keys' shard, in the client's session; when it finds
  * nothing, the shard watches argv's keys and reports the next change of each (a ready event,
  * node/shard-worker.ts), so the server, which keeps its blocked clients, tries again.
  */
 export const TRY_BLOCKING = '\0try-blocking';
+/**
+ * An attempt's answer when XREAD/XREADGROUP BLOCK found nothing: `[BLOCKED_AS, ...argv]`, the
+ * argv to try again with (`$` resolved to the ID it stood for when the client blocked).
+ */
+export const BLOCKED_AS = '\0blocked-as';
 
 /** Runs an Ask on a shard: the pseudo-commands above, else the command itself. */
 export function hostExecute(shard: Shard, session: Session, argv: string[]): Reply {

@@ -21,7 +21,8 @@ import { typeOf } from '../keyspace/object.ts';
 import { Engine } from '../engine/engine.ts';
 import { encodeReply, type WireReply } from '../engine/reply-codec.ts';
 import { Session } from '../engine/session.ts';
-import { TRY_BLOCKING, hostExecute } from '../engine/sharded.ts';
+import { BLOCKED_AS, TRY_BLOCKING, hostExecute } from '../engine/sharded.ts';
+import { setStreamBlocker } from '../commands/streams.ts';
 import { openLmdbStorage } from './durable.ts';
 import {
   CLOSE_SHARD,
@@ -104,6 +105,7 @@ export async function startShard(task: ShardTask): Promise<string> {
   };
   const counters = new ShardCounters(shard, () => durability);
   const events = new ShardEventLog(shard, port, (s) => (s === null ? -1 : (sessionIds.get(s) ?? -1)));
+  setStreamBlocker(events.streamBlocker);
   let writer: RespWriter | null = null;
   if (task.encoder !== undefined) {
     const { ReplyWriter } = (await import(task.encoder)) as { ReplyWriter: new () => RespWriter };
@@ -201,7 +203,8 @@ export async function startShard(task: ShardTask): Promise<string> {
       if (name === TRY_BLOCKING) {
         const inner = argv.slice(1);
         // While a script is busy the attempt waits for its end (its pushes are seen then).
-        r = perform(s, inner, () => (scripts.busy ? scripts.afterBusy(() => events.tryBlocking(s, inner)) : events.tryBlocking(s, inner)));
+        const attempt = () => counters.uncounted(() => events.tryBlocking(s, inner));
+        r = perform(s, inner, () => (scripts.busy ? scripts.afterBusy(attempt) : attempt()));
       } else if (name === SHARD_FACTS) {
         if (argv[1] === 'reset') counters.reset();
         r = counters.facts();
@@ -279,11 +282,17 @@ class ShardEventLog {
   private notify = false;
   private modified = false;
   /**
-   * Per db: keys a blocking command found empty, with the type it waits for ('list', 'zset');
-   * the first change that leaves the key holding that type is reported, once.
+   * Per db: keys a blocking command found empty, with the type it waits for ('list', 'zset',
+   * 'stream', or STREAM_OR_GONE for XREADGROUP); the first change that leaves the key holding
+   * that type is reported, once.
    */
   private readonly watched = new Map<number, Map<string, Set<string>>>();
   private watching = 0;
+  /** How many of those are STREAM_OR_GONE. */
+  private groupWatches = 0;
+  /** Set while an attempt runs; the stream blocker puts there the argv XREAD would wait with. */
+  private trying = false;
+  private blockedAs: string[] | null = null;
 
   /** The hook installed before (durability's tracker of not-yet-durable writes): kept first. */
   private readonly base: Engine['shard']['onKeyModified'];
@@ -315,11 +324,23 @@ class ShardEventLog {
 
   /** A blocking command's non-blocking form; nothing found: its keys are watched. */
   tryBlocking(s: Session, argv: string[]): Reply {
-    const r = this.shard.execute(s, argv);
+    this.trying = true;
+    this.blockedAs = null;
+    let r: Reply;
+    try {
+      r = this.shard.execute(s, argv);
+    } finally {
+      this.trying = false;
+    }
     if (r !== null && r !== NULL_ARRAY) return r;
     const cmd = runnableCommand(argv);
     if (cmd === undefined) return r;
-    const type = cmd.name === 'zmpop' ? 'zset' : 'list';
+    const blockedAs = this.blockedAs;
+    this.blockedAs = null;
+    const stream = cmd.name === 'xread' || cmd.name === 'xreadgroup';
+    // XREAD without BLOCK, or one that may not block: its answer stands.
+    if (stream && blockedAs === null) return r;
+    const type = stream ? (cmd.name === 'xreadgroup' ? STREAM_OR_GONE : 'stream') : cmd.name === 'zmpop' ? 'zset' : 'list';
     let keys = this.watched.get(s.db);
     if (keys === undefined) this.watched.set(s.db, (keys = new Map()));
     let idx = keyIndexes(cmd, argv);
@@ -331,10 +352,22 @@ class ShardEventLog {
       if (types.has(type)) continue;
       types.add(type);
       this.watching++;
+      if (type === STREAM_OR_GONE) this.groupWatches++;
     }
     this.hook();
-    return r;
+    return blockedAs === null ? r : [BLOCKED_AS, ...blockedAs];
   }
+
+  /**
+   * The streams family's blocker in a shard thread: XREAD/XREADGROUP BLOCK never parks here (the
+   * serving thread keeps blocked clients). Inside an attempt it notes the argv to try again with
+   * (`$` resolved to the ID it stood for); elsewhere (MULTI, the in-process API) BLOCK answers as
+   * a timeout, as Redis does inside MULTI.
+   */
+  readonly streamBlocker = (_ctx: unknown, argv: string[]): Reply => {
+    if (this.trying) this.blockedAs = argv;
+    return NULL_ARRAY;
+  };
 
   /**
    * SWAPDB exchanges whole databases without a per-key change: the watched keys of a database
@@ -349,6 +382,16 @@ class ShardEventLog {
       this.mains[i] = main;
       const keys = this.watched.get(i);
       if (keys !== undefined) for (const key of [...keys.keys()]) this.keyModified(i, key);
+    }
+    // FLUSHDB and FLUSHALL empty a database without a per-key change either: a blocked
+    // XREADGROUP's key that is gone wakes it (Redis's scanDatabaseForDeletedKeys).
+    if (this.groupWatches === 0) return;
+    for (const [db, keys] of this.watched) {
+      for (const [key, types] of [...keys]) {
+        if (!types.has(STREAM_OR_GONE)) continue;
+        const v = dbs[db]!.peek(key);
+        if (v === undefined || typeOf(v) !== 'stream') this.keyModified(db, key);
+      }
     }
   }
   private readonly mains: unknown[] = [];
@@ -367,13 +410,22 @@ class ShardEventLog {
   private keyModified(db: number, key: string): void {
     if (this.watching > 0) {
       const types = this.watched.get(db)?.get(key);
-      const v = types === undefined ? undefined : this.shard.dbs[db]!.peek(key);
-      const type = v === undefined ? undefined : typeOf(v);
-      if (type !== undefined && types!.delete(type)) {
-        if (types!.size === 0) this.watched.get(db)!.delete(key);
-        this.watching--;
-        this.add(READY_EVENT, db, key, type);
-        if (this.watching === 0) this.hook();
+      if (types !== undefined) {
+        const v = this.shard.dbs[db]!.peek(key);
+        const type = v === undefined ? undefined : typeOf(v);
+        const n = types.size;
+        const ready = type !== undefined && types.delete(type) ? type : undefined;
+        if (ready !== undefined) this.add(READY_EVENT, db, key, ready);
+        // XREADGROUP also wakes when its key goes away or holds another type: it answers the error.
+        if (types.delete(STREAM_OR_GONE)) {
+          this.groupWatches--;
+          if (ready !== 'stream') this.add(READY_EVENT, db, key, 'stream');
+        }
+        if (types.size < n) {
+          this.watching -= n - types.size;
+          if (types.size === 0) this.watched.get(db)!.delete(key);
+          if (this.watching === 0) this.hook();
+        }
       }
     }
     if (this.modified) this.add(MODIFIED_EVENT, db, key, this.sessionId(this.shard.current));
@@ -403,6 +455,8 @@ class ShardEventLog {
 }
 
 const EMPTY: ShardEvents = [];
+/** What a blocked XREADGROUP watches for: any change of its key (new entries, deletion, type). */
+const STREAM_OR_GONE = 'stream|gone';
 /** A reply that comes later, boxed so that a promise chain does not adopt it too early. */
 class Late {
   constructor(readonly reply: Promise<Reply>) {}
@@ -514,7 +568,7 @@ class ShardCounters {
   ) {
     const call = shard.call.bind(shard);
     shard.call = (session, cmd, argv) => {
-      if (shard.replaying) return call(session, cmd, argv);
+      if (shard.replaying || this.quiet) return call(session, cmd, argv);
       const t0 = performance.now();
       const reply = call(session, cmd, argv);
       let c = this.commands.get(cmd);
@@ -529,6 +583,21 @@ class ShardCounters {
       }
       return reply;
     };
+  }
+
+  private quiet = false;
+
+  /**
+   * Runs fn without counting: a blocking command's attempts, which the serving thread counts once
+   * when the command ends (Redis counts a blocked command when it is served or unblocked).
+   */
+  uncounted<T>(fn: () => T): T {
+    this.quiet = true;
+    try {
+      return fn();
+    } finally {
+      this.quiet = false;
+    }
   }
 
   /** CONFIG RESETSTAT. */

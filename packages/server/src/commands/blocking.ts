@@ -28,6 +28,7 @@ import type { Shard } from '../../../core/src/engine/shard.ts';
 import type { RZSet } from '../../../core/src/types/zset.ts';
 import { Client, type BlockState } from '../client.ts';
 import { PendingReply } from '../sharding.ts';
+import { BLOCKED_AS } from '../../../core/src/engine/sharded.ts';
 import type { MemorykvServer } from '../server.ts';
 import { serverStats } from './introspection.ts';
 
@@ -186,17 +187,20 @@ function block(
   if (stream !== undefined) {
     b.waits = stream.waits;
     b.group = stream.group;
-    if (stream.group !== null) {
-      let m = st.nokeyKeys[db];
-      if (m === undefined) m = st.nokeyKeys[db] = new Map();
-      for (const key of unique) m.set(key, (m.get(key) ?? 0) + 1);
-      st.nokeyBlocked++;
-    }
+    if (stream.group !== null) blockedOnNokey(st, db, unique);
   }
   ownStates.add(b);
   client.blocked = b;
   arm(server, client, b);
   return NO_REPLY;
+}
+
+/** An XREADGROUP's keys, which also wake it when they go away (released in release()). */
+function blockedOnNokey(st: BlockingState, db: number, keys: readonly string[]): void {
+  let m = st.nokeyKeys[db];
+  if (m === undefined) m = st.nokeyKeys[db] = new Map();
+  for (const key of keys) m.set(key, (m.get(key) ?? 0) + 1);
+  st.nokeyBlocked++;
 }
 
 function arm(server: MemorykvServer, client: Client, b: Blocked): void {
@@ -399,7 +403,7 @@ function serveKey(server: MemorykvServer, db: number, key: string): void {
   // Only those blocked now: one that blocks again while served waits for the next signal.
   for (const client of [...clients]) {
     const b = blockedOf(client);
-    if (b === null || !clients.has(client)) continue;
+    if (b === null || b.sharded !== undefined || !clients.has(client)) continue;
     if (b.type === 'stream') {
       const wait = b.waits!.find((w) => w.key === key);
       if (wait !== undefined && streamKeyReady(shard.dbs[db]!, key, b.group ?? null, wait.id)) serve(server, client, b);
@@ -464,6 +468,10 @@ export interface NonBlockingForm {
   attempt: string[];
   type: BlockType;
   timeoutIdx: number;
+  /** XREAD's BLOCK is in milliseconds; the others' timeouts in seconds. */
+  unit?: 'milliseconds';
+  /** XREADGROUP's group: its keys also wake it when they go away. */
+  group?: string;
   shape: (r: Reply) => Reply;
   /** Checks the arguments Redis checks before the timeout (throws its error). */
   validate?: () => void;
@@ -506,8 +514,31 @@ export function nonBlockingForm(argv: readonly string[]): NonBlockingForm | null
       };
     case 'brpoplpush':
       return { attempt: ['RPOPLPUSH', argv[1]!, argv[2]!], type: 'list', timeoutIdx: 3, shape: same };
+    case 'xread':
+    case 'xreadgroup': {
+      // The shard runs the command as it is: what it would wait with comes back (BLOCKED_AS).
+      const at = streamBlockIndex(argv);
+      if (at < 0) return null;
+      const g = argv.findIndex((a, i) => i > 0 && i < at && is(a, 'group'));
+      return { attempt: argv.slice(), type: 'stream', timeoutIdx: at, unit: 'milliseconds', shape: same, group: g > 0 ? argv[g + 1] : undefined };
+    }
   }
   return null;
+}
+
+/**
+ * The index of XREAD/XREADGROUP's BLOCK milliseconds, read as xreadCommand reads its options;
+ * -1 without BLOCK, or at an option it would refuse first (the shard answers that error).
+ */
+function streamBlockIndex(argv: readonly string[]): number {
+  for (let i = 1; i < argv.length - 1; i++) {
+    const o = argv[i]!;
+    if (is(o, 'block')) return i + 1;
+    if (is(o, 'count')) i++;
+    else if (is(o, 'group') && i + 2 < argv.length) i += 2;
+    else if (!is(o, 'noack')) return -1;
+  }
+  return -1;
 }
 
 /**
@@ -521,7 +552,7 @@ export function blockSharded(server: MemorykvServer, client: Client, argv: strin
   let deadline: number;
   try {
     form.validate?.();
-    deadline = timeoutArg(argv[form.timeoutIdx]!, server.engine.shard.clock());
+    deadline = timeoutArg(argv[form.timeoutIdx]!, server.engine.shard.clock(), form.unit);
   } catch (e) {
     if (e instanceof ErrorReply) return e;
     throw e;
@@ -551,6 +582,10 @@ export function blockSharded(server: MemorykvServer, client: Client, argv: strin
   if (unique.length > 0) st.keyBlocked++;
   st.blocked++;
   const b: Blocked = { argv, keys: unique, db, deadline, timeoutReply: NULL_ARRAY, timer: null, type: form.type, sharded };
+  if (form.group !== undefined) {
+    b.group = form.group;
+    blockedOnNokey(st, db, unique);
+  }
   ownStates.add(b);
   client.blocked = b;
   arm(server, client, b);
@@ -572,6 +607,10 @@ function attempt(server: MemorykvServer, client: Client, b: Blocked): void {
 function onAttempt(server: MemorykvServer, client: Client, b: Blocked, r: Reply): void {
   const w = b.sharded!;
   w.inFlight = false;
+  if (Array.isArray(r) && r[0] === BLOCKED_AS) {
+    w.attempt = r.slice(1) as string[];
+    r = null;
+  }
   // Gone (disconnected, RESET) meanwhile: nothing to answer.
   if (client.blocked !== b) return;
   if (r instanceof ErrorReply) return finishSharded(server, client, b, r, r);
@@ -857,7 +896,8 @@ export function install(server: MemorykvServer): void {
     signalKeyAsReady(server, st, db, key);
   });
   server.afterCommand.push(() => {
-    if (st.nokeyBlocked !== 0) scanNokeyKeys(server, st);
+    // Sharded, the keys are in the shard threads, which report their changes (keyReadySharded).
+    if (st.nokeyBlocked !== 0 && !server.sharding) scanNokeyKeys(server, st);
     if (st.keyBlocked !== 0) handleClientsBlockedOnKeys(server);
   });
   setStreamBlocker(blockOnStreams);
