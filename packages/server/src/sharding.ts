@@ -15,7 +15,7 @@
  * replies, while this thread asks for them. INFO sums every shard's keyspace, memory, counters
  * and commandstats.
  * Not yet with shards (refused with an error naming the reason, never answered wrongly): MIGRATE,
- * BGREWRITEAOF, SNAPSHOT, DEBUG and MEMORY that read keys.
+ * SNAPSHOT, DEBUG, MEMORY STATS, and MEMORY USAGE and BGREWRITEAOF inside MULTI.
  */
 import { ErrorReply, NULL_ARRAY, OK, QUEUED, Status, commands, type Reply } from '@memorykv/core';
 import { commandRejection, type Command } from '../../core/src/commands/table.ts';
@@ -30,7 +30,8 @@ import { saveRules } from './commands/persistence.ts';
 import { param } from './commands/introspection.ts';
 import type { ShardPool, PoolSession, ReplyReceiver } from '../../core/src/node/shard-pool.ts';
 import { startShards } from '../../core/src/node/sharded-storage.ts';
-import { SET_NO_TOUCH, SET_RESP, TRY_BLOCKING } from '../../core/src/engine/sharded.ts';
+import { MEMORY_USAGE, SET_NO_TOUCH, SET_RESP, TRY_BLOCKING } from '../../core/src/engine/sharded.ts';
+import { memoryUsageRejection } from './commands/introspection.ts';
 import { CORE_COMMANDS } from '../../core/src/commands/index.ts';
 import { error } from '../../core/src/errors.ts';
 import type { Client } from './client.ts';
@@ -39,7 +40,7 @@ import type { MemorykvServer } from './server.ts';
 /** Core commands that touch no data: answered here, at once. */
 const HERE = new Set(['ping', 'echo', 'time']);
 /** Server commands that read or write keys in this thread's engine, which holds none when sharded. */
-const NOT_SHARDED = new Set(['migrate', 'bgrewriteaof', 'snapshot', 'debug', 'memory']);
+const NOT_SHARDED = new Set(['migrate', 'snapshot', 'debug']);
 /** Snapshots of every shard (each builds its own, off its thread). */
 const SNAPSHOTS = new Set(['save', 'bgsave']);
 
@@ -196,6 +197,14 @@ export class Sharding {
     if (name === 'reset') this.resetSession(client);
     else if (name !== 'quit' && this.txs.has(client)) return 'shards'; // see queue()
     if (NOT_SHARDED.has(name)) return error(`ERR '${name}' is not available yet when the keyspace is sharded (--shards)`);
+    if (name === 'memory') {
+      // USAGE reads a key on its shard; STATS would need every shard's allocator view.
+      const sub = argv[1]?.toLowerCase();
+      if (sub === 'stats') return error(`ERR 'memory|stats' is not available yet when the keyspace is sharded (--shards)`);
+      return sub === 'usage' && argv.length >= 3 ? 'shards' : 'here';
+    }
+    // BGREWRITEAOF rewrites the journal as a snapshot: every shard's.
+    if (name === 'bgrewriteaof') return argv.length === 1 ? 'shards' : 'here';
     const cmd = commands.get(name);
     if (cmd === undefined) return 'here';
     // WAIT blocks on replicas, not keys: this thread keeps it.
@@ -330,7 +339,18 @@ export class Sharding {
     // In MULTI as this thread issued it (the coordinator's state may still lag behind, with
     // the EXEC waiting its turn).
     const tx = this.txs.get(client);
-    if (SNAPSHOTS.has(name) && tx === undefined) return this.snapshot(name === 'bgsave');
+    if (tx === undefined) {
+      if (SNAPSHOTS.has(name)) return this.snapshot(name === 'bgsave');
+      if (name === 'bgrewriteaof') return this.snapshot(true, 'Background append only file rewriting started');
+      if (name === 'memory') {
+        const rejected = memoryUsageRejection(argv);
+        if (rejected !== null) return rejected;
+        argv = [MEMORY_USAGE, argv[2]!];
+      }
+    } else if (name === 'memory' || name === 'bgrewriteaof') {
+      session.txRefused = true;
+      return error(`ERR '${name}' can not run inside MULTI when the keyspace is sharded`);
+    }
     const cmd = commands.get(name);
     if (tx !== undefined) {
       if (name === 'exec') {
@@ -482,14 +502,14 @@ export class Sharding {
    * SAVE: every shard builds a snapshot of what it acknowledged (each in its own builder thread)
    * and SAVE answers once all are verified. BGSAVE answers at once; a failure is logged.
    */
-  private snapshot(background: boolean): PendingReply {
+  private snapshot(background: boolean, started = 'Background saving started'): PendingReply {
     const p = new PendingReply();
     const all = Promise.all(Array.from({ length: this.pool.n }, (_, i) => this.pool.control(i, [SAVE_SHARD]))).then((rs) => {
       const failed = rs.find((r) => r instanceof ErrorReply);
       if (failed !== undefined) throw new Error((failed as ErrorReply).message);
     });
     if (background) {
-      p.reply(new Status('Background saving started'));
+      p.reply(new Status(started));
       all.catch((e: Error) => this.server.log('warning', `Background saving error: ${e.message}`));
     } else {
       all.then(

@@ -349,6 +349,25 @@ describe('--shards with appendonly yes', () => {
     await s.stop();
   }, 60_000);
 
+  it('BGREWRITEAOF snapshots every shard; LASTSAVE is when every shard last saved; MEMORY USAGE reads the key on its shard', async () => {
+    const s = await start(2);
+    await s.r.mset(Object.fromEntries(KEYS.map((k) => [k, 'aof'])));
+    const saves = async () => Number(/rdb_saves:(\d+)/.exec(await s.r.info('persistence'))![1]);
+    const before = await saves();
+    const asked = Math.floor(Date.now() / 1000);
+    expect(await s.r.bgrewriteaof()).toBe('Background append only file rewriting started');
+    await until(async () => (await saves()) === before + 2, 10_000, 'a snapshot of each of the 2 shards');
+    const last = (await s.r.lastsave()) as number;
+    expect(last).toBeGreaterThanOrEqual(asked);
+    expect(last).toBe(Number(/rdb_last_save_time:(\d+)/.exec(await s.r.info('persistence'))![1]));
+    // Keys of both shards: each answered by its own.
+    for (const k of KEYS.slice(0, 4)) expect(await s.r.call('MEMORY', 'USAGE', k)).toBeGreaterThan(0);
+    expect(await s.r.call('MEMORY', 'USAGE', 'nosuchkey')).toBeNull();
+    await expect(s.r.call('MEMORY', 'USAGE', KEYS[0]!, 'SAMPLES', '-1')).rejects.toThrow('ERR syntax error');
+    await expect(s.r.call('MEMORY', 'STATS')).rejects.toThrow('not available yet');
+    await s.stop();
+  }, 60_000);
+
   it('blocking commands on durable shards; CONFIG SET save reaches every shard', async () => {
     const s = await start(2);
     await s.r.config('SET', 'save', '1 1');

@@ -191,8 +191,7 @@ describe('streams as keys', () => {
     expect(await r.scan('0', 'TYPE', 'stream')).toEqual(['0', ['st']]);
   });
 
-  // Sharded: MEMORY is not available yet.
-  it.skipIf(SHARDED)('MEMORY USAGE', async () => {
+  it('MEMORY USAGE', async () => {
     const r = t.ioredis();
     await r.xadd('st', '*', 'f', 'v');
     const mem = (await r.call('MEMORY', 'USAGE', 'st')) as number;

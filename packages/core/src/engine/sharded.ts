@@ -24,6 +24,8 @@ import type { EngineConfig } from '../config.ts';
 import { startCron } from './engine.ts';
 import { Session } from './session.ts';
 import { Shard, type Effect } from './shard.ts';
+import { keyHashSlot, slotShard } from './slots.ts';
+import { keyUsage } from '../keyspace/object.ts';
 import { MANY_SLOTS, NO_SLOT, mergeReplies, nextScanCursor, route, scanCursor, CROSSSLOT, type Merge, type Part } from './router.ts';
 
 /** One command for one shard, in a client's session there. */
@@ -64,6 +66,8 @@ export const TRY_BLOCKING = '\0try-blocking';
  * argv to try again with (`$` resolved to the ID it stood for when the client blocked).
  */
 export const BLOCKED_AS = '\0blocked-as';
+/** `[MEMORY_USAGE, key]`: MEMORY USAGE (a server command) of a key on its shard. */
+export const MEMORY_USAGE = '\0memory-usage';
 
 /** Runs an Ask on a shard: the pseudo-commands above, else the command itself. */
 export function hostExecute(shard: Shard, session: Session, argv: string[]): Reply {
@@ -81,6 +85,10 @@ export function hostExecute(shard: Shard, session: Session, argv: string[]): Rep
   if (name === SESSION_DB) {
     if (argv.length > 1) session.db = Number(argv[1]);
     return session.db;
+  }
+  if (name === MEMORY_USAGE) {
+    const v = shard.dbs[session.db]!.peek(argv[1]!);
+    return v === undefined ? null : keyUsage(argv[1]!, v);
   }
   return shard.execute(session, argv);
 }
@@ -111,6 +119,7 @@ export function* coordinate(session: ShardedSession, argv: string[], n: number):
   const name = argv[0]!.toLowerCase();
   if (name === SET_RESP || name === SET_NO_TOUCH) return (yield every(n, argv))[0]!;
   if (session.multi !== null) return yield* queue(session, argv, name, n);
+  if (name === MEMORY_USAGE) return (yield [{ shard: slotShard(keyHashSlot(argv[1]!), n), argv, final: true }])[0]!;
   if (name === TRY_BLOCKING) {
     const r = route(argv.slice(1), n);
     if (r.kind === 'error') return r.reply;

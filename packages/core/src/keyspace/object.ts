@@ -42,6 +42,11 @@ export function valueMemory(v: Value): number {
   return typeof v === 'string' ? stringMemory(v) : v.accounted;
 }
 
+/** MEMORY USAGE of a key: key, value and the dict entry that holds them. */
+export function keyUsage(key: string, v: Value): number {
+  return KEY_OVERHEAD + stringMemory(key) + valueMemory(v);
+}
+
 /** OBJECT ENCODING of a plain string value (object.c: int, embstr up to 44 bytes, raw). */
 export function stringEncoding(s: string): string {
   if (s.length <= 20 && isInt64Text(s)) return 'int';

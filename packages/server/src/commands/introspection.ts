@@ -35,7 +35,7 @@ import { commandHasKeys, getKeysWithFlags, keyFlagsReply, keySpecsReply, legacyR
 import type { Ctx } from '../../../core/src/commands/context.ts';
 import { formatDouble, parseInt64 } from '../../../core/src/bytes.ts';
 import { globMatch } from '../../../core/src/glob.ts';
-import { KEY_OVERHEAD, stringEncoding, stringMemory, valueMemory, type Value } from '../../../core/src/keyspace/object.ts';
+import { KEY_OVERHEAD, keyUsage, stringEncoding, stringMemory, valueMemory, type Value } from '../../../core/src/keyspace/object.ts';
 import { idleTime } from '../../../core/src/keyspace/eviction.ts';
 import { observeExpireCycles } from '../../../core/src/keyspace/expiry.ts';
 import type { Keyspace } from '../../../core/src/keyspace/keyspace.ts';
@@ -1238,6 +1238,19 @@ function info(server: MemorykvServer, args: readonly string[]): Reply {
   return p as unknown as Reply;
 }
 
+/** LASTSAVE: with a sharded keyspace, when every shard had last saved (their oldest). */
+function lastSave(server: MemorykvServer): Reply {
+  const sharding = server.sharding;
+  const own = serverStats(server).lastSave;
+  if (sharding === null) return own;
+  const p = new PendingReply();
+  sharding.facts().then(
+    (facts) => p.reply(facts.persistence?.lastSave ?? own),
+    (e: Error) => p.error(e),
+  );
+  return p as unknown as Reply;
+}
+
 /** genRedisInfoString: the sections asked for ("default", "all", "everything", names). */
 export function infoString(server: MemorykvServer, args: readonly string[]): string {
   const st = serverStats(server);
@@ -1476,8 +1489,8 @@ function commandList(ctx: Ctx): Reply {
 // MEMORY
 
 /** MEMORY USAGE: the key, its dict entry and its value, as this engine accounts them. */
-function memoryUsage(ctx: Ctx): Reply {
-  const argv = ctx.argv;
+/** MEMORY USAGE's options (SAMPLES count): the error to answer, or null. */
+export function memoryUsageRejection(argv: readonly string[]): ErrorReply | null {
   for (let j = 3; j < argv.length; j++) {
     if (argv[j]!.toLowerCase() === 'samples' && j + 1 < argv.length) {
       const n = parseInt64(argv[j + 1]!);
@@ -1488,9 +1501,14 @@ function memoryUsage(ctx: Ctx): Reply {
       return SYNTAX;
     }
   }
-  const v = ctx.db.peek(argv[2]!);
-  if (v === undefined) return null;
-  return KEY_OVERHEAD + stringMemory(argv[2]!) + valueMemory(v);
+  return null;
+}
+
+function memoryUsage(ctx: Ctx): Reply {
+  const rejected = memoryUsageRejection(ctx.argv);
+  if (rejected !== null) return rejected;
+  const v = ctx.db.peek(ctx.argv[2]!);
+  return v === undefined ? null : keyUsage(ctx.argv[2]!, v);
 }
 
 function memoryStats(server: MemorykvServer, st: ServerStats): Reply {
@@ -2343,7 +2361,7 @@ defineCommands(
     complexity: 'O(1)',
     since: '1.0.0',
     tips: ['nondeterministic_output'],
-    handler: (ctx) => serverStats(serverOf(ctx)).lastSave,
+    handler: (ctx) => lastSave(serverOf(ctx)),
   }),
   spec({
     name: 'shutdown',
