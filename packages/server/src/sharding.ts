@@ -30,7 +30,7 @@ import { saveRules } from './commands/persistence.ts';
 import { param } from './commands/introspection.ts';
 import type { ShardPool, PoolSession, ReplyReceiver } from '../../core/src/node/shard-pool.ts';
 import { startShards } from '../../core/src/node/sharded-storage.ts';
-import { MEMORY_USAGE, SET_NO_TOUCH, SET_RESP, TRY_BLOCKING } from '../../core/src/engine/sharded.ts';
+import { MEMORY_USAGE, SET_NO_TOUCH, SET_RESP, TRY_BLOCKING, TRY_BLOCKING_AGAIN } from '../../core/src/engine/sharded.ts';
 import { memoryUsageRejection } from './commands/introspection.ts';
 import { CORE_COMMANDS } from '../../core/src/commands/index.ts';
 import { error } from '../../core/src/errors.ts';
@@ -147,6 +147,8 @@ const SCRIPT_RUNNERS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fca
 
 /** Transaction commands: the coordinator keeps the shards' MULTI state. */
 const TX_COMMANDS = new Set(['multi', 'exec', 'discard', 'watch', 'unwatch']);
+/** A no_multi command (SAVE, SHUTDOWN ...) queued: refused, and the transaction with it. */
+const NOT_IN_MULTI = error('ERR Command not allowed inside a transaction');
 
 export class Sharding {
   private readonly sessions = new WeakMap<Client, PoolSession>();
@@ -223,7 +225,7 @@ export class Sharding {
     if (cmd === undefined || TX_COMMANDS.has(name)) return new Send(argv);
     const form = cmd.flags.includes('blocking') ? nonBlockingForm(argv) : null;
     // A queueing error dooms the transaction, as in Redis.
-    const rejected = commandRejection(argv);
+    const rejected = commandRejection(argv) ?? (cmd.flags.includes('no_multi') ? NOT_IN_MULTI : null);
     if (rejected !== null) {
       session.txRefused = true;
       return rejected;
@@ -493,9 +495,12 @@ export class Sharding {
     return f;
   }
 
-  /** A blocking command's attempt on its keys' shard (blocking.ts): its raw reply. */
-  tryBlocking(client: Client, attempt: string[]): Promise<Reply> {
-    return this.pool.execute(this.session(client), [TRY_BLOCKING, ...attempt]);
+  /**
+   * A blocking command's attempt on its keys' shard (blocking.ts): its raw reply. `again`: a
+   * later attempt, woken by a change, which goes on waiting where the key now holds another type.
+   */
+  tryBlocking(client: Client, attempt: string[], again: boolean): Promise<Reply> {
+    return this.pool.execute(this.session(client), [again ? TRY_BLOCKING_AGAIN : TRY_BLOCKING, ...attempt]);
   }
 
   /**

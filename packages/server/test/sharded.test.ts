@@ -170,6 +170,55 @@ describe('--shards 3: blocking commands, keyspace notifications, client tracking
     expect(await blocked(r)).toBe(0);
   });
 
+  it('a blocked pop stays blocked when its key holds another type by the time it tries again', async () => {
+    const r = t.ioredis();
+    const list = t.ioredis().blpop('{w}k', 0);
+    const zset = t.ioredis().bzpopmin('{w}z', 0);
+    await until(async () => (await blocked(r)) === 2);
+    // Redis serves a blocked client only from a key that holds its type at the end of the push.
+    expect(await r.multi().lpush('{w}k', 'x').del('{w}k').set('{w}k', 'str').exec()).toEqual([
+      [null, 1],
+      [null, 1],
+      [null, 'OK'],
+    ]);
+    expect(await r.multi().zadd('{w}z', 1, 'm').del('{w}z').set('{w}z', 'str').exec()).toEqual([
+      [null, 1],
+      [null, 1],
+      [null, 'OK'],
+    ]);
+    await r.del('{w}k', '{w}z');
+    await r.rpush('{w}k', 'served');
+    await r.zadd('{w}z', 2, 'zserved');
+    expect(await list).toEqual(['{w}k', 'served']);
+    expect(await zset).toEqual(['{w}z', 'zserved', '2']);
+  });
+
+  it('a push pipelined before a blocking command serves the client blocked earlier (fairness)', async () => {
+    const r = t.ioredis();
+    const first = t.ioredis().blpop('{f}list', 0);
+    await until(async () => (await blocked(r)) === 1);
+    const second = t.ioredis();
+    const [pushed, popped] = [second.rpush('{f}list', 'one'), second.blpop('{f}list', 0)];
+    expect(await pushed).toBe(1);
+    expect(await first).toEqual(['{f}list', 'one']);
+    await until(async () => (await blocked(r)) === 1, 5000, 'the second client blocked');
+    await r.rpush('{f}list', 'two');
+    expect(await popped).toEqual(['{f}list', 'two']);
+  });
+
+  it('SAVE and SHUTDOWN are not allowed inside MULTI, which they abort', async () => {
+    const r = t.ioredis();
+    for (const cmd of ['SAVE', 'SHUTDOWN']) {
+      await r.del('{s}foo');
+      const m = r.multi();
+      m.set('{s}foo', 'bar');
+      m.call(cmd);
+      await expect(m.exec()).rejects.toThrow('EXECABORT');
+      expect(await r.get('{s}foo')).toBeNull();
+    }
+    expect(await r.ping()).toBe('PONG');
+  });
+
   it('MULTI with server-level and blocking commands: run in queue order, replies in place', async () => {
     const r = t.ioredis();
     const sub = t.ioredis();

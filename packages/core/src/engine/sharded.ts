@@ -62,6 +62,12 @@ export const SET_NO_TOUCH = '\0no-touch';
  */
 export const TRY_BLOCKING = '\0try-blocking';
 /**
+ * A later attempt, after a watched key changed: where a key it waits on now holds another type
+ * (LPUSH, DEL, SET in one MULTI), a list or sorted-set pop goes on waiting instead of answering
+ * WRONGTYPE, as Redis serves a blocked client only from a key that holds its type.
+ */
+export const TRY_BLOCKING_AGAIN = '\0try-blocking-again';
+/**
  * An attempt's answer when XREAD/XREADGROUP BLOCK found nothing: `[BLOCKED_AS, ...argv]`, the
  * argv to try again with (`$` resolved to the ID it stood for when the client blocked).
  */
@@ -120,7 +126,7 @@ export function* coordinate(session: ShardedSession, argv: string[], n: number):
   if (name === SET_RESP || name === SET_NO_TOUCH) return (yield every(n, argv))[0]!;
   if (session.multi !== null) return yield* queue(session, argv, name, n);
   if (name === MEMORY_USAGE) return (yield [{ shard: slotShard(keyHashSlot(argv[1]!), n), argv, final: true }])[0]!;
-  if (name === TRY_BLOCKING) {
+  if (name === TRY_BLOCKING || name === TRY_BLOCKING_AGAIN) {
     const r = route(argv.slice(1), n);
     if (r.kind === 'error') return r.reply;
     if (r.kind !== 'one') return CROSSSLOT;
@@ -212,7 +218,7 @@ function* queue(session: ShardedSession, argv: string[], name: string, n: number
     return e;
   };
   // A blocking command (the server's, see TRY_BLOCKING): shards have none to queue.
-  if (name === TRY_BLOCKING) return refuse(error(`ERR '${argv[1]!.toLowerCase()}' can not run inside MULTI when the keyspace is sharded`));
+  if (name === TRY_BLOCKING || name === TRY_BLOCKING_AGAIN) return refuse(error(`ERR '${argv[1]!.toLowerCase()}' can not run inside MULTI when the keyspace is sharded`));
   const r = route(argv, n);
   switch (r.kind) {
     case 'error':

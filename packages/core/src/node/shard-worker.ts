@@ -21,7 +21,7 @@ import { typeOf } from '../keyspace/object.ts';
 import { Engine } from '../engine/engine.ts';
 import { encodeReply, type WireReply } from '../engine/reply-codec.ts';
 import { Session } from '../engine/session.ts';
-import { BLOCKED_AS, TRY_BLOCKING, hostExecute } from '../engine/sharded.ts';
+import { BLOCKED_AS, TRY_BLOCKING, TRY_BLOCKING_AGAIN, hostExecute } from '../engine/sharded.ts';
 import { setStreamBlocker } from '../commands/streams.ts';
 import { openLmdbStorage } from './durable.ts';
 import {
@@ -200,10 +200,11 @@ export async function startShard(task: ShardTask): Promise<string> {
       const s = session(id);
       const name = argv[0]!;
       let r: Reply | Late | Promise<Reply | Late>;
-      if (name === TRY_BLOCKING) {
+      if (name === TRY_BLOCKING || name === TRY_BLOCKING_AGAIN) {
         const inner = argv.slice(1);
+        const again = name === TRY_BLOCKING_AGAIN;
         // While a script is busy the attempt waits for its end (its pushes are seen then).
-        const attempt = () => counters.uncounted(() => events.tryBlocking(s, inner));
+        const attempt = () => counters.uncounted(() => events.tryBlocking(s, inner, again));
         r = perform(s, inner, () => (scripts.busy ? scripts.afterBusy(attempt) : attempt()));
       } else if (name === SHARD_FACTS) {
         if (argv[1] === 'reset') counters.reset();
@@ -323,7 +324,7 @@ class ShardEventLog {
   }
 
   /** A blocking command's non-blocking form; nothing found: its keys are watched. */
-  tryBlocking(s: Session, argv: string[]): Reply {
+  tryBlocking(s: Session, argv: string[], again: boolean): Reply {
     this.trying = true;
     this.blockedAs = null;
     let r: Reply;
@@ -332,20 +333,30 @@ class ShardEventLog {
     } finally {
       this.trying = false;
     }
-    if (r !== null && r !== NULL_ARRAY) return r;
     const cmd = runnableCommand(argv);
     if (cmd === undefined) return r;
-    const blockedAs = this.blockedAs;
-    this.blockedAs = null;
     const stream = cmd.name === 'xread' || cmd.name === 'xreadgroup';
-    // XREAD without BLOCK, or one that may not block: its answer stands.
-    if (stream && blockedAs === null) return r;
     const type = stream ? (cmd.name === 'xreadgroup' ? STREAM_OR_GONE : 'stream') : cmd.name === 'zmpop' ? 'zset' : 'list';
-    let keys = this.watched.get(s.db);
-    if (keys === undefined) this.watched.set(s.db, (keys = new Map()));
     let idx = keyIndexes(cmd, argv);
     // LMOVE and RPOPLPUSH wait on their source only.
     if (cmd.name === 'lmove' || cmd.name === 'rpoplpush') idx = idx.slice(0, 1);
+    // Woken, a pop whose waited key now holds another type goes on waiting (TRY_BLOCKING_AGAIN);
+    // a destination of the wrong type is the served command's own error.
+    if (again && !stream && r instanceof ErrorReply && r.message.startsWith('WRONGTYPE')) {
+      const db = this.shard.dbs[s.db]!;
+      const holdsOther = (key: string) => {
+        const v = db.peek(key);
+        return v !== undefined && typeOf(v) !== type;
+      };
+      if (idx.some((i) => holdsOther(argv[i]!))) r = null;
+    }
+    if (r !== null && r !== NULL_ARRAY) return r;
+    const blockedAs = this.blockedAs;
+    this.blockedAs = null;
+    // XREAD without BLOCK, or one that may not block: its answer stands.
+    if (stream && blockedAs === null) return r;
+    let keys = this.watched.get(s.db);
+    if (keys === undefined) this.watched.set(s.db, (keys = new Map()));
     for (const i of idx) {
       let types = keys.get(argv[i]!);
       if (types === undefined) keys.set(argv[i]!, (types = new Set()));

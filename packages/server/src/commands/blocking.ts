@@ -63,6 +63,8 @@ interface ShardedWait {
   again: boolean;
   /** The reply to give if the attempt out finds nothing (timed out or CLIENT UNBLOCK meanwhile). */
   ending: Reply | undefined;
+  /** The first attempt has answered: later ones are woken by a change (TRY_BLOCKING_AGAIN). */
+  woken: boolean;
 }
 
 /** The states this module parked; client.blocked may also hold another's (CLIENT PAUSE). */
@@ -566,7 +568,7 @@ export function blockSharded(server: MemorykvServer, client: Client, argv: strin
     keys = []; // a bad numkeys: the attempt answers Redis's error
   }
   const pending = new PendingReply();
-  const sharded: ShardedWait = { attempt: form.attempt, shape: form.shape, pending, inFlight: false, again: false, ending: undefined };
+  const sharded: ShardedWait = { attempt: form.attempt, shape: form.shape, pending, inFlight: false, again: false, ending: undefined, woken: false };
   const st = blockingState(server);
   const db = client.db;
   const unique: string[] = [];
@@ -589,6 +591,16 @@ export function blockSharded(server: MemorykvServer, client: Client, argv: strin
   ownStates.add(b);
   client.blocked = b;
   arm(server, client, b);
+  // Those blocked on these keys before this client go first, as Redis serves them in blocking
+  // order: a push pipelined just before this command (already on its way to the shard) is theirs.
+  const earlier = new Set<Client>();
+  for (const key of keys) for (const other of m.get(key) ?? []) if (other !== client) earlier.add(other);
+  for (const other of earlier) {
+    const ob = blockedOf(other);
+    if (ob?.sharded === undefined || ob.sharded.ending !== undefined) continue;
+    if (ob.sharded.inFlight) ob.sharded.again = true;
+    else attempt(server, other, ob);
+  }
   attempt(server, client, b);
   return pending;
 }
@@ -598,7 +610,7 @@ function attempt(server: MemorykvServer, client: Client, b: Blocked): void {
   const w = b.sharded!;
   w.inFlight = true;
   w.again = false;
-  server.sharding!.tryBlocking(client, w.attempt).then(
+  server.sharding!.tryBlocking(client, w.attempt, w.woken).then(
     (r) => onAttempt(server, client, b, r),
     (e: Error) => onAttempt(server, client, b, error(e.message.startsWith('ERR ') ? e.message : `ERR ${e.message}`)),
   );
@@ -607,6 +619,7 @@ function attempt(server: MemorykvServer, client: Client, b: Blocked): void {
 function onAttempt(server: MemorykvServer, client: Client, b: Blocked, r: Reply): void {
   const w = b.sharded!;
   w.inFlight = false;
+  w.woken = true;
   if (Array.isArray(r) && r[0] === BLOCKED_AS) {
     w.attempt = r.slice(1) as string[];
     r = null;
