@@ -71,6 +71,36 @@ describe('--shards 3, in memory', () => {
     expect(await r.del(...KEYS)).toBe(60);
   });
 
+  it('MONITOR shows the commands the shards run, in the order they were sent', async () => {
+    const r = t.ioredis();
+    await r.ping(); // ioredis's CLIENT SETINFO goes first
+    const mon = await t.raw();
+    mon.write('MONITOR\r\n');
+    await mon.read('+OK\r\n');
+    // Keys of different shards, a fan-out and a server-level command.
+    await r.set(KEYS[0]!, 'v');
+    await r.get(KEYS[1]!);
+    await r.dbsize();
+    await r.ping();
+    await until(() => mon.received.split('\r\n').length > 4, 5000, 'four monitor lines');
+    const lines = mon.received.split('\r\n').filter((l) => l !== '' && l !== '+OK');
+    expect(lines[0]).toMatch(new RegExp(`^\\+\\d+\\.\\d{6} \\[0 127\\.0\\.0\\.1:\\d+\\] "set" "${KEYS[0]}" "v"$`, 'i'));
+    expect(lines[1]).toMatch(new RegExp(`"get" "${KEYS[1]}"$`, 'i'));
+    expect(lines[2]).toMatch(/"dbsize"$/i);
+    expect(lines[3]).toMatch(/"ping"$/i);
+    expect(lines).toHaveLength(4);
+  });
+
+  it('INFO persistence counts the writes of every in-memory shard (rdb_changes_since_last_save)', async () => {
+    const r = t.ioredis();
+    const dirty = async () => Number(/rdb_changes_since_last_save:(\d+)/.exec(await r.info('persistence'))![1]);
+    const before = await dirty();
+    await r.set(KEYS[2]!, 'x');
+    await r.set(KEYS[3]!, 'y');
+    await r.get(KEYS[2]!);
+    expect(await dirty()).toBe(before + 2);
+  });
+
   it('RESP3 shapes from the shards (node-redis), SELECT keeps databases apart, redis-cli', async () => {
     const c = await t.nodeRedis({ RESP: 3 });
     await c.zAdd('{z}s', [

@@ -377,7 +377,7 @@ export function persistenceSection(server: MemorykvServer, st: ServerStats, p: P
     'current_fork_perc:0.00',
     'current_save_keys_processed:0',
     'current_save_keys_total:0',
-    `rdb_changes_since_last_save:${shardsSaved?.changes ?? server.engine.shard.dirty - st.dirtyAtSave}`,
+    `rdb_changes_since_last_save:${shardsSaved?.changes ?? (st.sharded === null ? server.engine.shard.dirty - st.dirtyAtSave : st.sharded.dirty)}`,
     `rdb_bgsave_in_progress:${building}`,
     `rdb_last_save_time:${shardsSaved?.lastSave ?? st.lastSave}`,
     `rdb_last_bgsave_status:${p.lastStatus}`,
@@ -591,6 +591,9 @@ function wrapExecute(server: MemorykvServer, st: ServerStats): void {
     // COMMAND alone is COMMAND INFO with no names (the table's containers need a subcommand).
     if (argv.length === 1 && argv[0]!.length === 7 && argv[0]!.toLowerCase() === 'command') argv = [argv[0]!, 'INFO'];
     const reply = execute(client, argv);
+    // Sharded, a command a shard runs passes no `call` here (INFO's pending reply did): MONITOR
+    // is fed as it is sent.
+    if (reply instanceof PendingReply && st.lastCallReply === undefined && st.monitors.size > 0) feedShardedMonitors(st, client, argv);
     if (reply instanceof ErrorReply && reply !== st.lastCallReply) {
       st.countError(reply.message);
       const cmd = resolveCommand(argv);
@@ -624,6 +627,16 @@ function commandByName(name: string): Command | undefined {
 
 /** The commands that feed MONITOR themselves, before what they run (they are skip_monitor). */
 const SCRIPT_CALLERS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
+
+/**
+ * A command sent to a shard thread, shown when it is sent (in the order this thread sends them);
+ * the commands a script runs there are not shown.
+ */
+function feedShardedMonitors(st: ServerStats, client: Client, argv: string[]): void {
+  const cmd = resolveCommand(argv);
+  if (cmd === undefined || (st.statOf(cmd).skipMonitor && !SCRIPT_CALLERS.has(cmd.name))) return;
+  feedMonitors(st, client.db, peerId(client), argv, undefined);
+}
 
 /** replicationFeedMonitors: `peer` is the client's peer id, or 'lua' for a script's commands. */
 function feedMonitors(st: ServerStats, db: number, peer: string, argv: string[], redacted: number[] | undefined): void {
