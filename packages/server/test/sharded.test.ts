@@ -101,6 +101,21 @@ describe('--shards 3, in memory', () => {
     expect(await dirty()).toBe(before + 2);
   });
 
+  it('INFO commandstats counts a command every shard runs once (MULTI, EXEC, SELECT, DBSIZE)', async () => {
+    const r = t.ioredis();
+    await r.config('RESETSTAT');
+    await r.multi().set(KEYS[4]!, '1').exec();
+    await r.select(0);
+    await r.dbsize();
+    const raw = await t.raw();
+    raw.write('MULTI\r\nDISCARD\r\n');
+    await raw.read('+OK\r\n+OK\r\n');
+    raw.close();
+    const stats = (await r.info('commandstats')) as string;
+    const calls = (name: string) => Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+    expect([calls('multi'), calls('exec'), calls('set'), calls('select'), calls('dbsize'), calls('discard')]).toEqual([2, 1, 1, 1, 1, 1]);
+  });
+
   it('RESP3 shapes from the shards (node-redis), SELECT keeps databases apart, redis-cli', async () => {
     const c = await t.nodeRedis({ RESP: 3 });
     await c.zAdd('{z}s', [

@@ -72,6 +72,12 @@ export const TRY_BLOCKING_AGAIN = '\0try-blocking-again';
  * argv to try again with (`$` resolved to the ID it stood for when the client blocked).
  */
 export const BLOCKED_AS = '\0blocked-as';
+/**
+ * `[UNCOUNTED, ...argv]`: argv, left out of this shard's INFO commandstats. A client command
+ * every shard runs (MULTI, SELECT, FLUSHALL ...) is counted by shard 0 alone, and the DISCARDs
+ * an EXEC sends the shards outside its transaction by none, so that each command counts once.
+ */
+export const UNCOUNTED = '\0uncounted';
 /** `[MEMORY_USAGE, key]`: MEMORY USAGE (a server command) of a key on its shard. */
 export const MEMORY_USAGE = '\0memory-usage';
 
@@ -92,6 +98,7 @@ export function hostExecute(shard: Shard, session: Session, argv: string[]): Rep
     if (argv.length > 1) session.db = Number(argv[1]);
     return session.db;
   }
+  if (name === UNCOUNTED) return hostExecute(shard, session, argv.slice(1));
   if (name === MEMORY_USAGE) {
     const v = shard.dbs[session.db]!.peek(argv[1]!);
     return v === undefined ? null : keyUsage(argv[1]!, v);
@@ -118,7 +125,13 @@ export class ShardedSession extends Session {
 
 const notInMulti = (name: string) => error(`ERR '${name}' needs every shard and can not run inside MULTI when the keyspace is sharded`);
 const isOk = (r: Reply) => r instanceof Status && r.text === 'OK';
-const every = (n: number, argv: string[]): Ask[] => Array.from({ length: n }, (_, shard) => ({ shard, argv }));
+/** One client command on every shard, counted by shard 0 (UNCOUNTED). */
+const every = (n: number, argv: string[]): Ask[] => {
+  const quiet = [UNCOUNTED, ...argv];
+  return Array.from({ length: n }, (_, shard) => ({ shard, argv: shard === 0 ? argv : quiet }));
+};
+/** What the coordinator itself sends every shard: counted by none. */
+const everyQuiet = (n: number, argv: string[]): Ask[] => Array.from({ length: n }, (_, shard) => ({ shard, argv: [UNCOUNTED, ...argv] }));
 
 /** One client command over n > 1 shards. */
 export function* coordinate(session: ShardedSession, argv: string[], n: number): Plan {
@@ -247,9 +260,9 @@ function* queue(session: ShardedSession, argv: string[], name: string, n: number
 function* exec(session: ShardedSession, n: number): Plan {
   const chosen = session.txShard < 0 ? 0 : session.txShard;
   session.multi = null;
-  const others = every(n, ['DISCARD']).filter((a) => a.shard !== chosen);
+  const others = everyQuiet(n, ['DISCARD']).filter((a) => a.shard !== chosen);
   if (session.txRefused) {
-    yield every(n, ['DISCARD']);
+    yield everyQuiet(n, ['DISCARD']);
     return EXECABORT;
   }
   // A WATCHed key on another shard changed (or expired): the transaction does not run. (A doomed

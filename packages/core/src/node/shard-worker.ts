@@ -21,7 +21,7 @@ import { typeOf } from '../keyspace/object.ts';
 import { Engine } from '../engine/engine.ts';
 import { encodeReply, type WireReply } from '../engine/reply-codec.ts';
 import { Session } from '../engine/session.ts';
-import { BLOCKED_AS, TRY_BLOCKING, TRY_BLOCKING_AGAIN, hostExecute } from '../engine/sharded.ts';
+import { BLOCKED_AS, TRY_BLOCKING, TRY_BLOCKING_AGAIN, UNCOUNTED, hostExecute } from '../engine/sharded.ts';
 import { setStreamBlocker } from '../commands/streams.ts';
 import { openLmdbStorage } from './durable.ts';
 import {
@@ -189,7 +189,7 @@ export async function startShard(task: ShardTask): Promise<string> {
     const hows: number[] = new Array(batch.length);
     let waits = false;
     for (let i = 0; i < batch.length; i++) {
-      const [id, argv, how] = batch[i]!;
+      const [id, sent, how] = batch[i]!;
       hows[i] = how;
       if (id < 0) {
         sessions.get(-id - 1)?.discardMulti();
@@ -197,6 +197,10 @@ export async function startShard(task: ShardTask): Promise<string> {
         replies[i] = null;
         continue;
       }
+      // A client command every shard runs is counted by one of them (see UNCOUNTED).
+      const quiet = sent[0] === UNCOUNTED;
+      const argv = quiet ? sent.slice(1) : sent;
+      if (quiet) counters.quiet = true;
       const s = session(id);
       const name = argv[0]!;
       let r: Reply | Late | Promise<Reply | Late>;
@@ -231,6 +235,7 @@ export async function startShard(task: ShardTask): Promise<string> {
         r = perform(s, argv, () => run(s, argv));
       }
       replies[i] = r;
+      if (quiet) counters.quiet = false;
       if (r instanceof Promise) waits = true;
     }
     events.inBatch = false;
@@ -596,18 +601,20 @@ class ShardCounters {
     };
   }
 
-  private quiet = false;
+  /** Set while a command runs that another shard counts (UNCOUNTED) or an attempt runs. */
+  quiet = false;
 
   /**
    * Runs fn without counting: a blocking command's attempts, which the serving thread counts once
    * when the command ends (Redis counts a blocked command when it is served or unblocked).
    */
   uncounted<T>(fn: () => T): T {
+    const was = this.quiet;
     this.quiet = true;
     try {
       return fn();
     } finally {
-      this.quiet = false;
+      this.quiet = was;
     }
   }
 
