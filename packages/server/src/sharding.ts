@@ -30,6 +30,7 @@ import { saveRules } from './commands/persistence.ts';
 import { param } from './commands/introspection.ts';
 import type { ShardPool, PoolSession, ReplyReceiver } from '../../core/src/node/shard-pool.ts';
 import { startShards } from '../../core/src/node/sharded-storage.ts';
+import { SLOW_EVAL, SLOW_SCRIPT } from '../../core/src/scripting/state.ts';
 import { MEMORY_USAGE, SET_NO_TOUCH, SET_RESP, TRY_BLOCKING, TRY_BLOCKING_AGAIN } from '../../core/src/engine/sharded.ts';
 import { memoryUsageRejection } from './commands/introspection.ts';
 import { CORE_COMMANDS } from '../../core/src/commands/index.ts';
@@ -177,6 +178,9 @@ export class Sharding {
         encoder: new URL('./resp/encoder.ts', import.meta.url).href,
         onShardDeath: (i) => server.log('warning', `Shard ${i}'s thread stopped and was restarted; the commands waiting on it got an error`),
         onEvents: (_shard, ev) => sharding?.onEvents(ev),
+        onBusy: (busy) => {
+          if (sharding !== null) sharding.busy = busy;
+        },
       },
       { config: server.settings.engine },
     );
@@ -189,6 +193,10 @@ export class Sharding {
   /** Whether argv runs on the shards (else here); a refusal when it cannot run sharded. */
   route(client: Client, argv: string[]): 'shards' | 'here' | Reply {
     const name = argv[0]!.toLowerCase();
+    if (this.busy) {
+      const refused = this.refuseWhileBusy(client, argv, name);
+      if (refused !== null) return refused;
+    }
     // A shard thread cannot check what a script runs against the caller's ACL user: a user with
     // restrictions may not run scripts there (rather than run them unchecked).
     if (SCRIPT_RUNNERS.has(name) && !clientUnrestricted(client)) {
@@ -250,6 +258,49 @@ export class Sharding {
     }
     tx.local.push({ at: tx.sent + tx.local.length, argv });
     return QUEUED;
+  }
+
+  /** Some shard runs a busy script (ShardPool's onBusy). */
+  busy = false;
+  /** Clients with scripts out on a shards (how many; whether the last was EVAL): a busy one is theirs. */
+  private readonly scripting = new Map<Client, { n: number; evalMode: boolean }>();
+
+  private trackScript(client: Client, name: string, p: PendingReply): void {
+    let s = this.scripting.get(client);
+    if (s === undefined) this.scripting.set(client, (s = { n: 0, evalMode: false }));
+    s.n++;
+    s.evalMode = name.startsWith('eval');
+    p.whenDone(() => {
+      if (--s.n === 0) this.scripting.delete(client);
+    });
+  }
+
+  /**
+   * While a shard's script is busy, other clients' commands get -BUSY whichever shard they go to,
+   * as from Redis's one thread (the busy shard itself refuses its own: ScriptingState). The
+   * script's caller goes on: its later commands wait behind its reply. Inside MULTI the
+   * transaction is doomed; its EXEC is aborted.
+   */
+  private refuseWhileBusy(client: Client, argv: string[], name: string): Reply | null {
+    if (this.scripting.has(client)) return null;
+    let cmd = commands.get(name);
+    if (cmd === undefined) return null;
+    if (cmd.sub && argv.length > 1) cmd = cmd.sub.get(argv[1]!.toLowerCase()) ?? cmd;
+    if (cmd.flags.includes('allow_busy')) return null;
+    const functions = this.scripting.size > 0 && [...this.scripting.values()].every((x) => !x.evalMode);
+    const e = functions ? SLOW_SCRIPT : SLOW_EVAL;
+    const tx = this.txs.get(client);
+    if (tx === undefined) return e;
+    const session = this.session(client);
+    if (name !== 'exec') {
+      session.txRefused = true;
+      return e;
+    }
+    // The shards drop the transaction (a refused one answers EXECABORT).
+    session.txRefused = true;
+    this.txs.delete(client);
+    void this.pool.execute(session, ['EXEC']);
+    return error(`EXECABORT Transaction discarded because of: ${e.message}`);
   }
 
   /** EXEC of a transaction with commands this thread runs (queue()): merged in queue order. */
@@ -379,6 +430,7 @@ export class Sharding {
       // SELECT: the server's own view of the client's database (CLIENT LIST db=) follows.
       if (name === 'select') void done.then((r) => r !== null && typeof r === 'object' && 'text' in r && (client.db = Number(argv[1])));
     }
+    if (SCRIPT_RUNNERS.has(name)) this.trackScript(client, name, p);
     return p;
   }
 

@@ -25,15 +25,15 @@ afterEach(async () => {
   r.disconnect();
 });
 
-/** Waits until `r` sees the server busy (the script passed the threshold). */
 /**
- * Polls until a command is refused with -BUSY: a GET of a key of shard 0 of 4 ({b}), where
- * keyless scripts run when the keyspace is sharded (PING never reaches a shard).
+ * Polls until a command is refused with -BUSY (the script passed the threshold): a GET of a key
+ * of shard 3 of 4 ({a}) when sharded, while keyless scripts run on shard 0: a busy script holds
+ * up every shard, as Redis's one thread.
  */
 async function waitBusy(r: ReturnType<TestServer['ioredis']>): Promise<string> {
   const msg = await until(async () => {
     try {
-      await r.get('{b}probe');
+      await r.get('{a}probe');
       return '';
     } catch (e) {
       return (e as Error).message;
@@ -117,27 +117,27 @@ describe('busy scripts', () => {
     b.disconnect();
   });
 
-  // Its keys are on the busy shard ({b}: shard 0 of 4) when sharded.
+  // Its keys are on another shard than the busy script's ({b}: 0 of 4, {a}: 3) when sharded.
   it('MULTI during a busy script: queued rejections abort EXEC, EXEC itself aborts', async () => {
     const a = t.ioredis();
     const b = t.ioredis();
     const c = t.ioredis();
     await b.config('SET', 'busy-reply-threshold', '50');
-    await b.set('{b}xx', '1');
+    await b.set('{a}xx', '1');
     await c.multi({ pipeline: false });
-    await c.incr('{b}xx');
+    await c.incr('{a}xx');
     const running = a.eval('while true do end', 0).catch((e: Error) => e);
     await waitBusy(b);
     // MULTI is allowed while busy; a command queued now is refused and dooms the transaction.
     await b.multi({ pipeline: false });
-    await expect(b.incr('{b}xx')).rejects.toThrow(/^BUSY/);
+    await expect(b.incr('{a}xx')).rejects.toThrow(/^BUSY/);
     await expect(c.exec()).rejects.toThrow(/^EXECABORT Transaction discarded because of: BUSY Redis is busy running a script/);
     const d = t.ioredis();
     expect(await d.script('KILL')).toBe('OK');
     d.disconnect();
     await running;
     await expect(b.exec()).rejects.toThrow(/^EXECABORT Transaction discarded because of previous errors/);
-    expect(await b.get('{b}xx')).toBe('1');
+    expect(await b.get('{a}xx')).toBe('1');
     expect(await c.ping()).toBe('PONG');
     a.disconnect();
     b.disconnect();

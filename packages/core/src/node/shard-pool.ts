@@ -44,6 +44,11 @@ export interface ShardPoolOptions {
    * clients wait on, modified keys), after the replies of the batch that caused them.
    */
   onEvents?: (shard: number, events: ShardEvents) => void;
+  /**
+   * A shard's script went busy (its reply marked LATE, see lateReply), or the last busy one
+   * ended: Redis refuses other clients' commands meanwhile, whichever shard they go to.
+   */
+  onBusy?: (busy: boolean) => void;
   /** A shard's thread died (it is restarted; the commands that waited on it failed). */
   onShardDeath?: (shard: number) => void;
   config?: Partial<EngineConfig>;
@@ -247,6 +252,7 @@ export class ShardPool {
     link.port = null;
     const lost = [...link.waiting.flat(), ...link.late.values()];
     link.waiting = [];
+    this.lateEnded(link.late.size);
     link.late.clear();
     if (this.closed) return;
     link.restarts++;
@@ -498,6 +504,7 @@ export class ShardPool {
    */
   private lateReply(link: ShardLink, mark: unknown, slot: Slot): void {
     link.late.set(lateToken(mark), slot);
+    if (this.lates++ === 0) this.options.onBusy?.(true);
     if (slot instanceof Direct) this.release(slot);
     else this.release(slot[0]);
   }
@@ -509,11 +516,21 @@ export class ShardPool {
     this.finish();
   }
 
+  /** Replies marked LATE still to come, over every shard. */
+  private lates = 0;
+
+  private lateEnded(n: number): void {
+    if (n === 0) return;
+    this.lates -= n;
+    if (this.lates === 0) this.options.onBusy?.(false);
+  }
+
   /** A reply its batch marked LATE. */
   onLate(link: ShardLink, m: LateReply): void {
     const slot = link.late.get(m.late);
     if (slot === undefined) return;
     link.late.delete(m.late);
+    this.lateEnded(1);
     const value = codec.unpack(m.reply) as WireReply;
     if (slot instanceof Direct) {
       if (slot.failed) return;
