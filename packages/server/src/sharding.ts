@@ -21,13 +21,13 @@ import { ErrorReply, NULL_ARRAY, OK, QUEUED, Status, commands, type Reply } from
 import { commandRejection, type Command } from '../../core/src/commands/table.ts';
 import { timeoutArg } from '../../core/src/commands/args.ts';
 import type { EngineConfig } from '../../core/src/config.ts';
-import { EVENTS, NOTIFY_EVENT, READY_EVENT, SAVE_SHARD, SHARD_CONFIG, SHARD_FACTS, type ShardEvents } from '../../core/src/node/shard-wire.ts';
+import { EVENTS, MONITOR_EVENT, NOTIFY_EVENT, READY_EVENT, SAVE_SHARD, SHARD_CONFIG, SHARD_FACTS, type ShardEvents } from '../../core/src/node/shard-wire.ts';
 import { blockSharded, keyReadySharded, nonBlockingForm } from './commands/blocking.ts';
 import { notifiedClasses, pubsubOf } from './commands/pubsub.ts';
 import { trackingActive } from './commands/connection.ts';
 import { clientUnrestricted } from './commands/acl.ts';
 import { saveRules } from './commands/persistence.ts';
-import { param } from './commands/introspection.ts';
+import { feedScriptMonitors, param, serverStats } from './commands/introspection.ts';
 import type { ShardPool, PoolSession, ReplyReceiver } from '../../core/src/node/shard-pool.ts';
 import { startShards } from '../../core/src/node/sharded-storage.ts';
 import { SLOW_EVAL, SLOW_SCRIPT } from '../../core/src/scripting/state.ts';
@@ -444,14 +444,17 @@ export class Sharding {
   syncEvents(): void {
     const flags = pubsubOf(this.server).notifyFlags;
     const tracking = trackingActive(this.server);
-    if (flags === this.notifyFlags && tracking === this.tracking) return;
+    const monitor = serverStats(this.server).monitors.size > 0;
+    if (flags === this.notifyFlags && tracking === this.tracking && monitor === this.monitor) return;
     this.notifyFlags = flags;
     this.tracking = tracking;
+    this.monitor = monitor;
     const notify = notifiedClasses(flags);
-    for (let i = 0; i < this.pool.n; i++) void this.pool.control(i, [EVENTS, notify, tracking ? '1' : '0']);
+    for (let i = 0; i < this.pool.n; i++) void this.pool.control(i, [EVENTS, notify, tracking ? '1' : '0', monitor ? '1' : '0']);
   }
   private notifyFlags = 0;
   private tracking = false;
+  private monitor = false;
 
   /** What a shard reported after a batch (shard-wire.ts's records). */
   onEvents(ev: ShardEvents): void {
@@ -467,6 +470,10 @@ export class Sharding {
       } else if (kind === READY_EVENT) {
         keyReadySharded(server, ev[i + 1] as number, ev[i + 2] as string, ev[i + 3] as string);
         i += 4;
+      } else if (kind === MONITOR_EVENT) {
+        const n = ev[i + 2] as number;
+        feedScriptMonitors(server, ev[i + 1] as number, ev.slice(i + 3, i + 3 + n) as string[]);
+        i += 3 + n;
       } else {
         // Client-side caching: the hooks see whose command changed the key, as in one thread.
         shard.current = this.clients.get(ev[i + 3] as number) ?? null;

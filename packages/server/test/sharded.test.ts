@@ -89,6 +89,15 @@ describe('--shards 3, in memory', () => {
     expect(lines[2]).toMatch(/"dbsize"$/i);
     expect(lines[3]).toMatch(/"ping"$/i);
     expect(lines).toHaveLength(4);
+    // A script's commands follow it, as "lua" lines from its shard.
+    const seen = mon.received.length;
+    expect(await r.eval("redis.call('SET', KEYS[1], 'x'); return redis.call('GET', KEYS[1])", 1, KEYS[5]!)).toBe('x');
+    await until(() => mon.received.slice(seen).split('\r\n').length > 3, 5000, 'three monitor lines');
+    const script = mon.received.slice(seen).split('\r\n').filter((l) => l !== '');
+    expect(script[0]).toMatch(/\[0 127\.0\.0\.1:\d+\] "eval"/i);
+    expect(script[1]).toMatch(new RegExp(`\\[0 lua\\] "SET" "${KEYS[5]}" "x"$`));
+    expect(script[2]).toMatch(new RegExp(`\\[0 lua\\] "GET" "${KEYS[5]}"$`));
+    mon.close();
   });
 
   it('INFO persistence counts the writes of every in-memory shard (rdb_changes_since_last_save)', async () => {

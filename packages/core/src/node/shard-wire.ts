@@ -31,9 +31,10 @@ export const SAVE_SHARD = '\0save';
 export const CLOSE_SHARD = '\0close';
 
 /**
- * What a shard reports besides replies: `[EVENTS, notify, modified]` — notify: the keyspace
- * event classes to report (their characters, with K and E for the channel kinds; '' for none),
- * filtered as they happen; modified: every modified key (client-side caching) on ('1') or off.
+ * What a shard reports besides replies: `[EVENTS, notify, modified, monitor]` — notify: the
+ * keyspace event classes to report (their characters, with K and E for the channel kinds; '' for
+ * none), filtered as they happen; modified: every modified key (client-side caching) on ('1') or
+ * off; monitor: the commands scripts run (MONITOR) on ('1') or off.
  */
 export const EVENTS = '\0events';
 /**
@@ -54,10 +55,12 @@ export const SHARD_FACTS = '\0facts';
  *   NOTIFY_EVENT db cls event key ke   a keyspace notification (ke: 1 keyspace, 2 keyevent channel)
  *   READY_EVENT db key type         a key a blocked command waits on now holds that type
  *   MODIFIED_EVENT db key session   a key changed (session: whose command, or -1)
+ *   MONITOR_EVENT db n arg1..argn   a command a script ran (MONITOR's "lua" lines)
  */
 export const NOTIFY_EVENT = 0;
 export const READY_EVENT = 1;
 export const MODIFIED_EVENT = 2;
+export const MONITOR_EVENT = 3;
 export type ShardEvents = (number | string)[];
 
 /**

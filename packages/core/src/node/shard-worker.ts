@@ -28,6 +28,7 @@ import {
   CLOSE_SHARD,
   EVENTS,
   MODIFIED_EVENT,
+  MONITOR_EVENT,
   NOTIFY_EVENT,
   RAW,
   READY_EVENT,
@@ -149,6 +150,13 @@ export async function startShard(task: ShardTask): Promise<string> {
     port.postMessage({ late: token, reply: Uint8Array.prototype.slice.call(codec.pack(bytes ?? reply)), encoded: bytes !== null });
   };
   const scripts = new ShardScripts(shard, log);
+  // MONITOR's "lua" lines: the commands a script runs (its caller's EVAL is shown by the serving
+  // thread). Admin and skip_monitor commands are not shown, as in Redis.
+  const scripting = scriptingState(shard);
+  const monitorScripts = (session: Session, cmd: Command, argv: string[]) => {
+    if (scripting.running?.session !== session || cmd.flags.includes('skip_monitor') || cmd.flags.includes('admin')) return;
+    events.scriptCommand(session.db, argv);
+  };
   /** A command of a client: refused while another's script is busy; a busy script's reply comes later. */
   const run = (s: Session, argv: string[]): Reply | Promise<Reply> => {
     if (scripts.busy) {
@@ -220,6 +228,7 @@ export async function startShard(task: ShardTask): Promise<string> {
         else r = shard.setConfig(argv[1]!, argv[2]!) ?? 'OK';
       } else if (name === EVENTS) {
         events.configure(argv);
+        counters.onCall = events.monitor ? monitorScripts : null;
         r = 'OK';
       } else if (name === SAVE_SHARD || name === CLOSE_SHARD) {
         // Closing: a busy script is dropped, its caller told (SHUTDOWN NOSAVE ends it in Redis).
@@ -326,6 +335,15 @@ class ShardEventLog {
       : null;
     this.modified = argv[2] === '1';
     this.hook();
+    this.monitor = argv[3] === '1';
+  }
+
+  /** Whether a client MONITORs: the commands scripts run are reported (MONITOR_EVENT). */
+  monitor = false;
+
+  /** A command a script ran (after it ran, as Redis feeds monitors from call()). */
+  scriptCommand(db: number, argv: readonly string[]): void {
+    this.add(MONITOR_EVENT, db, argv.length, ...argv);
   }
 
   /** A blocking command's non-blocking form; nothing found: its keys are watched. */
@@ -587,6 +605,7 @@ class ShardCounters {
       if (shard.replaying || this.quiet) return call(session, cmd, argv);
       const t0 = performance.now();
       const reply = call(session, cmd, argv);
+      if (this.onCall !== null) this.onCall(session, cmd, argv);
       let c = this.commands.get(cmd);
       if (c === undefined) this.commands.set(cmd, (c = [0, 0, 0]));
       c[0]!++;
@@ -603,6 +622,8 @@ class ShardCounters {
 
   /** Set while a command runs that another shard counts (UNCOUNTED) or an attempt runs. */
   quiet = false;
+  /** After each counted call, while a client MONITORs (see ShardEventLog.monitor). */
+  onCall: ((session: Session, cmd: Command, argv: string[]) => void) | null = null;
 
   /**
    * Runs fn without counting: a blocking command's attempts, which the serving thread counts once

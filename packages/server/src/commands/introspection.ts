@@ -485,7 +485,8 @@ export function install(server: MemorykvServer): void {
   server.onDetach.push((client) => {
     st.closedNetIn += client.socket.bytesRead;
     st.closedNetOut += client.bytesWritten;
-    st.monitors.delete(client);
+    // Sharded, the shards report what scripts run while someone monitors.
+    if (st.monitors.delete(client)) server.sharding?.syncEvents();
   });
   // DEBUG and MODULE LOAD/LOADEX/UNLOAD are protected commands (enable-debug-command,
   // enable-module-command), refused before they run.
@@ -627,6 +628,12 @@ function commandByName(name: string): Command | undefined {
 
 /** The commands that feed MONITOR themselves, before what they run (they are skip_monitor). */
 const SCRIPT_CALLERS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
+
+/** A command a script ran in a shard thread (its MONITOR_EVENT): a "lua" line. */
+export function feedScriptMonitors(server: MemorykvServer, db: number, argv: string[]): void {
+  const st = serverStats(server);
+  if (st.monitors.size > 0) feedMonitors(st, db, 'lua', argv, undefined);
+}
 
 /**
  * A command sent to a shard thread, shown when it is sent (in the order this thread sends them);
@@ -2266,6 +2273,7 @@ defineCommands(
       if (client.flags.has('monitor') || client.flags.has('replica')) return NO_REPLY;
       client.flags.add('monitor');
       serverStats(client.server).monitors.add(client);
+      client.server.sharding?.syncEvents();
       return OK;
     },
   }),
