@@ -22,7 +22,7 @@
  * (requests per test of an unrecorded first pass, 50000), BENCH_NO_WRITE=1,
  * BENCH_SERVER_PROFILE=1, BENCH_MEMORYKV_PORT (7116), BENCH_SERVER_REDIS_PORT (7117).
  */
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -104,6 +104,8 @@ async function profile(): Promise<void> {
     external: ['lmdb', 'msgpackr', 'piscina', 'fengari'],
     logLevel: 'warning',
   });
+  // The journal's commit thread is a file the bundle loads beside itself (appendonly yes).
+  copyFileSync(`${root}/packages/core/src/node/journal-commit-thread.mjs`, `${dir}/journal-commit-thread.mjs`);
   const before = new Set(readdirSync(dir));
   const server = await startMemorykv(dir, bundle);
   try {
