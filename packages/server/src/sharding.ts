@@ -21,7 +21,7 @@ import { ErrorReply, NULL_ARRAY, OK, QUEUED, Status, commands, type Reply } from
 import { commandRejection, type Command } from '../../core/src/commands/table.ts';
 import { timeoutArg } from '../../core/src/commands/args.ts';
 import type { EngineConfig } from '../../core/src/config.ts';
-import { EVENTS, MONITOR_EVENT, NOTIFY_EVENT, READY_EVENT, SAVE_SHARD, SHARD_CONFIG, SHARD_FACTS, type ShardEvents } from '../../core/src/node/shard-wire.ts';
+import { EVENTS, MONITOR_EVENT, NOTIFY_EVENT, READY_EVENT, SAVE_SHARD, SHARD_CONFIG, SHARD_OVERHEAD, SHARD_FACTS, type ShardEvents } from '../../core/src/node/shard-wire.ts';
 import { blockSharded, keyReadySharded, nonBlockingForm } from './commands/blocking.ts';
 import { notifiedClasses, pubsubOf } from './commands/pubsub.ts';
 import { trackingActive } from './commands/connection.ts';
@@ -501,6 +501,26 @@ export class Sharding {
       );
     }
   }
+
+  /**
+   * The server's own memory (startup, clients: what INFO's used_memory adds to the data), which
+   * maxmemory counts as in one engine: each shard counts its part of it with its own data, sent
+   * at most every 100 ms as connections come and go.
+   */
+  overheadChanged(bytes: number): void {
+    this.overhead = bytes;
+    if (this.overheadTimer !== null) return;
+    this.overheadTimer = setTimeout(() => {
+      this.overheadTimer = null;
+      if (this.overhead === this.overheadSent) return;
+      this.overheadSent = this.overhead;
+      this.configChanged(SHARD_OVERHEAD, String(Math.ceil(this.overhead / this.pool.n)));
+    }, this.overheadSent < 0 ? 0 : 100);
+    this.overheadTimer.unref();
+  }
+  private overhead = 0;
+  private overheadSent = -1;
+  private overheadTimer: ReturnType<typeof setTimeout> | null = null;
 
   /** What INFO shows of the shards, summed (with `reset`: CONFIG RESETSTAT first). */
   async facts(reset = false): Promise<ShardedFacts> {

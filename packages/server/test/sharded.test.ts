@@ -125,6 +125,21 @@ describe('--shards 3, in memory', () => {
     expect([calls('multi'), calls('exec'), calls('set'), calls('select'), calls('dbsize'), calls('discard')]).toEqual([2, 1, 1, 1, 1, 1]);
   });
 
+  it("maxmemory counts the server's own memory on every shard: an empty keyspace refuses writes at maxmemory 1", async () => {
+    const own = await startServer({ extra: { appendonly: 'no', shards: '2' } });
+    try {
+      await own.server.ready;
+      const r = own.ioredis();
+      await r.config('SET', 'maxmemory', '1');
+      // No data on either shard: only the server's own memory is over the limit, as in Redis.
+      await expect(r.set('k', 'x')).rejects.toThrow(/^OOM command not allowed/);
+      await r.config('SET', 'maxmemory', '0');
+      expect(await r.set('k', 'x')).toBe('OK');
+    } finally {
+      await own.close();
+    }
+  });
+
   it('RESP3 shapes from the shards (node-redis), SELECT keeps databases apart, redis-cli', async () => {
     const c = await t.nodeRedis({ RESP: 3 });
     await c.zAdd('{z}s', [

@@ -42,6 +42,8 @@ export const EVENTS = '\0events';
  * parameter, or with name `save`, value is the save rules as JSON.
  */
 export const SHARD_CONFIG = '\0config';
+/** `[SHARD_CONFIG, SHARD_OVERHEAD, bytes]`: this shard's part of the server's own memory (maxmemory). */
+export const SHARD_OVERHEAD = '\0overhead';
 /**
  * What INFO needs from a shard, as one reply: [used, dirty, [hits, misses, expired, evicted],
  * [[db, keys, expires, avg_ttl] ...], [[command, calls, usec, failed] ...], [[error code, count] ...],

@@ -39,6 +39,7 @@ import {
   LATE,
   SHARD_CONFIG,
   SHARD_FACTS,
+  SHARD_OVERHEAD,
   codec,
   type Batch,
   type ShardEvents,
@@ -225,6 +226,7 @@ export async function startShard(task: ShardTask): Promise<string> {
         r = 'OK';
         if (argv[1] === 'save') saveRules = JSON.parse(argv[2]!) as OpenOptions['saveRules'];
         else if (argv[1] === 'busy-reply-threshold') scripts.threshold = Number(argv[2]);
+        else if (argv[1] === SHARD_OVERHEAD) shard.overhead = Number(argv[2]);
         else r = shard.setConfig(argv[1]!, argv[2]!) ?? 'OK';
       } else if (name === EVENTS) {
         events.configure(argv);

@@ -911,6 +911,7 @@ function usedMemory(server: MemorykvServer): number {
 function trackOverhead(server: MemorykvServer): void {
   const update = () => {
     server.engine.shard.overhead = STARTUP_MEMORY + server.clients.size * CLIENT_MEMORY;
+    server.sharding?.overheadChanged(server.engine.shard.overhead);
   };
   update();
   server.onAttach.push(update);
