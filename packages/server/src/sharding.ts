@@ -15,7 +15,8 @@
  * replies, while this thread asks for them. INFO sums every shard's keyspace, memory, counters
  * and commandstats.
  * Not yet with shards (refused with an error naming the reason, never answered wrongly): MIGRATE,
- * SNAPSHOT, DEBUG, MEMORY STATS, and MEMORY USAGE and BGREWRITEAOF inside MULTI.
+ * SNAPSHOT, DEBUG subcommands that read keys or the keyspace, MEMORY STATS, and MEMORY USAGE and
+ * BGREWRITEAOF inside MULTI.
  */
 import { ErrorReply, NULL_ARRAY, OK, QUEUED, Status, commands, type Reply } from '@memorykv/core';
 import { commandRejection, type Command } from '../../core/src/commands/table.ts';
@@ -41,7 +42,9 @@ import type { MemorykvServer } from './server.ts';
 /** Core commands that touch no data: answered here, at once. */
 const HERE = new Set(['ping', 'echo', 'time']);
 /** Server commands that read or write keys in this thread's engine, which holds none when sharded. */
-const NOT_SHARDED = new Set(['migrate', 'snapshot', 'debug']);
+const NOT_SHARDED = new Set(['migrate', 'snapshot']);
+/** DEBUG subcommands that touch no keys: this thread runs them (the rest are refused). */
+const DEBUG_HERE = new Set(['help', 'log', 'sleep', 'change-repl-id', 'error', 'protocol', 'replybuffer', 'stringmatch-len', 'stringmatch-test', 'jmap', 'structsize']);
 /** Snapshots of every shard (each builds its own, off its thread). */
 const SNAPSHOTS = new Set(['save', 'bgsave']);
 
@@ -207,6 +210,11 @@ export class Sharding {
     if (name === 'reset') this.resetSession(client);
     else if (name !== 'quit' && this.txs.has(client)) return 'shards'; // see queue()
     if (NOT_SHARDED.has(name)) return error(`ERR '${name}' is not available yet when the keyspace is sharded (--shards)`);
+    if (name === 'debug') {
+      const sub = argv[1]?.toLowerCase();
+      if (sub === undefined || DEBUG_HERE.has(sub)) return 'here';
+      return error(`ERR 'debug|${sub}' is not available yet when the keyspace is sharded (--shards)`);
+    }
     if (name === 'memory') {
       // USAGE reads a key on its shard; STATS would need every shard's allocator view.
       const sub = argv[1]?.toLowerCase();

@@ -140,6 +140,20 @@ describe('--shards 3, in memory', () => {
     }
   });
 
+  it('DEBUG subcommands that touch no keys run; those that read the keyspace are refused', async () => {
+    const own = await startServer({ extra: { appendonly: 'no', shards: '2', 'enable-debug-command': 'yes' } });
+    try {
+      await own.server.ready;
+      const r = own.ioredis();
+      expect(await r.call('DEBUG', 'SLEEP', '0')).toBe('OK');
+      expect(await r.call('DEBUG', 'PROTOCOL', 'integer')).toBe(12345);
+      await r.set('k', 'v');
+      await expect(r.call('DEBUG', 'OBJECT', 'k')).rejects.toThrow("ERR 'debug|object' is not available yet when the keyspace is sharded (--shards)");
+    } finally {
+      await own.close();
+    }
+  });
+
   it('RESP3 shapes from the shards (node-redis), SELECT keeps databases apart, redis-cli', async () => {
     const c = await t.nodeRedis({ RESP: 3 });
     await c.zAdd('{z}s', [
