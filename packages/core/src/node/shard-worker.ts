@@ -209,7 +209,7 @@ export async function startShard(task: ShardTask): Promise<string> {
       // A client command every shard runs is counted by one of them (see UNCOUNTED).
       const quiet = sent[0] === UNCOUNTED;
       const argv = quiet ? sent.slice(1) : sent;
-      if (quiet) counters.quiet = true;
+      counters.quiet = quiet;
       const s = session(id);
       const name = argv[0]!;
       let r: Reply | Late | Promise<Reply | Late>;
@@ -246,7 +246,7 @@ export async function startShard(task: ShardTask): Promise<string> {
         r = perform(s, argv, () => run(s, argv));
       }
       replies[i] = r;
-      if (quiet) counters.quiet = false;
+      counters.quiet = false;
       if (r instanceof Promise) waits = true;
     }
     events.inBatch = false;
