@@ -23,17 +23,16 @@ import { commandRejection, type Command } from '../../core/src/commands/table.ts
 import { timeoutArg } from '../../core/src/commands/args.ts';
 import type { EngineConfig } from '../../core/src/config.ts';
 import { EVENTS, MONITOR_EVENT, NOTIFY_EVENT, READY_EVENT, SAVE_SHARD, SHARD_CONFIG, SHARD_OVERHEAD, SHARD_FACTS, type ShardEvents } from '../../core/src/node/shard-wire.ts';
-import { blockSharded, keyReadySharded, nonBlockingForm } from './commands/blocking.ts';
+import { blockSharded, keyReadySharded, nonBlockingForm, shardedWriteSent } from './commands/blocking.ts';
 import { notifiedClasses, pubsubOf } from './commands/pubsub.ts';
 import { trackingActive } from './commands/connection.ts';
 import { clientUnrestricted } from './commands/acl.ts';
 import { saveRules } from './commands/persistence.ts';
-import { feedScriptMonitors, param, serverStats } from './commands/introspection.ts';
+import { feedScriptMonitors, memoryUsageRejection, param, serverStats } from './commands/introspection.ts';
 import type { ShardPool, PoolSession, ReplyReceiver } from '../../core/src/node/shard-pool.ts';
 import { startShards } from '../../core/src/node/sharded-storage.ts';
 import { SLOW_EVAL, SLOW_SCRIPT } from '../../core/src/scripting/state.ts';
 import { MEMORY_USAGE, SET_NO_TOUCH, SET_RESP, TRY_BLOCKING, TRY_BLOCKING_AGAIN } from '../../core/src/engine/sharded.ts';
-import { memoryUsageRejection } from './commands/introspection.ts';
 import { CORE_COMMANDS } from '../../core/src/commands/index.ts';
 import { error } from '../../core/src/errors.ts';
 import type { Client } from './client.ts';
@@ -270,7 +269,7 @@ export class Sharding {
 
   /** Some shard runs a busy script (ShardPool's onBusy). */
   busy = false;
-  /** Clients with scripts out on a shards (how many; whether the last was EVAL): a busy one is theirs. */
+  /** Clients with scripts out on the shards (how many; whether the last was EVAL): a busy one is theirs. */
   private readonly scripting = new Map<Client, { n: number; evalMode: boolean }>();
 
   private trackScript(client: Client, name: string, p: PendingReply): void {
@@ -428,6 +427,7 @@ export class Sharding {
       const form = nonBlockingForm(argv);
       if (form !== null) return blockSharded(this.server, client, argv, cmd, form);
     } else if (name === 'multi' && argv.length === 1) this.txs.set(client, { sent: 0, local: [], shapes: new Map(), queued: [] });
+    if (cmd !== undefined && !cmd.flags.includes('readonly')) shardedWriteSent(this.server, client.db, cmd, argv);
     const p = new PendingReply();
     if (!this.pool.send(session, argv, p, undefined, client.resp)) {
       const done = this.pool.execute(session, argv);

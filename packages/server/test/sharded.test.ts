@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorykvServer } from '../src/server.ts';
 import type { ServerSettings } from '../src/settings.ts';
 import { startServer, until, type TestServer } from './helpers.ts';
+import { blockingState } from '../src/commands/blocking.ts';
 
 const CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot";
 const KEYS = Array.from({ length: 60 }, (_, i) => `key:${i}`);
@@ -287,6 +288,17 @@ describe('--shards 3: blocking commands, keyspace notifications, client tracking
     await until(async () => (await blocked(r)) === 1, 5000, 'the second client blocked');
     await r.rpush('{f}list', 'two');
     expect(await popped).toEqual(['{f}list', 'two']);
+
+    // Without a write in between, a client that blocks makes its own attempt only: workers that
+    // block again and again on one queue do not make each other try again.
+    const st = blockingState(t.server);
+    const before = st.attemptsSharded;
+    const workers = [t.ioredis(), t.ioredis(), t.ioredis(), t.ioredis()];
+    const jobs = workers.map((w) => w.brpop('{f}queue', 0));
+    await until(async () => (await blocked(r)) === 4, 5000, 'four workers blocked');
+    expect(st.attemptsSharded - before).toBe(4);
+    await r.lpush('{f}queue', 'a', 'b', 'c', 'd');
+    expect((await Promise.all(jobs)).map((j) => j![1]).sort()).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it('SAVE and SHUTDOWN are not allowed inside MULTI, which they abort', async () => {

@@ -65,6 +65,8 @@ interface ShardedWait {
   ending: Reply | undefined;
   /** The first attempt has answered: later ones are woken by a change (TRY_BLOCKING_AGAIN). */
   woken: boolean;
+  /** When the last attempt was sent (BlockingState.sentSeq). */
+  attemptAt: number;
 }
 
 /** The states this module parked; client.blocked may also hold another's (CLIENT PAUSE). */
@@ -103,6 +105,12 @@ export class BlockingState {
   mains: unknown[] = [];
   /** Sharded blocked commands served by a later attempt (tests, INFO). */
   servedSharded = 0;
+  /** Sharded: attempts and writes sent, in order (see shardedWriteSent). */
+  sentSeq = 0;
+  /** Sharded: attempts sent (tests). */
+  attemptsSharded = 0;
+  /** Sharded, per db index: key clients block on -> when a write to it was last sent. */
+  readonly writtenAt: Map<string, number>[] = [];
   /** Replicas that acknowledged a client's writes (replication replaces this; none yet). */
   replicaAcks: (client: Client) => number = () => 0;
 }
@@ -264,7 +272,10 @@ function release(server: MemorykvServer, client: Client, b: Blocked): void {
       const clients = m.get(key);
       if (clients === undefined) continue;
       clients.delete(client);
-      if (clients.size === 0) m.delete(key);
+      if (clients.size === 0) {
+        m.delete(key);
+        st.writtenAt[b.db]?.delete(key);
+      }
     }
   }
   if (b.keys.length > 0) st.keyBlocked--;
@@ -568,7 +579,7 @@ export function blockSharded(server: MemorykvServer, client: Client, argv: strin
     keys = []; // a bad numkeys: the attempt answers Redis's error
   }
   const pending = new PendingReply();
-  const sharded: ShardedWait = { attempt: form.attempt, shape: form.shape, pending, inFlight: false, again: false, ending: undefined, woken: false };
+  const sharded: ShardedWait = { attempt: form.attempt, shape: form.shape, pending, inFlight: false, again: false, ending: undefined, woken: false, attemptAt: 0 };
   const st = blockingState(server);
   const db = client.db;
   const unique: string[] = [];
@@ -592,14 +603,24 @@ export function blockSharded(server: MemorykvServer, client: Client, argv: strin
   client.blocked = b;
   arm(server, client, b);
   // Those blocked on these keys before this client go first, as Redis serves them in blocking
-  // order: a push pipelined just before this command (already on its way to the shard) is theirs.
-  const earlier = new Set<Client>();
-  for (const key of keys) for (const other of m.get(key) ?? []) if (other !== client) earlier.add(other);
-  for (const other of earlier) {
-    const ob = blockedOf(other);
-    if (ob?.sharded === undefined || ob.sharded.ending !== undefined) continue;
-    if (ob.sharded.inFlight) ob.sharded.again = true;
-    else attempt(server, other, ob);
+  // order: a push sent since their last attempt (pipelined just before this command, say, and
+  // on its way to the shard) is theirs. They try again before this client's first attempt.
+  const written = st.writtenAt[db];
+  if (written !== undefined && written.size > 0) {
+    const earlier = new Set<Client>();
+    for (const key of keys) {
+      const at = written.get(key);
+      if (at === undefined) continue;
+      for (const other of m.get(key) ?? []) {
+        const ow = other === client ? undefined : blockedOf(other)?.sharded;
+        if (ow !== undefined && ow.ending === undefined && ow.attemptAt < at) earlier.add(other);
+      }
+    }
+    for (const other of earlier) {
+      const ob = blockedOf(other)!;
+      if (ob.sharded!.inFlight) ob.sharded!.again = true;
+      else attempt(server, other, ob);
+    }
   }
   attempt(server, client, b);
   return pending;
@@ -610,6 +631,9 @@ function attempt(server: MemorykvServer, client: Client, b: Blocked): void {
   const w = b.sharded!;
   w.inFlight = true;
   w.again = false;
+  const st = blockingState(server);
+  w.attemptAt = ++st.sentSeq;
+  st.attemptsSharded++;
   server.sharding!.tryBlocking(client, w.attempt, w.woken).then(
     (r) => onAttempt(server, client, b, r),
     (e: Error) => onAttempt(server, client, b, error(e.message.startsWith('ERR ') ? e.message : `ERR ${e.message}`)),
@@ -650,6 +674,27 @@ function finishSharded(server: MemorykvServer, client: Client, b: Blocked, reply
   countUnblocked(server, b, err);
   b.sharded!.pending.reply(reply);
   resume(client);
+}
+
+/**
+ * Sharded: a command that may write keys is being sent to its shard. The keys clients block on
+ * are marked, so that a client blocking on one of them meanwhile lets those blocked earlier try
+ * first (blockSharded).
+ */
+export function shardedWriteSent(server: MemorykvServer, db: number, cmd: Command, argv: readonly string[]): void {
+  const st = blockingState(server);
+  if (st.keyBlocked === 0) return;
+  const m = st.blockingKeys[db];
+  if (m === undefined || m.size === 0) return;
+  let idx: number[];
+  try {
+    idx = keyIndexes(cmd, argv);
+  } catch {
+    return; // bad arguments: the shard refuses it
+  }
+  for (const i of idx) {
+    if (m.has(argv[i]!)) (st.writtenAt[db] ??= new Map()).set(argv[i]!, ++st.sentSeq);
+  }
 }
 
 /** A shard reports that a key blocked clients wait on changed: each of them tries again, in order. */
