@@ -28,6 +28,10 @@ export const OOM = err("OOM command not allowed when used memory > 'maxmemory'."
 export const DB_INDEX = err('ERR DB index is out of range');
 export const NOT_POSITIVE = err('ERR value is out of range, must be positive');
 export const EXECABORT = err('EXECABORT Transaction discarded because of previous errors.');
+/** A refused EXEC (execCommandAbort): the transaction is discarded because of `reason`. */
+export function execAbort(reason: string): ErrorReply {
+  return err(`EXECABORT Transaction discarded because of: ${reason}`);
+}
 export const NESTED_MULTI = err('ERR MULTI calls can not be nested');
 export const EXEC_WITHOUT_MULTI = err('ERR EXEC without MULTI');
 export const DISCARD_WITHOUT_MULTI = err('ERR DISCARD without MULTI');

@@ -31,10 +31,10 @@ import { saveRules } from './commands/persistence.ts';
 import { feedScriptMonitors, memoryUsageRejection, param, serverStats } from './commands/introspection.ts';
 import type { ShardPool, PoolSession, ReplyReceiver } from '../../core/src/node/shard-pool.ts';
 import { startShards } from '../../core/src/node/sharded-storage.ts';
-import { SLOW_EVAL, SLOW_SCRIPT } from '../../core/src/scripting/state.ts';
+import { SLOW_EVAL, SLOW_SCRIPT, allowedWhileBusy } from '../../core/src/scripting/state.ts';
 import { MEMORY_USAGE, SET_NO_TOUCH, SET_RESP, TRY_BLOCKING, TRY_BLOCKING_AGAIN } from '../../core/src/engine/sharded.ts';
 import { CORE_COMMANDS } from '../../core/src/commands/index.ts';
-import { error } from '../../core/src/errors.ts';
+import { error, execAbort } from '../../core/src/errors.ts';
 import type { Client } from './client.ts';
 import type { MemorykvServer } from './server.ts';
 
@@ -289,11 +289,7 @@ export class Sharding {
    * transaction is doomed; its EXEC is aborted.
    */
   private refuseWhileBusy(client: Client, argv: string[], name: string): Reply | null {
-    if (this.scripting.has(client)) return null;
-    let cmd = commands.get(name);
-    if (cmd === undefined) return null;
-    if (cmd.sub && argv.length > 1) cmd = cmd.sub.get(argv[1]!.toLowerCase()) ?? cmd;
-    if (cmd.flags.includes('allow_busy')) return null;
+    if (this.scripting.has(client) || allowedWhileBusy(argv)) return null;
     const functions = this.scripting.size > 0 && [...this.scripting.values()].every((x) => !x.evalMode);
     const e = functions ? SLOW_SCRIPT : SLOW_EVAL;
     const tx = this.txs.get(client);
@@ -307,7 +303,7 @@ export class Sharding {
     session.txRefused = true;
     this.txs.delete(client);
     void this.pool.execute(session, ['EXEC']);
-    return error(`EXECABORT Transaction discarded because of: ${e.message}`);
+    return execAbort(e.message);
   }
 
   /** EXEC of a transaction with commands this thread runs (queue()): merged in queue order. */

@@ -7,7 +7,7 @@ import { lookupCommand, type Command } from '../commands/table.ts';
 import '../commands/index.ts';
 import { Ctx } from '../commands/context.ts';
 import { defaultConfig, setConfigValue, type EngineConfig } from '../config.ts';
-import { ErrorReply, OOM, error, unknownCommand, unknownSubcommand, wrongArity } from '../errors.ts';
+import { ErrorReply, OOM, error, execAbort, unknownCommand, unknownSubcommand, wrongArity } from '../errors.ts';
 import { Keyspace } from '../keyspace/keyspace.ts';
 import { performEvictions } from '../keyspace/eviction.ts';
 import { QUEUED, type Reply } from '../reply.ts';
@@ -185,7 +185,7 @@ export class Shard {
     if (cmd?.name === 'exec') {
       session.discardMulti();
       const reason = e.message.startsWith('ERR ') ? e.message.slice(4) : e.message;
-      return error(`EXECABORT Transaction discarded because of: ${reason}`);
+      return execAbort(reason);
     }
     if (session.multi !== null) session.multiError = true;
     return e;

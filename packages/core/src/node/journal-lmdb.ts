@@ -313,7 +313,7 @@ class CommitThread {
     // the whole pool.
     const bytes = value.slice();
     this.worker.postMessage({ t: 'append', seq, value: bytes, head }, [bytes.buffer]);
-    if (this.appends.length === 0 && this.truncations.size === 0) this.worker.ref();
+    if (this.idle) this.worker.ref();
     return new Promise<void>((resolve, reject) => this.appends.push({ seq, resolve, reject }));
   }
 
@@ -321,7 +321,7 @@ class CommitThread {
     if (this.failure !== null) return Promise.reject(this.failure);
     const id = this.nextId++;
     this.worker.postMessage({ t: 'truncate', id, from, to, base });
-    if (this.appends.length === 0 && this.truncations.size === 0) this.worker.ref();
+    if (this.idle) this.worker.ref();
     return new Promise<void>((resolve, reject) => this.truncations.set(id, { resolve, reject }));
   }
 
@@ -347,7 +347,12 @@ class CommitThread {
       case 'closed':
         return;
     }
-    if (this.appends.length === 0 && this.truncations.size === 0) this.worker.unref();
+    if (this.idle) this.worker.unref();
+  }
+
+  /** Nothing in flight: the thread need not keep the process alive (see the constructor). */
+  private get idle(): boolean {
+    return this.appends.length === 0 && this.truncations.size === 0;
   }
 
   private fail(e: Error): void {

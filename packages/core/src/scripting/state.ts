@@ -18,7 +18,7 @@
 import { lookupCommand, type Command } from '../commands/table.ts';
 import type { Shard } from '../engine/shard.ts';
 import { Session } from '../engine/session.ts';
-import { ErrorReply, OOM } from '../errors.ts';
+import { ErrorReply, OOM, execAbort } from '../errors.ts';
 import type { Reply } from '../reply.ts';
 
 /** A script flag (shebang `flags=` or a function's `flags`), Redis's scripts_flags_def. */
@@ -114,6 +114,18 @@ export const NOSCRIPT = new ErrorReply('NOSCRIPT No matching script. Please use 
 export const SLOW_EVAL = new ErrorReply('BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.');
 export const SLOW_SCRIPT = new ErrorReply('BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.');
 
+/**
+ * Whether a command may run while a script is busy: flagged allow_busy (SCRIPT KILL, FUNCTION
+ * KILL, SHUTDOWN NOSAVE, MULTI ...), itself or its subcommand. An unknown one may: it gets its own
+ * error.
+ */
+export function allowedWhileBusy(argv: readonly string[]): boolean {
+  let cmd = lookupCommand(argv[0]!);
+  if (cmd === undefined) return true;
+  if (cmd.sub && argv.length > 1) cmd = cmd.sub.get(argv[1]!.toLowerCase()) ?? cmd;
+  return cmd.flags.includes('allow_busy');
+}
+
 export class ScriptingState {
   readonly scripts = new Map<string, CachedScript>();
   /** Bytes of cached script bodies and SHAs (INFO used_memory_scripts_eval). */
@@ -149,14 +161,11 @@ export class ScriptingState {
   refuseWhileBusy(session: Session, argv: readonly string[]): ErrorReply | null {
     const run = this.running;
     if (run === null || !run.suspended || run.caller === session) return null;
-    let cmd = lookupCommand(argv[0]!);
-    if (cmd === undefined) return null;
-    if (cmd.sub && argv.length > 1) cmd = cmd.sub.get(argv[1]!.toLowerCase()) ?? cmd;
-    if (cmd.flags.includes('allow_busy')) return null;
+    if (allowedWhileBusy(argv)) return null;
     const e = run.evalMode ? SLOW_EVAL : SLOW_SCRIPT;
-    if (cmd.name === 'exec' && session.multi !== null) {
+    if (session.multi !== null && lookupCommand(argv[0]!)!.name === 'exec') {
       session.discardMulti();
-      return new ErrorReply(`EXECABORT Transaction discarded because of: ${e.message}`);
+      return execAbort(e.message);
     }
     if (session.multi !== null) session.multiError = true;
     return e;

@@ -13,6 +13,7 @@ import { Double, ErrorReply, MapReply, OK, SetReply, Status, commands, type Comm
 import { defineCommands, lookupCommand, runnableCommand } from '../../../core/src/commands/table.ts';
 import { parseInt64 } from '../../../core/src/bytes.ts';
 import type { Ctx } from '../../../core/src/commands/context.ts';
+import { execAbort } from '../../../core/src/errors.ts';
 import {
   ACL_CATEGORIES,
   ACL_DENIED_CMD,
@@ -416,7 +417,7 @@ defineCommands(
 function reject(client: Client, cmd: Command, e: ErrorReply): ErrorReply {
   if (cmd.name === 'exec' && !cmd.parent) {
     client.discardMulti();
-    return err(`EXECABORT Transaction discarded because of: ${e.message}`);
+    return execAbort(e.message);
   }
   if (client.multi !== null) client.multiError = true;
   return e;
