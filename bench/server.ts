@@ -15,6 +15,7 @@
  *   BENCH_SERVER_N=20000 npm run bench:server -w bench    # quick iteration
  *   cd bench && npx tsx server.ts -n 20000 --rounds 2     # flags work when run directly
  *   cd bench && npx tsx server.ts --profile -P 16 -t get,set  # memorykv under node --cpu-prof:
+ *     [--profile-flags '--appendonly yes --appendfsync always --dir /tmp/x']  # instead of in-memory
  *                                                         # hot functions and lines, no results written
  *
  * Environment (the root `npm run` swallows flags): BENCH_SERVER_N, BENCH_SERVER_CLIENTS,
@@ -42,6 +43,8 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: env.BENCH_SERVER_ROUNDS ?? '1' },
     warmup: { type: 'string', default: env.BENCH_SERVER_WARMUP ?? '50000' },
     profile: { type: 'boolean', default: env.BENCH_SERVER_PROFILE === '1' },
+    /** --profile only: flags that replace the in-memory ones, e.g. '--appendonly yes --appendfsync always --dir /tmp/x'. */
+    'profile-flags': { type: 'string' },
     'no-write': { type: 'boolean', default: env.BENCH_NO_WRITE === '1' },
   },
 });
@@ -76,7 +79,8 @@ const FLAGS = ['--save', '', '--appendonly', 'no', '--loglevel', 'warning'];
 
 /** Starts memorykv-server (through its bin, or a bundle of main.ts under --cpu-prof). */
 function startMemorykv(profileDir?: string, bundle?: string): Promise<ChildProcess> {
-  return srv.startMemorykv(MKV_PORT, FLAGS, profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`], script: bundle } : {});
+  const flags = profileDir && args['profile-flags'] ? args['profile-flags'].split(' ').filter(Boolean) : FLAGS;
+  return srv.startMemorykv(MKV_PORT, flags, profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`], script: bundle } : {});
 }
 
 function startRedis(): Promise<ChildProcess> {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Packr } from 'msgpackr';
 import '../node/scripting/lua.ts';
 import { testEngine } from '../../test/util.ts';
 import { Engine } from '../engine/engine.ts';
@@ -14,6 +15,7 @@ import {
   importSnapshot,
   pruneSnapshots,
   recover,
+  skipMessagePack,
   snapshotRecords,
   verifySnapshot,
   writeSnapshotFromEngine,
@@ -252,6 +254,62 @@ describe('snapshots', () => {
     }
     expect(n).toBe(N);
     expect(changed).toBe('changed');
+  });
+
+  it('reads the heads of the records it copies, in every form MessagePack gives them, as a full decode would', async () => {
+    // Keys of every str width and with non-ASCII bytes, a database past 127 (a uint 8 in the
+    // record), values of every type; then a build that touches a few keys and swaps two dbs.
+    const config: Partial<EngineConfig> = { databases: 200 };
+    const sys = liveSystem(config);
+    const keys = ['k', 'x'.repeat(31), 'y'.repeat(32), 'z'.repeat(255), 'w'.repeat(256), 'v'.repeat(70_000), '\xff\x00\x80key', '\u00e9t\u00e9'];
+    for (const db of ['0', '150', '199']) {
+      sys.run('SELECT', db);
+      keys.forEach((k, i) => {
+        sys.run('SET', `s:${k}`, `v${i}`);
+        sys.run('RPUSH', `l:${k}`, 'a', 'b');
+        sys.run('HSET', `h:${k}`, 'f', '1');
+        sys.run('SADD', `t:${k}`, 'm', '2');
+        sys.run('ZADD', `z:${k}`, '1.5', 'm');
+        sys.run('XADD', `x:${k}`, '1-1', 'f', 'v');
+        sys.run('PEXPIREAT', `s:${k}`, String(NOW + 1e9 + i));
+      });
+    }
+    sys.run('SELECT', '0');
+    sys.run('FUNCTION', 'LOAD', LIB(1, 1));
+    sys.commit();
+    const store = new MemorySnapshotStore();
+    const base = await writeSnapshotFromEngine(sys.engine, store, sys.journal.chainAt(sys.journal.lastSeq));
+    sys.run('SELECT', '150');
+    sys.run('SET', `s:${keys[6]}`, 'changed');
+    sys.run('DEL', `l:${keys[5]}`);
+    sys.run('SWAPDB', '0', '199');
+    sys.commit();
+    const toSeq = sys.journal.lastSeq;
+    const { meta, stats } = await buildSnapshot(store, base.id, sys.journal, toSeq, { chunkBytes: 4096, clock, config });
+    expect(stats.loadedKeys).toBe(2);
+    const got = await loaded(store, meta, config);
+    expect(canonicalRecords(got.shard)).toEqual(canonicalRecords(fullReplay(sys.journal, toSeq, config).shard));
+    expect(got.shard.dbs[150]!.size).toBe(keys.length * 6 - 1);
+  });
+
+  it('skips MessagePack values of every form to exactly where msgpackr ends them', () => {
+    const packr = new Packr({ useRecords: false, moreTypes: false });
+    const ints = [0, 1, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1, -1, -32, -33, -128, -129, -32768, -32769, -(2 ** 31), -(2 ** 31) - 1, -(2 ** 53 - 1)];
+    const floats = [0.5, 0.1, 1e300, -2.5, NaN, Infinity];
+    const strs = [0, 31, 32, 255, 256, 65535, 65536].map((n) => 'a'.repeat(n)).concat(['\xff\xfe', '\u00e9']);
+    const bins = [0, 1, 255, 256, 65536].map((n) => new Uint8Array(n).fill(7));
+    const arrays = [0, 15, 16, 65536].map((n) => new Array(n).fill(1));
+    const maps = [{}, { a: 1, b: [2, 'x'] }, Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, i]))];
+    const values: unknown[] = [null, true, false, ...ints, ...floats, ...strs, ...bins, ...arrays, ...maps, [[1, [2, [3, 'deep']]], { m: [null] }]];
+    for (const v of values) {
+      const b = packr.pack(v);
+      expect(skipMessagePack(b, 0, 1), JSON.stringify(v)?.slice(0, 40)).toBe(b.length);
+      expect(skipMessagePack(b.subarray(0, b.length - 1), 0, 1)).toBe(-1); // cut short: never past the end
+    }
+    const all = packr.pack(values);
+    expect(skipMessagePack(all, 0, 1)).toBe(all.length);
+    expect(skipMessagePack(new Uint8Array([0xc1]), 0, 1)).toBe(-1); // never used
+    expect(skipMessagePack(new Uint8Array([0xdd, 0xff, 0xff, 0xff, 0xff, 1]), 0, 1)).toBe(-1); // a count beyond the data
   });
 
   it('detects torn and corrupt snapshots', async () => {
