@@ -15,7 +15,7 @@
  *   BENCH_SERVER_N=20000 npm run bench:server -w bench    # quick iteration
  *   cd bench && npx tsx server.ts -n 20000 --rounds 2     # flags work when run directly
  *   cd bench && npx tsx server.ts --profile -P 16 -t get,set  # memorykv under node --cpu-prof:
- *     [--profile-flags '--appendonly yes --appendfsync always --dir /tmp/x']  # instead of in-memory
+ *     [--profile-flags='--appendonly yes --appendfsync always --dir /tmp/x']  # instead of in-memory
  *                                                         # hot functions and lines, no results written
  *
  * Environment (the root `npm run` swallows flags): BENCH_SERVER_N, BENCH_SERVER_CLIENTS,
@@ -79,7 +79,7 @@ const FLAGS = ['--save', '', '--appendonly', 'no', '--loglevel', 'warning'];
 
 /** Starts memorykv-server (through its bin, or a bundle of main.ts under --cpu-prof). */
 function startMemorykv(profileDir?: string, bundle?: string): Promise<ChildProcess> {
-  const flags = profileDir && args['profile-flags'] ? args['profile-flags'].split(' ').filter(Boolean) : FLAGS;
+  const flags = profileDir && args['profile-flags'] ? args['profile-flags'].split(' ').filter(Boolean).map((f) => (f === "''" ? '' : f)) : FLAGS;
   return srv.startMemorykv(MKV_PORT, flags, profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`], script: bundle } : {});
 }
 
@@ -121,7 +121,8 @@ async function profile(): Promise<void> {
     await stop(server, 'SIGINT');
   }
   const file = readdirSync(dir)
-    .filter((f) => f.endsWith('.cpuprofile') && !before.has(f))
+    // CPU.<date>.<time>.<pid>.<thread id>.<n>.cpuprofile: the serving thread is thread 0.
+    .filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f) && !before.has(f))
     .map((f) => `${dir}/${f}`)
     .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
   if (!file) throw new Error('memorykv-server wrote no profile');

@@ -130,7 +130,8 @@ export class Persistence implements DurabilityGate {
   /** After a command: its reply also waits for the not-yet-durable writes it read. */
   afterCommand(client: Client, argv: readonly string[]): void {
     const d = this.durability;
-    if (d === null) return;
+    // Waiting for the newest entry already (a write's own): nothing it read can be newer.
+    if (d === null || client.waitSeq >= d.tracker.newestSeq) return;
     const seq = d.readSeq(client, argv);
     if (seq > client.waitSeq) client.waitSeq = seq;
   }
