@@ -431,8 +431,12 @@ export class Sharding {
         (r) => p.reply(r),
         (e: Error) => p.error(e),
       );
-      // SELECT: the server's own view of the client's database (CLIENT LIST db=) follows.
-      if (name === 'select') void done.then((r) => r !== null && typeof r === 'object' && 'text' in r && (client.db = Number(argv[1])));
+    }
+    // SELECT: the server's own view of the client's database (CLIENT LIST db=, MONITOR, the
+    // blocking marks of writes pipelined after it) follows at once, as the shards will: an index
+    // Redis's string2ll reads, in range, cannot fail there.
+    if (name === 'select' && /^(0|[1-9]\d{0,9})$/.test(argv[1]!) && Number(argv[1]) < this.server.engine.shard.dbs.length) {
+      client.db = Number(argv[1]);
     }
     if (SCRIPT_RUNNERS.has(name)) this.trackScript(client, name, p);
     return p;

@@ -98,6 +98,15 @@ describe('--shards 3, in memory', () => {
     expect(script[0]).toMatch(/\[0 127\.0\.0\.1:\d+\] "eval"/i);
     expect(script[1]).toMatch(new RegExp(`\\[0 lua\\] "SET" "${KEYS[5]}" "x"$`));
     expect(script[2]).toMatch(new RegExp(`\\[0 lua\\] "GET" "${KEYS[5]}"$`));
+    // As Redis feeds it after the command ran: a SELECT shows the database it selected, a
+    // failed one the database the client stays in.
+    const before = mon.received.length;
+    const c = await t.raw();
+    c.write('SELECT 1\r\nSELECT 99\r\nGET k\r\nSELECT 0\r\n');
+    await c.read('+OK\r\n-ERR DB index is out of range\r\n$-1\r\n+OK\r\n');
+    await until(() => mon.received.slice(before).split('\r\n').length > 4, 5000, 'four monitor lines');
+    expect(mon.received.slice(before).split('\r\n').filter((l) => l !== '').map((l) => /\[(\d+) /.exec(l)![1])).toEqual(['1', '1', '1', '0']);
+    c.close();
     mon.close();
   });
 
