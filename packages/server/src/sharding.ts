@@ -178,6 +178,9 @@ export class Sharding {
         log: (level, m) => server.log(level === 'warning' ? 'warning' : 'notice', m),
         // Replies leave the shard threads as RESP: this thread only copies them out.
         encoder: new URL('./resp/encoder.ts', import.meta.url).href,
+        // A script's PUBLISH/SPUBLISH in a shard: the subscribers are this thread's.
+        hostCommands: new URL('./shard-commands.ts', import.meta.url).href,
+        onHostCall: (_shard, argv) => pubsubOf(server).publish(argv[1]!, argv[2]!, argv[0]!.toLowerCase() === 'spublish'),
         onShardDeath: (i) => server.log('warning', `Shard ${i}'s thread stopped and was restarted; the commands waiting on it got an error`),
         onEvents: (_shard, ev) => sharding?.onEvents(ev),
         onBusy: (busy) => {

@@ -23,6 +23,7 @@ import { coordinate, ShardedSession, type Ask, type Plan } from '../engine/shard
 import { route } from '../engine/router.ts';
 import type { Reply } from '../reply.ts';
 import type { ShardTask } from './shard-worker.ts';
+import { answerHostCall, newHostCell } from './shard-host.ts';
 import { CLOSE_SHARD, LATE, RAW, RESP2, RESP3, SETTLE, codec, type Batch, type ShardEvents } from './shard-wire.ts';
 import type { OpenOptions } from '../api/database.ts';
 import type { LogLevel } from '../durability/durability.ts';
@@ -39,6 +40,12 @@ export interface ShardPoolOptions {
   log?: (level: LogLevel, message: string) => void;
   /** A module URL exporting a RESP `ReplyWriter` (the server's): see send()'s `resp`. */
   encoder?: string;
+  /**
+   * A module URL each shard imports to add commands that scripts call and the host answers
+   * (shard-host.ts: the server's PUBLISH and SPUBLISH), and the host's answer to one (an integer).
+   */
+  hostCommands?: string;
+  onHostCall?: (shard: number, argv: string[]) => number;
   /**
    * What shards report besides replies (shard-wire.ts's events: notifications, keys blocked
    * clients wait on, modified keys), after the replies of the batch that caused them.
@@ -170,16 +177,17 @@ class ShardLink {
   constructor(
     readonly index: number,
     readonly pool: Piscina,
-    private readonly task: Omit<ShardTask, 'port'>,
+    readonly task: Omit<ShardTask, 'port'>,
     private readonly owner: ShardPool,
   ) {}
 
   async connect(): Promise<void> {
     const { port1, port2 } = new MessageChannel();
     await this.pool.run({ ...this.task, port: port2 }, { transferList: [port2] });
-    port1.on('message', (m: Uint8Array | { log: [LogLevel, string] } | { events: ShardEvents } | LateReply) => {
+    port1.on('message', (m: Uint8Array | { log: [LogLevel, string] } | { events: ShardEvents } | { host: [number, ...string[]] } | LateReply) => {
       if (m instanceof Uint8Array) this.owner.onReplies(this, codec.unpack(m) as WireReply[]);
       else if ('events' in m) this.owner.onEvents(this.index, m.events);
+      else if ('host' in m) this.owner.onHostCall(this, m.host);
       else if ('late' in m) this.owner.onLate(this, m);
       else this.owner.log(m.log[0], m.log[1]);
     });
@@ -224,6 +232,8 @@ export class ShardPool {
         saveRules: options.saveRules,
         snapshotRetentionDays: options.snapshotRetentionDays,
         encoder: options.encoder,
+        hostCommands: options.onHostCall !== undefined ? options.hostCommands : undefined,
+        hostCell: newHostCell(),
       };
       pool.links.push(new ShardLink(index, piscina, task, pool));
     }
@@ -352,6 +362,18 @@ export class ShardPool {
     const name = job.argv[0]!.toLowerCase();
     if (name === 'exec') return job.session.multi !== null;
     return name === 'msetnx' && route(job.argv, this.n).kind !== 'one';
+  }
+
+  /** A shard's script waits for this answer (shard-host.ts): it is given at once, whatever happens. */
+  onHostCall(link: ShardLink, call: [number, ...string[]]): void {
+    const [seq, ...argv] = call;
+    let value: number | null = null;
+    try {
+      value = this.options.onHostCall?.(link.index, argv) ?? null;
+    } catch (e) {
+      this.log('warning', `shard ${link.index}: '${argv[0]}' from a script failed: ${(e as Error).message}`);
+    }
+    answerHostCall(link.task.hostCell!, seq, value);
   }
 
   onEvents(shard: number, events: ShardEvents): void {

@@ -24,6 +24,7 @@ import { Session } from '../engine/session.ts';
 import { BLOCKED_AS, TRY_BLOCKING, TRY_BLOCKING_AGAIN, UNCOUNTED, hostExecute } from '../engine/sharded.ts';
 import { setStreamBlocker } from '../commands/streams.ts';
 import { openLmdbStorage } from './durable.ts';
+import { installHostCalls } from './shard-host.ts';
 import {
   CLOSE_SHARD,
   EVENTS,
@@ -64,6 +65,12 @@ export interface ShardTask {
    * replies asked as RESP2/RESP3 bytes.
    */
   encoder?: string;
+  /**
+   * A module that adds commands to this thread's table whose handlers ask the host (shard-host.ts):
+   * the server's PUBLISH and SPUBLISH, for scripts. With it, `hostCell` is where the answers come.
+   */
+  hostCommands?: string;
+  hostCell?: SharedArrayBuffer;
 }
 
 interface RespWriter {
@@ -109,6 +116,10 @@ export async function startShard(task: ShardTask): Promise<string> {
   const events = new ShardEventLog(shard, port, (s) => (s === null ? -1 : (sessionIds.get(s) ?? -1)));
   setStreamBlocker(events.streamBlocker);
   let writer: RespWriter | null = null;
+  if (task.hostCommands !== undefined && task.hostCell !== undefined) {
+    installHostCalls(port, task.hostCell);
+    await import(task.hostCommands);
+  }
   if (task.encoder !== undefined) {
     const { ReplyWriter } = (await import(task.encoder)) as { ReplyWriter: new () => RespWriter };
     writer = new ReplyWriter();

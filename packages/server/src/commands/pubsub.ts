@@ -13,11 +13,8 @@ import {
   commands,
   defineCommands,
   ErrorReply,
-  MapReply,
   NO_REPLY,
-  SetReply,
   Status,
-  type CommandSpec,
   type Ctx,
   type Reply,
 } from '@memorykv/core';
@@ -26,6 +23,7 @@ import { globMatch } from '../../../core/src/glob.ts';
 import { runnableCommand } from '../../../core/src/commands/table.ts';
 import { scriptingState } from '../../../core/src/scripting/state.ts';
 import { Client } from '../client.ts';
+import { arg, channelKeySpec, publishSpecs, type Spec } from './publish.ts';
 import type { MemorykvServer, Param } from '../server.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -626,19 +624,6 @@ function numsub(ctx: Ctx, all: Map<string, Set<Client>>): Reply {
   return out;
 }
 
-/** COMMAND DOCS / COMMAND INFO fields beyond CommandSpec, read by introspection.ts. */
-type Spec = CommandSpec & { arguments?: readonly Reply[]; subcommands?: Spec[] };
-
-/** One argument of COMMAND DOCS (addReplyCommandArgList), flags in Redis's order. */
-function arg(name: string, type: 'string' | 'pattern', ...flags: ('optional' | 'multiple')[]): Reply {
-  const m: Reply[] = ['name', name, 'type', type];
-  if (flags.length > 0) m.push('flags', new SetReply(flags.map((f) => new Status(f))));
-  return new MapReply(m);
-}
-
-/** Shard channels sit where keys would, for slot routing, but are no keys (NOT_KEY). */
-const channelKeySpec = (lastkey: number) => ({ flags: ['NOT_KEY'], index: 1, range: [lastkey, 1, 0] }) as const;
-
 const subFlags = ['pubsub', 'noscript', 'loading', 'stale'] as const;
 const pubsubSubFlags = ['pubsub', 'loading', 'stale'] as const;
 
@@ -720,21 +705,6 @@ const SPECS: Spec[] = [
     },
   },
   {
-    name: 'publish',
-    arity: 3,
-    flags: ['pubsub', 'loading', 'stale', 'fast', 'may_replicate'],
-    acl: ['pubsub', 'fast'],
-    group: 'pubsub',
-    arguments: [arg('channel', 'string'), arg('message', 'string')],
-    summary: 'Posts a message to a channel.',
-    complexity:
-      'O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).',
-    since: '2.0.0',
-    handler(ctx) {
-      return stateOf(ctx).publish(ctx.argv[1]!, ctx.argv[2]!, false);
-    },
-  },
-  {
     name: 'ssubscribe',
     arity: -2,
     flags: subFlags,
@@ -773,21 +743,6 @@ const SPECS: Spec[] = [
       if (ctx.argv.length === 1) ps.unsubscribeAllChannels(c, true, out);
       else for (let j = 1; j < ctx.argv.length; j++) ps.unsubscribe(c, ctx.argv[j]!, true, out);
       return confirm(ctx, out);
-    },
-  },
-  {
-    name: 'spublish',
-    arity: 3,
-    flags: ['pubsub', 'loading', 'stale', 'fast', 'may_replicate'],
-    acl: ['pubsub', 'fast'],
-    group: 'pubsub',
-    arguments: [arg('shardchannel', 'string'), arg('message', 'string')],
-    keySpecs: [channelKeySpec(0)],
-    summary: 'Post a message to a shard channel',
-    complexity: 'O(N) where N is the number of clients subscribed to the receiving shard channel.',
-    since: '7.0.0',
-    handler(ctx) {
-      return stateOf(ctx).publish(ctx.argv[1]!, ctx.argv[2]!, true);
     },
   },
   {
@@ -875,7 +830,7 @@ const SPECS: Spec[] = [
     ],
   },
 ];
-defineCommands(...SPECS);
+defineCommands(...SPECS, ...publishSpecs((ctx, sharded) => stateOf(ctx).publish(ctx.argv[1]!, ctx.argv[2]!, sharded)));
 
 // ---------------------------------------------------------------------------------------------
 // The RESP2 subscribed context (server.c processCommand) and PING's reply there
