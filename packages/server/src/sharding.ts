@@ -19,20 +19,20 @@
  * BGREWRITEAOF inside MULTI.
  */
 import { ErrorReply, NULL_ARRAY, OK, QUEUED, Status, commands, type Reply } from '@memorykv/core';
-import { commandRejection, type Command } from '../../core/src/commands/table.ts';
+import { commandRejection, lookupCommand, type Command } from '../../core/src/commands/table.ts';
 import { timeoutArg } from '../../core/src/commands/args.ts';
 import type { EngineConfig } from '../../core/src/config.ts';
 import { EVENTS, MONITOR_EVENT, NOTIFY_EVENT, READY_EVENT, SAVE_SHARD, SHARD_CONFIG, SHARD_OVERHEAD, SHARD_FACTS, type ShardEvents } from '../../core/src/node/shard-wire.ts';
 import { blockSharded, keyReadySharded, nonBlockingForm, shardedWriteSent } from './commands/blocking.ts';
 import { notifiedClasses, pubsubOf } from './commands/pubsub.ts';
 import { trackingActive } from './commands/connection.ts';
-import { clientUnrestricted } from './commands/acl.ts';
+import { clientUnrestricted, scriptAclCheck } from './commands/acl.ts';
 import { saveRules } from './commands/persistence.ts';
 import { feedScriptMonitors, memoryUsageRejection, param, serverStats } from './commands/introspection.ts';
 import type { ShardPool, PoolSession, ReplyReceiver } from '../../core/src/node/shard-pool.ts';
 import { startShards } from '../../core/src/node/sharded-storage.ts';
 import { SLOW_EVAL, SLOW_SCRIPT, allowedWhileBusy } from '../../core/src/scripting/state.ts';
-import { MEMORY_USAGE, SET_NO_TOUCH, SET_RESP, TRY_BLOCKING, TRY_BLOCKING_AGAIN } from '../../core/src/engine/sharded.ts';
+import { MEMORY_USAGE, SCRIPT_ACL, SET_NO_TOUCH, SET_RESP, TRY_BLOCKING, TRY_BLOCKING_AGAIN } from '../../core/src/engine/sharded.ts';
 import { CORE_COMMANDS } from '../../core/src/commands/index.ts';
 import { error, execAbort } from '../../core/src/errors.ts';
 import type { Client } from './client.ts';
@@ -178,9 +178,11 @@ export class Sharding {
         log: (level, m) => server.log(level === 'warning' ? 'warning' : 'notice', m),
         // Replies leave the shard threads as RESP: this thread only copies them out.
         encoder: new URL('./resp/encoder.ts', import.meta.url).href,
-        // A script's PUBLISH/SPUBLISH in a shard: the subscribers are this thread's.
+        // A script's PUBLISH/SPUBLISH in a shard (the subscribers are this thread's), and the ACL
+        // check of each command a script of a user with restrictions runs.
         hostCommands: new URL('./shard-commands.ts', import.meta.url).href,
-        onHostCall: (_shard, argv) => pubsubOf(server).publish(argv[1]!, argv[2]!, argv[0]!.toLowerCase() === 'spublish'),
+        onHostCall: (_shard, argv) =>
+          argv[0] === SCRIPT_ACL ? sharding!.scriptAcl(argv) : pubsubOf(server).publish(argv[1]!, argv[2]!, argv[0]!.toLowerCase() === 'spublish'),
         onShardDeath: (i) => server.log('warning', `Shard ${i}'s thread stopped and was restarted; the commands waiting on it got an error`),
         onEvents: (_shard, ev) => sharding?.onEvents(ev),
         onBusy: (busy) => {
@@ -202,10 +204,12 @@ export class Sharding {
       const refused = this.refuseWhileBusy(client, argv, name);
       if (refused !== null) return refused;
     }
-    // A shard thread cannot check what a script runs against the caller's ACL user: a user with
-    // restrictions may not run scripts there (rather than run them unchecked).
-    if (SCRIPT_RUNNERS.has(name) && !clientUnrestricted(client)) {
-      return error(`ERR scripts of an ACL user with restrictions are not available yet when the keyspace is sharded (--shards)`);
+    // A script of a user with restrictions has its commands checked here, one call from its shard
+    // each (SCRIPT_ACL); inside MULTI the shard runs it with EXEC, where no mark reaches it: such
+    // a script is refused there rather than run unchecked.
+    if (SCRIPT_RUNNERS.has(name) && this.txs.has(client) && !clientUnrestricted(client)) {
+      this.session(client).txRefused = true; // EXEC then aborts, as after any refused command
+      return error(`ERR scripts of an ACL user with restrictions are not available inside MULTI when the keyspace is sharded (--shards)`);
     }
     // RESET starts the client afresh on the shards too (database 0, no MULTI, no WATCH); RESET
     // and QUIT run at once even inside MULTI, as in Redis.
@@ -428,6 +432,7 @@ export class Sharding {
     } else if (name === 'multi' && argv.length === 1) this.txs.set(client, { sent: 0, local: [], shapes: new Map(), queued: [] });
     if (cmd !== undefined && !cmd.flags.includes('readonly')) shardedWriteSent(this.server, client.db, cmd, argv);
     const p = new PendingReply();
+    if (SCRIPT_RUNNERS.has(name) && tx === undefined && !clientUnrestricted(client)) argv = [SCRIPT_ACL, ...argv];
     if (!this.pool.send(session, argv, p, undefined, client.resp)) {
       const done = this.pool.execute(session, argv);
       done.then(
@@ -620,6 +625,20 @@ export class Sharding {
     this.txs.delete(client);
     this.detach(client);
     this.sessions.delete(client);
+  }
+
+  /**
+   * [SCRIPT_ACL, session id, log 1|0, ...argv]: may the script of that session's client run
+   * argv? The NOPERM text (its denial logged as 'lua' when asked), or null.
+   */
+  scriptAcl(call: string[]): string | null {
+    const client = this.clients.get(Number(call[1]));
+    if (client === undefined) return 'the client is gone';
+    const argv = call.slice(3);
+    let cmd = lookupCommand(argv[0]!);
+    if (cmd?.sub && argv.length > 1) cmd = cmd.sub.get(argv[1]!.toLowerCase());
+    if (cmd === undefined) return null; // the script's call answers "Unknown Redis command" itself
+    return scriptAclCheck(client, cmd, argv, call[2] === '1');
   }
 
   detach(client: Client): void {

@@ -78,6 +78,13 @@ export const BLOCKED_AS = '\0blocked-as';
  * an EXEC sends the shards outside its transaction by none, so that each command counts once.
  */
 export const UNCOUNTED = '\0uncounted';
+/**
+ * `[SCRIPT_ACL, ...argv]`: a script command (EVAL, FCALL ...) of a client whose ACL user has
+ * restrictions. Its shard then asks the serving thread to check each command the script runs
+ * against that user (node/shard-host.ts), as scriptVerifyACL does; the same pseudo-command names
+ * that call: `[SCRIPT_ACL, session id, log 1|0, ...argv]`.
+ */
+export const SCRIPT_ACL = '\0script-acl';
 /** `[MEMORY_USAGE, key]`: MEMORY USAGE (a server command) of a key on its shard. */
 export const MEMORY_USAGE = '\0memory-usage';
 
@@ -139,6 +146,13 @@ export function* coordinate(session: ShardedSession, argv: string[], n: number):
   if (name === SET_RESP || name === SET_NO_TOUCH) return (yield every(n, argv))[0]!;
   if (session.multi !== null) return yield* queue(session, argv, name, n);
   if (name === MEMORY_USAGE) return (yield [{ shard: slotShard(keyHashSlot(argv[1]!), n), argv, final: true }])[0]!;
+  if (name === SCRIPT_ACL) {
+    // Routed as the script itself; each of its asks carries the mark.
+    const plan = coordinate(session, argv.slice(1), n);
+    let step = plan.next();
+    while (!step.done) step = plan.next(yield step.value.map((a) => ({ ...a, argv: [SCRIPT_ACL, ...a.argv] })));
+    return step.value;
+  }
   if (name === TRY_BLOCKING || name === TRY_BLOCKING_AGAIN) {
     const r = route(argv.slice(1), n);
     if (r.kind === 'error') return r.reply;

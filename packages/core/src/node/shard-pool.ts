@@ -22,8 +22,9 @@ import { decodeReply, type WireReply } from '../engine/reply-codec.ts';
 import { coordinate, ShardedSession, type Ask, type Plan } from '../engine/sharded.ts';
 import { route } from '../engine/router.ts';
 import type { Reply } from '../reply.ts';
+import { ErrorReply } from '../errors.ts';
 import type { ShardTask } from './shard-worker.ts';
-import { answerHostCall, newHostCell } from './shard-host.ts';
+import { newHostCell, serveHostCalls } from './shard-host.ts';
 import { CLOSE_SHARD, LATE, RAW, RESP2, RESP3, SETTLE, codec, type Batch, type ShardEvents } from './shard-wire.ts';
 import type { OpenOptions } from '../api/database.ts';
 import type { LogLevel } from '../durability/durability.ts';
@@ -45,7 +46,7 @@ export interface ShardPoolOptions {
    * (shard-host.ts: the server's PUBLISH and SPUBLISH), and the host's answer to one (an integer).
    */
   hostCommands?: string;
-  onHostCall?: (shard: number, argv: string[]) => number;
+  onHostCall?: (shard: number, argv: string[]) => Reply;
   /**
    * What shards report besides replies (shard-wire.ts's events: notifications, keys blocked
    * clients wait on, modified keys), after the replies of the batch that caused them.
@@ -183,16 +184,32 @@ class ShardLink {
 
   async connect(): Promise<void> {
     const { port1, port2 } = new MessageChannel();
-    await this.pool.run({ ...this.task, port: port2 }, { transferList: [port2] });
-    port1.on('message', (m: Uint8Array | { log: [LogLevel, string] } | { events: ShardEvents } | { host: [number, ...string[]] } | LateReply) => {
+    // Each thread its own host port and cell (shard-host.ts): a new thread numbers afresh.
+    let host: { port: MessagePort; cell: SharedArrayBuffer } | null = null;
+    const transferList: MessagePort[] = [port2];
+    const task: ShardTask = { ...this.task, port: port2 };
+    if (this.task.hostCommands !== undefined) {
+      const channel = new MessageChannel();
+      host = { port: channel.port1, cell: newHostCell() };
+      task.hostPort = channel.port2;
+      task.hostCell = host.cell;
+      transferList.push(channel.port2);
+    }
+    await this.pool.run(task, { transferList });
+    if (host !== null) {
+      serveHostCalls(host.port, host.cell, (argv) => this.owner.hostCall(this.index, argv));
+      // Like the batch port, it does not keep the process up by itself.
+      host.port.unref();
+    }
+    port1.on('message', (m: Uint8Array | { log: [LogLevel, string] } | { events: ShardEvents } | LateReply) => {
       if (m instanceof Uint8Array) this.owner.onReplies(this, codec.unpack(m) as WireReply[]);
       else if ('events' in m) this.owner.onEvents(this.index, m.events);
-      else if ('host' in m) this.owner.onHostCall(this, m.host);
       else if ('late' in m) this.owner.onLate(this, m);
       else this.owner.log(m.log[0], m.log[1]);
     });
     // The thread's exit, not the port's close: a terminated thread does not close its ports.
     this.pool.threads[0]!.once('exit', () => {
+      host?.port.close();
       if (this.port === port1) this.owner.onShardDeath(this);
     });
     this.port = port1;
@@ -233,7 +250,6 @@ export class ShardPool {
         snapshotRetentionDays: options.snapshotRetentionDays,
         encoder: options.encoder,
         hostCommands: options.onHostCall !== undefined ? options.hostCommands : undefined,
-        hostCell: newHostCell(),
       };
       pool.links.push(new ShardLink(index, piscina, task, pool));
     }
@@ -364,16 +380,10 @@ export class ShardPool {
     return name === 'msetnx' && route(job.argv, this.n).kind !== 'one';
   }
 
-  /** A shard's script waits for this answer (shard-host.ts): it is given at once, whatever happens. */
-  onHostCall(link: ShardLink, call: [number, ...string[]]): void {
-    const [seq, ...argv] = call;
-    let value: number | null = null;
-    try {
-      value = this.options.onHostCall?.(link.index, argv) ?? null;
-    } catch (e) {
-      this.log('warning', `shard ${link.index}: '${argv[0]}' from a script failed: ${(e as Error).message}`);
-    }
-    answerHostCall(link.task.hostCell!, seq, value);
+  /** A call of a shard's script to the host (shard-host.ts), answered at once. */
+  hostCall(shard: number, argv: string[]): Reply {
+    const run = this.options.onHostCall;
+    return run === undefined ? new ErrorReply(`ERR '${argv[0]}' has no host here`) : run(shard, argv);
   }
 
   onEvents(shard: number, events: ShardEvents): void {

@@ -16,15 +16,15 @@ import { ErrorReply } from '../errors.ts';
 import type { Command } from '../commands/table.ts';
 import { NO_REPLY, NULL_ARRAY, toJS, type Reply } from '../reply.ts';
 import { keyIndexes, lookupCommand, runnableCommand } from '../commands/table.ts';
-import { scriptingState, type ScriptingState } from '../scripting/state.ts';
+import { scriptingState, type ScriptRun, type ScriptingState } from '../scripting/state.ts';
 import { typeOf } from '../keyspace/object.ts';
 import { Engine } from '../engine/engine.ts';
 import { encodeReply, type WireReply } from '../engine/reply-codec.ts';
 import { Session } from '../engine/session.ts';
-import { BLOCKED_AS, TRY_BLOCKING, TRY_BLOCKING_AGAIN, UNCOUNTED, hostExecute } from '../engine/sharded.ts';
+import { BLOCKED_AS, SCRIPT_ACL, TRY_BLOCKING, TRY_BLOCKING_AGAIN, UNCOUNTED, hostExecute } from '../engine/sharded.ts';
 import { setStreamBlocker } from '../commands/streams.ts';
 import { openLmdbStorage } from './durable.ts';
-import { installHostCalls } from './shard-host.ts';
+import { hostCall, installHostCalls } from './shard-host.ts';
 import {
   CLOSE_SHARD,
   EVENTS,
@@ -67,9 +67,11 @@ export interface ShardTask {
   encoder?: string;
   /**
    * A module that adds commands to this thread's table whose handlers ask the host (shard-host.ts):
-   * the server's PUBLISH and SPUBLISH, for scripts. With it, `hostCell` is where the answers come.
+   * the server's PUBLISH and SPUBLISH, for scripts. Host calls go out on `hostPort` and wait on
+   * `hostCell` (shard-host.ts).
    */
   hostCommands?: string;
+  hostPort?: MessagePort;
   hostCell?: SharedArrayBuffer;
 }
 
@@ -116,8 +118,8 @@ export async function startShard(task: ShardTask): Promise<string> {
   const events = new ShardEventLog(shard, port, (s) => (s === null ? -1 : (sessionIds.get(s) ?? -1)));
   setStreamBlocker(events.streamBlocker);
   let writer: RespWriter | null = null;
-  if (task.hostCommands !== undefined && task.hostCell !== undefined) {
-    installHostCalls(port, task.hostCell);
+  if (task.hostCommands !== undefined && task.hostPort !== undefined && task.hostCell !== undefined) {
+    installHostCalls(task.hostPort, task.hostCell);
     await import(task.hostCommands);
   }
   if (task.encoder !== undefined) {
@@ -161,7 +163,15 @@ export async function startShard(task: ShardTask): Promise<string> {
     const bytes = writer !== null && writer.length > 0 ? writer.take() : null;
     port.postMessage({ late: token, reply: Uint8Array.prototype.slice.call(codec.pack(bytes ?? reply)), encoded: bytes !== null });
   };
-  const scripts = new ShardScripts(shard, log);
+  // Sessions whose scripts run commands the serving thread checks against their ACL user (SCRIPT_ACL).
+  const aclChecked = new WeakSet<Session>();
+  const scripts = new ShardScripts(shard, log, (run, argv, logDenial) => {
+    const s = run.caller;
+    if (!aclChecked.has(s)) return null;
+    const r = hostCall([SCRIPT_ACL, String(sessionIds.get(s) ?? -1), logDenial ? '1' : '0', ...argv]);
+    // No answer is a denial, never a pass.
+    return typeof r === 'string' ? r : r instanceof ErrorReply ? r.message : null;
+  });
   // MONITOR's "lua" lines: the commands a script runs (its caller's EVAL is shown by the serving
   // thread). Admin and skip_monitor commands are not shown, as in Redis.
   const scripting = scriptingState(shard);
@@ -219,9 +229,13 @@ export async function startShard(task: ShardTask): Promise<string> {
       }
       // A client command every shard runs is counted by one of them (see UNCOUNTED).
       const quiet = sent[0] === UNCOUNTED;
-      const argv = quiet ? sent.slice(1) : sent;
+      let argv = quiet ? sent.slice(1) : sent;
       counters.quiet = quiet;
       const s = session(id);
+      if (argv[0] === SCRIPT_ACL) {
+        argv = argv.slice(1);
+        aclChecked.add(s);
+      }
       const name = argv[0]!;
       let r: Reply | Late | Promise<Reply | Late>;
       if (name === TRY_BLOCKING || name === TRY_BLOCKING_AGAIN) {
@@ -533,9 +547,11 @@ class ShardScripts {
   constructor(
     shard: Engine['shard'],
     private readonly log: (level: string, message: string) => void,
+    aclCheck: (run: ScriptRun, argv: readonly string[], log: boolean) => string | null,
   ) {
     this.state = scriptingState(shard);
     this.state.host = {
+      aclCheck: (run, _cmd, argv, log) => aclCheck(run, argv, log),
       busyThreshold: () => this.threshold,
       onBusy: (run) => {
         this.log(
