@@ -10,10 +10,11 @@
  *
  * SAVE and BGSAVE snapshot every shard; each shard also follows the `save` rules given at start.
  * Blocking commands block here (blocking.ts keeps the blocked clients); their keys' shard runs
- * the non-blocking form and reports when a waited key changes. Keyspace notifications and the
- * modified keys of client-side caching come from the shards as events after each batch's
- * replies, while this thread asks for them. INFO sums every shard's keyspace, memory, counters
- * and commandstats.
+ * the non-blocking form and, when it finds nothing, keeps the client waiting there in blocking
+ * order and serves it right after the command that feeds it, as Redis does. Keyspace
+ * notifications and the modified keys of client-side caching come from the shards as events
+ * after each batch's replies, while this thread asks for them. INFO sums every shard's keyspace,
+ * memory, counters and commandstats.
  * Not yet with shards (refused with an error naming the reason, never answered wrongly): MIGRATE,
  * SNAPSHOT, DEBUG subcommands that read keys or the keyspace, MEMORY STATS, and MEMORY USAGE and
  * BGREWRITEAOF inside MULTI.
@@ -22,8 +23,9 @@ import { ErrorReply, NULL_ARRAY, OK, QUEUED, Status, commands, type Reply } from
 import { commandRejection, lookupCommand, type Command } from '../../core/src/commands/table.ts';
 import { timeoutArg } from '../../core/src/commands/args.ts';
 import type { EngineConfig } from '../../core/src/config.ts';
-import { EVENTS, MONITOR_EVENT, NOTIFY_EVENT, READY_EVENT, SAVE_SHARD, SHARD_CONFIG, SHARD_OVERHEAD, SHARD_FACTS, type ShardEvents } from '../../core/src/node/shard-wire.ts';
-import { blockSharded, keyReadySharded, nonBlockingForm, shardedWriteSent } from './commands/blocking.ts';
+import { EVENTS, MONITOR_EVENT, NOTIFY_EVENT, SERVED_EVENT, SAVE_SHARD, SHARD_CONFIG, SHARD_OVERHEAD, SHARD_FACTS, codec, type ShardEvents } from '../../core/src/node/shard-wire.ts';
+import { decodeReply, type WireReply } from '../../core/src/engine/reply-codec.ts';
+import { blockSharded, nonBlockingForm, retryShardedWaits, servedSharded } from './commands/blocking.ts';
 import { notifiedClasses, pubsubOf } from './commands/pubsub.ts';
 import { trackingActive } from './commands/connection.ts';
 import { clientUnrestricted, scriptAclCheck } from './commands/acl.ts';
@@ -32,7 +34,7 @@ import { feedScriptMonitors, memoryUsageRejection, param, serverStats } from './
 import type { ShardPool, PoolSession, ReplyReceiver } from '../../core/src/node/shard-pool.ts';
 import { startShards } from '../../core/src/node/sharded-storage.ts';
 import { SLOW_EVAL, SLOW_SCRIPT, allowedWhileBusy } from '../../core/src/scripting/state.ts';
-import { MEMORY_USAGE, SCRIPT_ACL, SET_NO_TOUCH, SET_RESP, TRY_BLOCKING, TRY_BLOCKING_AGAIN } from '../../core/src/engine/sharded.ts';
+import { CANCEL_BLOCKING, MEMORY_USAGE, SCRIPT_ACL, SET_NO_TOUCH, SET_RESP, TRY_BLOCKING } from '../../core/src/engine/sharded.ts';
 import { CORE_COMMANDS } from '../../core/src/commands/index.ts';
 import { error, execAbort } from '../../core/src/errors.ts';
 import type { Client } from './client.ts';
@@ -183,7 +185,11 @@ export class Sharding {
         hostCommands: new URL('./shard-commands.ts', import.meta.url).href,
         onHostCall: (_shard, argv) =>
           argv[0] === SCRIPT_ACL ? sharding!.scriptAcl(argv) : pubsubOf(server).publish(argv[1]!, argv[2]!, argv[0]!.toLowerCase() === 'spublish'),
-        onShardDeath: (i) => server.log('warning', `Shard ${i}'s thread stopped and was restarted; the commands waiting on it got an error`),
+        onShardDeath: (i) => {
+          server.log('warning', `Shard ${i}'s thread stopped and was restarted; the commands waiting on it got an error`);
+          // Its blocked clients' waits went with it: they wait on the new thread.
+          retryShardedWaits(server, i, o.shards);
+        },
         onEvents: (_shard, ev) => sharding?.onEvents(ev),
         onBusy: (busy) => {
           if (sharding !== null) sharding.busy = busy;
@@ -430,7 +436,6 @@ export class Sharding {
       const form = nonBlockingForm(argv);
       if (form !== null) return blockSharded(this.server, client, argv, cmd, form);
     } else if (name === 'multi' && argv.length === 1) this.txs.set(client, { sent: 0, local: [], shapes: new Map(), queued: [] });
-    if (cmd !== undefined && !cmd.flags.includes('readonly')) shardedWriteSent(this.server, client.db, cmd, argv);
     const p = new PendingReply();
     if (SCRIPT_RUNNERS.has(name) && tx === undefined && !clientUnrestricted(client)) argv = [SCRIPT_ACL, ...argv];
     if (!this.pool.send(session, argv, p, undefined, client.resp)) {
@@ -483,9 +488,10 @@ export class Sharding {
         const ke = ev[i + 5] as number;
         pubsubOf(server).notifyAs(ev[i + 1] as number, ev[i + 3] as string, ev[i + 4] as string, (ke & 1) !== 0, (ke & 2) !== 0);
         i += 6;
-      } else if (kind === READY_EVENT) {
-        keyReadySharded(server, ev[i + 1] as number, ev[i + 2] as string, ev[i + 3] as string);
-        i += 4;
+      } else if (kind === SERVED_EVENT) {
+        const client = this.clients.get(ev[i + 1] as number);
+        if (client !== undefined) servedSharded(server, client, decodeReply(codec.unpack(ev[i + 2] as Uint8Array) as WireReply));
+        i += 3;
       } else if (kind === MONITOR_EVENT) {
         const n = ev[i + 2] as number;
         feedScriptMonitors(server, ev[i + 1] as number, ev.slice(i + 3, i + 3 + n) as string[]);
@@ -594,8 +600,14 @@ export class Sharding {
    * A blocking command's attempt on its keys' shard (blocking.ts): its raw reply. `again`: a
    * later attempt, woken by a change, which goes on waiting where the key now holds another type.
    */
-  tryBlocking(client: Client, attempt: string[], again: boolean): Promise<Reply> {
-    return this.pool.execute(this.session(client), [again ? TRY_BLOCKING_AGAIN : TRY_BLOCKING, ...attempt]);
+  /** A blocking command's attempt on its keys' shard; found nothing, the client waits there. */
+  tryBlocking(client: Client, attempt: string[]): Promise<Reply> {
+    return this.pool.execute(this.session(client), [TRY_BLOCKING, ...attempt]);
+  }
+
+  /** The client stops waiting on its keys' shard: 1, or 0 when it was served meanwhile. */
+  cancelBlocking(client: Client, attempt: string[]): Promise<Reply> {
+    return this.pool.execute(this.session(client), [CANCEL_BLOCKING, ...attempt]);
   }
 
   /**

@@ -12,6 +12,7 @@ import { MemorykvServer } from '../src/server.ts';
 import type { ServerSettings } from '../src/settings.ts';
 import { startServer, until, type TestServer } from './helpers.ts';
 import { blockingState } from '../src/commands/blocking.ts';
+import { keyHashSlot, slotShard } from '../../core/src/engine/slots.ts';
 
 const CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot";
 const KEYS = Array.from({ length: 60 }, (_, i) => `key:${i}`);
@@ -286,6 +287,50 @@ describe('--shards 3: blocking commands, keyspace notifications, client tracking
     expect(await zset).toEqual(['{w}z', 'zserved', '2']);
   });
 
+  it('a push serves the clients blocked on its key before any other command runs (as handleClientsBlockedOnKeys)', async () => {
+    const r = t.ioredis();
+    // Circular BRPOPLPUSH: both moves happen before the RPUSH's next command.
+    const one = t.ioredis().brpoplpush('{c}list1', '{c}list2', 0);
+    await until(async () => (await blocked(r)) === 1);
+    const two = t.ioredis().brpoplpush('{c}list2', '{c}list1', 0);
+    await until(async () => (await blocked(r)) === 2);
+    expect(await r.rpush('{c}list1', 'foo')).toBe(1);
+    expect(await r.lrange('{c}list1', 0, -1)).toEqual(['foo']);
+    expect(await r.lrange('{c}list2', 0, -1)).toEqual([]);
+    expect([await one, await two]).toEqual(['foo', 'foo']);
+    // The blocked client gets the element even when a pop is pipelined right after the push.
+    const waiter = t.ioredis().blpop('{c}q', 0);
+    await until(async () => (await blocked(r)) === 1);
+    const [[, pushed], [, popped]] = (await r.pipeline().rpush('{c}q', 'x').lpop('{c}q').exec())!;
+    expect([pushed, popped]).toEqual([1, null]);
+    expect(await waiter).toEqual(['{c}q', 'x']);
+    r.disconnect();
+  });
+
+  it('a timeout racing the pushes loses no element: each is popped once or still in the list', async () => {
+    const r = t.ioredis();
+    const clients = Array.from({ length: 6 }, () => t.ioredis());
+    let stop = false;
+    const got: string[] = [];
+    const loops = clients.map(async (c) => {
+      while (!stop) {
+        const v = await c.blpop('{race}q', 0.01);
+        if (v !== null) got.push(v[1]);
+      }
+    });
+    const N = 300;
+    for (let i = 0; i < N; i++) {
+      await r.rpush('{race}q', `e${i}`);
+      if (i % 7 === 0) await new Promise((res) => setTimeout(res, 1));
+    }
+    stop = true;
+    await Promise.all(loops);
+    const left = await r.lrange('{race}q', 0, -1);
+    expect([...got, ...left].sort()).toEqual(Array.from({ length: N }, (_, i) => `e${i}`).sort());
+    for (const c of clients) c.disconnect();
+    r.disconnect();
+  });
+
   it('a push pipelined before a blocking command serves the client blocked earlier (fairness)', async () => {
     const r = t.ioredis();
     const first = t.ioredis().blpop('{f}list', 0);
@@ -544,6 +589,24 @@ describe('--shards with appendonly yes', () => {
     expect(await again.r.lrange('{d}list', 0, -1)).toEqual(['b']);
     expect(await again.r.mget(...KEYS)).toEqual(KEYS.map(() => 'saved'));
     await again.stop();
+  }, 60_000);
+
+  it('a client blocked on a shard whose thread dies waits on the new thread and is served there', async () => {
+    const s = await start(2);
+    const w = new Redis({ port: s.r.options.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+    const key = Array.from({ length: 20 }, (_, i) => `blk:${i}`).find((k) => slotShard(keyHashSlot(k), 2) === 1)!;
+    await s.r.del(key);
+    const popped = w.blpop(key, 0);
+    await until(async () => /blocked_clients:1/.test(await s.r.info('clients')));
+    // A command to the same shard answers after the attempt did (one ordered port): the client
+    // now waits there, no attempt in flight (that one would get the error).
+    expect(await s.r.exists(key)).toBe(0);
+    await s.server.sharding!.pool.threads()[1]!.terminate();
+    await until(() => s.server.sharding!.pool.restarts()[1] === 1, 10_000, 'the shard restarted');
+    await s.r.rpush(key, 'after');
+    expect(await popped).toEqual([key, 'after']);
+    w.disconnect();
+    await s.stop();
   }, 60_000);
 
   it('a shard thread that dies comes back from its journal: nothing acknowledged is lost', async () => {

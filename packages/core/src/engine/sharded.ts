@@ -56,17 +56,17 @@ export const SET_NO_TOUCH = '\0no-touch';
 
 /**
  * A blocking command's attempt: `[TRY_BLOCKING, ...argv]` runs argv (the non-blocking form of
- * BLPOP & co.: LMPOP, LMOVE, ZMPOP; XREAD/XREADGROUP as they are) on its keys' shard, in the client's session; when it finds
- * nothing, the shard watches argv's keys and reports the next change of each (a ready event,
- * node/shard-worker.ts), so the server, which keeps its blocked clients, tries again.
+ * BLPOP & co.: LMPOP, LMOVE, ZMPOP; XREAD/XREADGROUP as they are) on its keys' shard, in the
+ * client's session; when it finds nothing, the client waits there, in blocking order, and the
+ * shard serves it right after the command that feeds it (node/shard-worker.ts, SERVED_EVENT).
  */
 export const TRY_BLOCKING = '\0try-blocking';
 /**
- * A later attempt, after a watched key changed: where a key it waits on now holds another type
- * (LPUSH, DEL, SET in one MULTI), a list or sorted-set pop goes on waiting instead of answering
- * WRONGTYPE, as Redis serves a blocked client only from a key that holds its type.
+ * `[CANCEL_BLOCKING, ...argv]` (argv: the attempt, for its keys' shard): the client stops waiting
+ * there (a timeout, CLIENT UNBLOCK). 1 if it was still waiting; 0 if it was served meanwhile, its
+ * reply then on its way as an event.
  */
-export const TRY_BLOCKING_AGAIN = '\0try-blocking-again';
+export const CANCEL_BLOCKING = '\0cancel-blocking';
 /**
  * An attempt's answer when XREAD/XREADGROUP BLOCK found nothing: `[BLOCKED_AS, ...argv]`, the
  * argv to try again with (`$` resolved to the ID it stood for when the client blocked).
@@ -153,7 +153,7 @@ export function* coordinate(session: ShardedSession, argv: string[], n: number):
     while (!step.done) step = plan.next(yield step.value.map((a) => ({ ...a, argv: [SCRIPT_ACL, ...a.argv] })));
     return step.value;
   }
-  if (name === TRY_BLOCKING || name === TRY_BLOCKING_AGAIN) {
+  if (name === TRY_BLOCKING || name === CANCEL_BLOCKING) {
     const r = route(argv.slice(1), n);
     if (r.kind === 'error') return r.reply;
     if (r.kind !== 'one') return CROSSSLOT;
@@ -245,7 +245,7 @@ function* queue(session: ShardedSession, argv: string[], name: string, n: number
     return e;
   };
   // A blocking command (the server's, see TRY_BLOCKING): shards have none to queue.
-  if (name === TRY_BLOCKING || name === TRY_BLOCKING_AGAIN) return refuse(error(`ERR '${argv[1]!.toLowerCase()}' can not run inside MULTI when the keyspace is sharded`));
+  if (name === TRY_BLOCKING) return refuse(error(`ERR '${argv[1]!.toLowerCase()}' can not run inside MULTI when the keyspace is sharded`));
   const r = route(argv, n);
   switch (r.kind) {
     case 'error':

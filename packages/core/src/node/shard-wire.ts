@@ -55,15 +55,15 @@ export const SHARD_FACTS = '\0facts';
  * Events a shard sends in their own message, after the replies of the batch that caused them
  * (or at once, for expiry): a flat array of records.
  *   NOTIFY_EVENT db cls event key ke   a keyspace notification (ke: 1 keyspace, 2 keyevent channel)
- *   READY_EVENT db key type         a key a blocked command waits on now holds that type
  *   MODIFIED_EVENT db key session   a key changed (session: whose command, or -1)
  *   MONITOR_EVENT db n arg1..argn   a command a script ran (MONITOR's "lua" lines)
+ *   SERVED_EVENT session reply      a blocked client was served here (reply: its packed WireReply)
  */
 export const NOTIFY_EVENT = 0;
-export const READY_EVENT = 1;
 export const MODIFIED_EVENT = 2;
 export const MONITOR_EVENT = 3;
-export type ShardEvents = (number | string)[];
+export const SERVED_EVENT = 4;
+export type ShardEvents = (number | string | Uint8Array)[];
 
 /**
  * The mark a batch reply holds in place of a reply that comes later, alone (a busy script's):

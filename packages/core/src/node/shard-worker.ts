@@ -21,7 +21,7 @@ import { typeOf } from '../keyspace/object.ts';
 import { Engine } from '../engine/engine.ts';
 import { encodeReply, type WireReply } from '../engine/reply-codec.ts';
 import { Session } from '../engine/session.ts';
-import { BLOCKED_AS, SCRIPT_ACL, TRY_BLOCKING, TRY_BLOCKING_AGAIN, UNCOUNTED, hostExecute } from '../engine/sharded.ts';
+import { BLOCKED_AS, CANCEL_BLOCKING, SCRIPT_ACL, TRY_BLOCKING, UNCOUNTED, hostExecute } from '../engine/sharded.ts';
 import { setStreamBlocker } from '../commands/streams.ts';
 import { openLmdbStorage } from './durable.ts';
 import { hostCall, installHostCalls } from './shard-host.ts';
@@ -30,9 +30,9 @@ import {
   EVENTS,
   MODIFIED_EVENT,
   MONITOR_EVENT,
+  SERVED_EVENT,
   NOTIFY_EVENT,
   RAW,
-  READY_EVENT,
   RESP2,
   RESP3,
   SAVE_SHARD,
@@ -209,6 +209,22 @@ export async function startShard(task: ShardTask): Promise<string> {
       r instanceof Late ? new Late(r.reply.then((late) => d.perform(s, argv, () => late))) : r,
     );
   };
+  // A blocked client served here: its attempt runs as its command (journaled, uncounted: the
+  // serving thread counts the blocking command once), its reply leaves once durable.
+  events.serve = (w) => {
+    const id = sessionIds.get(w.s);
+    if (id === undefined) return true;
+    let reply: Reply = null;
+    const done = perform(w.s, w.argv, () => (reply = counters.uncounted(() => events.tryBlocking(w.s, w.argv, true, false))));
+    const r = reply as Reply;
+    if (r === null || r === NULL_ARRAY || (Array.isArray(r) && r[0] === BLOCKED_AS)) return false;
+    const post = (x: Reply | Late) => events.served(id, x instanceof Late ? r : x);
+    if (done instanceof Promise) void done.then(post, (e: Error) => events.served(id, new ErrorReply(`ERR ${e.message}`)));
+    else post(done);
+    return true;
+  };
+  events.hold = () => scripts.busy;
+  scripts.onEnd = () => events.serveReady();
   // Batches answer in order, also when one waits (durability, a busy script).
   let previous: Promise<void> = Promise.resolve();
 
@@ -222,7 +238,9 @@ export async function startShard(task: ShardTask): Promise<string> {
       const [id, sent, how] = batch[i]!;
       hows[i] = how;
       if (id < 0) {
-        sessions.get(-id - 1)?.discardMulti();
+        const gone = sessions.get(-id - 1);
+        if (gone !== undefined) events.drop(gone);
+        gone?.discardMulti();
         sessions.delete(-id - 1);
         replies[i] = null;
         continue;
@@ -238,11 +256,12 @@ export async function startShard(task: ShardTask): Promise<string> {
       }
       const name = argv[0]!;
       let r: Reply | Late | Promise<Reply | Late>;
-      if (name === TRY_BLOCKING || name === TRY_BLOCKING_AGAIN) {
+      if (name === CANCEL_BLOCKING) {
+        r = events.drop(s) ? 1 : 0;
+      } else if (name === TRY_BLOCKING) {
         const inner = argv.slice(1);
-        const again = name === TRY_BLOCKING_AGAIN;
         // While a script is busy the attempt waits for its end (its pushes are seen then).
-        const attempt = () => counters.uncounted(() => events.tryBlocking(s, inner, again));
+        const attempt = () => counters.uncounted(() => events.tryBlocking(s, inner, false));
         r = perform(s, inner, () => (scripts.busy ? scripts.afterBusy(attempt) : attempt()));
       } else if (name === SHARD_FACTS) {
         if (argv[1] === 'reset') counters.reset();
@@ -272,6 +291,8 @@ export async function startShard(task: ShardTask): Promise<string> {
       }
       replies[i] = r;
       counters.quiet = false;
+      // The clients blocked on keys this command changed are served before the next command.
+      events.serveReady();
       if (r instanceof Promise) waits = true;
     }
     events.inBatch = false;
@@ -324,14 +345,23 @@ class ShardEventLog {
   private notify = false;
   private modified = false;
   /**
-   * Per db: keys a blocking command found empty, with the type it waits for ('list', 'zset',
-   * 'stream', or STREAM_OR_GONE for XREADGROUP); the first change that leaves the key holding
-   * that type is reported, once.
+   * The clients blocked on this shard's keys (the serving thread keeps them blocked): per db and
+   * key, in the order they blocked, each with the command to try (the non-blocking form) and the
+   * type it waits for ('list', 'zset', 'stream', or STREAM_OR_GONE for XREADGROUP). After each
+   * command that changed such a key they are served here, in that order, as Redis's
+   * handleClientsBlockedOnKeys does: no other command runs between the push and the pops it
+   * feeds (SERVED_EVENT carries the reply).
    */
-  private readonly watched = new Map<number, Map<string, Set<string>>>();
-  private watching = 0;
-  /** How many of those are STREAM_OR_GONE. */
-  private groupWatches = 0;
+  private readonly waiters = new Map<number, Map<string, Waiter[]>>();
+  private readonly waiterOf = new Map<Session, Waiter>();
+  /** Keys with waiters that changed since they were last served: "db key". */
+  private readonly ready = new Set<string>();
+  /** Serves one waiter (set by the shard: it runs the attempt as its session's command). */
+  serve: ((w: Waiter) => boolean) | null = null;
+  /** Whether serving must wait (a busy script: Redis serves once it ended). */
+  hold: () => boolean = () => false;
+  private serving = false;
+
   /** Set while an attempt runs; the stream blocker puts there the argv XREAD would wait with. */
   private trying = false;
   private blockedAs: string[] | null = null;
@@ -373,8 +403,12 @@ class ShardEventLog {
     this.add(MONITOR_EVENT, db, argv.length, ...argv);
   }
 
-  /** A blocking command's non-blocking form; nothing found: its keys are watched. */
-  tryBlocking(s: Session, argv: string[], again: boolean): Reply {
+  /**
+   * A blocking command's non-blocking form, as the client's command; nothing found, the client
+   * waits here (with `register`). `again`: a waiter being served, which goes on waiting where its
+   * key holds another type (Redis serves a blocked client only from a key of its type).
+   */
+  tryBlocking(s: Session, argv: string[], again: boolean, register = true): Reply {
     this.trying = true;
     this.blockedAs = null;
     let r: Reply;
@@ -390,8 +424,8 @@ class ShardEventLog {
     let idx = keyIndexes(cmd, argv);
     // LMOVE and RPOPLPUSH wait on their source only.
     if (cmd.name === 'lmove' || cmd.name === 'rpoplpush') idx = idx.slice(0, 1);
-    // Woken, a pop whose waited key now holds another type goes on waiting (TRY_BLOCKING_AGAIN);
-    // a destination of the wrong type is the served command's own error.
+    // Served, a pop whose waited key now holds another type goes on waiting; a destination of
+    // the wrong type is the served command's own error.
     if (again && !stream && r instanceof ErrorReply && r.message.startsWith('WRONGTYPE')) {
       const db = this.shard.dbs[s.db]!;
       const holdsOther = (key: string) => {
@@ -405,18 +439,73 @@ class ShardEventLog {
     this.blockedAs = null;
     // XREAD without BLOCK, or one that may not block: its answer stands.
     if (stream && blockedAs === null) return r;
-    let keys = this.watched.get(s.db);
-    if (keys === undefined) this.watched.set(s.db, (keys = new Map()));
-    for (const i of idx) {
-      let types = keys.get(argv[i]!);
-      if (types === undefined) keys.set(argv[i]!, (types = new Set()));
-      if (types.has(type)) continue;
-      types.add(type);
-      this.watching++;
-      if (type === STREAM_OR_GONE) this.groupWatches++;
-    }
-    this.hook();
+    if (register) this.addWaiter({ s, argv: blockedAs ?? argv, type, keys: idx.map((i) => argv[i]!), db: s.db });
     return blockedAs === null ? r : [BLOCKED_AS, ...blockedAs];
+  }
+
+  /** A waiter's reply (SERVED_EVENT), packed as the pool's replies are. */
+  served(id: number, r: Reply): void {
+    this.add(SERVED_EVENT, id, Uint8Array.prototype.slice.call(codec.pack(encodeReply(r))) as Uint8Array);
+  }
+
+  private addWaiter(w: Waiter): void {
+    this.drop(w.s);
+    let keys = this.waiters.get(w.db);
+    if (keys === undefined) this.waiters.set(w.db, (keys = new Map()));
+    for (const key of new Set(w.keys)) {
+      const list = keys.get(key);
+      if (list === undefined) keys.set(key, [w]);
+      else list.push(w);
+    }
+    this.waiterOf.set(w.s, w);
+    this.hook();
+  }
+
+  /** The session's waiter leaves (served, cancelled, its client gone); whether it was there. */
+  drop(s: Session): boolean {
+    const w = this.waiterOf.get(s);
+    if (w === undefined) return false;
+    this.waiterOf.delete(s);
+    const keys = this.waiters.get(w.db)!;
+    for (const key of new Set(w.keys)) {
+      const list = keys.get(key);
+      if (list === undefined) continue;
+      const at = list.indexOf(w);
+      if (at >= 0) list.splice(at, 1);
+      if (list.length === 0) keys.delete(key);
+    }
+    if (this.waiterOf.size === 0) this.hook();
+    return true;
+  }
+
+  /**
+   * Serves the waiters of the keys that changed, each key's in blocking order, as long as each
+   * is served (handleClientsBlockedOnKeys). A waiter whose key holds another type stays.
+   */
+  serveReady(): void {
+    if (this.serving || this.ready.size === 0 || this.serve === null || this.hold()) return;
+    this.serving = true;
+    try {
+      while (this.ready.size > 0) {
+        const next: string = this.ready.values().next().value!;
+        this.ready.delete(next);
+        const cut = next.indexOf(' ');
+        const db = Number(next.slice(0, cut));
+        const key = next.slice(cut + 1);
+        const list = this.waiters.get(db)?.get(key);
+        if (list === undefined) continue;
+        for (const w of [...list]) {
+          if (this.waiterOf.get(w.s) !== w) continue;
+          const v = this.shard.dbs[db]!.peek(key);
+          const type = v === undefined ? undefined : typeOf(v);
+          // XREADGROUP also wakes when its key goes away or holds another type: it answers the error.
+          if (w.type === STREAM_OR_GONE ? false : type !== w.type) continue;
+          if (this.serve(w)) this.drop(w.s);
+        }
+      }
+    } finally {
+      this.serving = false;
+    }
   }
 
   /**
@@ -435,31 +524,29 @@ class ShardEventLog {
    * whose contents changed are looked at again (Redis's scanDatabaseForReadyKeys).
    */
   scanSwapped(): void {
-    if (this.watching === 0) return;
+    if (this.waiterOf.size === 0) return;
     const dbs = this.shard.dbs;
     for (let i = 0; i < dbs.length; i++) {
       const main = dbs[i]!.main;
       if (this.mains[i] === main) continue;
       this.mains[i] = main;
-      const keys = this.watched.get(i);
-      if (keys !== undefined) for (const key of [...keys.keys()]) this.keyModified(i, key);
+      const keys = this.waiters.get(i);
+      if (keys !== undefined) for (const key of keys.keys()) this.ready.add(`${i} ${key}`);
     }
     // FLUSHDB and FLUSHALL empty a database without a per-key change either: a blocked
     // XREADGROUP's key that is gone wakes it (Redis's scanDatabaseForDeletedKeys).
-    if (this.groupWatches === 0) return;
-    for (const [db, keys] of this.watched) {
-      for (const [key, types] of [...keys]) {
-        if (!types.has(STREAM_OR_GONE)) continue;
-        const v = dbs[db]!.peek(key);
-        if (v === undefined || typeOf(v) !== 'stream') this.keyModified(db, key);
-      }
+    for (const w of this.waiterOf.values()) {
+      if (w.type !== STREAM_OR_GONE) continue;
+      const v = dbs[w.db]!.peek(w.keys[0]!);
+      if (v === undefined || typeOf(v) !== 'stream') this.ready.add(`${w.db} ${w.keys[0]!}`);
     }
+    this.serveReady();
   }
   private readonly mains: unknown[] = [];
 
   private hook(): void {
     const base = this.base;
-    if (!(this.modified || this.watching > 0)) this.shard.onKeyModified = base;
+    if (!(this.modified || this.waiterOf.size > 0)) this.shard.onKeyModified = base;
     else if (base === null) this.shard.onKeyModified = (db, key) => this.keyModified(db, key);
     else
       this.shard.onKeyModified = (db, key) => {
@@ -469,30 +556,15 @@ class ShardEventLog {
   }
 
   private keyModified(db: number, key: string): void {
-    if (this.watching > 0) {
-      const types = this.watched.get(db)?.get(key);
-      if (types !== undefined) {
-        const v = this.shard.dbs[db]!.peek(key);
-        const type = v === undefined ? undefined : typeOf(v);
-        const n = types.size;
-        const ready = type !== undefined && types.delete(type) ? type : undefined;
-        if (ready !== undefined) this.add(READY_EVENT, db, key, ready);
-        // XREADGROUP also wakes when its key goes away or holds another type: it answers the error.
-        if (types.delete(STREAM_OR_GONE)) {
-          this.groupWatches--;
-          if (ready !== 'stream') this.add(READY_EVENT, db, key, 'stream');
-        }
-        if (types.size < n) {
-          this.watching -= n - types.size;
-          if (types.size === 0) this.watched.get(db)!.delete(key);
-          if (this.watching === 0) this.hook();
-        }
-      }
+    if (this.waiterOf.size > 0 && this.waiters.get(db)?.has(key)) {
+      this.ready.add(`${db} ${key}`);
+      // Outside a batch (expiry, eviction, a busy script's slices): served once this turn is done.
+      if (!this.inBatch) queueMicrotask(() => this.serveReady());
     }
     if (this.modified) this.add(MODIFIED_EVENT, db, key, this.sessionId(this.shard.current));
   }
 
-  private add(...record: (number | string)[]): void {
+  private add(...record: (number | string | Uint8Array)[]): void {
     for (const x of record) this.records.push(x);
     if (this.inBatch || this.scheduled) return;
     // Outside a batch (active expiry, eviction): sent once the current turn is done.
@@ -516,6 +588,14 @@ class ShardEventLog {
 }
 
 const EMPTY: ShardEvents = [];
+/** A client blocked on keys of this shard: see ShardEventLog's waiters. */
+interface Waiter {
+  s: Session;
+  argv: string[];
+  type: string;
+  keys: string[];
+  db: number;
+}
 /** What a blocked XREADGROUP watches for: any change of its key (new entries, deletion, type). */
 const STREAM_OR_GONE = 'stream|gone';
 /** A reply that comes later, boxed so that a promise chain does not adopt it too early. */
@@ -604,7 +684,11 @@ class ShardScripts {
     const waiting = this.waiting;
     this.waiting = [];
     for (const w of waiting) w();
+    this.onEnd?.();
   }
+
+  /** After a busy script ended: the clients blocked on keys it changed are served then. */
+  onEnd: (() => void) | null = null;
 
   private schedule(): void {
     if (this.scheduled) return;

@@ -29,6 +29,7 @@ import type { RZSet } from '../../../core/src/types/zset.ts';
 import { Client, type BlockState } from '../client.ts';
 import { PendingReply } from '../sharding.ts';
 import { BLOCKED_AS } from '../../../core/src/engine/sharded.ts';
+import { keyHashSlot, slotShard } from '../../../core/src/engine/slots.ts';
 import type { MemorykvServer } from '../server.ts';
 import { serverStats } from './introspection.ts';
 
@@ -58,15 +59,15 @@ interface ShardedWait {
   shape: (r: Reply) => Reply;
   /** The client's place in its reply order. */
   pending: PendingReply;
+  /** The attempt has not answered yet. */
   inFlight: boolean;
-  /** A key changed while an attempt was out: try once more if it finds nothing. */
-  again: boolean;
-  /** The reply to give if the attempt out finds nothing (timed out or CLIENT UNBLOCK meanwhile). */
+  /**
+   * The reply to give once the shard confirms the client waits no more (a timeout or CLIENT
+   * UNBLOCK): the attempt out or the cancel may find it served there instead.
+   */
   ending: Reply | undefined;
-  /** The first attempt has answered: later ones are woken by a change (TRY_BLOCKING_AGAIN). */
-  woken: boolean;
-  /** When the last attempt was sent (BlockingState.sentSeq). */
-  attemptAt: number;
+  /** A cancel is out (its answer, or the served reply, ends the wait). */
+  cancelling: boolean;
 }
 
 /** The states this module parked; client.blocked may also hold another's (CLIENT PAUSE). */
@@ -105,12 +106,8 @@ export class BlockingState {
   mains: unknown[] = [];
   /** Sharded blocked commands served by a later attempt (tests, INFO). */
   servedSharded = 0;
-  /** Sharded: attempts and writes sent, in order (see shardedWriteSent). */
-  sentSeq = 0;
   /** Sharded: attempts sent (tests). */
   attemptsSharded = 0;
-  /** Sharded, per db index: key clients block on -> when a write to it was last sent. */
-  readonly writtenAt: Map<string, number>[] = [];
   /** Replicas that acknowledged a client's writes (replication replaces this; none yet). */
   replicaAcks: (client: Client) => number = () => 0;
 }
@@ -272,10 +269,7 @@ function release(server: MemorykvServer, client: Client, b: Blocked): void {
       const clients = m.get(key);
       if (clients === undefined) continue;
       clients.delete(client);
-      if (clients.size === 0) {
-        m.delete(key);
-        st.writtenAt[b.db]?.delete(key);
-      }
+      if (clients.size === 0) m.delete(key);
     }
   }
   if (b.keys.length > 0) st.keyBlocked--;
@@ -556,8 +550,10 @@ function streamBlockIndex(argv: readonly string[]): number {
 
 /**
  * A blocking command with --shards: the client blocks here at once (nothing after it in its
- * pipeline runs meanwhile, as in Redis) and its keys' shard makes the first attempt. Returns
- * the reply to give now (a bad timeout), or the PendingReply the client waits on.
+ * pipeline runs meanwhile, as in Redis) and its keys' shard makes the attempt. Found nothing, the
+ * client waits there, in blocking order with the others on those keys, and is served there right
+ * after the command that feeds it (node/shard-worker.ts; the reply comes as an event). Returns the
+ * reply to give now (a bad timeout), or the PendingReply the client waits on.
  */
 export function blockSharded(server: MemorykvServer, client: Client, argv: string[], cmd: Command, form: NonBlockingForm): Reply | PendingReply {
   const rejected = commandRejection(argv);
@@ -579,7 +575,7 @@ export function blockSharded(server: MemorykvServer, client: Client, argv: strin
     keys = []; // a bad numkeys: the attempt answers Redis's error
   }
   const pending = new PendingReply();
-  const sharded: ShardedWait = { attempt: form.attempt, shape: form.shape, pending, inFlight: false, again: false, ending: undefined, woken: false, attemptAt: 0 };
+  const sharded: ShardedWait = { attempt: form.attempt, shape: form.shape, pending, inFlight: false, ending: undefined, cancelling: false };
   const st = blockingState(server);
   const db = client.db;
   const unique: string[] = [];
@@ -602,39 +598,16 @@ export function blockSharded(server: MemorykvServer, client: Client, argv: strin
   ownStates.add(b);
   client.blocked = b;
   arm(server, client, b);
-  // Those blocked on these keys before this client go first, as Redis serves them in blocking
-  // order: a push sent since their last attempt (pipelined just before this command, say, and
-  // on its way to the shard) is theirs. They try again before this client's first attempt.
-  const written = st.writtenAt[db];
-  if (written !== undefined && written.size > 0) {
-    const earlier = new Set<Client>();
-    for (const key of keys) {
-      const at = written.get(key);
-      if (at === undefined) continue;
-      for (const other of m.get(key) ?? []) {
-        const ow = other === client ? undefined : blockedOf(other)?.sharded;
-        if (ow !== undefined && ow.ending === undefined && ow.attemptAt < at) earlier.add(other);
-      }
-    }
-    for (const other of earlier) {
-      const ob = blockedOf(other)!;
-      if (ob.sharded!.inFlight) ob.sharded!.again = true;
-      else attempt(server, other, ob);
-    }
-  }
   attempt(server, client, b);
   return pending;
 }
 
-/** Sends the blocked command's non-blocking form to its shard. */
+/** Sends the blocked command's non-blocking form to its shard (the client waits there if it finds nothing). */
 function attempt(server: MemorykvServer, client: Client, b: Blocked): void {
   const w = b.sharded!;
   w.inFlight = true;
-  w.again = false;
-  const st = blockingState(server);
-  w.attemptAt = ++st.sentSeq;
-  st.attemptsSharded++;
-  server.sharding!.tryBlocking(client, w.attempt, w.woken).then(
+  blockingState(server).attemptsSharded++;
+  server.sharding!.tryBlocking(client, w.attempt).then(
     (r) => onAttempt(server, client, b, r),
     (e: Error) => onAttempt(server, client, b, error(e.message.startsWith('ERR ') ? e.message : `ERR ${e.message}`)),
   );
@@ -643,30 +616,71 @@ function attempt(server: MemorykvServer, client: Client, b: Blocked): void {
 function onAttempt(server: MemorykvServer, client: Client, b: Blocked, r: Reply): void {
   const w = b.sharded!;
   w.inFlight = false;
-  w.woken = true;
   if (Array.isArray(r) && r[0] === BLOCKED_AS) {
     w.attempt = r.slice(1) as string[];
     r = null;
   }
-  // Gone (disconnected, RESET) meanwhile: nothing to answer.
+  // Gone (disconnected, RESET) meanwhile: its session's end drops its wait on the shard.
   if (client.blocked !== b) return;
   if (r instanceof ErrorReply) return finishSharded(server, client, b, r, r);
-  if (r !== null && r !== NULL_ARRAY) {
-    blockingState(server).servedSharded++;
-    return finishSharded(server, client, b, w.shape(r), null);
-  }
-  if (w.ending !== undefined) return finishSharded(server, client, b, w.ending, w.ending instanceof ErrorReply ? w.ending : null);
-  if (w.again) attempt(server, client, b);
+  if (r !== null && r !== NULL_ARRAY) return finishSharded(server, client, b, w.shape(r), null);
+  // Waiting on the shard now; timed out or unblocked meanwhile: take the wait back.
+  if (w.ending !== undefined) cancel(server, client, b);
 }
 
-/** A timeout or CLIENT UNBLOCK: now, or once the attempt out has answered (it may have popped). */
-function endSharded(server: MemorykvServer, client: Client, b: Blocked, reply: Reply, err: ErrorReply | null): void {
+/** A timeout or CLIENT UNBLOCK: ends once the shard says the client waits no more there. */
+function endSharded(server: MemorykvServer, client: Client, b: Blocked, reply: Reply, _err: ErrorReply | null): void {
   const w = b.sharded!;
-  if (w.inFlight) {
-    w.ending = reply;
-    return;
+  if (w.ending !== undefined) return;
+  w.ending = reply;
+  if (!w.inFlight) cancel(server, client, b);
+}
+
+/** Takes the client's wait back from its shard; served there meanwhile, that reply ends it. */
+function cancel(server: MemorykvServer, client: Client, b: Blocked): void {
+  const w = b.sharded!;
+  if (w.cancelling) return;
+  w.cancelling = true;
+  server.sharding!.cancelBlocking(client, w.attempt).then(
+    (r) => {
+      // 0: served meanwhile, its reply on its way (servedSharded).
+      if (r === 1 && client.blocked === b) finishSharded(server, client, b, w.ending!, w.ending instanceof ErrorReply ? w.ending : null);
+    },
+    () => {
+      if (client.blocked === b) finishSharded(server, client, b, w.ending!, w.ending instanceof ErrorReply ? w.ending : null);
+    },
+  );
+}
+
+/**
+ * A shard thread died and came back: its waits are gone with it. The clients that waited there
+ * try again (an attempt that was out got an error: it ends with it).
+ */
+export function retryShardedWaits(server: MemorykvServer, shard: number, shards: number): void {
+  const seen = new Set<Client>();
+  for (const m of blockingState(server).blockingKeys) {
+    if (m === undefined) continue;
+    for (const [key, clients] of m) {
+      if (slotShard(keyHashSlot(key), shards) !== shard) continue;
+      for (const client of clients) seen.add(client);
+    }
   }
-  finishSharded(server, client, b, reply, err);
+  for (const client of seen) {
+    const b = blockedOf(client);
+    const w = b?.sharded;
+    if (b === null || w === undefined || w.inFlight) continue;
+    if (w.ending !== undefined) finishSharded(server, client, b, w.ending, w.ending instanceof ErrorReply ? w.ending : null);
+    else attempt(server, client, b);
+  }
+}
+
+/** A shard served the client's wait (SERVED_EVENT): the reply of its non-blocking form. */
+export function servedSharded(server: MemorykvServer, client: Client, r: Reply): void {
+  const b = blockedOf(client);
+  if (b?.sharded === undefined) return;
+  if (r instanceof ErrorReply) return finishSharded(server, client, b, r, r);
+  blockingState(server).servedSharded++;
+  finishSharded(server, client, b, b.sharded.shape(r), null);
 }
 
 function finishSharded(server: MemorykvServer, client: Client, b: Blocked, reply: Reply, err: ErrorReply | null): void {
@@ -674,40 +688,6 @@ function finishSharded(server: MemorykvServer, client: Client, b: Blocked, reply
   countUnblocked(server, b, err);
   b.sharded!.pending.reply(reply);
   resume(client);
-}
-
-/**
- * Sharded: a command that may write keys is being sent to its shard. The keys clients block on
- * are marked, so that a client blocking on one of them meanwhile lets those blocked earlier try
- * first (blockSharded).
- */
-export function shardedWriteSent(server: MemorykvServer, db: number, cmd: Command, argv: readonly string[]): void {
-  const st = blockingState(server);
-  if (st.keyBlocked === 0) return;
-  const m = st.blockingKeys[db];
-  if (m === undefined || m.size === 0) return;
-  let idx: number[];
-  try {
-    idx = keyIndexes(cmd, argv);
-  } catch {
-    return; // bad arguments: the shard refuses it
-  }
-  for (const i of idx) {
-    if (m.has(argv[i]!)) (st.writtenAt[db] ??= new Map()).set(argv[i]!, ++st.sentSeq);
-  }
-}
-
-/** A shard reports that a key blocked clients wait on changed: each of them tries again, in order. */
-export function keyReadySharded(server: MemorykvServer, db: number, key: string, type: string): void {
-  const clients = blockingState(server).blockingKeys[db]?.get(key);
-  if (clients === undefined) return;
-  for (const client of [...clients]) {
-    const b = blockedOf(client);
-    // A key that now holds another type wakes nobody waiting for this one (as Redis's serveKey).
-    if (b?.sharded === undefined || b.sharded.ending !== undefined || b.type !== type) continue;
-    if (b.sharded.inFlight) b.sharded.again = true;
-    else attempt(server, client, b);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -954,7 +934,7 @@ export function install(server: MemorykvServer): void {
     signalKeyAsReady(server, st, db, key);
   });
   server.afterCommand.push(() => {
-    // Sharded, the keys are in the shard threads, which report their changes (keyReadySharded).
+    // Sharded, the keys are in the shard threads, which serve their blocked clients themselves.
     if (st.nokeyBlocked !== 0 && !server.sharding) scanNokeyKeys(server, st);
     if (st.keyBlocked !== 0) handleClientsBlockedOnKeys(server);
   });
