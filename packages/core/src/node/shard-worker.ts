@@ -333,9 +333,10 @@ async function shardControl(durability: Durability | null, name: string, argv: s
 
 /**
  * What a shard tells the serving thread besides replies (shard-wire.ts's events): keyspace
- * notifications, the keys blocked clients wait on changing, and modified keys for client-side
- * caching, each only while the server asks for it. The hooks are installed only then, so a
- * shard nobody listens to pays nothing per command.
+ * notifications, modified keys for client-side caching and the commands scripts run (MONITOR),
+ * each only while the server asks for it, and the replies of the blocked clients it served. It
+ * also keeps those blocked clients (the waiters below). The hooks are installed only while
+ * needed, so a shard nobody listens to pays nothing per command.
  */
 class ShardEventLog {
   private records: ShardEvents = [];
@@ -520,8 +521,8 @@ class ShardEventLog {
   };
 
   /**
-   * SWAPDB exchanges whole databases without a per-key change: the watched keys of a database
-   * whose contents changed are looked at again (Redis's scanDatabaseForReadyKeys).
+   * SWAPDB exchanges whole databases without a per-key change: the waited keys of a database
+   * whose contents changed are served again (Redis's scanDatabaseForReadyKeys).
    */
   scanSwapped(): void {
     if (this.waiterOf.size === 0) return;
@@ -596,7 +597,7 @@ interface Waiter {
   keys: string[];
   db: number;
 }
-/** What a blocked XREADGROUP watches for: any change of its key (new entries, deletion, type). */
+/** What a blocked XREADGROUP waits for: any change of its key (new entries, deletion, type). */
 const STREAM_OR_GONE = 'stream|gone';
 /** A reply that comes later, boxed so that a promise chain does not adopt it too early. */
 class Late {

@@ -11,7 +11,8 @@
  * signalKeyAsReady); after the command, or the whole EXEC, the ready keys are served in the
  * order they became ready, and each key's clients in the order they blocked
  * (handleClientsBlockedOnKeys). A served BLMOVE pushes, which may make another key ready: the
- * loop runs until no key is ready.
+ * loop runs until no key is ready. With --shards the same serving happens in the keys' shard
+ * (see "Sharded" below); the blocked client stays blocked here meanwhile.
  */
 import { ErrorReply, NO_REPLY, NULL_ARRAY, Double, type Reply } from '@memorykv/core';
 import { parseInt64Exact } from '../../../core/src/bytes.ts';
