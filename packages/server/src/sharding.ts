@@ -20,7 +20,7 @@
  * BGREWRITEAOF inside MULTI.
  */
 import { ErrorReply, NULL_ARRAY, OK, QUEUED, Status, commands, type Reply } from '@memorykv/core';
-import { commandRejection, lookupCommand, type Command } from '../../core/src/commands/table.ts';
+import { commandRejection, type Command } from '../../core/src/commands/table.ts';
 import { timeoutArg } from '../../core/src/commands/args.ts';
 import type { EngineConfig } from '../../core/src/config.ts';
 import { EVENTS, MONITOR_EVENT, NOTIFY_EVENT, SERVED_EVENT, SAVE_SHARD, SHARD_CONFIG, SHARD_OVERHEAD, SHARD_FACTS, codec, type ShardEvents } from '../../core/src/node/shard-wire.ts';
@@ -30,7 +30,7 @@ import { notifiedClasses, pubsubOf } from './commands/pubsub.ts';
 import { trackingActive } from './commands/connection.ts';
 import { clientUnrestricted, scriptAclCheck } from './commands/acl.ts';
 import { saveRules } from './commands/persistence.ts';
-import { feedScriptMonitors, memoryUsageRejection, param, serverStats } from './commands/introspection.ts';
+import { feedScriptMonitors, memoryUsageRejection, param, resolveCommand, serverStats } from './commands/introspection.ts';
 import type { ShardPool, PoolSession, ReplyReceiver } from '../../core/src/node/shard-pool.ts';
 import { startShards } from '../../core/src/node/sharded-storage.ts';
 import { SLOW_EVAL, SLOW_SCRIPT, allowedWhileBusy } from '../../core/src/scripting/state.ts';
@@ -596,10 +596,6 @@ export class Sharding {
     return f;
   }
 
-  /**
-   * A blocking command's attempt on its keys' shard (blocking.ts): its raw reply. `again`: a
-   * later attempt, woken by a change, which goes on waiting where the key now holds another type.
-   */
   /** A blocking command's attempt on its keys' shard; found nothing, the client waits there. */
   tryBlocking(client: Client, attempt: string[]): Promise<Reply> {
     return this.pool.execute(this.session(client), [TRY_BLOCKING, ...attempt]);
@@ -647,8 +643,7 @@ export class Sharding {
     const client = this.clients.get(Number(call[1]));
     if (client === undefined) return 'the client is gone';
     const argv = call.slice(3);
-    let cmd = lookupCommand(argv[0]!);
-    if (cmd?.sub && argv.length > 1) cmd = cmd.sub.get(argv[1]!.toLowerCase());
+    const cmd = resolveCommand(argv);
     if (cmd === undefined) return null; // the script's call answers "Unknown Redis command" itself
     return scriptAclCheck(client, cmd, argv, call[2] === '1');
   }

@@ -232,15 +232,19 @@ class ChunkPacker {
 }
 
 /** Visits the records of one chunk with their packed bytes (start..end within the chunk). */
+function checkChunkFormat(id: number, index: number, chunk: Uint8Array): void {
+  if (chunk.length < 1 || chunk[0] !== CHUNK_FORMAT) {
+    throw new SnapshotError(`snapshot ${id}: chunk ${index} has an unknown format ${chunk[0]}`);
+  }
+}
+
 function forEachRecord(
   id: number,
   index: number,
   chunk: Uint8Array,
   fn: (record: SnapshotRecord, start: number, end: number) => void,
 ): void {
-  if (chunk.length < 1 || chunk[0] !== CHUNK_FORMAT) {
-    throw new SnapshotError(`snapshot ${id}: chunk ${index} has an unknown format ${chunk[0]}`);
-  }
+  checkChunkFormat(id, index, chunk);
   // Errors of fn (a record that does not load) pass through as they are; only MessagePack's own
   // are reported as an undecodable chunk.
   let failed = false;
@@ -281,7 +285,7 @@ const utf8 = new TextDecoder();
 /** Reads the record at `p` of `chunk` into `head`; throws a SnapshotError if it does not decode. */
 function readRecordHead(id: number, index: number, chunk: Uint8Array, p: number, head: RecordHead): void {
   const end = skipMessagePack(chunk, p, 1);
-  if (end < 0 || end <= p) throw new SnapshotError(`snapshot ${id}: chunk ${index} does not decode (a record runs past its end)`);
+  if (end < 0) throw new SnapshotError(`snapshot ${id}: chunk ${index} does not decode (a record runs past its end)`);
   head.end = end;
   // A fixarray (key records have 4 to 14 fields), the db a positive fixint or uint 8, the key a str.
   const a = chunk[p]!;
@@ -688,9 +692,7 @@ export async function buildSnapshot(
         const chunk = readChunkOrThrow(store, prev, i);
         crc = crc32c(chunk, 0, chunk.length, crc);
         bytes += chunk.length;
-        if (chunk.length < 1 || chunk[0] !== CHUNK_FORMAT) {
-          throw new SnapshotError(`snapshot ${prev.id}: chunk ${i} has an unknown format ${chunk[0]}`);
-        }
+        checkChunkFormat(prev.id, i, chunk);
         for (let s = 1; s < chunk.length; s = head.end) {
           readRecordHead(prev.id, i, chunk, s, head);
           const e = head.end;

@@ -43,13 +43,15 @@ export interface ShardPoolOptions {
   encoder?: string;
   /**
    * A module URL each shard imports to add commands that scripts call and the host answers
-   * (shard-host.ts: the server's PUBLISH and SPUBLISH), and the host's answer to one (an integer).
+   * (shard-host.ts: the server's PUBLISH and SPUBLISH), and the host's answer to such a call (or
+   * to a SCRIPT_ACL check).
    */
   hostCommands?: string;
   onHostCall?: (shard: number, argv: string[]) => Reply;
   /**
-   * What shards report besides replies (shard-wire.ts's events: notifications, keys blocked
-   * clients wait on, modified keys), after the replies of the batch that caused them.
+   * What shards report besides replies (shard-wire.ts's events: notifications, modified keys,
+   * scripts' commands for MONITOR, the replies of blocked clients served there), after the
+   * replies of the batch that caused them.
    */
   onEvents?: (shard: number, events: ShardEvents) => void;
   /**
@@ -178,7 +180,7 @@ class ShardLink {
   constructor(
     readonly index: number,
     readonly pool: Piscina,
-    readonly task: Omit<ShardTask, 'port'>,
+    private readonly task: Omit<ShardTask, 'port'>,
     private readonly owner: ShardPool,
   ) {}
 

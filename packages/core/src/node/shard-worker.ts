@@ -218,7 +218,8 @@ export async function startShard(task: ShardTask): Promise<string> {
     const done = perform(w.s, w.argv, () => (reply = counters.uncounted(() => events.tryBlocking(w.s, w.argv, true, false))));
     const r = reply as Reply;
     if (r === null || r === NULL_ARRAY || (Array.isArray(r) && r[0] === BLOCKED_AS)) return false;
-    const post = (x: Reply | Late) => events.served(id, x instanceof Late ? r : x);
+    // An attempt answers at once (it runs no script): never a Late.
+    const post = (x: Reply | Late) => events.served(id, x as Reply);
     if (done instanceof Promise) void done.then(post, (e: Error) => events.served(id, new ErrorReply(`ERR ${e.message}`)));
     else post(done);
     return true;
@@ -355,6 +356,8 @@ class ShardEventLog {
    */
   private readonly waiters = new Map<number, Map<string, Waiter[]>>();
   private readonly waiterOf = new Map<Session, Waiter>();
+  /** How many of them are XREADGROUP's (STREAM_OR_GONE): after each batch, only they need a scan. */
+  private groupWaiters = 0;
   /** Keys with waiters that changed since they were last served: "db key". */
   private readonly ready = new Set<string>();
   /** Serves one waiter (set by the shard: it runs the attempt as its session's command). */
@@ -459,6 +462,7 @@ class ShardEventLog {
       else list.push(w);
     }
     this.waiterOf.set(w.s, w);
+    if (w.type === STREAM_OR_GONE) this.groupWaiters++;
     this.hook();
   }
 
@@ -467,6 +471,7 @@ class ShardEventLog {
     const w = this.waiterOf.get(s);
     if (w === undefined) return false;
     this.waiterOf.delete(s);
+    if (w.type === STREAM_OR_GONE) this.groupWaiters--;
     const keys = this.waiters.get(w.db)!;
     for (const key of new Set(w.keys)) {
       const list = keys.get(key);
@@ -500,7 +505,7 @@ class ShardEventLog {
           const v = this.shard.dbs[db]!.peek(key);
           const type = v === undefined ? undefined : typeOf(v);
           // XREADGROUP also wakes when its key goes away or holds another type: it answers the error.
-          if (w.type === STREAM_OR_GONE ? false : type !== w.type) continue;
+          if (w.type !== STREAM_OR_GONE && type !== w.type) continue;
           if (this.serve(w)) this.drop(w.s);
         }
       }
@@ -536,10 +541,12 @@ class ShardEventLog {
     }
     // FLUSHDB and FLUSHALL empty a database without a per-key change either: a blocked
     // XREADGROUP's key that is gone wakes it (Redis's scanDatabaseForDeletedKeys).
-    for (const w of this.waiterOf.values()) {
-      if (w.type !== STREAM_OR_GONE) continue;
-      const v = dbs[w.db]!.peek(w.keys[0]!);
-      if (v === undefined || typeOf(v) !== 'stream') this.ready.add(`${w.db} ${w.keys[0]!}`);
+    if (this.groupWaiters > 0) {
+      for (const w of this.waiterOf.values()) {
+        if (w.type !== STREAM_OR_GONE) continue;
+        const v = dbs[w.db]!.peek(w.keys[0]!);
+        if (v === undefined || typeOf(v) !== 'stream') this.ready.add(`${w.db} ${w.keys[0]!}`);
+      }
     }
     this.serveReady();
   }

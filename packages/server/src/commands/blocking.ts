@@ -67,8 +67,6 @@ interface ShardedWait {
    * UNBLOCK): the attempt out or the cancel may find it served there instead.
    */
   ending: Reply | undefined;
-  /** A cancel is out (its answer, or the served reply, ends the wait). */
-  cancelling: boolean;
 }
 
 /** The states this module parked; client.blocked may also hold another's (CLIENT PAUSE). */
@@ -105,8 +103,6 @@ export class BlockingState {
   reprocessDeadline = 0;
   /** Each db's main dict as last seen: a change means SWAPDB moved data under blocked clients. */
   mains: unknown[] = [];
-  /** Sharded blocked commands served by a later attempt (tests, INFO). */
-  servedSharded = 0;
   /** Sharded: attempts sent (tests). */
   attemptsSharded = 0;
   /** Replicas that acknowledged a client's writes (replication replaces this; none yet). */
@@ -225,7 +221,7 @@ function onTimer(server: MemorykvServer, client: Client, b: Blocked): void {
     arm(server, client, b);
     return;
   }
-  if (b.sharded !== undefined) return endSharded(server, client, b, b.timeoutReply, null);
+  if (b.sharded !== undefined) return endSharded(server, client, b, b.timeoutReply);
   release(server, client, b);
   countUnblocked(server, b, null);
   answer(client, timeoutReply(server, client, b));
@@ -319,7 +315,7 @@ export function unblockClient(client: Client, withError: boolean): boolean {
   if (b === null) return false;
   const server = client.server;
   if (b.sharded !== undefined) {
-    endSharded(server, client, b, withError ? UNBLOCKED : b.timeoutReply, withError ? UNBLOCKED : null);
+    endSharded(server, client, b, withError ? UNBLOCKED : b.timeoutReply);
     return true;
   }
   release(server, client, b);
@@ -576,7 +572,7 @@ export function blockSharded(server: MemorykvServer, client: Client, argv: strin
     keys = []; // a bad numkeys: the attempt answers Redis's error
   }
   const pending = new PendingReply();
-  const sharded: ShardedWait = { attempt: form.attempt, shape: form.shape, pending, inFlight: false, ending: undefined, cancelling: false };
+  const sharded: ShardedWait = { attempt: form.attempt, shape: form.shape, pending, inFlight: false, ending: undefined };
   const st = blockingState(server);
   const db = client.db;
   const unique: string[] = [];
@@ -630,27 +626,33 @@ function onAttempt(server: MemorykvServer, client: Client, b: Blocked, r: Reply)
 }
 
 /** A timeout or CLIENT UNBLOCK: ends once the shard says the client waits no more there. */
-function endSharded(server: MemorykvServer, client: Client, b: Blocked, reply: Reply, _err: ErrorReply | null): void {
+function endSharded(server: MemorykvServer, client: Client, b: Blocked, reply: Reply): void {
   const w = b.sharded!;
   if (w.ending !== undefined) return;
   w.ending = reply;
   if (!w.inFlight) cancel(server, client, b);
 }
 
-/** Takes the client's wait back from its shard; served there meanwhile, that reply ends it. */
+/**
+ * Takes the client's wait back from its shard; served there meanwhile, that reply ends it. Sent
+ * once: by endSharded, or by the attempt that was out when the wait was ended.
+ */
 function cancel(server: MemorykvServer, client: Client, b: Blocked): void {
-  const w = b.sharded!;
-  if (w.cancelling) return;
-  w.cancelling = true;
-  server.sharding!.cancelBlocking(client, w.attempt).then(
+  server.sharding!.cancelBlocking(client, b.sharded!.attempt).then(
     (r) => {
       // 0: served meanwhile, its reply on its way (servedSharded).
-      if (r === 1 && client.blocked === b) finishSharded(server, client, b, w.ending!, w.ending instanceof ErrorReply ? w.ending : null);
+      if (r === 1 && client.blocked === b) finishEnding(server, client, b);
     },
     () => {
-      if (client.blocked === b) finishSharded(server, client, b, w.ending!, w.ending instanceof ErrorReply ? w.ending : null);
+      if (client.blocked === b) finishEnding(server, client, b);
     },
   );
+}
+
+/** Gives the reply endSharded was asked for (a timeout's, or CLIENT UNBLOCK's error). */
+function finishEnding(server: MemorykvServer, client: Client, b: Blocked): void {
+  const ending = b.sharded!.ending!;
+  finishSharded(server, client, b, ending, ending instanceof ErrorReply ? ending : null);
 }
 
 /**
@@ -670,7 +672,7 @@ export function retryShardedWaits(server: MemorykvServer, shard: number, shards:
     const b = blockedOf(client);
     const w = b?.sharded;
     if (b === null || w === undefined || w.inFlight) continue;
-    if (w.ending !== undefined) finishSharded(server, client, b, w.ending, w.ending instanceof ErrorReply ? w.ending : null);
+    if (w.ending !== undefined) finishEnding(server, client, b);
     else attempt(server, client, b);
   }
 }
@@ -680,7 +682,6 @@ export function servedSharded(server: MemorykvServer, client: Client, r: Reply):
   const b = blockedOf(client);
   if (b?.sharded === undefined) return;
   if (r instanceof ErrorReply) return finishSharded(server, client, b, r, r);
-  blockingState(server).servedSharded++;
   finishSharded(server, client, b, b.sharded.shape(r), null);
 }
 

@@ -605,7 +605,7 @@ function wrapExecute(server: MemorykvServer, st: ServerStats): void {
 }
 
 /** The (sub)command an argv names, as Redis's lookupCommand. */
-function resolveCommand(argv: readonly string[]): Command | undefined {
+export function resolveCommand(argv: readonly string[]): Command | undefined {
   let cmd = lookupCommand(argv[0]!);
   if (cmd?.sub) {
     if (argv.length < 2) return cmd;
