@@ -157,6 +157,21 @@ describe('encode: binary data', () => {
     expect(encode([...items, 7], 2).toString('latin1')).toBe(expected(items).replace('*8', '*9') + ':7\r\n');
   });
 
+  it('writes doubles among short strings (ZRANGE ... WITHSCORES) exactly as one at a time', () => {
+    const values = [
+      0, -0, 1, -1, 7, 9, 10, 99, 100, -100, 123456789, 999999999, -999999999, 1e9, -1e9, 4294967296, 2 ** 53, 1e21,
+      0.5, -0.25, 1 / 3, -2.2250738585072014e-308, 1.7976931348623157e308, 5e-324, 1e-5, 123.456, Infinity, -Infinity, NaN,
+    ];
+    for (const resp of [2, 3] as const) {
+      for (const v of values) {
+        // Over four elements takes the one-loop path; each member encoded alone takes the generic one.
+        const items: Reply[] = ['a', new Double(1), 'member:1', new Double(v), 'b', new Double(-v)];
+        const expected = `*${items.length}\r\n` + items.map((x) => wire(x, resp)).join('');
+        expect(wire(items, resp), `${v} in RESP${resp}`).toBe(expected);
+      }
+    }
+  });
+
   it('round-trips through the request parser', () => {
     // A binary argv encoded as a RESP array of bulks is exactly a multibulk request.
     const argv = ['SET', all, all.split('').reverse().join(''), '', '\r\n'];

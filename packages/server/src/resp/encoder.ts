@@ -22,7 +22,7 @@
  * single Buffer (take()), so a pipeline of replies costs one socket write and no per-reply
  * allocation. Binary strings are written byte for byte (char code = byte).
  */
-import { BoolReply, Double, ErrorReply, MapReply, NULL_ARRAY, SetReply, Status, Verbatim, doubleText, type Reply } from '@memorykv/core';
+import { BoolReply, Double, ErrorReply, MapReply, NULL_ARRAY, SetReply, Status, Verbatim, doubleText, formatDouble, type Reply } from '@memorykv/core';
 
 export type RespVersion = 2 | 3;
 
@@ -45,6 +45,8 @@ const SLAB_SIZE = 64 * 1024;
 const SHORT_STRING = 32;
 /** The most bytes any header or integer line needs: prefix, 20 digits, sign, CRLF. */
 const LINE_MAX = 32;
+/** The longest d2string text ("-2.2250738585072014e-308" and the like: 17 digits, sign, point, exponent). */
+const DOUBLE_MAX = 25;
 
 const CR = 13;
 const LF = 10;
@@ -142,7 +144,7 @@ export class ReplyWriter {
     } else if (Array.isArray(r)) {
       const n = r.length;
       this.header(42 /* * */, n);
-      if (n > 4 && this.shortStrings(r)) return;
+      if (n > 4 && this.shortItems(r, resp)) return;
       for (let i = 0; i < n; i++) this.value(r[i]!, resp);
     } else if (r instanceof Status) {
       this.line(43 /* + */, r.text);
@@ -177,24 +179,67 @@ export class ReplyWriter {
   }
 
   /**
-   * An array of short strings (LRANGE, SMEMBERS, HGETALL, ZRANGE without scores, ...) written in
-   * one tight loop with one room check: per element, the generic path costs five method calls.
-   * Returns false, having written nothing, when an element is not a short string.
+   * An array of short strings and doubles (LRANGE, SMEMBERS, HGETALL, ZRANGE ... WITHSCORES in
+   * RESP2, ...) written in one tight loop with one room check: per element, the generic path
+   * costs five method calls and, for a Double, a chain of instanceof tests and a string.
+   * Returns false, having written nothing, when an element is anything else.
    */
-  private shortStrings(items: readonly Reply[]): boolean {
+  private shortItems(items: readonly Reply[], resp: RespVersion): boolean {
     const n = items.length;
     let room = 0;
     for (let i = 0; i < n; i++) {
       const s = items[i];
-      if (typeof s !== 'string' || s.length >= SHORT_STRING) return false;
-      room += s.length;
+      if (typeof s === 'string') {
+        if (s.length >= SHORT_STRING) return false;
+        room += s.length;
+      } else if (s instanceof Double) room += DOUBLE_MAX;
+      else return false;
     }
-    // $<len>\r\n<bytes>\r\n with len < 32: at most 7 bytes around each string.
+    // $<len>\r\n<bytes>\r\n with len < 32: at most 7 bytes around each string or double.
     this.ensure(room + 7 * n);
     const buf = this.buf;
     let p = this.pos;
     for (let i = 0; i < n; i++) {
-      const s = items[i] as string;
+      const item = items[i]!;
+      let s: string;
+      if (typeof item === 'string') s = item;
+      else {
+        const v = (item as Double).value;
+        // Integer scores, the usual case, go digit by digit with no string (d2string's "%lld").
+        const a = v < 0 ? -v : v;
+        if (a < 1e9 && a === Math.floor(a) && !(v === 0 && 1 / v < 0)) {
+          let width = 1;
+          for (let t = 10; t <= a; t *= 10) width++;
+          if (v < 0) width++;
+          if (resp === 2) {
+            buf[p++] = 36; /* $ */
+            if (width >= 10) buf[p++] = 49;
+            buf[p++] = 48 + (width % 10);
+            buf[p++] = CR;
+            buf[p++] = LF;
+          } else buf[p++] = 44; /* , */
+          if (v < 0) buf[p++] = 45; /* - */
+          let q = a;
+          let e = p + (v < 0 ? width - 1 : width);
+          p = e;
+          do {
+            const d = Math.floor(q / 10);
+            buf[--e] = 48 + (q - d * 10);
+            q = d;
+          } while (q > 0);
+          buf[p++] = CR;
+          buf[p++] = LF;
+          continue;
+        }
+        s = formatDouble(v);
+        if (resp === 3) {
+          buf[p++] = 44; /* , */
+          for (let j = 0; j < s.length; j++) buf[p++] = s.charCodeAt(j);
+          buf[p++] = CR;
+          buf[p++] = LF;
+          continue;
+        }
+      }
       const len = s.length;
       buf[p++] = 36; /* $ */
       if (len >= 10) {
