@@ -49,6 +49,21 @@ describe('--shards 3, in memory', () => {
     expect((await r.keys('*')).sort()).toEqual([...KEYS].sort());
   });
 
+  it('a batch whose shard must wait mid-way (SAVE among pipelined commands) keeps every reply in place', async () => {
+    const r = t.ioredis();
+    // The shard converts replies as its commands run until one has to wait (SAVE's snapshot
+    // request); the replies before it and after it come back in one message, in order.
+    const saved = await r.save().then(
+      (v) => v,
+      (e: Error) => e.message,
+    );
+    const p = r.pipeline();
+    p.set('{t}a', '1').get('{t}a').zadd('{t}z', 1, 'm', 2.5, 'n', -3, 'o').save().get('{t}a').zrange('{t}z', 0, -1, 'WITHSCORES').set('{t}a', '2');
+    p.get('{t}a').save().save().zrange('{t}z', 0, 1).del('{t}z');
+    const out = (await p.exec())!.map(([e, v]) => (e ? e.message : v));
+    expect(out).toEqual(['OK', '1', 3, saved, '1', ['o', '-3', 'm', '1', 'n', '2.5'], 'OK', '2', saved, saved, ['o', 'm'], 1]);
+  });
+
   it('MSET/MGET/DEL over shards, CROSSSLOT for the rest, hash tags, SCAN, MULTI/EXEC', async () => {
     const r = t.ioredis();
     await r.mset(Object.fromEntries(KEYS.map((k) => [k, 'm'])));

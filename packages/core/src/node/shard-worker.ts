@@ -140,21 +140,29 @@ export async function startShard(task: ShardTask): Promise<string> {
   /**
    * A batch's replies, converted in order when all are there (see convert), then sent. A reply
    * that comes later (a busy script's) leaves a LATE mark in its place and follows alone, so the
-   * batches after it (-BUSY for others, SCRIPT KILL) are not held behind it.
+   * batches after it (-BUSY for others, SCRIPT KILL) are not held behind it. Entries marked
+   * CONVERTED were converted as their command ran (`out` holds them; `prefix` the RESP bytes
+   * they wrote before the batch had to wait, see the batch handler).
    */
-  const send = (replies: readonly (Reply | Late)[], hows: readonly number[]) => {
-    const out: WireReply[] = new Array(replies.length);
+  const send = (replies: readonly (Reply | Late)[], hows: readonly number[], out: WireReply[] = new Array(replies.length), prefix: Uint8Array | null = null) => {
     let late: [number, Late, number][] | null = null;
+    // Offsets of entries converted now follow the prefix's bytes in the one buffer.
+    const base = prefix === null ? 0 : prefix.length;
     for (let i = 0; i < replies.length; i++) {
       const r = replies[i]!;
+      if (r === CONVERTED) continue;
       if (r instanceof Late) {
         const token = nextLate++;
         (late ??= []).push([token, r, hows[i]!]);
         out[i] = { [LATE]: token } as unknown as WireReply;
-      } else out[i] = convert(r, hows[i]!);
+      } else {
+        const w = convert(r, hows[i]!);
+        out[i] = base > 0 && hows[i]! >= RESP2 ? (w as number) + base : w;
+      }
     }
     // The encoded replies' buffer, when any: after every entry.
-    if (writer !== null && writer.length > 0) out.push(writer.take() as unknown as WireReply);
+    if (writer !== null && writer.length > 0) out.push((prefix === null ? writer.take() : Buffer.concat([prefix, writer.take()])) as unknown as WireReply);
+    else if (prefix !== null) out.push(prefix as unknown as WireReply);
     port.postMessage(Uint8Array.prototype.slice.call(codec.pack(out)));
     if (late !== null) for (const [token, l, how] of late) l.reply.then((r) => sendLate(token, r, how), (e: Error) => sendLate(token, new ErrorReply(`ERR ${e.message}`), how));
   };
@@ -235,6 +243,12 @@ export async function startShard(task: ShardTask): Promise<string> {
     const replies: (Reply | Late | Promise<Reply | Late>)[] = new Array(batch.length);
     const hows: number[] = new Array(batch.length);
     let waits = false;
+    // In memory with nothing before it waiting to be sent, a reply is converted as soon as its
+    // command has run, so the Reply dies young: held for the whole batch (a thousand ZRANGE
+    // replies of a pipeline) they survived scavenges, were promoted and cost mark-compacts.
+    let eager = durability === null && previous === settled;
+    const out: WireReply[] = new Array(batch.length);
+    let prefix: Uint8Array | null = null;
     for (let i = 0; i < batch.length; i++) {
       const [id, sent, how] = batch[i]!;
       hows[i] = how;
@@ -243,7 +257,11 @@ export async function startShard(task: ShardTask): Promise<string> {
         if (gone !== undefined) events.drop(gone);
         gone?.discardMulti();
         sessions.delete(-id - 1);
-        replies[i] = null;
+        // Converted in its turn like any entry: RESP bytes go into the writer in batch order.
+        if (eager) {
+          out[i] = convert(null, how);
+          replies[i] = CONVERTED;
+        } else replies[i] = null;
         continue;
       }
       // A client command every shard runs is counted by one of them (see UNCOUNTED).
@@ -290,18 +308,29 @@ export async function startShard(task: ShardTask): Promise<string> {
       } else {
         r = perform(s, argv, () => run(s, argv));
       }
-      replies[i] = r;
+      if (r instanceof Promise) {
+        waits = true;
+        if (eager) {
+          // The batch now waits: what the converted replies wrote leaves the writer, which a
+          // busy script's late reply may use meanwhile, and goes first in the batch's buffer.
+          eager = false;
+          if (writer !== null && writer.length > 0) prefix = writer.take();
+        }
+      }
+      if (eager && !(r instanceof Late)) {
+        out[i] = convert(r as Reply, how);
+        replies[i] = CONVERTED;
+      } else replies[i] = r;
       counters.quiet = false;
       // The clients blocked on keys this command changed are served before the next command.
       events.serveReady();
-      if (r instanceof Promise) waits = true;
     }
     events.inBatch = false;
     events.scanSwapped();
     // The batch's events follow its replies (and are as durable as they are).
     const happened = events.take();
     if (!waits && durability === null && previous === settled) {
-      send(replies as (Reply | Late)[], hows);
+      send(replies as (Reply | Late)[], hows, out);
       events.post(happened);
       return;
     }
@@ -309,7 +338,7 @@ export async function startShard(task: ShardTask): Promise<string> {
     previous = previous
       .then(() => all)
       .then(
-        (done) => send(done, hows),
+        (done) => send(done, hows, out, prefix),
         (e: Error) => send(replies.map(() => new ErrorReply(`ERR ${e.message}`)), hows),
       )
       .then(() => events.post(happened));
@@ -610,6 +639,9 @@ const STREAM_OR_GONE = 'stream|gone';
 class Late {
   constructor(readonly reply: Promise<Reply>) {}
 }
+
+/** A batch entry whose reply was converted as its command ran (the batch's `out` holds it). */
+const CONVERTED = new Late(Promise.resolve(null));
 
 /** The chain of a shard's batch replies when nothing is pending (sent at once then). */
 const settled: Promise<void> = Promise.resolve();
