@@ -58,10 +58,10 @@ describe('--shards 3, in memory', () => {
       (e: Error) => e.message,
     );
     const p = r.pipeline();
-    p.set('{t}a', '1').get('{t}a').zadd('{t}z', 1, 'm', 2.5, 'n', -3, 'o').save().get('{t}a').zrange('{t}z', 0, -1, 'WITHSCORES').set('{t}a', '2');
-    p.get('{t}a').save().save().zrange('{t}z', 0, 1).del('{t}z');
+    p.set('{w}a', '1').get('{w}a').zadd('{w}z', 1, 'm', 2.5, 'n', -3, 'o').save().get('{w}a').zrange('{w}z', 0, -1, 'WITHSCORES').set('{w}a', '2');
+    p.get('{w}a').save().save().zrange('{w}z', 0, 1).del('{w}z', '{w}a');
     const out = (await p.exec())!.map(([e, v]) => (e ? e.message : v));
-    expect(out).toEqual(['OK', '1', 3, saved, '1', ['o', '-3', 'm', '1', 'n', '2.5'], 'OK', '2', saved, saved, ['o', 'm'], 1]);
+    expect(out).toEqual(['OK', '1', 3, saved, '1', ['o', '-3', 'm', '1', 'n', '2.5'], 'OK', '2', saved, saved, ['o', 'm'], 2]);
   });
 
   it('MSET/MGET/DEL over shards, CROSSSLOT for the rest, hash tags, SCAN, MULTI/EXEC', async () => {
