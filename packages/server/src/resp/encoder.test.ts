@@ -157,6 +157,20 @@ describe('encode: binary data', () => {
     expect(encode([...items, 7], 2).toString('latin1')).toBe(expected(items).replace('*8', '*9') + ':7\r\n');
   });
 
+  it('writes sets and maps of short strings and doubles (SUNION, HGETALL) exactly as one at a time', () => {
+    const members: Reply[] = ['a', 'bb', 'member:12345', new Double(-7), 'x'.repeat(31), new Double(0.5)];
+    for (const resp of [2, 3] as const) {
+      const items = members.map((x) => wire(x, resp)).join('');
+      expect(wire(new SetReply(members), resp)).toBe(`${resp === 2 ? '*' : '~'}6\r\n${items}`);
+      expect(wire(new MapReply(members), resp)).toBe(`${resp === 2 ? '*6' : '%3'}\r\n${items}`);
+      // A member the loop does not take (a 32-byte string, an integer) sends all of them the generic way.
+      for (const odd of ['y'.repeat(32), 42] as Reply[]) {
+        const mixed = [...members, odd];
+        expect(wire(new SetReply(mixed), resp)).toBe(`${resp === 2 ? '*' : '~'}7\r\n${mixed.map((x) => wire(x, resp)).join('')}`);
+      }
+    }
+  });
+
   it('writes doubles among short strings (ZRANGE ... WITHSCORES) exactly as one at a time', () => {
     const values = [
       0, -0, 1, -1, 7, 9, 10, 99, 100, -100, 123456789, 999999999, -999999999, 1e9, -1e9, 4294967296, 2 ** 53, 1e21,

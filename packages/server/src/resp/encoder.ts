@@ -157,10 +157,12 @@ export class ReplyWriter {
     } else if (r instanceof MapReply) {
       const e = r.entries;
       this.header(resp === 2 ? 42 : 37 /* % */, resp === 2 ? e.length : e.length >>> 1);
+      if (e.length > 4 && this.shortItems(e, resp)) return;
       for (let i = 0; i < e.length; i++) this.value(e[i]!, resp);
     } else if (r instanceof SetReply) {
       const items = r.items;
       this.header(resp === 2 ? 42 : 126 /* ~ */, items.length);
+      if (items.length > 4 && this.shortItems(items, resp)) return;
       for (let i = 0; i < items.length; i++) this.value(items[i]!, resp);
     } else if (r instanceof BoolReply) {
       if (resp === 2) this.literal(r.value ? ':1\r\n' : ':0\r\n');
@@ -179,9 +181,10 @@ export class ReplyWriter {
   }
 
   /**
-   * An array of short strings and doubles (LRANGE, SMEMBERS, HGETALL, ZRANGE ... WITHSCORES in
-   * RESP2, ...) written in one tight loop with one room check: per element, the generic path
-   * costs five method calls and, for a Double, a chain of instanceof tests and a string.
+   * The members of an array, set or map when all are short strings and doubles (LRANGE,
+   * SMEMBERS, SUNION, HGETALL, ZRANGE ... WITHSCORES in RESP2, ...), written in one tight loop
+   * with one room check: per element, the generic path costs five method calls and, for a
+   * Double, a chain of instanceof tests and a string.
    * Returns false, having written nothing, when an element is anything else.
    */
   private shortItems(items: readonly Reply[], resp: RespVersion): boolean {
