@@ -246,9 +246,17 @@ export async function startShard(task: ShardTask): Promise<string> {
     // In memory with nothing before it waiting to be sent, a reply is converted as soon as its
     // command has run, so the Reply dies young: held for the whole batch (a thousand ZRANGE
     // replies of a pipeline) they survived scavenges, were promoted and cost mark-compacts.
-    let eager = durability === null && previous === settled;
+    const direct = durability === null && previous === settled;
+    let eager = direct;
     const out: WireReply[] = new Array(batch.length);
     let prefix: Uint8Array | null = null;
+    /** Entry i's reply: converted now while eager (a Late's comes later), else kept for send. */
+    const place = (i: number, r: Reply | Late | Promise<Reply | Late>, how: number) => {
+      if (eager && !(r instanceof Late) && !(r instanceof Promise)) {
+        out[i] = convert(r, how);
+        replies[i] = CONVERTED;
+      } else replies[i] = r;
+    };
     for (let i = 0; i < batch.length; i++) {
       const [id, sent, how] = batch[i]!;
       hows[i] = how;
@@ -257,11 +265,8 @@ export async function startShard(task: ShardTask): Promise<string> {
         if (gone !== undefined) events.drop(gone);
         gone?.discardMulti();
         sessions.delete(-id - 1);
-        // Converted in its turn like any entry: RESP bytes go into the writer in batch order.
-        if (eager) {
-          out[i] = convert(null, how);
-          replies[i] = CONVERTED;
-        } else replies[i] = null;
+        // Placed in its turn like any entry: RESP bytes go into the writer in batch order.
+        place(i, null, how);
         continue;
       }
       // A client command every shard runs is counted by one of them (see UNCOUNTED).
@@ -317,10 +322,7 @@ export async function startShard(task: ShardTask): Promise<string> {
           if (writer !== null && writer.length > 0) prefix = writer.take();
         }
       }
-      if (eager && !(r instanceof Late)) {
-        out[i] = convert(r as Reply, how);
-        replies[i] = CONVERTED;
-      } else replies[i] = r;
+      place(i, r, how);
       counters.quiet = false;
       // The clients blocked on keys this command changed are served before the next command.
       events.serveReady();
@@ -329,7 +331,7 @@ export async function startShard(task: ShardTask): Promise<string> {
     events.scanSwapped();
     // The batch's events follow its replies (and are as durable as they are).
     const happened = events.take();
-    if (!waits && durability === null && previous === settled) {
+    if (!waits && direct) {
       send(replies as (Reply | Late)[], hows, out);
       events.post(happened);
       return;

@@ -211,10 +211,10 @@ export class ReplyWriter {
         // Integer scores, the usual case, go digit by digit with no string (d2string's "%lld").
         const a = v < 0 ? -v : v;
         if (a < 1e9 && a === Math.floor(a) && !(v === 0 && 1 / v < 0)) {
-          let width = 1;
-          for (let t = 10; t <= a; t *= 10) width++;
-          if (v < 0) width++;
           if (resp === 2) {
+            // The bulk's length: digits and sign.
+            let width = v < 0 ? 2 : 1;
+            for (let t = 10; t <= a; t *= 10) width++;
             buf[p++] = 36; /* $ */
             if (width >= 10) buf[p++] = 49;
             buf[p++] = 48 + (width % 10);
@@ -222,14 +222,9 @@ export class ReplyWriter {
             buf[p++] = LF;
           } else buf[p++] = 44; /* , */
           if (v < 0) buf[p++] = 45; /* - */
-          let q = a;
-          let e = p + (v < 0 ? width - 1 : width);
-          p = e;
-          do {
-            const d = Math.floor(q / 10);
-            buf[--e] = 48 + (q - d * 10);
-            q = d;
-          } while (q > 0);
+          this.pos = p;
+          this.digits(a);
+          p = this.pos;
           buf[p++] = CR;
           buf[p++] = LF;
           continue;
