@@ -171,7 +171,7 @@ export class Client extends Session {
 
   /** Runs buffered commands until none is complete, the client blocks, or it must close. */
   processInput(): void {
-    this.server.callClock = -1;
+    this.server.startCallRun();
     while (!this.closed && this.blocked === null && !this.closeAfterReply && !this.parked) {
       const argv = this.parser.next();
       if (argv === null) break;
@@ -189,7 +189,7 @@ export class Client extends Session {
       this.reply(reply);
     }
     // Commands run later (timers, other clients' reads) time themselves afresh.
-    this.server.callClock = -1;
+    this.server.endCallRun();
     this.flush();
   }
 

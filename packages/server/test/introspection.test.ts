@@ -306,6 +306,38 @@ describe('SLOWLOG', () => {
     expect(await r.call('SLOWLOG', 'LEN')).toBe(1);
   });
 
+  it('logs each of a pipeline of fast commands (timed together) in order, before the next command timed alone', async () => {
+    await r.call('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
+    await r.call('CONFIG', 'RESETSTAT');
+    await r.call('SLOWLOG', 'RESET');
+    // One read: fast commands (GET, INCR, RPUSH, PING) and SET (constant time here) share one
+    // clock read; SLOWLOG GET is timed alone and must see all of them logged first.
+    const p = r.pipeline();
+    p.set('pipe:a', '1');
+    p.get('pipe:a');
+    p.incr('pipe:n');
+    p.rpush('pipe:l', 'x');
+    p.ping();
+    p.call('SLOWLOG', 'GET', '-1');
+    p.incr('pipe:n');
+    const out = (await p.exec())!;
+    const entries = out[5]![1] as unknown[][];
+    const names = entries.map((e) => (e[3] as string[])[0]!.toLowerCase());
+    expect(names).toEqual(['ping', 'rpush', 'incr', 'get', 'set', 'slowlog']);
+    const ids = entries.map((e) => e[0] as number);
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    for (const e of entries) expect(e[2]).toBeGreaterThanOrEqual(0);
+    // The INCR after SLOWLOG GET is logged too, once the read's commands end.
+    const after = (await r.call('SLOWLOG', 'GET', '2')) as unknown[][];
+    expect((after[0]![3] as string[]).map((a) => a.toLowerCase())).toEqual(['incr', 'pipe:n']);
+    // Each is counted once, with its time, in commandstats and the latency histograms.
+    const stats = fields((await r.call('INFO', 'commandstats')) as string);
+    expect(stats.get('cmdstat_incr')).toMatch(/^calls=2,usec=\d+,usec_per_call=[\d.]+,rejected_calls=0,failed_calls=0$/);
+    expect(stats.get('cmdstat_get')).toMatch(/^calls=1,/);
+    const latency = fields((await r.call('INFO', 'latencystats')) as string);
+    expect(latency.get('latency_percentiles_usec_incr')).toMatch(/^p50=[\d.]+,p99=[\d.]+,p99\.9=[\d.]+$/);
+  });
+
   it('trims long commands and long arguments; redacts sensitive values', async () => {
     await r.call('SLOWLOG', 'RESET');
     const args = Array.from({ length: 40 }, (_, i) => String(i));

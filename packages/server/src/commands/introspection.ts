@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import {
   BoolReply,
   Double,
@@ -74,6 +75,37 @@ interface CommandStat {
   skipSlowlog: boolean;
   skipMonitor: boolean;
   fast: boolean;
+  /** Timed with the fast commands around it (see CallGroup). */
+  grouped: boolean;
+}
+
+/**
+ * Not flagged fast by Redis, but constant time here: the value is a string the parser made
+ * already, stored by reference (Redis copies it, which is why its SET is not fast).
+ */
+const CONSTANT_TIME = new Set(['set', 'setex', 'psetex']);
+
+/**
+ * The fast commands a read runs back to back since the last clock read: their time is the
+ * elapsed time split evenly, taken when the run ends or a command timed alone starts. What
+ * needs no time (calls, errors, MONITOR) is counted as they run; what does (usec, the latency
+ * histogram, SLOWLOG, LATENCY) waits here. A fast command is O(1) or O(log N), so an even
+ * split misleads no one; it saves a clock read per command.
+ */
+class CallGroup {
+  n = 0;
+  readonly stats: CommandStat[] = [];
+  readonly clients: (Client | null)[] = [];
+  readonly argvs: (string[] | null)[] = [];
+  readonly redacted: (number[] | undefined)[] = [];
+
+  add(cs: CommandStat, client: Client | null, argv: string[], redacted: number[] | undefined): void {
+    const i = this.n++;
+    this.stats[i] = cs;
+    this.clients[i] = client;
+    this.argvs[i] = argv;
+    this.redacted[i] = redacted;
+  }
 }
 
 /** Sub-buckets per power of two (two significant digits need 1/128; 256 keeps the old keys). */
@@ -214,6 +246,8 @@ export class ServerStats {
   /** Run by SHUTDOWN before the server closes (the final snapshot). */
   readonly beforeShutdown: ((flags: ShutdownFlags) => void | Promise<void>)[] = [];
   shuttingDown = false;
+  /** Fast commands run since the last clock read, their time not taken yet. */
+  readonly group = new CallGroup();
   /** The reply of the last command a call() ran inside the current execute (see wrapExecute). */
   lastCallReply: Reply | undefined = undefined;
 
@@ -228,7 +262,7 @@ export class ServerStats {
     if (s === undefined) {
       const cmd = commandByName(name);
       const has = (f: CommandFlag) => cmd !== undefined && cmd.flags.includes(f);
-      s = { calls: 0, usec: 0, rejected: 0, failed: 0, histogram: null, skipSlowlog: has('skip_slowlog'), skipMonitor: has('skip_monitor') || has('admin'), fast: has('fast') };
+      s = { calls: 0, usec: 0, rejected: 0, failed: 0, histogram: null, skipSlowlog: has('skip_slowlog'), skipMonitor: has('skip_monitor') || has('admin'), fast: has('fast'), grouped: has('fast') || CONSTANT_TIME.has(name) };
       this.commands.set(name, s);
     }
     return s;
@@ -516,6 +550,18 @@ function wrapCall(server: MemorykvServer, st: ServerStats): void {
   const call = shard.call.bind(shard);
   /** Nesting of calls (EXEC's and scripts' commands run inside another call). */
   let depth = 0;
+  // A run may start inside another (a client unblocked by a command of the run); the commands
+  // timed together so far take their time first.
+  const startCallRun = server.startCallRun.bind(server);
+  server.startCallRun = () => {
+    if (st.group.n > 0) settleGroup(server, st, performance.now());
+    startCallRun();
+  };
+  const endCallRun = server.endCallRun.bind(server);
+  server.endCallRun = () => {
+    if (st.group.n > 0) settleGroup(server, st, performance.now());
+    endCallRun();
+  };
   shard.call = (session: Session, cmd: Command, argv: string[]): Reply => {
     if (shard.replaying) return call(session, cmd, argv);
     // Scripts are shown before the commands they run (evalCommand, fcallCommandGeneric).
@@ -524,8 +570,21 @@ function wrapCall(server: MemorykvServer, st: ServerStats): void {
     }
     // A command run directly by a client's read starts timing where the previous one ended
     // (server.callClock); its time then also holds its parsing, as Redis's includes lookup.
+    // A fast one is timed with its neighbours (CallGroup): no clock read of its own.
     const top = depth++ === 0;
-    const t0 = top && server.callClock >= 0 ? server.callClock : performance.now();
+    const inRun = top && server.callClock >= 0;
+    const cs = st.statOf(cmd);
+    if (inRun && cs.grouped) {
+      let reply: Reply;
+      try {
+        reply = call(session, cmd, argv);
+      } finally {
+        depth--;
+      }
+      afterCall(server, st, session, cs, argv, reply, -1);
+      return reply;
+    }
+    const t0 = !inRun ? performance.now() : st.group.n > 0 ? settleGroup(server, st, performance.now()) : server.callClock;
     let reply: Reply;
     try {
       reply = call(session, cmd, argv);
@@ -534,14 +593,33 @@ function wrapCall(server: MemorykvServer, st: ServerStats): void {
     }
     const t1 = performance.now();
     if (top) server.callClock = t1;
-    afterCall(server, st, session, cmd, argv, reply, t1 - t0);
+    afterCall(server, st, session, cs, argv, reply, t1 - t0);
     return reply;
   };
 }
 
-function afterCall(server: MemorykvServer, st: ServerStats, session: Session, cmd: Command, argv: string[], reply: Reply, ms: number): void {
+/** The commands timed together get their share of the time since the group began; returns now. */
+function settleGroup(server: MemorykvServer, st: ServerStats, now: number): number {
+  const g = st.group;
+  const n = g.n;
+  const ms = (now - server.callClock) / n;
+  for (let i = 0; i < n; i++) {
+    timeCall(st, g.stats[i]!, g.clients[i]!, g.argvs[i]!, g.redacted[i], ms);
+    g.clients[i] = null;
+    g.argvs[i] = null;
+    g.redacted[i] = undefined;
+  }
+  g.n = 0;
+  server.callClock = now;
+  return now;
+}
+
+/**
+ * After a command ran: counts, errors, MONITOR; its time (ms) goes to timeCall, or with ms < 0
+ * the time comes later, with its group's.
+ */
+function afterCall(server: MemorykvServer, st: ServerStats, session: Session, cs: CommandStat, argv: string[], reply: Reply, ms: number): void {
   st.lastCallReply = reply;
-  const cs = st.statOf(cmd);
   // A command that blocked is counted when it runs again and completes (blocked.c).
   const blocked = reply === NO_REPLY && session instanceof Client && session.blocked !== null;
   if (reply instanceof ErrorReply) {
@@ -558,18 +636,12 @@ function afterCall(server: MemorykvServer, st: ServerStats, session: Session, cm
     }
   }
   if (!blocked) {
-    const usec = Math.round(ms * 1000);
     cs.calls++;
-    cs.usec += usec;
     st.numCommands++;
-    if (st.latencyTracking) (cs.histogram ??= new Histogram()).record(ms * 1e6);
-    // slowlogPushEntryIfNeeded: a push, or a trim after SLOWLOG's length was lowered.
-    if (!cs.skipSlowlog && (usec >= st.slowlogLogSlowerThan || st.slowlog.length > st.slowlogMaxLen)) {
-      slowlogPush(st, session instanceof Client ? session : null, argv, redacted, usec);
-    }
-  }
-  const threshold = st.latencyMonitorThreshold;
-  if (threshold > 0 && ms >= threshold) latencyAddSample(st, cs.fast ? 'fast-command' : 'command', Math.floor(ms));
+    const client = session instanceof Client ? session : null;
+    if (ms < 0) st.group.add(cs, client, argv, redacted);
+    else timeCall(st, cs, client, argv, redacted, ms);
+  } else latencySample(st, cs, ms);
   // MONITOR shows a blocking command once, when first called.
   if (st.monitors.size > 0 && !cs.skipMonitor) {
     // A script's session derives from its caller's Client, so it is told apart first.
@@ -577,6 +649,23 @@ function afterCall(server: MemorykvServer, st: ServerStats, session: Session, cm
     else if (session instanceof Client && !reprocessing(server, session)) feedMonitors(st, session.db, peerId(session), argv, redacted);
   }
   st.sampleOps(server.engine.shard.coarseNow);
+}
+
+/** What a completed command's time goes to: commandstats usec, latency histogram, SLOWLOG, LATENCY. */
+function timeCall(st: ServerStats, cs: CommandStat, client: Client | null, argv: string[], redacted: number[] | undefined, ms: number): void {
+  const usec = Math.round(ms * 1000);
+  cs.usec += usec;
+  if (st.latencyTracking) (cs.histogram ??= new Histogram()).record(ms * 1e6);
+  // slowlogPushEntryIfNeeded: a push, or a trim after SLOWLOG's length was lowered.
+  if (!cs.skipSlowlog && (usec >= st.slowlogLogSlowerThan || st.slowlog.length > st.slowlogMaxLen)) {
+    slowlogPush(st, client, argv, redacted, usec);
+  }
+  latencySample(st, cs, ms);
+}
+
+function latencySample(st: ServerStats, cs: CommandStat, ms: number): void {
+  const threshold = st.latencyMonitorThreshold;
+  if (threshold > 0 && ms >= threshold) latencyAddSample(st, cs.fast ? 'fast-command' : 'command', Math.floor(ms));
 }
 
 /** The client's blocked command is being run again by the blocking module. */

@@ -294,6 +294,8 @@ export class RespParser {
   private multibulklen = 0;
   private bulklen = -1;
   private argv: string[] = EMPTY;
+  /** Arguments of argv read so far. */
+  private argc = 0;
   /** The last command name parsed (see commandName). */
   private lastName = '';
 
@@ -543,7 +545,10 @@ export class RespParser {
         return EMPTY;
       }
       this.multibulklen = ll;
-      this.argv = [];
+      // Sized up front (stores, not pushes that grow it), at most 1024 slots as Redis's argv_len
+      // until the arguments arrive.
+      this.argv = new Array<string>(ll < 1024 ? ll : 1024);
+      this.argc = 0;
     }
     const argv = this.argv;
     while (this.multibulklen > 0) {
@@ -596,7 +601,8 @@ export class RespParser {
       }
       const bulklen = this.bulklen;
       if (end - pos < bulklen + 2) return null;
-      argv.push(argv.length === 0 ? this.commandName(buf, pos, pos + bulklen) : latin1(buf, pos, pos + bulklen));
+      argv[this.argc] = this.argc === 0 ? this.commandName(buf, pos, pos + bulklen) : latin1(buf, pos, pos + bulklen);
+      this.argc++;
       this.pos = pos + bulklen + 2;
       this.bulklen = -1;
       this.multibulklen--;
@@ -625,7 +631,7 @@ export class RespParser {
   /** A fully assembled bulk becomes the next argument. */
   private finishBig(): void {
     const big = this.big as Latin1Buffer;
-    this.argv.push(big.latin1Slice(0, this.bulklen));
+    this.argv[this.argc++] = big.latin1Slice(0, this.bulklen);
     this.big = null;
     this.bigFill = 0;
     this.bulklen = -1;
