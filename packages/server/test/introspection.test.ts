@@ -336,6 +336,16 @@ describe('SLOWLOG', () => {
     expect(stats.get('cmdstat_get')).toMatch(/^calls=1,/);
     const latency = fields((await r.call('INFO', 'latencystats')) as string);
     expect(latency.get('latency_percentiles_usec_incr')).toMatch(/^p50=[\d.]+,p99=[\d.]+,p99\.9=[\d.]+$/);
+    // Too quick for SLOWLOG (the usual case): still counted and timed, and nothing logged.
+    await r.call('CONFIG', 'SET', 'slowlog-log-slower-than', '1000000');
+    await r.call('SLOWLOG', 'RESET');
+    const q = r.pipeline();
+    for (let i = 0; i < 10; i++) q.hset('pipe:h', `f${i}`, 'v');
+    await q.exec();
+    expect(await r.call('SLOWLOG', 'LEN')).toBe(0);
+    expect(fields((await r.call('INFO', 'commandstats')) as string).get('cmdstat_hset')).toMatch(/^calls=10,usec=\d+,/);
+    expect(fields((await r.call('INFO', 'latencystats')) as string).get('latency_percentiles_usec_hset')).toMatch(/^p50=[\d.]+,/);
+    await r.call('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
   });
 
   it('trims long commands and long arguments; redacts sensitive values', async () => {

@@ -122,8 +122,13 @@ class Histogram {
   readonly octaves: (Uint32Array | undefined)[] = [];
   total = 0;
 
-  record(ns: number): void {
-    const k = bucketOf(ns < 1 ? 1 : Math.round(ns));
+  /** The bucket key of a value. */
+  static bucket(ns: number): number {
+    return bucketOf(ns < 1 ? 1 : Math.round(ns));
+  }
+
+  /** Counts one value of bucket k (Histogram.bucket). */
+  add(k: number): void {
     const e = (k / SUB) | 0;
     const o = (this.octaves[e] ??= new Uint32Array(SUB));
     o[k - e * SUB]!++;
@@ -603,8 +608,20 @@ function settleGroup(server: MemorykvServer, st: ServerStats, now: number): numb
   const g = st.group;
   const n = g.n;
   const ms = (now - server.callClock) / n;
+  // One time for all: its microseconds and histogram bucket are worked out once.
+  const usec = Math.round(ms * 1000);
+  const bucket = Histogram.bucket(ms * 1e6);
+  const threshold = st.latencyMonitorThreshold;
+  // The usual case: too quick for SLOWLOG and LATENCY, nothing to trim; only usec and histograms.
+  const quiet = usec < st.slowlogLogSlowerThan && st.slowlog.length <= st.slowlogMaxLen && !(threshold > 0 && ms >= threshold);
+  const tracking = st.latencyTracking;
   for (let i = 0; i < n; i++) {
-    timeCall(st, g.stats[i]!, g.clients[i]!, g.argvs[i]!, g.redacted[i], ms);
+    const cs = g.stats[i]!;
+    if (!quiet) account(st, cs, g.clients[i]!, g.argvs[i]!, g.redacted[i], ms, usec, bucket);
+    else {
+      cs.usec += usec;
+      if (tracking) (cs.histogram ??= new Histogram()).add(bucket);
+    }
     g.clients[i] = null;
     g.argvs[i] = null;
     g.redacted[i] = undefined;
@@ -653,9 +670,13 @@ function afterCall(server: MemorykvServer, st: ServerStats, session: Session, cs
 
 /** What a completed command's time goes to: commandstats usec, latency histogram, SLOWLOG, LATENCY. */
 function timeCall(st: ServerStats, cs: CommandStat, client: Client | null, argv: string[], redacted: number[] | undefined, ms: number): void {
-  const usec = Math.round(ms * 1000);
+  account(st, cs, client, argv, redacted, ms, Math.round(ms * 1000), Histogram.bucket(ms * 1e6));
+}
+
+/** timeCall with the time's microseconds and histogram bucket worked out. */
+function account(st: ServerStats, cs: CommandStat, client: Client | null, argv: string[], redacted: number[] | undefined, ms: number, usec: number, bucket: number): void {
   cs.usec += usec;
-  if (st.latencyTracking) (cs.histogram ??= new Histogram()).record(ms * 1e6);
+  if (st.latencyTracking) (cs.histogram ??= new Histogram()).add(bucket);
   // slowlogPushEntryIfNeeded: a push, or a trim after SLOWLOG's length was lowered.
   if (!cs.skipSlowlog && (usec >= st.slowlogLogSlowerThan || st.slowlog.length > st.slowlogMaxLen)) {
     slowlogPush(st, client, argv, redacted, usec);
