@@ -1,10 +1,18 @@
 /**
  * The workload profile.ts records: one case's memorykv task in a loop for a few seconds.
- * Arguments: <case> <impl: memorykv|engine> <seconds>.
+ * Arguments: <case> <impl: memorykv|engine|server> <seconds, or a command count over 1000 for
+ * impl server (suites/server-path.ts)>.
  */
 import { memorykvTasks } from './suites/ops.ts';
+import { runServerPath } from './suites/server-path.ts';
 
 const [name = 'GET', impl = 'memorykv', seconds = '3'] = process.argv.slice(2);
+if (impl === 'server') {
+  runServerPath(name, 20000); // warm-up
+  const rate = runServerPath(name, Number(seconds));
+  console.log(`${name} server: ${Math.round(rate).toLocaleString('en-US')} commands/s`);
+  process.exit(0);
+}
 const task = memorykvTasks(name).find((t) => t.impl === impl && !t.perCall);
 if (!task) throw new Error(`no ${impl} task for ${name}`);
 // Warm up outside the interesting part of the profile.

@@ -6,6 +6,8 @@
  *
  *   cd bench && npx tsx profile.ts HGETALL            # memorykv API path, 3 s
  *   cd bench && npx tsx profile.ts GET engine 5       # raw engine path
+ *   cd bench && npx tsx profile.ts SET server         # the server's command path, no sockets
+ *                                                     # (suites/server-path.ts: instruction counts)
  *
  * Profiles are kept in bench/profiles/ (ignored by git).
  */
