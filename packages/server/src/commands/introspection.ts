@@ -555,17 +555,8 @@ function wrapCall(server: MemorykvServer, st: ServerStats): void {
   const call = shard.call.bind(shard);
   /** Nesting of calls (EXEC's and scripts' commands run inside another call). */
   let depth = 0;
-  // A run may start inside another (a client unblocked by a command of the run); the commands
-  // timed together so far take their time first.
-  const startCallRun = server.startCallRun.bind(server);
-  server.startCallRun = () => {
+  server.settleCalls = () => {
     if (st.group.n > 0) settleGroup(server, st, performance.now());
-    startCallRun();
-  };
-  const endCallRun = server.endCallRun.bind(server);
-  server.endCallRun = () => {
-    if (st.group.n > 0) settleGroup(server, st, performance.now());
-    endCallRun();
   };
   shard.call = (session: Session, cmd: Command, argv: string[]): Reply => {
     if (shard.replaying) return call(session, cmd, argv);
@@ -579,22 +570,17 @@ function wrapCall(server: MemorykvServer, st: ServerStats): void {
     const top = depth++ === 0;
     const inRun = top && server.callClock >= 0;
     const cs = st.statOf(cmd);
-    if (inRun && cs.grouped) {
-      let reply: Reply;
-      try {
-        reply = call(session, cmd, argv);
-      } finally {
-        depth--;
-      }
-      afterCall(server, st, session, cs, argv, reply, -1);
-      return reply;
-    }
-    const t0 = !inRun ? performance.now() : st.group.n > 0 ? settleGroup(server, st, performance.now()) : server.callClock;
+    const grouped = inRun && cs.grouped;
+    const t0 = grouped ? 0 : !inRun ? performance.now() : st.group.n > 0 ? settleGroup(server, st, performance.now()) : server.callClock;
     let reply: Reply;
     try {
       reply = call(session, cmd, argv);
     } finally {
       depth--;
+    }
+    if (grouped) {
+      afterCall(server, st, session, cs, argv, reply, -1);
+      return reply;
     }
     const t1 = performance.now();
     if (top) server.callClock = t1;
@@ -611,17 +597,12 @@ function settleGroup(server: MemorykvServer, st: ServerStats, now: number): numb
   // One time for all: its microseconds and histogram bucket are worked out once.
   const usec = Math.round(ms * 1000);
   const bucket = Histogram.bucket(ms * 1e6);
-  const threshold = st.latencyMonitorThreshold;
-  // The usual case: too quick for SLOWLOG and LATENCY, nothing to trim; only usec and histograms.
-  const quiet = usec < st.slowlogLogSlowerThan && st.slowlog.length <= st.slowlogMaxLen && !(threshold > 0 && ms >= threshold);
-  const tracking = st.latencyTracking;
+  // Usually too quick for SLOWLOG and LATENCY for all of them (no entry is pushed meanwhile).
+  const logs = logsTime(st, usec, ms);
   for (let i = 0; i < n; i++) {
     const cs = g.stats[i]!;
-    if (!quiet) account(st, cs, g.clients[i]!, g.argvs[i]!, g.redacted[i], ms, usec, bucket);
-    else {
-      cs.usec += usec;
-      if (tracking) (cs.histogram ??= new Histogram()).add(bucket);
-    }
+    countTime(st, cs, usec, bucket);
+    if (logs) logTime(st, cs, g.clients[i]!, g.argvs[i]!, g.redacted[i], ms, usec);
     g.clients[i] = null;
     g.argvs[i] = null;
     g.redacted[i] = undefined;
@@ -632,8 +613,8 @@ function settleGroup(server: MemorykvServer, st: ServerStats, now: number): numb
 }
 
 /**
- * After a command ran: counts, errors, MONITOR; its time (ms) goes to timeCall, or with ms < 0
- * the time comes later, with its group's.
+ * After a command ran: counts, errors, MONITOR, and its time (ms); with ms < 0 the time comes
+ * later, with its group's.
  */
 function afterCall(server: MemorykvServer, st: ServerStats, session: Session, cs: CommandStat, argv: string[], reply: Reply, ms: number): void {
   st.lastCallReply = reply;
@@ -657,7 +638,11 @@ function afterCall(server: MemorykvServer, st: ServerStats, session: Session, cs
     st.numCommands++;
     const client = session instanceof Client ? session : null;
     if (ms < 0) st.group.add(cs, client, argv, redacted);
-    else timeCall(st, cs, client, argv, redacted, ms);
+    else {
+      const usec = Math.round(ms * 1000);
+      countTime(st, cs, usec, Histogram.bucket(ms * 1e6));
+      if (logsTime(st, usec, ms)) logTime(st, cs, client, argv, redacted, ms, usec);
+    }
   } else latencySample(st, cs, ms);
   // MONITOR shows a blocking command once, when first called.
   if (st.monitors.size > 0 && !cs.skipMonitor) {
@@ -668,15 +653,20 @@ function afterCall(server: MemorykvServer, st: ServerStats, session: Session, cs
   st.sampleOps(server.engine.shard.coarseNow);
 }
 
-/** What a completed command's time goes to: commandstats usec, latency histogram, SLOWLOG, LATENCY. */
-function timeCall(st: ServerStats, cs: CommandStat, client: Client | null, argv: string[], redacted: number[] | undefined, ms: number): void {
-  account(st, cs, client, argv, redacted, ms, Math.round(ms * 1000), Histogram.bucket(ms * 1e6));
-}
-
-/** timeCall with the time's microseconds and histogram bucket worked out. */
-function account(st: ServerStats, cs: CommandStat, client: Client | null, argv: string[], redacted: number[] | undefined, ms: number, usec: number, bucket: number): void {
+/** A completed command's time in commandstats (usec) and its latency histogram (bucket). */
+function countTime(st: ServerStats, cs: CommandStat, usec: number, bucket: number): void {
   cs.usec += usec;
   if (st.latencyTracking) (cs.histogram ??= new Histogram()).add(bucket);
+}
+
+/** Whether a command of this time may go to SLOWLOG or LATENCY (or SLOWLOG needs a trim). */
+function logsTime(st: ServerStats, usec: number, ms: number): boolean {
+  const threshold = st.latencyMonitorThreshold;
+  return usec >= st.slowlogLogSlowerThan || st.slowlog.length > st.slowlogMaxLen || (threshold > 0 && ms >= threshold);
+}
+
+/** A completed command's time in SLOWLOG and LATENCY, where it is long enough (see logsTime). */
+function logTime(st: ServerStats, cs: CommandStat, client: Client | null, argv: string[], redacted: number[] | undefined, ms: number, usec: number): void {
   // slowlogPushEntryIfNeeded: a push, or a trim after SLOWLOG's length was lowered.
   if (!cs.skipSlowlog && (usec >= st.slowlogLogSlowerThan || st.slowlog.length > st.slowlogMaxLen)) {
     slowlogPush(st, client, argv, redacted, usec);
