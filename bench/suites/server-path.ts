@@ -41,8 +41,21 @@ export function runServerPath(name: string, limit: number): number {
   // What Client needs of a plain socket; not a net.Socket, so replies go through write().
   const socket = { writableLength: 0, bytesWritten: 0, write: () => true, on() {}, end() {}, remoteAddress: '127.0.0.1', remotePort: 1, localAddress: '127.0.0.1', localPort: 6379 };
   const clients = Array.from({ length: CLIENTS }, (_, i) => new Client(server, socket as never, i + 1));
-  const command = `*${argv.length}\r\n${argv.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`;
-  const read = Buffer.from(command.repeat(PIPELINE));
+  const readOf = (args: string[]) => Buffer.from(`*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`.repeat(PIPELINE));
+  // Every command runs a while first, as redis-benchmark's earlier tests do before the measured
+  // one: the dispatch path then has seen several commands (and their table entries, values and
+  // replies), as it has in a real run, not only the one measured.
+  for (const other of Object.values(COMMANDS)) {
+    const warm = readOf(other);
+    for (let i = 0; i < 40; i++) {
+      for (const c of clients) {
+        c.onData(warm, warm.length);
+        c.parser.detach();
+      }
+    }
+  }
+  server.execute(clients[0]!, ['DEL', 'mylist']);
+  const read = readOf(argv);
   const byCount = limit > 1000;
   const end = byCount ? Infinity : performance.now() + limit * 1000;
   let n = 0;
