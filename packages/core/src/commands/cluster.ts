@@ -11,16 +11,6 @@ import { SLOTS, keyHashSlot } from '../engine/slots.ts';
 import type { Reply } from '../reply.ts';
 import { defineCommands, type CommandSpec } from './table.ts';
 
-/** COMMAND INFO / DOCS fields beyond CommandSpec, read by the server's introspection. */
-type Spec = CommandSpec & {
-  tips?: readonly string[];
-  history?: readonly (readonly [string, string])[];
-  docFlags?: readonly string[];
-  deprecatedSince?: string;
-  replacedBy?: string;
-  subcommands?: Spec[];
-};
-
 const CLUSTER_DISABLED = error('ERR This instance has cluster support disabled');
 
 function disabled(): Reply {
@@ -38,7 +28,7 @@ function int64Arg(s: string): number {
   return v;
 }
 
-const specs: Spec[] = [
+const specs: CommandSpec[] = [
   {
     name: 'readonly',
     arity: 1,

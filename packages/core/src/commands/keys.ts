@@ -14,7 +14,7 @@ import { OK, Status, type Reply } from '../reply.ts';
 import type { Ctx } from './context.ts';
 import { is } from './args.ts';
 import { parseScanArgs, scanDict } from './scan.ts';
-import { defineCommands, type CommandSpec } from './table.ts';
+import { defineCommands } from './table.ts';
 import { lookupNoTouch } from './expire.ts';
 
 export const SAME_OBJECT = error('ERR source and destination objects are the same');
@@ -621,7 +621,7 @@ defineCommands(
     since: '2.6.0',
     tips: ['nondeterministic_output'],
     handler: dump,
-  } as CommandSpec,
+  },
   {
     name: 'restore',
     arity: -4,
@@ -634,7 +634,7 @@ defineCommands(
     since: '2.6.0',
     history: RESTORE_HISTORY,
     handler: restore,
-  } as CommandSpec,
+  },
   {
     name: 'restore-asking',
     arity: -4,
@@ -648,5 +648,5 @@ defineCommands(
     history: RESTORE_HISTORY,
     docFlags: ['syscmd'],
     handler: restore,
-  } as CommandSpec,
+  },
 );

@@ -99,10 +99,18 @@ export interface CommandSpec extends Partial<KeySpec> {
   tips?: readonly string[];
   handler?: (ctx: Ctx) => Reply;
   subcommands?: CommandSpec[];
+  /** COMMAND DOCS: history entries [version, what changed]. */
+  history?: readonly (readonly [string, string])[];
+  /** COMMAND DOCS doc_flags (deprecated, syscmd). */
+  docFlags?: readonly string[];
+  deprecatedSince?: string;
+  replacedBy?: string;
+  /** COMMAND DOCS arguments, as their reply. */
+  arguments?: readonly Reply[];
 }
 
 export interface Command extends Omit<CommandSpec, 'firstKey' | 'lastKey' | 'step'>, KeySpec {
-  /** 'get', or 'object|encoding' for a subcommand. */
+  /** name, or parent|name for a subcommand. */
   fullName: string;
   write: boolean;
   readonly: boolean;
@@ -111,35 +119,96 @@ export interface Command extends Omit<CommandSpec, 'firstKey' | 'lastKey' | 'ste
   sub?: Map<string, Command>;
 }
 
-/** The registry: lowercase name -> command. */
+/** Every field a CommandSpec may hold: a spec with another would get a shape of its own. */
+const SPEC_FIELDS = new Set([
+  'name', 'arity', 'flags', 'acl', 'group', 'summary', 'complexity', 'since', 'keySpecs', 'tips', 'handler', 'subcommands',
+  'history', 'docFlags', 'deprecatedSince', 'replacedBy', 'arguments', 'firstKey', 'lastKey', 'step', 'keys',
+]);
+
+/**
+ * A table entry. A class, every field set in one order, so that all commands share one hidden
+ * class: the dispatch path reads cmd.arity, cmd.sub, cmd.handler, cmd.write ... of whichever
+ * command runs, and objects spread from specs of different shapes (the specs' optional fields
+ * and their order vary) made those loads megamorphic as soon as a few commands had run.
+ */
+class TableEntry implements Command {
+  name: string;
+  arity: number;
+  flags: readonly CommandFlag[];
+  acl: readonly string[];
+  group: string;
+  summary: string | undefined;
+  complexity: string | undefined;
+  since: string | undefined;
+  keySpecs: readonly KeySpecDef[] | undefined;
+  tips: readonly string[] | undefined;
+  handler: ((ctx: Ctx) => Reply) | undefined;
+  subcommands: CommandSpec[] | undefined;
+  history: readonly (readonly [string, string])[] | undefined;
+  docFlags: readonly string[] | undefined;
+  deprecatedSince: string | undefined;
+  replacedBy: string | undefined;
+  arguments: readonly Reply[] | undefined;
+  firstKey: number;
+  lastKey: number;
+  step: number;
+  keys: ((argv: readonly string[]) => number[]) | undefined;
+  fullName: string;
+  write: boolean;
+  readonly: boolean;
+  denyoom: boolean;
+  parent: Command | undefined;
+  sub: Map<string, Command> | undefined = undefined;
+
+  constructor(spec: CommandSpec, parent: Command | undefined) {
+    for (const k of Object.keys(spec)) {
+      if (!SPEC_FIELDS.has(k)) throw new Error(`command ${spec.name}: unknown spec field ${k}`);
+    }
+    this.name = spec.name;
+    this.arity = spec.arity;
+    this.flags = spec.flags;
+    this.acl = spec.acl;
+    this.group = spec.group;
+    this.summary = spec.summary;
+    this.complexity = spec.complexity;
+    this.since = spec.since;
+    // Each declared spec becomes its COMMAND INFO reply too (specs given as replies stay as given).
+    this.keySpecs = spec.keySpecs?.map((d) => (Array.isArray(d.flags) ? keySpecReply(d) : d));
+    this.tips = spec.tips;
+    this.handler = spec.handler;
+    this.subcommands = spec.subcommands;
+    this.history = spec.history;
+    this.docFlags = spec.docFlags;
+    this.deprecatedSince = spec.deprecatedSince;
+    this.replacedBy = spec.replacedBy;
+    this.arguments = spec.arguments;
+    this.firstKey = spec.firstKey ?? 0;
+    this.lastKey = spec.lastKey ?? 0;
+    this.step = spec.step ?? 0;
+    this.keys = spec.keys;
+    this.fullName = parent ? `${parent.name}|${spec.name}` : spec.name;
+    this.write = spec.flags.includes('write');
+    this.readonly = spec.flags.includes('readonly');
+    this.denyoom = spec.flags.includes('denyoom');
+    this.parent = parent;
+  }
+}
+
 export const commands = new Map<string, Command>();
 
 function build(spec: CommandSpec, parent?: Command): Command {
-  const cmd: Command = {
-    ...spec,
-    firstKey: spec.firstKey ?? 0,
-    lastKey: spec.lastKey ?? 0,
-    step: spec.step ?? 0,
-    fullName: parent ? `${parent.name}|${spec.name}` : spec.name,
-    write: spec.flags.includes('write'),
-    readonly: spec.flags.includes('readonly'),
-    denyoom: spec.flags.includes('denyoom'),
-    parent,
-  };
-  // Each declared spec becomes its COMMAND INFO reply too (specs given as replies stay as given).
-  if (spec.keySpecs) {
-    cmd.keySpecs = spec.keySpecs.map((d) => (Array.isArray(d.flags) ? keySpecReply(d) : d));
-    // The legacy (first, last, step) triple follows from the specs, as Redis derives it.
-    const r = spec.firstKey === undefined ? legacyRange(cmd) : undefined;
-    if (r !== undefined) {
-      cmd.firstKey = r.firstKey;
-      cmd.lastKey = r.lastKey;
-      cmd.step = r.step;
-    }
+  const cmd = new TableEntry(spec, parent);
+  // The legacy (first, last, step) triple follows from the specs, as Redis derives it.
+  const r = spec.keySpecs && spec.firstKey === undefined ? legacyRange(cmd) : undefined;
+  if (r !== undefined) {
+    cmd.firstKey = r.firstKey;
+    cmd.lastKey = r.lastKey;
+    cmd.step = r.step;
   }
   if (spec.subcommands) {
-    cmd.sub = new Map();
-    for (const s of spec.subcommands) cmd.sub.set(s.name, build(s, cmd));
+    const sub = new Map<string, Command>();
+    cmd.sub = sub;
+    for (const s of spec.subcommands) sub.set(s.name, build(s, cmd));
   }
   return cmd;
 }

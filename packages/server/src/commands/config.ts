@@ -470,7 +470,7 @@ defineCommands({
       since: '2.0.0',
       handler: (ctx) => configGet((ctx.session as Client).server, ctx.argv.slice(2)),
     },
-    spec({
+    {
       name: 'set',
       arity: -4,
       ...ADMIN,
@@ -483,8 +483,8 @@ defineCommands({
         const client = ctx.session as Client;
         return configSet(client.server, client, ctx.argv);
       },
-    }),
-    spec({
+    },
+    {
       name: 'resetstat',
       arity: 2,
       ...ADMIN,
@@ -497,8 +497,8 @@ defineCommands({
         resetStats((ctx.session as Client).server);
         return OK;
       },
-    }),
-    spec({
+    },
+    {
       name: 'rewrite',
       arity: 2,
       ...ADMIN,
@@ -521,7 +521,7 @@ defineCommands({
         server.log('notice', 'CONFIG REWRITE executed with success.');
         return OK;
       },
-    }),
+    },
     {
       name: 'help',
       arity: 2,

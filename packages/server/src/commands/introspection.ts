@@ -531,7 +531,10 @@ export function install(server: MemorykvServer): void {
   // enable-module-command), refused before they run.
   server.guards.push((client, argv) => {
     const name = argv[0]!;
+    // Every command passes here: most leave on length and first letter, without a lowercase copy.
     if (name.length !== 5 && name.length !== 6) return null;
+    const first = name.charCodeAt(0) | 0x20;
+    if (first !== 100 /* d */ && first !== 109 /* m */) return null;
     const lower = name.toLowerCase();
     let what: 'DEBUG' | 'MODULE';
     if (lower === 'debug') what = 'DEBUG';
@@ -1455,20 +1458,6 @@ const ACL_ORDER = [
   'scripting',
 ];
 
-/** Optional documentation fields a table entry may carry beyond CommandSpec. */
-interface CommandExtras {
-  tips?: readonly string[];
-  history?: readonly (readonly [string, string])[];
-  docFlags?: readonly string[];
-  deprecatedSince?: string;
-  replacedBy?: string;
-  arguments?: readonly Reply[];
-}
-
-function extras(cmd: Command): CommandExtras {
-  return cmd as unknown as CommandExtras;
-}
-
 function commandFlags(cmd: Command): Reply {
   const flags = new Set<string>(cmd.flags);
   if (legacyRange(cmd)?.movablekeys ?? cmd.keys !== undefined) flags.add('movablekeys');
@@ -1534,24 +1523,23 @@ function commandInfo(cmd: Command | undefined): Reply {
     commandFlags(cmd),
     ...legacyPositions(cmd),
     commandCategories(cmd),
-    new SetReply([...(extras(cmd).tips ?? [])]),
+    new SetReply([...(cmd.tips ?? [])]),
     new SetReply(keySpecs(cmd)),
     cmd.sub ? subs : new SetReply([]),
   ];
 }
 
 function commandDocs(cmd: Command): Reply {
-  const x = extras(cmd);
   const m: Reply[] = [];
   if (cmd.summary) m.push('summary', cmd.summary);
   if (cmd.since) m.push('since', cmd.since);
   m.push('group', cmd.group);
   if (cmd.complexity) m.push('complexity', cmd.complexity);
-  if (x.docFlags?.length) m.push('doc_flags', new SetReply(x.docFlags.map((f) => new Status(f))));
-  if (x.deprecatedSince) m.push('deprecated_since', x.deprecatedSince);
-  if (x.replacedBy) m.push('replaced_by', x.replacedBy);
-  if (x.history) m.push('history', new SetReply(x.history.map(([v, t]) => [v, t])));
-  if (x.arguments) m.push('arguments', [...x.arguments]);
+  if (cmd.docFlags?.length) m.push('doc_flags', new SetReply(cmd.docFlags.map((f) => new Status(f))));
+  if (cmd.deprecatedSince) m.push('deprecated_since', cmd.deprecatedSince);
+  if (cmd.replacedBy) m.push('replaced_by', cmd.replacedBy);
+  if (cmd.history) m.push('history', new SetReply(cmd.history.map(([v, t]) => [v, t])));
+  if (cmd.arguments) m.push('arguments', [...cmd.arguments]);
   if (cmd.sub) {
     const subs: Reply[] = [];
     for (const s of cmd.sub.values()) subs.push(s.fullName, commandDocs(s));
@@ -2112,16 +2100,12 @@ function help(cmd: string, lines: string[]): Reply {
   );
 }
 
-/** A table entry with Redis's command tips and history (COMMAND INFO/DOCS read them). */
-type Spec = CommandSpec & CommandExtras;
-export const spec = (s: Spec): CommandSpec => s;
-
 const ADMIN = { flags: ['admin', 'noscript', 'loading', 'stale'], acl: ['admin', 'slow', 'dangerous'] } as const;
 const HELP_FLAGS = { flags: ['loading', 'stale'], acl: ['slow'] } as const;
 const COMMAND_FLAGS = { flags: ['loading', 'stale'], acl: ['slow', 'connection'] } as const;
 
 defineCommands(
-  spec({
+  {
     name: 'info',
     arity: -1,
     flags: ['loading', 'stale'],
@@ -2133,8 +2117,8 @@ defineCommands(
     tips: ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special'],
     history: [['7.0.0', 'Added support for taking multiple section arguments.']],
     handler: (ctx) => info(serverOf(ctx), ctx.argv.slice(1)),
-  }),
-  spec({
+  },
+  {
     name: 'command',
     arity: -1,
     ...COMMAND_FLAGS,
@@ -2144,7 +2128,7 @@ defineCommands(
     since: '2.8.13',
     tips: ['nondeterministic_output_order'],
     subcommands: [
-      spec({
+      {
         name: 'count',
         arity: 2,
         ...COMMAND_FLAGS,
@@ -2153,8 +2137,8 @@ defineCommands(
         complexity: 'O(1)',
         since: '2.8.13',
         handler: () => commands.size,
-      }),
-      spec({
+      },
+      {
         name: 'docs',
         arity: -2,
         ...COMMAND_FLAGS,
@@ -2175,8 +2159,8 @@ defineCommands(
           }
           return new MapReply(out);
         },
-      }),
-      spec({
+      },
+      {
         name: 'getkeys',
         arity: -3,
         ...COMMAND_FLAGS,
@@ -2185,8 +2169,8 @@ defineCommands(
         complexity: 'O(N) where N is the number of arguments to the command',
         since: '2.8.13',
         handler: (ctx) => getKeys(ctx, false),
-      }),
-      spec({
+      },
+      {
         name: 'getkeysandflags',
         arity: -3,
         ...COMMAND_FLAGS,
@@ -2195,8 +2179,8 @@ defineCommands(
         complexity: 'O(N) where N is the number of arguments to the command',
         since: '7.0.0',
         handler: (ctx) => getKeys(ctx, true),
-      }),
-      spec({
+      },
+      {
         name: 'help',
         arity: 2,
         ...COMMAND_FLAGS,
@@ -2225,8 +2209,8 @@ defineCommands(
             'GETKEYSANDFLAGS <full-command>',
             '    Return the keys and the access flags from a full Redis command.',
           ]),
-      }),
-      spec({
+      },
+      {
         name: 'info',
         arity: -2,
         ...COMMAND_FLAGS,
@@ -2240,8 +2224,8 @@ defineCommands(
           if (ctx.argv.length === 2) return [...commands.values()].map((c) => commandInfo(c));
           return ctx.argv.slice(2).map((n) => commandInfo(commandByName(n)));
         },
-      }),
-      spec({
+      },
+      {
         name: 'list',
         arity: -2,
         ...COMMAND_FLAGS,
@@ -2251,10 +2235,10 @@ defineCommands(
         since: '7.0.0',
         tips: ['nondeterministic_output_order'],
         handler: commandList,
-      }),
+      },
     ],
-  }),
-  spec({
+  },
+  {
     name: 'slowlog',
     arity: -2,
     flags: [],
@@ -2264,7 +2248,7 @@ defineCommands(
     complexity: 'Depends on subcommand.',
     since: '2.2.12',
     subcommands: [
-      spec({
+      {
         name: 'get',
         arity: -2,
         flags: ['admin', 'loading', 'stale'],
@@ -2276,8 +2260,8 @@ defineCommands(
         tips: ['request_policy:all_nodes', 'nondeterministic_output'],
         history: [['4.0.0', 'Added client IP address, port and name to the reply.']],
         handler: slowlogCommand,
-      }),
-      spec({
+      },
+      {
         name: 'len',
         arity: 2,
         flags: ['admin', 'loading', 'stale'],
@@ -2288,8 +2272,8 @@ defineCommands(
         since: '2.2.12',
         tips: ['request_policy:all_nodes', 'response_policy:agg_sum', 'nondeterministic_output'],
         handler: slowlogCommand,
-      }),
-      spec({
+      },
+      {
         name: 'reset',
         arity: 2,
         flags: ['admin', 'loading', 'stale'],
@@ -2300,8 +2284,8 @@ defineCommands(
         since: '2.2.12',
         tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'],
         handler: slowlogCommand,
-      }),
-      spec({
+      },
+      {
         name: 'help',
         arity: 2,
         ...HELP_FLAGS,
@@ -2310,10 +2294,10 @@ defineCommands(
         complexity: 'O(1)',
         since: '6.2.0',
         handler: slowlogCommand,
-      }),
+      },
     ],
-  }),
-  spec({
+  },
+  {
     name: 'latency',
     arity: -2,
     flags: [],
@@ -2332,8 +2316,7 @@ defineCommands(
           ['latest', 2, 'Returns the latest latency samples for all events.', '2.8.13', 'special'],
           ['reset', -2, 'Resets the latency data for one or more events.', '2.8.13', 'agg_sum'],
         ] as const
-      ).map(([name, arity, summary, since, policy]) =>
-        spec({
+      ).map(([name, arity, summary, since, policy]): CommandSpec => ({
           name,
           arity,
           ...ADMIN,
@@ -2349,7 +2332,7 @@ defineCommands(
           handler: latencyCommand,
         }),
       ),
-      spec({
+      {
         name: 'help',
         arity: 2,
         ...HELP_FLAGS,
@@ -2358,10 +2341,10 @@ defineCommands(
         complexity: 'O(1)',
         since: '2.8.13',
         handler: latencyCommand,
-      }),
+      },
     ],
-  }),
-  spec({
+  },
+  {
     name: 'monitor',
     arity: 1,
     ...ADMIN,
@@ -2377,8 +2360,8 @@ defineCommands(
       client.server.sharding?.syncEvents();
       return OK;
     },
-  }),
-  spec({
+  },
+  {
     name: 'memory',
     arity: -2,
     flags: [],
@@ -2388,7 +2371,7 @@ defineCommands(
     complexity: 'Depends on subcommand.',
     since: '4.0.0',
     subcommands: [
-      spec({
+      {
         name: 'doctor',
         arity: 2,
         flags: [],
@@ -2399,8 +2382,8 @@ defineCommands(
         since: '4.0.0',
         tips: ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special'],
         handler: (ctx) => new Verbatim('txt', memoryDoctor(serverOf(ctx))),
-      }),
-      spec({
+      },
+      {
         name: 'help',
         arity: 2,
         ...HELP_FLAGS,
@@ -2422,8 +2405,8 @@ defineCommands(
             '    Return memory in bytes used by <key> and its value. Nested values are',
             '    sampled up to <count> times (default: 5, 0 means sample all).',
           ]),
-      }),
-      spec({
+      },
+      {
         name: 'malloc-stats',
         arity: 2,
         flags: [],
@@ -2434,8 +2417,8 @@ defineCommands(
         since: '4.0.0',
         tips: ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special'],
         handler: () => 'Stats not supported for the current allocator',
-      }),
-      spec({
+      },
+      {
         name: 'purge',
         arity: 2,
         flags: [],
@@ -2446,8 +2429,8 @@ defineCommands(
         since: '4.0.0',
         tips: ['request_policy:all_shards', 'response_policy:all_succeeded'],
         handler: () => OK,
-      }),
-      spec({
+      },
+      {
         name: 'stats',
         arity: 2,
         flags: [],
@@ -2458,8 +2441,8 @@ defineCommands(
         since: '4.0.0',
         tips: ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special'],
         handler: (ctx) => memoryStats(serverOf(ctx), serverStats(serverOf(ctx))),
-      }),
-      spec({
+      },
+      {
         name: 'usage',
         keySpecs: [{ flags: ['RO'], index: 2, range: [0, 1, 0] }],
         arity: -3,
@@ -2470,10 +2453,10 @@ defineCommands(
         complexity: 'O(N) where N is the number of samples.',
         since: '4.0.0',
         handler: memoryUsage,
-      }),
+      },
     ],
-  }),
-  spec({
+  },
+  {
     name: 'lastsave',
     arity: 1,
     flags: ['loading', 'stale', 'fast'],
@@ -2484,8 +2467,8 @@ defineCommands(
     since: '1.0.0',
     tips: ['nondeterministic_output'],
     handler: (ctx) => lastSave(serverOf(ctx)),
-  }),
-  spec({
+  },
+  {
     name: 'shutdown',
     arity: -1,
     flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'],
@@ -2496,8 +2479,8 @@ defineCommands(
     since: '1.0.0',
     history: [['7.0.0', 'Added the `NOW`, `FORCE` and `ABORT` modifiers.']],
     handler: shutdown,
-  }),
-  spec({
+  },
+  {
     name: 'debug',
     arity: -2,
     flags: ['admin', 'noscript', 'loading', 'stale'],
@@ -2508,8 +2491,8 @@ defineCommands(
     since: '1.0.0',
     docFlags: ['syscmd'],
     handler: debug,
-  }),
-  spec({
+  },
+  {
     name: 'module',
     arity: -2,
     flags: [],
@@ -2520,7 +2503,7 @@ defineCommands(
     since: '4.0.0',
     // A server without Redis modules: nothing loaded, nothing loads.
     subcommands: [
-      spec({
+      {
         name: 'help',
         arity: 2,
         ...HELP_FLAGS,
@@ -2539,8 +2522,8 @@ defineCommands(
             'UNLOAD <name>',
             '    Unload a module.',
           ]),
-      }),
-      spec({
+      },
+      {
         name: 'list',
         arity: 2,
         flags: ['admin', 'noscript'],
@@ -2551,9 +2534,9 @@ defineCommands(
         since: '4.0.0',
         tips: ['nondeterministic_output_order'],
         handler: () => [],
-      }),
-      ...(['load', 'loadex'] as const).map((name) =>
-        spec({
+      },
+      ...(['load', 'loadex'] as const).map(
+        (name): CommandSpec => ({
           name,
           arity: -3,
           flags: ['admin', 'noscript', 'no_async_loading'],
@@ -2568,7 +2551,7 @@ defineCommands(
           },
         }),
       ),
-      spec({
+      {
         name: 'unload',
         arity: 3,
         flags: ['admin', 'noscript', 'no_async_loading'],
@@ -2581,7 +2564,7 @@ defineCommands(
           serverOf(ctx).log('warning', `Error unloading module ${ctx.argv[2]}: no such module with that name`);
           return err('ERR Error unloading module: no such module with that name');
         },
-      }),
+      },
     ],
-  }),
+  },
 );

@@ -20,7 +20,7 @@ import { OK, Status, type Reply } from '../../../core/src/reply.ts';
 import { NOT_INTEGER, SYNTAX, error } from '../../../core/src/errors.ts';
 import type { Ctx } from '../../../core/src/commands/context.ts';
 import { is } from '../../../core/src/commands/args.ts';
-import { defineCommands, type CommandSpec } from '../../../core/src/commands/table.ts';
+import { defineCommands } from '../../../core/src/commands/table.ts';
 import { parseInt64 } from '../../../core/src/bytes.ts';
 import { dumpPayload } from '../../../core/src/rdb/encode.ts';
 import { Client } from '../client.ts';
@@ -658,7 +658,7 @@ defineCommands({
   ],
   tips: ['nondeterministic_output'],
   handler: migrate,
-} as CommandSpec);
+});
 
 export function install(server: MemorykvServer): void {
   const st = new MigrateState();

@@ -51,7 +51,7 @@ import { snapshotStorePath } from '../../../core/src/node/snapshot-lmdb.ts';
 import { dealIntoOne } from '../../../core/src/node/sharded-storage.ts';
 import { Client } from '../client.ts';
 import type { DurabilityGate, MemorykvServer } from '../server.ts';
-import { defineInfoSection, param, persistenceSection, serverStats, spec, type ShutdownFlags } from './introspection.ts';
+import { defineInfoSection, param, persistenceSection, serverStats, type ShutdownFlags } from './introspection.ts';
 import { later } from './later.ts';
 import { allowProtectedAction } from './config.ts';
 
@@ -296,7 +296,7 @@ function snapshotReply(m: SnapshotMeta): Reply {
 }
 
 defineCommands(
-  spec({
+  {
     name: 'save',
     arity: 1,
     flags: ['admin', 'noscript', 'no_async_loading', 'no_multi'],
@@ -313,8 +313,8 @@ defineCommands(
       if (d.building) throw BGSAVE_RUNNING;
       return later(ctx, d.snapshot().then(() => OK));
     },
-  }),
-  spec({
+  },
+  {
     name: 'bgsave',
     arity: -1,
     flags: ['admin', 'noscript', 'no_async_loading'],
@@ -337,8 +337,8 @@ defineCommands(
       void d.snapshot().catch(() => {});
       return new Status('Background saving started');
     },
-  }),
-  spec({
+  },
+  {
     name: 'bgrewriteaof',
     arity: 1,
     flags: ['admin', 'noscript', 'no_async_loading'],
@@ -358,8 +358,8 @@ defineCommands(
       void d.snapshot().catch(() => {});
       return new Status('Background append only file rewriting started');
     },
-  }),
-  spec({
+  },
+  {
     name: 'snapshot',
     arity: -2,
     flags: [],
@@ -369,7 +369,7 @@ defineCommands(
     complexity: 'Depends on subcommand.',
     since: '7.2.0',
     subcommands: [
-      spec({
+      {
         name: 'list',
         group: 'server',
         arity: 2,
@@ -378,8 +378,8 @@ defineCommands(
         summary: 'Lists the complete snapshots, oldest first: id, name, created (unix s), seq, keys, bytes, kind.',
         complexity: 'O(N) where N is the number of snapshots',
         handler: (ctx) => durabilityFor(ctx).list().map(snapshotReply),
-      }),
-      spec({
+      },
+      {
         name: 'create',
         group: 'server',
         arity: -2,
@@ -396,8 +396,8 @@ defineCommands(
           if (name !== null && d.list().some((m) => m.name === name)) throw new ErrorReply(`ERR a snapshot named '${name}' already exists`);
           return later(ctx, d.snapshot(name).then(snapshotReply));
         },
-      }),
-      spec({
+      },
+      {
         name: 'delete',
         group: 'server',
         arity: 3,
@@ -411,8 +411,8 @@ defineCommands(
           if (d.list().pop()?.id === m.id) throw new ErrorReply('ERR the newest snapshot is the recovery base: create another one first');
           return later(ctx, d.delete(m.id).then(() => OK));
         },
-      }),
-      spec({
+      },
+      {
         name: 'export',
         group: 'server',
         arity: 4,
@@ -434,9 +434,9 @@ defineCommands(
           if (d.snapshots.exportTo === undefined) throw new ErrorReply('ERR this server keeps its snapshots in memory: nothing to export');
           return later(ctx, d.snapshots.exportTo(m.id, path));
         },
-      }),
+      },
     ],
-  }),
+  },
 );
 
 export function install(server: MemorykvServer): void {

@@ -849,12 +849,13 @@ function pubsubContextGuard(client: Client, argv: string[]): ErrorReply | null {
   );
 }
 
-const PING_WRAPPED = Symbol('pubsub ping');
+/** Whether PING's handler is wrapped already (once per process: the table is the process's). */
+let pingWrapped = false;
 
 /** PING answers ["pong", message] to a RESP2 client with subscriptions (pingCommand). */
 function wrapPing(): void {
-  const ping = commands.get('ping') as (NonNullable<ReturnType<typeof commands.get>> & { [PING_WRAPPED]?: true }) | undefined;
-  if (ping === undefined || ping[PING_WRAPPED] || !ping.handler) return;
+  const ping = commands.get('ping');
+  if (ping === undefined || pingWrapped || !ping.handler) return;
   const original = ping.handler;
   ping.handler = (ctx) => {
     const c = ctx.session;
@@ -863,7 +864,7 @@ function wrapPing(): void {
     }
     return original(ctx);
   };
-  ping[PING_WRAPPED] = true;
+  pingWrapped = true;
 }
 
 export function install(server: MemorykvServer): void {
