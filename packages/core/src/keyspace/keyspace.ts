@@ -57,13 +57,13 @@ export class Keyspace {
 
   /** A key's value for a read command: expires it if due, counts hits/misses, touches LRU/LFU. */
   lookupRead(key: string): Value | undefined {
-    if ((this.expires.size > 0 && this.expireIfNeeded(key)) || this.main.find(key) < 0) {
+    const main = this.main;
+    const i = this.expires.size > 0 && this.expireIfNeeded(key) ? -1 : main.find(key);
+    if (i < 0) {
       this.shard.stats.keyspaceMisses++;
       if (this.shard.notifyMiss) this.shard.notify(this.id, 'm', 'keymiss', key);
       return undefined;
     }
-    const main = this.main;
-    const i = main.find(key);
     this.shard.stats.keyspaceHits++;
     this.touch(i);
     return main.vals[i];
