@@ -1,10 +1,10 @@
-// The Piscina worker's entry (issue 4): a worker thread does not inherit the tsx hooks of the
-// thread that started it (the server binary registers tsx programmatically, vitest transforms in
-// its own way), so this plain-JS file registers tsx in the worker and then loads the TypeScript task.
+// The Piscina worker's entry (issue 4): a worker thread does not inherit the module hooks of the
+// thread that started it (the server binary registers them programmatically, vitest transforms in
+// its own way), so this plain-JS file registers them (typescript.mjs) and then loads the task.
 import { execFileSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { register } from 'tsx/esm/api';
+import { registerTypeScript } from './typescript.mjs';
 
 // A build must not take CPU from serving (issue 4: GET/SET p99 within 2x while it runs). On Linux
 // a thread's scheduling is its own. SCHED_IDLE on top of nice 19: the thread runs only on a core
@@ -20,7 +20,7 @@ try {
   // not Linux, or not permitted: the build runs at nice 19 or at the serving thread's priority
 }
 
-register();
+registerTypeScript();
 const { runBuildTask } = await import('./snapshot-worker.ts');
 
 export default runBuildTask;

@@ -6,8 +6,8 @@
  * the threads of a process) and writes the snapshot chunk by chunk into the snapshot environment,
  * so the journal's commits never wait on it.
  *
- * The worker runs our TypeScript through snapshot-worker-entry.mjs, which registers tsx in the
- * worker thread before importing this file.
+ * The worker runs our TypeScript through snapshot-worker-entry.mjs, which registers the
+ * TypeScript module hooks (typescript.mjs) in the worker thread before importing this file.
  */
 import { threadId } from 'node:worker_threads';
 import { Piscina } from 'piscina';
