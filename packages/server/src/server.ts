@@ -112,6 +112,13 @@ export class MemorykvServer {
   /** Where every plain connection's reads land (see accept). */
   private readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
   private flushScheduled = false;
+  /** Clients whose replies wait for the end of this poll phase (flushAfterReads). */
+  private readFlushQueue: Client[] = [];
+  private readonly flushReads = (): void => {
+    const q = this.readFlushQueue;
+    this.readFlushQueue = [];
+    for (let i = 0; i < q.length; i++) q[i]!.flush();
+  };
   /** Per-module state, keyed by module name. */
   readonly state = new Map<string, unknown>();
   /** Server parameters by lowercase name and alias (config.ts serves CONFIG over these). */
@@ -260,6 +267,11 @@ export class MemorykvServer {
   defineParam(p: Param): void {
     this.params.set(p.name, p);
     for (const a of p.aliases ?? []) this.params.set(a, p);
+  }
+
+  /** Flushes a client once every connection readable in this poll phase has been read. */
+  flushAfterReads(client: Client): void {
+    if (this.readFlushQueue.push(client) === 1) setImmediate(this.flushReads);
   }
 
   /** Flushes a client's out-of-band messages at the end of this tick (one write per tick). */
