@@ -52,6 +52,7 @@ export function runServerPath(name: string, limit: number): number {
         c.onData(warm, warm.length);
         c.parser.detach();
       }
+      server.flushReads();
     }
   }
   server.execute(clients[0]!, ['DEL', 'mylist']);
@@ -65,6 +66,8 @@ export function runServerPath(name: string, limit: number): number {
       c.onData(read, read.length);
       c.parser.detach();
     }
+    // The replies leave after the poll phase's reads, as in the event loop (flushAfterReads).
+    server.flushReads();
     n += CLIENTS * PIPELINE;
     // Keep LPUSH's list from growing without bound (RPOP empties it by itself).
     if ((n & 0xffff) < CLIENTS * PIPELINE) server.execute(clients[0]!, ['DEL', 'mylist']);

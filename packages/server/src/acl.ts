@@ -466,7 +466,6 @@ export class Acl {
   aclfile = '';
   /** INFO's acl_access_denied_* counters. */
   readonly stats = { auth: 0, cmd: 0, key: 0, channel: 0 };
-  readonly clients = new WeakMap<Client, ClientAuth>();
   /** ACL LOG's client-info line of a client running `cmd` (the connection module's, once installed). */
   /** The CLIENT LIST line of a client (ACL LOG's client-info); the connection module provides it. */
   clientInfo: (c: Client, cmd: string) => string = () => '';
@@ -497,7 +496,7 @@ export class Acl {
 
   /** A client's state, created as clientSetDefaultAuth does on first sight. */
   clientAuth(client: Client): ClientAuth {
-    let st = this.clients.get(client);
+    let st = client.auth;
     if (st === undefined) st = this.setDefaultAuth(client);
     return st;
   }
@@ -506,7 +505,7 @@ export class Acl {
   setDefaultAuth(client: Client): ClientAuth {
     const d = this.defaultUser;
     const st: ClientAuth = { user: d, authenticated: d.nopass && d.enabled };
-    this.clients.set(client, st);
+    client.auth = st;
     client.user = d.name;
     client.parser.authRequired = this.authRequired(st);
     return st;
@@ -554,7 +553,7 @@ export class Acl {
    */
   killClientsOf(u: User, current: Client | null): void {
     for (const c of this.server.clients.values()) {
-      const st = this.clients.get(c);
+      const st = c.auth;
       if (st === undefined || st.user !== u) continue;
       st.user = this.defaultUser;
       st.authenticated = false;
@@ -584,7 +583,7 @@ export class Acl {
     }
     if (match) return;
     for (const c of [...this.server.clients.values()]) {
-      const st = this.clients.get(c);
+      const st = c.auth;
       if (st === undefined || st.user !== original || !c.subscribed) continue;
       let kill = false;
       for (const p of c.patterns) if (!upcoming.includes(p)) kill = true;

@@ -12,6 +12,7 @@ import { ErrorReply, NO_REPLY, Session, type Reply } from '@memorykv/core';
 import { RespParser } from './resp/parser.ts';
 import { ReplyWriter, type WireReply } from './resp/encoder.ts';
 import type { MemorykvServer } from './server.ts';
+import type { ClientAuth } from './acl.ts';
 import { PendingReply } from './sharding.ts';
 
 /** A command parked until its keys get data or its timeout passes (blocking.ts fills it in). */
@@ -90,6 +91,8 @@ export class Client extends Session {
   libVer = '';
   /** The ACL user this connection is authenticated as; null while it must still AUTH. */
   user: string | null = 'default';
+  /** The ACL module's state of this connection (Redis's c->user, c->authenticated), on first sight. */
+  auth: ClientAuth | undefined = undefined;
   readonly createdAt = Date.now();
   lastInteraction = Date.now();
   /** The command running, or the last one run (CLIENT LIST argv-mem, cmd). */

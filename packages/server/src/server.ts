@@ -114,7 +114,8 @@ export class MemorykvServer {
   private flushScheduled = false;
   /** Clients whose replies wait for the end of this poll phase (flushAfterReads). */
   private readFlushQueue: Client[] = [];
-  private readonly flushReads = (): void => {
+  /** Writes their replies: the check phase after a poll phase (or a harness, after its reads). */
+  readonly flushReads = (): void => {
     const q = this.readFlushQueue;
     this.readFlushQueue = [];
     for (let i = 0; i < q.length; i++) q[i]!.flush();

@@ -377,6 +377,7 @@ export class PubSub {
    * so the pending messages are appended just after that reply by a one-shot reply() wrapper.
    */
   afterCommand(c: Client): void {
+    if (this.pending.size === 0) return;
     const p = this.pending.get(c);
     if (p === undefined || c.closed) return;
     const prev = c.reply;

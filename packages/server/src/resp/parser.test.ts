@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorReply } from '@memorykv/core';
-import { PROTO_INLINE_MAX_SIZE, RespParser, splitArgs, type RespParserOptions } from './parser.ts';
+import { PROTO_INLINE_MAX_SIZE, RespParser, latin1, splitArgs, type RespParserOptions } from './parser.ts';
 
 /** A request as RESP multibulk bytes (args are binary strings). */
 function cmd(...args: string[]): string {
@@ -458,5 +458,15 @@ describe('RespParser: protocol errors, as redis-server reports them', () => {
     expect(parser.next()).toBe(null);
     expect(parser.feed(bytes(cmd('SET', 'k', v).slice(40) + cmd('PING')))).toBe(true);
     expect(parser.next()).toEqual(['SET', 'k', v]);
+  });
+});
+
+describe('latin1', () => {
+  it('reads every length, short (from char codes) and long (latin1Slice), at any offset, every byte value', () => {
+    const buf = Buffer.alloc(300);
+    for (let i = 0; i < buf.length; i++) buf[i] = (i * 37 + 11) & 0xff;
+    for (let n = 0; n <= 40; n++) {
+      for (const s of [0, 1, 7, 255 - n]) expect(latin1(buf, s, s + n)).toBe(buf.toString('latin1', s, s + n));
+    }
   });
 });
