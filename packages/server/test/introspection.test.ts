@@ -345,6 +345,15 @@ describe('SLOWLOG', () => {
     expect(await r.call('SLOWLOG', 'LEN')).toBe(0);
     expect(fields((await r.call('INFO', 'commandstats')) as string).get('cmdstat_hset')).toMatch(/^calls=10,usec=\d+,/);
     expect(fields((await r.call('INFO', 'latencystats')) as string).get('latency_percentiles_usec_hset')).toMatch(/^p50=[\d.]+,/);
+    // A run of one command, interleaved with another, is counted command by command in the histograms.
+    const t = r.pipeline();
+    for (let i = 0; i < 6; i++) t.hset('pipe:h2', `f${i}`, 'v').incr('pipe:n2').incr('pipe:n2');
+    await t.exec();
+    const [, hist] = (await r.call('LATENCY', 'HISTOGRAM', 'hset', 'incr')) as [string, unknown[], string, unknown[]];
+    expect(hist[1]).toBe(16);
+    const histogram = hist[3] as number[];
+    expect(histogram[histogram.length - 1]).toBe(16);
+    expect(fields((await r.call('INFO', 'commandstats')) as string).get('cmdstat_incr')).toMatch(/^calls=14,/);
     await r.call('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
   });
 

@@ -112,6 +112,11 @@ export interface CommandSpec extends Partial<KeySpec> {
 export interface Command extends Omit<CommandSpec, 'firstKey' | 'lastKey' | 'step'>, KeySpec {
   /** name, or parent|name for a subcommand. */
   fullName: string;
+  /**
+   * The entry's number, dense from 0 in declaration order (Redis's cmd->id): per-command state
+   * kept elsewhere (a server's commandstats) is an array indexed by it, not a map.
+   */
+  readonly id: number;
   write: boolean;
   readonly: boolean;
   denyoom: boolean;
@@ -131,6 +136,8 @@ const SPEC_FIELDS = new Set([
  * command runs, and objects spread from specs of different shapes (the specs' optional fields
  * and their order vary) made those loads megamorphic as soon as a few commands had run.
  */
+let nextId = 0;
+
 class TableEntry implements Command {
   name: string;
   arity: number;
@@ -159,6 +166,7 @@ class TableEntry implements Command {
   denyoom: boolean;
   parent: Command | undefined;
   sub: Map<string, Command> | undefined = undefined;
+  readonly id = nextId++;
 
   constructor(spec: CommandSpec, parent: Command | undefined) {
     for (const k of Object.keys(spec)) {

@@ -91,22 +91,51 @@ const CONSTANT_TIME = new Set(['set', 'setex', 'psetex']);
  * needs no time (calls, errors, MONITOR) is counted as they run; what does (usec, the latency
  * histogram, SLOWLOG, LATENCY) waits here. A fast command is O(1) or O(log N), so an even
  * split misleads no one; it saves a clock read per command.
+ *
+ * Commands are kept as runs (a pipeline usually repeats one command): a run is its stat and a
+ * count, one array store per run, not four per command. Who ran what (client, argv) is kept,
+ * one command a run, only while SLOWLOG could take a grouped command (keepsArgs).
  */
 class CallGroup {
+  /** Commands in the group. */
   n = 0;
+  /** Runs in the group: stats[i] ran counts[i] times in a row. */
+  runs = 0;
   readonly stats: CommandStat[] = [];
+  readonly counts: number[] = [];
   readonly clients: (Client | null)[] = [];
   readonly argvs: (string[] | null)[] = [];
   readonly redacted: (number[] | undefined)[] = [];
 
-  add(cs: CommandStat, client: Client | null, argv: string[], redacted: number[] | undefined): void {
-    const i = this.n++;
+  add(cs: CommandStat, client: Client | null, argv: string[], redacted: number[] | undefined, keepArgs: boolean): void {
+    this.n++;
+    const last = this.runs - 1;
+    if (!keepArgs && last >= 0 && this.stats[last] === cs && this.argvs[last] === null) {
+      this.counts[last]!++;
+      return;
+    }
+    const i = this.runs++;
     this.stats[i] = cs;
-    this.clients[i] = client;
-    this.argvs[i] = argv;
-    this.redacted[i] = redacted;
+    this.counts[i] = 1;
+    if (keepArgs) {
+      this.clients[i] = client;
+      this.argvs[i] = argv;
+      this.redacted[i] = redacted;
+    } else {
+      this.clients[i] = null;
+      this.argvs[i] = null;
+      this.redacted[i] = undefined;
+    }
   }
 }
+
+/**
+ * Below this SLOWLOG threshold (µs) a group keeps each command's argv, since its share of the
+ * group's time may reach the threshold. At or above it (the default is 10000), a fast command's
+ * share reaching it would be a stall of the whole process (a pause of the host, a long GC), not
+ * the command's doing: SLOWLOG does not name the grouped commands then; LATENCY still counts it.
+ */
+const GROUP_KEEPS_ARGS_BELOW_US = 1000;
 
 /** Sub-buckets per power of two (two significant digits need 1/128; 256 keeps the old keys). */
 const SUB = 256;
@@ -127,12 +156,12 @@ class Histogram {
     return bucketOf(ns < 1 ? 1 : Math.round(ns));
   }
 
-  /** Counts one value of bucket k (Histogram.bucket). */
-  add(k: number): void {
+  /** Counts `count` values of bucket k (Histogram.bucket). */
+  add(k: number, count = 1): void {
     const e = (k / SUB) | 0;
     const o = (this.octaves[e] ??= new Uint32Array(SUB));
-    o[k - e * SUB]!++;
-    this.total++;
+    o[k - e * SUB]! += count;
+    this.total += count;
   }
 
   /** Bucket keys with their counts, ascending. */
@@ -211,8 +240,8 @@ export class ServerStats {
   /** While INFO is written for a sharded keyspace: the shards' numbers (sharding.ts). */
   sharded: ShardedFacts | null = null;
   readonly commands = new Map<string, CommandStat>();
-  /** The same stats by Command object, for the command path (cleared with `commands`). */
-  readonly byCommand = new Map<Command, CommandStat>();
+  /** The same stats by Command id, for the command path (cleared with `commands`). */
+  byCommand: (CommandStat | undefined)[] = [];
   readonly errors = new Map<string, number>();
   numCommands = 0;
   errorReplies = 0;
@@ -274,8 +303,8 @@ export class ServerStats {
   }
 
   statOf(cmd: Command): CommandStat {
-    let s = this.byCommand.get(cmd);
-    if (s === undefined) this.byCommand.set(cmd, (s = this.command(cmd.fullName)));
+    let s = this.byCommand[cmd.id];
+    if (s === undefined) this.byCommand[cmd.id] = s = this.command(cmd.fullName);
     return s;
   }
 
@@ -447,7 +476,7 @@ export function persistenceSection(server: MemorykvServer, st: ServerStats, p: P
 export function resetStats(server: MemorykvServer): void {
   const st = serverStats(server);
   st.commands.clear();
-  st.byCommand.clear();
+  st.byCommand = [];
   st.errors.clear();
   st.numCommands = 0;
   st.errorReplies = 0;
@@ -602,14 +631,16 @@ function settleGroup(server: MemorykvServer, st: ServerStats, now: number): numb
   const bucket = Histogram.bucket(ms * 1e6);
   // Usually too quick for SLOWLOG and LATENCY for all of them (no entry is pushed meanwhile).
   const logs = logsTime(st, usec, ms);
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < g.runs; i++) {
     const cs = g.stats[i]!;
-    countTime(st, cs, usec, bucket);
-    if (logs) logTime(st, cs, g.clients[i]!, g.argvs[i]!, g.redacted[i], ms, usec);
+    const count = g.counts[i]!;
+    countTime(st, cs, usec * count, bucket, count);
+    if (logs) for (let k = 0; k < count; k++) logTime(st, cs, g.clients[i] ?? null, g.argvs[i] ?? null, g.redacted[i], ms, usec);
     g.clients[i] = null;
     g.argvs[i] = null;
     g.redacted[i] = undefined;
   }
+  g.runs = 0;
   g.n = 0;
   server.callClock = now;
   return now;
@@ -640,7 +671,10 @@ function afterCall(server: MemorykvServer, st: ServerStats, session: Session, cs
     cs.calls++;
     st.numCommands++;
     const client = session instanceof Client ? session : null;
-    if (ms < 0) st.group.add(cs, client, argv, redacted);
+    if (ms < 0) {
+      const slower = st.slowlogLogSlowerThan;
+      st.group.add(cs, client, argv, redacted, slower >= 0 && slower < GROUP_KEEPS_ARGS_BELOW_US);
+    }
     else {
       const usec = Math.round(ms * 1000);
       countTime(st, cs, usec, Histogram.bucket(ms * 1e6));
@@ -656,10 +690,10 @@ function afterCall(server: MemorykvServer, st: ServerStats, session: Session, cs
   st.sampleOps(server.engine.shard.coarseNow);
 }
 
-/** A completed command's time in commandstats (usec) and its latency histogram (bucket). */
-function countTime(st: ServerStats, cs: CommandStat, usec: number, bucket: number): void {
+/** `count` completed commands' time in commandstats (usec, their sum) and their latency histogram (bucket). */
+function countTime(st: ServerStats, cs: CommandStat, usec: number, bucket: number, count = 1): void {
   cs.usec += usec;
-  if (st.latencyTracking) (cs.histogram ??= new Histogram()).add(bucket);
+  if (st.latencyTracking) (cs.histogram ??= new Histogram()).add(bucket, count);
 }
 
 /** Whether a command of this time may go to SLOWLOG or LATENCY (or SLOWLOG needs a trim). */
@@ -668,8 +702,11 @@ function logsTime(st: ServerStats, usec: number, ms: number): boolean {
   return usec >= st.slowlogLogSlowerThan || st.slowlog.length > st.slowlogMaxLen || (threshold > 0 && ms >= threshold);
 }
 
-/** A completed command's time in SLOWLOG and LATENCY, where it is long enough (see logsTime). */
-function logTime(st: ServerStats, cs: CommandStat, client: Client | null, argv: string[], redacted: number[] | undefined, ms: number, usec: number): void {
+/**
+ * A completed command's time in SLOWLOG and LATENCY, where it is long enough (see logsTime);
+ * argv is null for a grouped command whose argv was not kept (GROUP_KEEPS_ARGS_BELOW_US).
+ */
+function logTime(st: ServerStats, cs: CommandStat, client: Client | null, argv: string[] | null, redacted: number[] | undefined, ms: number, usec: number): void {
   // slowlogPushEntryIfNeeded: a push, or a trim after SLOWLOG's length was lowered.
   if (!cs.skipSlowlog && (usec >= st.slowlogLogSlowerThan || st.slowlog.length > st.slowlogMaxLen)) {
     slowlogPush(st, client, argv, redacted, usec);
@@ -775,11 +812,11 @@ function peerId(c: Client): string {
 const SLOWLOG_MAX_ARGC = 32;
 const SLOWLOG_MAX_STRING = 128;
 
-function slowlogPush(st: ServerStats, client: Client | null, argv: string[], redacted: number[] | undefined, usec: number): void {
+function slowlogPush(st: ServerStats, client: Client | null, argv: string[] | null, redacted: number[] | undefined, usec: number): void {
   const slower = st.slowlogLogSlowerThan;
   const maxLen = st.slowlogMaxLen;
   if (slower < 0 || maxLen === 0) return;
-  if (usec >= slower) {
+  if (usec >= slower && argv !== null) {
     const argc = Math.min(argv.length, SLOWLOG_MAX_ARGC);
     const args: string[] = [];
     for (let j = 0; j < argc; j++) {
