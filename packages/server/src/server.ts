@@ -13,6 +13,7 @@ import type { Journal } from '../../core/src/durability/journal.ts';
 import { Client } from './client.ts';
 import { defaultSettings, type ServerSettings } from './settings.ts';
 import { installModules } from './commands/index.ts';
+import { Hooks } from './hooks.ts';
 import { Listeners } from './listeners.ts';
 import { PendingReply, Sharding } from './sharding.ts';
 import { CORE_COMMANDS } from '../../core/src/commands/index.ts';
@@ -21,6 +22,7 @@ import { join } from 'node:path';
 
 /** A check before a command runs (auth, ACL, pub/sub context ...): an error rejects it. */
 export type Guard = (client: Client, argv: string[]) => ErrorReply | null;
+export type AfterCommand = (client: Client, argv: string[]) => void;
 
 /**
  * A server parameter for CONFIG GET/SET/REWRITE and config files (the engine's own parameters
@@ -71,9 +73,9 @@ export class MemorykvServer {
   readonly settings: ServerSettings;
   readonly clients = new Map<number, Client>();
   /** Checks run before every command, in order (modules add theirs at install). */
-  readonly guards: Guard[] = [];
+  readonly guards = new Hooks<Guard>();
   /** Called after every command a client ran (blocked-client wakeups, tracking ...). */
-  readonly afterCommand: ((client: Client, argv: string[]) => void)[] = [];
+  readonly afterCommand = new Hooks<AfterCommand>();
   /** Called when a client goes away. */
   readonly onDetach: ((client: Client) => void)[] = [];
   /**
@@ -250,8 +252,9 @@ export class MemorykvServer {
 
   /** Runs one command of a client: guards, then the engine (or the shards: a PendingReply). */
   execute(client: Client, argv: string[]): Reply | PendingReply {
-    for (const guard of this.guards) {
-      const e = guard(client, argv);
+    const guards = this.guards.active;
+    for (let i = 0; i < guards.length; i++) {
+      const e = guards[i]!(client, argv);
       if (e !== null) return e;
     }
     const sharding = this.sharding;
@@ -261,7 +264,9 @@ export class MemorykvServer {
       if (where !== 'here') return where;
     }
     const reply = this.engine.execute(client, argv);
-    for (const hook of this.afterCommand) hook(client, argv);
+    // Read after the command: one that blocked or parked its client switched a hook on.
+    const after = this.afterCommand.active;
+    for (let i = 0; i < after.length; i++) after[i]!(client, argv);
     return reply;
   }
 

@@ -31,7 +31,7 @@ import { Client, type BlockState } from '../client.ts';
 import { PendingReply } from '../sharding.ts';
 import { BLOCKED_AS } from '../../../core/src/engine/sharded.ts';
 import { keyHashSlot, slotShard } from '../../../core/src/engine/slots.ts';
-import type { MemorykvServer } from '../server.ts';
+import type { AfterCommand, MemorykvServer } from '../server.ts';
 import { serverStats } from './introspection.ts';
 
 /** What a client waits for (Redis's BLOCKED_LIST, BLOCKED_ZSET, BLOCKED_STREAM, BLOCKED_WAIT). */
@@ -92,6 +92,8 @@ export class BlockingState {
    */
   readonly nokeyKeys: Map<string, number>[] = [];
   nokeyBlocked = 0;
+  /** The after-command hook that serves blocked clients (install). */
+  afterCommand: AfterCommand = () => {};
   /** Clients blocked on keys, and on anything (INFO blocked_clients). */
   keyBlocked = 0;
   blocked = 0;
@@ -187,6 +189,7 @@ function block(
     st.keyBlocked++;
   }
   st.blocked++;
+  server.afterCommand.switch(st.afterCommand, true);
   const b: Blocked = { argv: stream?.argv ?? ctx.argv, keys: unique, db, deadline, timeoutReply, timer: null, type };
   if (stream !== undefined) {
     b.waits = stream.waits;
@@ -456,7 +459,7 @@ function serve(server: MemorykvServer, client: Client, b: Blocked): void {
   }
   if (client.blocked !== null) return;
   client.reply(reply);
-  for (const hook of server.afterCommand) hook(client, b.argv);
+  for (const hook of server.afterCommand.active) hook(client, b.argv);
   client.flush();
   resume(client);
 }
@@ -587,6 +590,7 @@ export function blockSharded(server: MemorykvServer, client: Client, argv: strin
   }
   if (unique.length > 0) st.keyBlocked++;
   st.blocked++;
+  server.afterCommand.switch(st.afterCommand, true);
   const b: Blocked = { argv, keys: unique, db, deadline, timeoutReply: NULL_ARRAY, timer: null, type: form.type, sharded };
   if (form.group !== undefined) {
     b.group = form.group;
@@ -935,11 +939,14 @@ export function install(server: MemorykvServer): void {
     if (st.blockingKeys[db]?.has(key) !== true) return;
     signalKeyAsReady(server, st, db, key);
   });
-  server.afterCommand.push(() => {
+  // On while a client is blocked (switched on where one blocks).
+  st.afterCommand = () => {
     // Sharded, the keys are in the shard threads, which serve their blocked clients themselves.
     if (st.nokeyBlocked !== 0 && !server.sharding) scanNokeyKeys(server, st);
     if (st.keyBlocked !== 0) handleClientsBlockedOnKeys(server);
-  });
+    else if (st.nokeyBlocked === 0) server.afterCommand.switch(st.afterCommand, false);
+  };
+  server.afterCommand.push(st.afterCommand, false);
   setStreamBlocker(blockOnStreams);
   server.onDetach.push(dropClient);
 }

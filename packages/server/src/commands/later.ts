@@ -8,20 +8,28 @@
 import { ErrorReply, NO_REPLY, type Reply } from '@memorykv/core';
 import type { Ctx } from '../../../core/src/commands/context.ts';
 import type { BlockState, Client } from '../client.ts';
-import type { MemorykvServer } from '../server.ts';
+import type { AfterCommand, MemorykvServer } from '../server.ts';
 
 const STATE = 'later';
 
-/** Clients whose command answered NO_REPLY through later(), to park once the command is done. */
+interface Later {
+  /** Clients whose command answered NO_REPLY through later(), to park once the command is done. */
+  parking: Map<Client, BlockState>;
+  /** The after-command hook that parks them: on while one waits (see Hooks). */
+  park: AfterCommand;
+}
+
 function parkingOf(server: MemorykvServer): Map<Client, BlockState> {
-  return server.state.get(STATE) as Map<Client, BlockState>;
+  return (server.state.get(STATE) as Later).parking;
 }
 
 export function later(ctx: Ctx, work: Promise<Reply>): typeof NO_REPLY {
   const client = ctx.session as Client;
   const server = client.server;
   const block: BlockState = { argv: ctx.argv, keys: [], db: client.db, deadline: 0, timeoutReply: null, timer: null };
-  parkingOf(server).set(client, block);
+  const st = server.state.get(STATE) as Later;
+  st.parking.set(client, block);
+  server.afterCommand.switch(st.park, true);
   work.then(
     (reply) => answer(server, client, block, reply),
     (e: unknown) => answer(server, client, block, e instanceof ErrorReply ? e : new ErrorReply(`ERR ${(e as Error)?.message ?? e}`)),
@@ -44,14 +52,18 @@ function answer(server: MemorykvServer, client: Client, block: BlockState, reply
 
 export function install(server: MemorykvServer): void {
   const parking = new Map<Client, BlockState>();
-  server.state.set(STATE, parking);
-  server.afterCommand.push((client) => {
-    if (parking.size === 0) return;
+  const park: AfterCommand = (client) => {
+    if (parking.size === 0) {
+      server.afterCommand.switch(park, false);
+      return;
+    }
     const block = parking.get(client);
     if (block === undefined) return;
     parking.delete(client);
     client.blocked = block;
-  });
+  };
+  server.state.set(STATE, { parking, park } satisfies Later);
+  server.afterCommand.push(park, false);
   server.onDetach.push((client) => {
     parking.delete(client);
   });

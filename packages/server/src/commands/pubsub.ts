@@ -24,7 +24,7 @@ import { runnableCommand } from '../../../core/src/commands/table.ts';
 import { scriptingState } from '../../../core/src/scripting/state.ts';
 import { Client } from '../client.ts';
 import { arg, channelKeySpec, publishSpecs, type Spec } from './publish.ts';
-import type { MemorykvServer, Param } from '../server.ts';
+import type { AfterCommand, MemorykvServer, Param } from '../server.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Keyspace notification classes (server.h NOTIFY_*)
@@ -226,6 +226,7 @@ export class PubSub {
     const mine = shard ? c.shardChannels : c.channels;
     if (!mine.has(channel)) {
       mine.add(channel);
+      this.server.guards.switch(pubsubContextGuard, true);
       const all = shard ? this.shardChannels : this.channels;
       let set = all.get(channel);
       if (set === undefined) all.set(channel, (set = new Set()));
@@ -255,6 +256,7 @@ export class PubSub {
   psubscribe(c: Client, pattern: string, out: Reply[][]): void {
     if (!c.patterns.has(pattern)) {
       c.patterns.add(pattern);
+      this.server.guards.switch(pubsubContextGuard, true);
       let set = this.patterns.get(pattern);
       if (set === undefined) this.patterns.set(pattern, (set = new Set()));
       set.add(c);
@@ -350,6 +352,7 @@ export class PubSub {
       if (p === undefined) {
         const fresh: Pending = (p = { items: [] });
         this.pending.set(c, fresh);
+        this.server.afterCommand.switch(this.afterCommandHook, true);
         // afterCommand normally writes them; this catches a command run outside processInput.
         queueMicrotask(() => {
           if (this.pending.get(c) === fresh) this.flushPending(c);
@@ -376,8 +379,14 @@ export class PubSub {
    * afterCommand: the command's reply is not written yet (processInput writes it right after),
    * so the pending messages are appended just after that reply by a one-shot reply() wrapper.
    */
+  /** The after-command hook that writes them: on while any is pending (see Hooks). */
+  readonly afterCommandHook: AfterCommand = (c) => this.afterCommand(c);
+
   afterCommand(c: Client): void {
-    if (this.pending.size === 0) return;
+    if (this.pending.size === 0) {
+      this.server.afterCommand.switch(this.afterCommandHook, false);
+      return;
+    }
     const p = this.pending.get(c);
     if (p === undefined || c.closed) return;
     const prev = c.reply;
@@ -839,8 +848,13 @@ defineCommands(...SPECS, ...publishSpecs((ctx, sharded) => stateOf(ctx).publish(
 /** Commands a RESP2 client with subscriptions may still run. */
 const ALLOWED_IN_CONTEXT = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 
+/** On while any client has a subscription (see Hooks). */
 function pubsubContextGuard(client: Client, argv: string[]): ErrorReply | null {
-  if (client.resp !== 2 || !client.subscribed) return null;
+  if (client.resp !== 2 || !client.subscribed) {
+    const ps = pubsubOf(client.server);
+    if (ps.channels.size + ps.patterns.size + ps.shardChannels.size === 0) client.server.guards.switch(pubsubContextGuard, false);
+    return null;
+  }
   // Unknown commands and wrong arities get the engine's own errors first, as in processCommand.
   const cmd = runnableCommand(argv);
   if (cmd === undefined || ALLOWED_IN_CONTEXT.has((cmd.parent ?? cmd).name)) return null;
@@ -874,8 +888,8 @@ export function install(server: MemorykvServer): void {
   byShard.set(server.engine.shard, ps);
   ps.defineParams(server);
   wrapPing();
-  server.guards.push(pubsubContextGuard);
-  server.afterCommand.push((client) => ps.afterCommand(client));
+  server.guards.push(pubsubContextGuard, false);
+  server.afterCommand.push(ps.afterCommandHook, false);
   server.onDetach.push((client) => ps.detach(client));
   server.engine.shard.onNotify = (db, cls, event, key) => ps.notify(db, cls, event, key);
 }

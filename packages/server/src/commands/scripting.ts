@@ -15,7 +15,7 @@ import '../../../core/src/node/scripting/lua.ts';
 import { type Reply } from '@memorykv/core';
 import { scriptingState, type ScriptRun } from '../../../core/src/scripting/state.ts';
 import { Client, type BlockState } from '../client.ts';
-import type { MemorykvServer } from '../server.ts';
+import type { Guard, MemorykvServer } from '../server.ts';
 import { blockingState, handleClientsBlockedOnKeys } from './blocking.ts';
 import { scriptAclCheck } from './acl.ts';
 
@@ -68,6 +68,7 @@ export function install(server: MemorykvServer): void {
       }
       // Keys the script pushed to are served to blocked clients only once it ends.
       blockingState(server).handling = true;
+      server.guards.switch(busyGuard, true);
       server.log('warning', `Slow script detected: still in execution after ${Date.now() - run.start} milliseconds. You can try killing the script using the ${run.evalMode ? 'SCRIPT KILL' : 'FUNCTION KILL'} command. Script name is: ${run.funcname}.`);
       schedule();
     },
@@ -89,5 +90,13 @@ export function install(server: MemorykvServer): void {
     },
   };
 
-  server.guards.push((client, argv) => st.refuseWhileBusy(client, argv));
+  // On while a script is busy (from onBusy until the guard finds none).
+  const busyGuard: Guard = (client, argv) => {
+    if (st.running === null || !st.running.suspended) {
+      server.guards.switch(busyGuard, false);
+      return null;
+    }
+    return st.refuseWhileBusy(client, argv);
+  };
+  server.guards.push(busyGuard, false);
 }
