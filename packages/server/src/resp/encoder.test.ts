@@ -33,6 +33,9 @@ describe('encode: every reply type in RESP2 and RESP3', () => {
     expect(wire(-1, 2)).toBe(':-1\r\n');
     expect(wire(1234567890, 3)).toBe(':1234567890\r\n');
     expect(wire(4294967295, 3)).toBe(':4294967295\r\n');
+    // Both sides of the int32 fast path, and every width.
+    for (const n of [2147483646, 2147483647, 2147483648, 2147483649]) expect(wire(n, 2)).toBe(`:${n}\r\n`);
+    for (let n = 7, w = 1; w <= 10; n = n * 10 + 3, w++) expect(wire(n, 2)).toBe(`:${n}\r\n`);
     expect(wire(4294967296, 3)).toBe(':4294967296\r\n');
     expect(wire(-4294967296, 3)).toBe(':-4294967296\r\n');
     expect(wire(Number.MAX_SAFE_INTEGER, 2)).toBe(':9007199254740991\r\n');
