@@ -114,6 +114,48 @@ export function parseInt64Exact(s: string): bigint | number | null {
   return BigInt(s);
 }
 
+const fcc = String.fromCharCode;
+
+/**
+ * Redis's ll2string for a safe integer: the same text as String(n), but a counter's new value
+ * (INCR, HINCRBY) is not put in V8's number-to-string cache. String(n) stores each new number's
+ * string there, where it stays reachable until the next full GC: every scavenge then copied up
+ * to the cache's ~16k young strings (about 400 KB under INCR, over 1 ms a scavenge). Non-negative
+ * int32 values (counters) are built from their digits; the rest goes through String().
+ */
+export function intText(n: number): string {
+  if (n < 0 || n > 0x7fffffff) return String(n);
+  let m = n | 0;
+  const d0 = 48 + (m % 10);
+  m = (m / 10) | 0;
+  if (m === 0) return fcc(d0);
+  const d1 = 48 + (m % 10);
+  m = (m / 10) | 0;
+  if (m === 0) return fcc(d1, d0);
+  const d2 = 48 + (m % 10);
+  m = (m / 10) | 0;
+  if (m === 0) return fcc(d2, d1, d0);
+  const d3 = 48 + (m % 10);
+  m = (m / 10) | 0;
+  if (m === 0) return fcc(d3, d2, d1, d0);
+  const d4 = 48 + (m % 10);
+  m = (m / 10) | 0;
+  if (m === 0) return fcc(d4, d3, d2, d1, d0);
+  const d5 = 48 + (m % 10);
+  m = (m / 10) | 0;
+  if (m === 0) return fcc(d5, d4, d3, d2, d1, d0);
+  const d6 = 48 + (m % 10);
+  m = (m / 10) | 0;
+  if (m === 0) return fcc(d6, d5, d4, d3, d2, d1, d0);
+  const d7 = 48 + (m % 10);
+  m = (m / 10) | 0;
+  if (m === 0) return fcc(d7, d6, d5, d4, d3, d2, d1, d0);
+  const d8 = 48 + (m % 10);
+  m = (m / 10) | 0;
+  if (m === 0) return fcc(d8, d7, d6, d5, d4, d3, d2, d1, d0);
+  return fcc(48 + m, d8, d7, d6, d5, d4, d3, d2, d1, d0);
+}
+
 /** True when the binary string is exactly how Redis would print an int64 (OBJECT ENCODING int). */
 export function isInt64Text(s: string): boolean {
   return s.length <= 20 && parseInt64(s) === parseInt64(s);

@@ -5,6 +5,7 @@
 import {
   addLongDouble,
   formatLongDouble,
+  intText,
   isFiniteLongDouble,
   parseInt64Exact,
   parseLongDouble,
@@ -342,7 +343,7 @@ defineCommands(
         result = big >= -MAX_SAFE && big <= MAX_SAFE ? Number(big) : big;
       }
       const h = existing ?? new RHash(ctx.shard.config);
-      h.set(field, String(result));
+      h.set(field, typeof result === 'number' ? intText(result) : result.toString());
       commit(ctx, key, h, existing === undefined);
       ctx.notify('h', 'hincrby', key);
       return result;

@@ -8,6 +8,7 @@ import {
   addLongDouble,
   formatLongDouble,
   isFiniteLongDouble,
+  intText,
   isInt64Text,
   parseInt64Exact,
   parseLongDouble,
@@ -190,7 +191,7 @@ function incrDecr(ctx: Ctx, incr: number | bigint): Reply {
     if (r > INT64_MAX || r < INT64_MIN) throw OVERFLOW;
     result = r >= -9007199254740991n && r <= 9007199254740991n ? Number(r) : r;
   }
-  const text = typeof result === 'number' ? String(result) : result.toString();
+  const text = typeof result === 'number' ? intText(result) : result.toString();
   if (o === undefined) db.add(key, text);
   else db.set(key, text, true);
   ctx.notify('$', 'incrby', key);
