@@ -264,10 +264,15 @@ export class MemorykvServer {
       if (where !== 'here') return where;
     }
     const reply = this.engine.execute(client, argv);
+    this.afterCommandRan(client, argv);
+    return reply;
+  }
+
+  /** Runs the after-command hooks for a command a client ran (here, or again once unblocked). */
+  afterCommandRan(client: Client, argv: string[]): void {
     // Read after the command: one that blocked or parked its client switched a hook on.
     const after = this.afterCommand.active;
     for (let i = 0; i < after.length; i++) after[i]!(client, argv);
-    return reply;
   }
 
   defineParam(p: Param): void {

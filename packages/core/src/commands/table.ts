@@ -130,14 +130,15 @@ const SPEC_FIELDS = new Set([
   'history', 'docFlags', 'deprecatedSince', 'replacedBy', 'arguments', 'firstKey', 'lastKey', 'step', 'keys',
 ]);
 
+/** The next table entry's id (Command.id). */
+let nextId = 0;
+
 /**
  * A table entry. A class, every field set in one order, so that all commands share one hidden
  * class: the dispatch path reads cmd.arity, cmd.sub, cmd.handler, cmd.write ... of whichever
  * command runs, and objects spread from specs of different shapes (the specs' optional fields
  * and their order vary) made those loads megamorphic as soon as a few commands had run.
  */
-let nextId = 0;
-
 class TableEntry implements Command {
   name: string;
   arity: number;

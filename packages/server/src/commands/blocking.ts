@@ -459,7 +459,7 @@ function serve(server: MemorykvServer, client: Client, b: Blocked): void {
   }
   if (client.blocked !== null) return;
   client.reply(reply);
-  for (const hook of server.afterCommand.active) hook(client, b.argv);
+  server.afterCommandRan(client, b.argv);
   client.flush();
   resume(client);
 }

@@ -19,15 +19,15 @@ interface Later {
   park: AfterCommand;
 }
 
-function parkingOf(server: MemorykvServer): Map<Client, BlockState> {
-  return (server.state.get(STATE) as Later).parking;
+function laterOf(server: MemorykvServer): Later {
+  return server.state.get(STATE) as Later;
 }
 
 export function later(ctx: Ctx, work: Promise<Reply>): typeof NO_REPLY {
   const client = ctx.session as Client;
   const server = client.server;
   const block: BlockState = { argv: ctx.argv, keys: [], db: client.db, deadline: 0, timeoutReply: null, timer: null };
-  const st = server.state.get(STATE) as Later;
+  const st = laterOf(server);
   st.parking.set(client, block);
   server.afterCommand.switch(st.park, true);
   work.then(
@@ -38,7 +38,7 @@ export function later(ctx: Ctx, work: Promise<Reply>): typeof NO_REPLY {
 }
 
 function answer(server: MemorykvServer, client: Client, block: BlockState, reply: Reply): void {
-  const parking = parkingOf(server);
+  const parking = laterOf(server).parking;
   if (parking.get(client) === block) parking.delete(client);
   if (client.blocked === block) client.blocked = null;
   if (client.closed) return;
