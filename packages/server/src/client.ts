@@ -303,11 +303,14 @@ export class Client extends Session {
       this.socket.destroy();
       return;
     }
+    this.directBytes += data.length;
     if (sw.streamBaseState[sw.kLastWriteWasAsync] !== 0) {
       req.async = true;
       req.buffer = data;
+    } else {
+      // In the kernel already: the slab may serve the next replies (anyone's).
+      this.writer.release();
     }
-    this.directBytes += data.length;
   }
 
   /** Reply bytes handed to the connection and not yet taken by the peer (omem, output limits). */
@@ -324,6 +327,8 @@ export class Client extends Session {
     if (this.closed) return;
     this.closed = true;
     this.server.detach(this);
+    // Closed by the peer ('close'): ending it again would only build an error object.
+    if (this.socket.destroyed === true) return;
     this.socket.end();
     this.socket.destroySoon?.();
   }

@@ -151,6 +151,7 @@ export class MemorykvServer {
     installModules(this);
     this.listeners = new Listeners(this, {
       accept: (raw, unixPath) => this.accept(raw, unixPath),
+      acceptHandle: (handle, listener, unixPath) => this.acceptHandle(handle, listener, unixPath),
       acceptTls: (socket) => this.acceptTls(socket),
       full: () => this.clients.size >= this.settings.maxclients,
     });
@@ -184,28 +185,74 @@ export class MemorykvServer {
     this.attach(raw, unixPath);
   }
 
-  /** Makes an admitted connection a client. */
+  /**
+   * A connection taken from a listener's handle: its one socket reads with `onread` into the
+   * buffer every connection shares (see accept), and is owned by the listener as Node's own
+   * onconnection would make it (server.close() waits for it, getConnections counts it).
+   */
+  private acceptHandle(handle: object, listener: net.Server, unixPath: string | null): void {
+    let client: Client | null = null;
+    const socket = this.readingSocket(handle, () => client);
+    if (unixPath === null) (handle as { setNoDelay?(on: boolean): void }).setNoDelay?.(true);
+    const owned = socket as unknown as SocketInternals;
+    owned._server = owned.server = listener;
+    (listener as unknown as { _connections: number })._connections++;
+    const refusal = this.clients.size >= this.settings.maxclients ? '-ERR max number of clients reached\r\n' : this.refusal(socket);
+    if (refusal !== null) {
+      // What it sends is read and dropped (no client), so the peer's FIN closes the socket.
+      socket.on('error', () => {});
+      socket.end(refusal);
+      return;
+    }
+    client = this.attachSocket(socket, unixPath, true);
+  }
+
+  /** A socket over an accepted handle that reads with `onread`, handing reads to `clientOf()`. */
+  private readingSocket(handle: unknown, clientOf: () => Client | null): net.Socket {
+    const buffer = this.readBuffer;
+    return new net.Socket({
+      handle,
+      readable: true,
+      writable: true,
+      onread: {
+        buffer,
+        callback: (n: number) => {
+          const c = clientOf();
+          if (c !== null) {
+            c.onData(buffer, n);
+            c.parser.detach();
+          }
+          return true;
+        },
+      },
+    } as net.SocketConstructorOpts);
+  }
+
+  /** Makes an admitted connection (from Node's onconnection, or a TLS handshake) a client. */
   private attach(raw: net.Socket, unixPath: string | null): void {
-    const socket = adoptWithOnread(raw, this.readBuffer, (n) => {
-      const c = client;
-      c.onData(this.readBuffer, n);
-      c.parser.detach();
-    });
+    let client: Client | null = null;
+    const socket = adoptWithOnread(raw, (handle) => this.readingSocket(handle, () => client));
+    client = this.attachSocket(socket ?? raw, unixPath, socket !== null);
+  }
+
+  /** The client of an admitted socket; `reading`: the socket reads with `onread` already. */
+  private attachSocket(socket: net.Socket, unixPath: string | null, reading: boolean): Client {
     if (unixPath !== null) {
       // A Unix peer has no address: Redis prints the socket's path for both ends
       // (addr=/tmp/redis.sock:0 laddr=/tmp/redis.sock:0, MONITOR's unix:/tmp/redis.sock).
-      Object.defineProperty(socket ?? raw, 'localAddress', { value: unixPath, configurable: true });
+      Object.defineProperty(socket, 'localAddress', { value: unixPath, configurable: true });
     }
-    const client = new Client(this, socket ?? raw, this.nextClientId++);
+    const client = new Client(this, socket, this.nextClientId++);
     this.clients.set(client.id, client);
     for (const fn of this.onAttach) fn(client);
-    if (client.closed) return;
-    if (socket === null) {
-      raw.on('data', (chunk: Buffer) => client.onData(chunk));
-      raw.resume();
+    if (client.closed) return client;
+    if (!reading) {
+      socket.on('data', (chunk: Buffer) => client.onData(chunk));
+      socket.resume();
     }
-    client.socket.on('error', () => client.close());
-    client.socket.on('close', () => client.close());
+    socket.on('error', () => client.close());
+    socket.on('close', () => client.close());
+    return client;
   }
 
   /** The onConnect checks' refusal message for a connection, or null. */
@@ -332,17 +379,12 @@ interface SocketInternals {
  * when the connection has no handle to re-own. The accepting socket gives up the handle and
  * its place in the listener's connection count, so server.close() still waits for this one.
  */
-function adoptWithOnread(raw: net.Socket, buffer: Buffer, callback: (n: number) => void): net.Socket | null {
+function adoptWithOnread(raw: net.Socket, make: (handle: unknown) => net.Socket): net.Socket | null {
   const r = raw as unknown as SocketInternals;
   if (r._handle == null || raw.constructor !== net.Socket) return null;
   const handle = r._handle;
   r._handle = null;
-  const socket = new net.Socket({
-    handle,
-    readable: true,
-    writable: true,
-    onread: { buffer, callback: (n: number) => (callback(n), true) },
-  } as net.SocketConstructorOpts);
+  const socket = make(handle);
   const s = socket as unknown as SocketInternals;
   s._server = r._server;
   s.server = r.server;

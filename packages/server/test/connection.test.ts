@@ -906,4 +906,32 @@ describe('protected mode and maxclients', () => {
       await s.close();
     }
   });
+
+  it('a burst of connections: each answered in order, the ones beyond maxclients refused, none left behind', async () => {
+    const s = await startServer({ maxclients: 150 });
+    try {
+      // All opened before any is answered: the listener takes them as fast as they come.
+      const conns = await Promise.all(Array.from({ length: 200 }, () => s.raw()));
+      for (const [i, c] of conns.entries()) c.write(cmd('ECHO', `c${i}`) + cmd('PING'));
+      await until(() => conns.every((c) => c.received.length > 0 && (c.received.startsWith('-ERR') || c.received.endsWith('+PONG\r\n'))), 10_000, 'every answer');
+      let answered = 0;
+      for (const [i, c] of conns.entries()) {
+        if (c.received.startsWith('-ERR')) {
+          expect(c.received).toBe('-ERR max number of clients reached\r\n');
+          continue;
+        }
+        answered++;
+        expect(c.received).toBe(`${bulk(`c${i}`)}+PONG\r\n`);
+      }
+      expect(answered).toBe(150);
+      expect(s.server.clients.size).toBe(150);
+      for (const c of conns) c.close();
+      await until(() => s.server.clients.size === 0, 5000, 'every client gone');
+      // The listener's own count (what server.close() waits for) is back to nothing too.
+      const listener = (s.server.listeners as unknown as { tcp: import('node:net').Server[] }).tcp[0]!;
+      await until(async () => (await new Promise<number>((r) => listener.getConnections((_e, n) => r(n)))) === 0, 5000, 'no connection counted');
+    } finally {
+      await s.close();
+    }
+  });
 });

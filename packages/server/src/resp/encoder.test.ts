@@ -264,4 +264,31 @@ describe('ReplyWriter: batches', () => {
     w.writeRaw(encode('x', 2));
     expect(w.take().toString('latin1')).toBe(':1\r\n$1\r\nx\r\n');
   });
+
+  it('release(): a slab whose bytes were all taken serves the next writer; one still in use does not', () => {
+    const a = new ReplyWriter();
+    a.write('first', 2);
+    const fromA = a.take();
+    a.release();
+    const b = new ReplyWriter();
+    b.write('second', 2);
+    const fromB = b.take();
+    // The slab went from a to b: the same memory, now holding b's bytes.
+    expect(fromB.buffer).toBe(fromA.buffer);
+    expect(fromB.toString('latin1')).toBe('$6\r\nsecond\r\n');
+
+    // Bytes written after the take: the slab is not free, and nothing taken is overwritten.
+    b.write('pending', 2);
+    b.release();
+    const c = new ReplyWriter();
+    c.write('third', 2);
+    const fromC = c.take();
+    expect(fromC.buffer).not.toBe(fromB.buffer);
+    expect(fromB.toString('latin1')).toBe('$6\r\nsecond\r\n');
+    expect(b.take().toString('latin1')).toBe('$7\r\npending\r\n');
+    // A writer that never released keeps writing after its taken bytes, leaving them intact.
+    c.write('fourth', 2);
+    expect(c.take().toString('latin1')).toBe('$6\r\nfourth\r\n');
+    expect(fromC.toString('latin1')).toBe('$5\r\nthird\r\n');
+  });
 });

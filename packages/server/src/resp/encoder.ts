@@ -68,15 +68,25 @@ export function errorLine(message: string): string {
   return s.charCodeAt(0) === 45 /* - */ ? s : '-' + s;
 }
 
+/**
+ * Slabs of SLAB_SIZE that writers gave back (release()), for the next writer that needs one.
+ * Each slab is external memory to V8, and enough of it allocated makes V8 collect the whole
+ * heap ("external memory pressure"): a slab for every connection, and a new one each time a
+ * writer filled its last, made connection bursts and long replies (LRANGE) trigger a
+ * mark-compact every few hundred ms. A client holds a slab only while its replies wait.
+ */
+const freeSlabs: Buffer[] = [];
+/** Free slabs kept at most (4 MB); beyond that a released slab is left to the GC. */
+const FREE_SLABS_MAX = 64;
+const NO_SLAB = Buffer.alloc(0);
+
 export class ReplyWriter {
-  private buf: Buffer;
+  private buf: Buffer = NO_SLAB;
   /** Start of the bytes not yet taken. */
   private start = 0;
   private pos = 0;
 
-  constructor(private readonly slabSize = SLAB_SIZE) {
-    this.buf = Buffer.allocUnsafe(slabSize);
-  }
+  constructor(private readonly slabSize = SLAB_SIZE) {}
 
   /** Bytes written since the last take(). */
   get length(): number {
@@ -92,10 +102,21 @@ export class ReplyWriter {
     this.start = this.pos;
     // Do not keep serving small replies from a slab that one huge reply blew up.
     if (this.buf.length > 4 * this.slabSize) {
-      this.buf = Buffer.allocUnsafe(this.slabSize);
+      this.buf = NO_SLAB;
       this.start = this.pos = 0;
     }
     return out;
+  }
+
+  /**
+   * Says that what take() handed out is no longer needed (the socket took it synchronously):
+   * with nothing else written meanwhile, the slab goes back to the free slabs.
+   */
+  release(): void {
+    if (this.start !== this.pos || this.buf === NO_SLAB) return;
+    if (this.buf.length === SLAB_SIZE && freeSlabs.length < FREE_SLABS_MAX) freeSlabs.push(this.buf);
+    this.buf = NO_SLAB;
+    this.start = this.pos = 0;
   }
 
   /** Appends one reply. */
@@ -369,7 +390,8 @@ export class ReplyWriter {
     if (this.pos + n <= this.buf.length) return;
     const pending = this.pos - this.start;
     // Doubling keeps a long batch linear; a single huge reply gets (about) its exact size.
-    const grown = Buffer.allocUnsafe(Math.max(this.slabSize, pending + n, pending * 2));
+    const size = Math.max(this.slabSize, pending + n, pending * 2);
+    const grown = size === SLAB_SIZE && freeSlabs.length > 0 ? freeSlabs.pop()! : Buffer.allocUnsafe(size);
     this.buf.copy(grown, 0, this.start, this.pos);
     this.buf = grown;
     this.start = 0;
