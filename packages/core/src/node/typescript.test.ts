@@ -30,6 +30,22 @@ describe('registerTypeScript (how the server binary and the worker threads load 
     expect(out).not.toContain('__name');
   });
 
+  it.runIf(process.platform === 'linux')('stops esbuild once nothing is loaded for a while, and starts it again for a later import', () => {
+    writeFileSync(join(dir, 'early.ts'), 'export const early: number = 1;\n');
+    writeFileSync(join(dir, 'late.ts'), 'export const late: number = 2;\n');
+    const out = run(`
+import { readdirSync, readFileSync } from 'node:fs';
+// Children of every thread of this process (esbuild is started by the loader's thread).
+const children = () => readdirSync('/proc/self/task').flatMap((t) => readFileSync('/proc/self/task/' + t + '/children', 'utf8').split(' ').filter(Boolean));
+const { early } = await import(${JSON.stringify(join(dir, 'early.ts'))});
+const busy = children().length;
+await new Promise((r) => setTimeout(r, 2500));
+const idle = children().length;
+const { late } = await import(${JSON.stringify(join(dir, 'late.ts'))});
+console.log(JSON.stringify({ busy, idle, sum: early + late }));`);
+    expect(JSON.parse(out)).toEqual({ busy: 1, idle: 0, sum: 3 });
+  });
+
   it('maps stack traces to the TypeScript lines', () => {
     writeFileSync(join(dir, 'thrower.ts'), 'interface Shape {\n  side: number;\n}\n\nexport function fail(s: Shape): never {\n  throw new Error(`bad ${s.side}`);\n}\n');
     const out = run(`const { fail } = await import(${JSON.stringify(join(dir, 'thrower.ts'))});\ntry { fail({ side: 1 }); } catch (e) { console.log(e.stack); }`);
