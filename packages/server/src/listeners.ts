@@ -17,6 +17,7 @@ import os from 'node:os';
 import { constants } from 'node:crypto';
 import { chmodSync, readFileSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { getSystemErrorName } from 'node:util';
 import type { MemorykvServer } from './server.ts';
 import { PARAM_BY_NAME, readSetting } from './settings.ts';
 
@@ -189,6 +190,8 @@ export class Listeners {
       srv.once('error', reject);
       srv.listen({ path: file, backlog: this.backlog() }, () => {
         srv.off('error', reject);
+        // A failed accept (EMFILE) is logged and the listener carries on, as on TCP.
+        srv.on('error', (e) => this.server.log('warning', `Listener ${path} failed: ${e.message}`));
         acceptHandles(srv, (handle) => this.hooks.acceptHandle(handle, srv, path));
         resolve();
       });
@@ -567,7 +570,9 @@ function acceptHandles(srv: net.Server, onHandle: (handle: object) => void): voi
   if (handle == null || typeof handle.onconnection !== 'function') return;
   handle.onconnection = (status, client) => {
     if (status < 0 || client === undefined) {
-      srv.emit('error', Object.assign(new Error(`accept failed (${status})`), { errno: status, syscall: 'accept' }));
+      // As Node's own handler reports it: "accept EMFILE", code EMFILE.
+      const code = status < 0 ? getSystemErrorName(status) : 'EINVAL';
+      srv.emit('error', Object.assign(new Error(`accept ${code}`), { errno: status, code, syscall: 'accept' }));
       return;
     }
     onHandle(client);
