@@ -1,12 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { Deque } from './deque.ts';
+import { CHUNK, Deque } from './deque.ts';
 
 /** Checks a deque against a reference array after every step of a random workload. */
 function check(d: Deque<number>, ref: number[]): void {
   expect(d.length).toBe(ref.length);
   expect(d.toArray()).toEqual(ref);
-  expect(d.capacity & (d.capacity - 1)).toBe(0);
   expect(d.capacity).toBeGreaterThanOrEqual(ref.length);
+  if (d.buf.length > 0) {
+    // Flat: a power-of-two ring.
+    expect(d.capacity & (d.capacity - 1)).toBe(0);
+  } else {
+    // Chunked: whole chunks, at most two of them partly empty (the first and the last).
+    expect(d.capacity % CHUNK).toBe(0);
+    expect(d.capacity).toBeLessThanOrEqual(ref.length + 2 * CHUNK);
+    expect(d.longestArray).toBeLessThanOrEqual(Math.max(CHUNK, d.capacity / CHUNK));
+  }
 }
 
 describe('Deque', () => {
@@ -157,7 +165,25 @@ describe('Deque', () => {
         if (i % 13 === 0) expect(d.at(i >> 1)).toBe(model[i >> 1]);
       }
       expect(d.toArray()).toEqual(model);
-      expect(d.capacity).toBe(8192);
+      check(d, model);
+    }
+  });
+
+  it('keeps order across growth of a flat ring, whichever run is shorter', () => {
+    for (const frontShare of [0, 0.1, 0.5, 0.9, 1]) {
+      const d = new Deque<number>();
+      const model: number[] = [];
+      for (let i = 0; i < 3000; i++) {
+        if ((i * 7919) % 100 < frontShare * 100) {
+          d.pushFront(i);
+          model.unshift(i);
+        } else {
+          d.pushBack(i);
+          model.push(i);
+        }
+      }
+      expect(d.toArray()).toEqual(model);
+      expect(d.capacity).toBe(4096);
       expect(d.buf.every((v, i) => i in d.buf && (v === undefined || typeof v === 'number'))).toBe(true);
     }
   });
@@ -187,20 +213,89 @@ describe('Deque', () => {
     }
   });
 
-  it('reads any index with a single slot access (no iteration)', () => {
+  it('a long deque grows and drains a chunk at a time: no array longer than a chunk, any index in O(1)', () => {
     const d = new Deque<number>();
     for (let i = 0; i < 1_000_000; i++) d.pushBack(i);
-    for (let i = 0; i < 1000; i++) d.pushFront(-i - 1); // head is now mid-ring
-    let reads = 0;
-    d.buf = new Proxy(d.buf, {
-      get(t, p, r) {
-        if (typeof p === 'string' && /^\d+$/.test(p)) reads++;
-        return Reflect.get(t, p, r);
-      },
-    });
+    for (let i = 0; i < 1000; i++) d.pushFront(-i - 1);
+    // A flat ring would be one array of 2^20 slots, copied whole at each doubling.
+    expect(d.longestArray).toBeLessThanOrEqual(CHUNK);
     expect(d.at(500_000)).toBe(499_000);
-    expect(reads).toBe(1);
+    expect(d.at(0)).toBe(-1000);
     expect(d.at(d.length - 1)).toBe(999_999);
-    expect(reads).toBe(2);
+    expect(d.set(1000, 7)).toBe(0);
+    expect(d.at(1000)).toBe(7);
+    while (d.length > 10) d.popBack();
+    // Drained: one small flat ring again.
+    expect(d.buf.length).toBeGreaterThan(0);
+    expect(d.capacity).toBeLessThanOrEqual(64);
+    expect(d.toArray()).toEqual([-1000, -999, -998, -997, -996, -995, -994, -993, -992, -991]);
+  });
+
+  it('matches an array under a random workload that crosses between flat and chunked both ways', () => {
+    // mulberry32: a plain LCG's low bits cycle too fast to pick among 12 operations.
+    let a = 777;
+    const rnd = (n: number) => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+    };
+    const d = new Deque<number>();
+    const ref: number[] = [];
+    let modes = 0;
+    let wasChunked = false;
+    for (let step = 0; step < 60_000; step++) {
+      // Phases of growth and of draining, so the length crosses CHUNK and CHUNK / 4 repeatedly.
+      const growing = Math.floor(step / 10_000) % 2 === 0;
+      const op = rnd(12);
+      const v = step;
+      if (op < (growing ? 7 : 2)) {
+        if (op % 2 === 0) {
+          d.pushBack(v);
+          ref.push(v);
+        } else {
+          d.pushFront(v);
+          ref.unshift(v);
+        }
+      } else if (op < 8) {
+        if (op % 2 === 0) expect(d.popFront()).toBe(ref.shift());
+        else expect(d.popBack()).toBe(ref.pop());
+      } else if (op === 8) {
+        const i = rnd(ref.length + 1);
+        d.insert(i, v);
+        ref.splice(i, 0, v);
+      } else if (op === 9 && ref.length > 0) {
+        const i = rnd(ref.length);
+        expect(d.removeAt(i)).toBe(ref[i]);
+        ref.splice(i, 1);
+      } else if (op === 10 && ref.length > 0) {
+        const i = rnd(ref.length);
+        expect(d.set(i, v)).toBe(ref[i]);
+        ref[i] = v;
+      } else if (op === 11 && !growing) {
+        const n = rnd(40);
+        if (rnd(2) === 0) {
+          d.removeFront(n);
+          ref.splice(0, n);
+        } else {
+          d.removeBack(n);
+          ref.splice(Math.max(0, ref.length - n), n);
+        }
+      }
+      const chunked = d.buf.length === 0;
+      if (chunked !== wasChunked) modes++;
+      wasChunked = chunked;
+      if (step % 499 === 0) {
+        check(d, ref);
+        expect(d.at(ref.length >> 1)).toBe(ref[ref.length >> 1]);
+        expect(d.front()).toBe(ref[0]);
+        expect(d.back()).toBe(ref[ref.length - 1]);
+      }
+    }
+    check(d, ref);
+    expect([...d.clone()]).toEqual(ref);
+    // The workload did cross: flat -> chunked -> flat, at least twice each way.
+    expect(modes).toBeGreaterThanOrEqual(4);
   });
 });
