@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,24 @@ const idle = children().length;
 const { late } = await import(${JSON.stringify(join(dir, 'late.ts'))});
 console.log(JSON.stringify({ busy, idle, sum: early + late }));`);
     expect(JSON.parse(out)).toEqual({ busy: 1, idle: 0, sum: 3 });
+  });
+
+  it('caches transforms by content: a changed source is transformed again, never served stale', () => {
+    const mark = `m${Math.random().toString(36).slice(2)}`;
+    const file = join(dir, 'cached.ts');
+    writeFileSync(file, `export const v: string = "${mark}-one";\n`);
+    expect(run(`console.log((await import(${JSON.stringify(file)})).v);`).trim()).toBe(`${mark}-one`);
+    writeFileSync(file, `export const v: string = "${mark}-two";\n`);
+    expect(run(`console.log((await import(${JSON.stringify(file)})).v);`).trim()).toBe(`${mark}-two`);
+    // Both versions are in the cache (node_modules/.cache/memorykv-ts), each under its own name.
+    const cache = fileURLToPath(new URL('../../../../node_modules/.cache/memorykv-ts', import.meta.url));
+    const holding = readdirSync(cache, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.mjs'))
+      .map((e) => readFileSync(join(e.parentPath ?? e.path, e.name), 'utf8'))
+      .filter((code) => code.includes(mark));
+    expect(holding.length).toBe(2);
+    // A third start with the same source reads the cache (and still prints the new value).
+    expect(run(`console.log((await import(${JSON.stringify(file)})).v);`).trim()).toBe(`${mark}-two`);
   });
 
   it('maps stack traces to the TypeScript lines', () => {
