@@ -153,7 +153,7 @@ export class MemorykvServer {
       accept: (raw, unixPath) => this.accept(raw, unixPath),
       acceptHandle: (handle, listener, unixPath) => this.acceptHandle(handle, listener, unixPath),
       acceptTls: (socket) => this.acceptTls(socket),
-      full: () => this.clients.size >= this.settings.maxclients,
+      full: () => this.full,
     });
     this.listeners.installParams();
   }
@@ -174,14 +174,8 @@ export class MemorykvServer {
    * and running the command. Sockets Node must decrypt or that lack a handle use 'data'.
    */
   private accept(raw: net.Socket, unixPath: string | null): void {
-    const refusal = this.clients.size >= this.settings.maxclients ? '-ERR max number of clients reached\r\n' : this.refusal(raw);
-    if (refusal !== null) {
-      // Resumed so that the peer's FIN is read and the socket closes.
-      raw.on('error', () => {});
-      raw.resume();
-      raw.end(refusal);
-      return;
-    }
+    const refusal = this.admission(raw);
+    if (refusal !== null) return turnAway(raw, refusal);
     this.attach(raw, unixPath);
   }
 
@@ -197,13 +191,9 @@ export class MemorykvServer {
     const owned = socket as unknown as SocketInternals;
     owned._server = owned.server = listener;
     (listener as unknown as { _connections: number })._connections++;
-    const refusal = this.clients.size >= this.settings.maxclients ? '-ERR max number of clients reached\r\n' : this.refusal(socket);
-    if (refusal !== null) {
-      // What it sends is read and dropped (no client), so the peer's FIN closes the socket.
-      socket.on('error', () => {});
-      socket.end(refusal);
-      return;
-    }
+    // What a refused connection sends is read and dropped: there is no client to hand it to.
+    const refusal = this.admission(socket);
+    if (refusal !== null) return turnAway(socket, refusal);
     client = this.attachSocket(socket, unixPath, true);
   }
 
@@ -255,6 +245,16 @@ export class MemorykvServer {
     return client;
   }
 
+  /** maxclients is reached (Redis counts the connection being accepted against it). */
+  private get full(): boolean {
+    return this.clients.size >= this.settings.maxclients;
+  }
+
+  /** acceptCommonHandler's checks, maxclients and then the onConnect ones: the refusal to send, or null. */
+  private admission(socket: net.Socket): string | null {
+    return this.full ? '-ERR max number of clients reached\r\n' : this.refusal(socket);
+  }
+
   /** The onConnect checks' refusal message for a connection, or null. */
   private refusal(socket: net.Socket): string | null {
     let refusal: string | null = null;
@@ -269,12 +269,7 @@ export class MemorykvServer {
    */
   private acceptTls(socket: tls.TLSSocket): void {
     const refusal = this.refusal(socket);
-    if (refusal !== null) {
-      socket.on('error', () => {});
-      socket.resume();
-      socket.end(refusal);
-      return;
-    }
+    if (refusal !== null) return turnAway(socket, refusal);
     this.attach(socket, null);
   }
 
@@ -365,6 +360,16 @@ export class MemorykvServer {
     this.engine.close();
     for (const fn of this.onClose) await fn();
   }
+}
+
+/**
+ * Sends a refused connection its error and closes it. Reading goes on (resumed, where Node paused
+ * it) so that the peer's FIN is seen and the socket closes; what it sends is dropped.
+ */
+function turnAway(socket: net.Socket, refusal: string): void {
+  socket.on('error', () => {});
+  socket.resume();
+  socket.end(refusal);
 }
 
 /** What net.Socket keeps of an accepted connection (Node internals this module relies on). */
