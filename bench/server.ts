@@ -150,11 +150,13 @@ async function compare(): Promise<void> {
     redis: { port: REDIS_PORT, child: await startRedis() },
   };
   // V8 compiles the server's hot paths during its first requests: an unrecorded pass first (on both
-  // sides, so that they meet the measured runs in the same state).
+  // sides, so that they meet the measured runs in the same state), at every pipeline depth: a
+  // pipelined read takes other paths (many commands a read, replies written after the reads)
+  // than a lone command, and a first -P 16 run compiled them while it was being measured.
   const warmup = Number(args.warmup);
   if (warmup > 0) {
-    log(`warm-up: ${warmup} requests per test on each server`);
-    for (const side of ['memorykv', 'redis'] as const) benchmark(servers[side].port, 1, warmup);
+    log(`warm-up: ${warmup} requests per test and pipeline depth on each server`);
+    for (const p of PIPELINES) for (const side of ['memorykv', 'redis'] as const) benchmark(servers[side].port, p, warmup);
   }
   // Best of the rounds per test and side (the machine is shared: a slow round is noise, not the
   // server). Each test runs on both servers back to back, who goes first alternating, so that a
