@@ -61,4 +61,91 @@ describe('Dict', () => {
     } while (cursor !== 0);
     for (let i = 0; i < 5000; i++) expect(seen.has(`s${i}`)).toBe(true);
   });
+
+  it('a resize moves the chains a few at a time, and every key stays visible meanwhile', () => {
+    const d = new Dict<number>();
+    const model = new Map<string, number>();
+    let n = 0;
+    // Up to the first resize past 4096 buckets.
+    while (d.bucketCount <= 4096 || !d.rehashing) {
+      d.set(`g${n}`, n);
+      model.set(`g${n}`, n);
+      n++;
+    }
+    // One insert did not move 4096 chains: the table is still being resized.
+    expect(d.rehashing).toBe(true);
+    let ops = 0;
+    while (d.rehashing) {
+      // Inserts, deletes and lookups in the middle of the move.
+      d.set(`g${n}`, n);
+      model.set(`g${n}`, n);
+      n++;
+      const gone = `g${ops * 7}`;
+      expect(d.delete(gone)).toBe(model.delete(gone));
+      expect(d.get(`g${ops * 3}`)).toBe(model.get(`g${ops * 3}`));
+      ops++;
+    }
+    // Done within far fewer operations than the old table had buckets.
+    expect(ops).toBeLessThan(4096);
+    expect(d.size).toBe(model.size);
+    for (const [k, v] of model) expect(d.get(k)).toBe(v);
+    for (let i = 0; i < n; i++) expect(d.has(`g${i}`)).toBe(model.has(`g${i}`));
+  });
+
+  it('matches a Map under random inserts and deletes that grow and shrink it, SCAN included', () => {
+    let seed = 0x9e3779b9;
+    const rnd = (): number => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const d = new Dict<number>();
+    const model = new Map<string, number>();
+    let midScans = 0;
+    for (let phase = 0; phase < 6; phase++) {
+      const target = phase % 2 === 0 ? 3000 + phase * 1000 : 50;
+      for (let op = 0; op < 12_000; op++) {
+        const k = `r${Math.floor(rnd() * 10_000)}`;
+        const grow = model.size < target;
+        if (rnd() < (grow ? 0.8 : 0.2)) {
+          expect(d.set(k, op)).toBe(!model.has(k));
+          model.set(k, op);
+        } else expect(d.delete(k)).toBe(model.delete(k));
+        if (op % 1000 === 0) {
+          // A whole SCAN, with no change between its calls, returns exactly the keys.
+          if (d.rehashing) midScans++;
+          const seen = new Set<string>();
+          let cursor = 0;
+          do cursor = d.scan(cursor, (key, v) => {
+            expect(v).toBe(model.get(key));
+            seen.add(key);
+          });
+          while (cursor !== 0);
+          expect(seen.size).toBe(model.size);
+        }
+      }
+      expect(d.size).toBe(model.size);
+      for (const [k, v] of model) expect(d.get(k)).toBe(v);
+    }
+    expect(midScans).toBeGreaterThan(0);
+  });
+
+  it('SCAN returns every key present throughout while a resize is under way between its calls', () => {
+    const d = new Dict<number>();
+    const stay = 300;
+    for (let i = 0; i < stay; i++) d.set(`s${i}`, i);
+    const seen = new Set<string>();
+    let cursor = 0;
+    let i = 0;
+    let resizing = 0;
+    do {
+      cursor = d.scan(cursor, (k) => seen.add(k));
+      // One insert between calls: each resize starts and stays under way across several calls.
+      d.set(`t${i}`, i++);
+      if (d.rehashing) resizing++;
+    } while (cursor !== 0);
+    expect(resizing).toBeGreaterThan(10);
+    for (let k = 0; k < stay; k++) expect(seen.has(`s${k}`)).toBe(true);
+  });
 });
