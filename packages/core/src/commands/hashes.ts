@@ -74,9 +74,9 @@ function hsetGeneric(ctx: Ctx, hmset: boolean): Reply {
 /** Pushes one HRANDFIELD element: RESP3 pairs [field, value], RESP2 a flat field, value. */
 function pushField(out: Reply[], h: RHash, i: number, withValues: boolean, resp3: boolean): void {
   const d = h.dict;
-  if (!withValues) out.push(d.keys[i]!);
-  else if (resp3) out.push([d.keys[i]!, d.vals[i]!]);
-  else out.push(d.keys[i]!, d.vals[i]!);
+  if (!withValues) out.push(d.keyAt(i)!);
+  else if (resp3) out.push([d.keyAt(i)!, d.valAt(i)]);
+  else out.push(d.keyAt(i)!, d.valAt(i));
 }
 
 function hrandfieldWithCount(ctx: Ctx, count: number, uniq: boolean, withValues: boolean): Reply {
@@ -93,8 +93,7 @@ function hrandfieldWithCount(ctx: Ctx, count: number, uniq: boolean, withValues:
   }
   // CASE 2: asking for at least the whole hash returns the whole hash.
   if (count >= size) {
-    const keys = d.keys;
-    for (let i = 0, n = keys.length; i < n; i++) if (keys[i] !== undefined) pushField(out, h, i, withValues, resp3);
+    for (let i = 0, n = d.end; i < n; i++) if (d.keyAt(i) !== undefined) pushField(out, h, i, withValues, resp3);
     return out;
   }
   // CASES 2.5, 3, 4: distinct fields; a listpack yields them in its own order, like Redis.
@@ -412,7 +411,7 @@ defineCommands(
       }
       const h = ctx.db.read<RHash>(argv[1]!, 'hash');
       if (h === undefined) return null;
-      return h.dict.keys[h.dict.randomIndex()]!;
+      return h.dict.keyAt(h.dict.randomIndex())!;
     },
   },
   {

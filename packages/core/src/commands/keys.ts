@@ -40,11 +40,11 @@ export function dbAt(ctx: Ctx, id: number): Keyspace {
 
 /** Carries a key's LRU/LFU word to where its value now lives (the object keeps it in Redis). */
 function keepMeta(from: number, to: Keyspace, key: string): void {
-  to.main.meta![to.main.find(key)] = from;
+  to.main.setMetaAt(to.main.find(key), from);
 }
 
 function metaOf(db: Keyspace, key: string): number {
-  return db.main.meta![db.main.find(key)]!;
+  return db.main.metaAt(db.main.find(key));
 }
 
 function delGeneric(ctx: Ctx): number {
@@ -441,7 +441,7 @@ defineCommands(
           const i = objectLookup(ctx);
           if (i < 0) return null;
           if (!ctx.shard.config['maxmemory-policy'].includes('lfu')) throw LFU_NOT_SELECTED;
-          return lfuDecr(ctx.db.main.meta![i]!, ctx.shard);
+          return lfuDecr(ctx.db.main.metaAt(i), ctx.shard);
         },
       },
       {
@@ -459,7 +459,7 @@ defineCommands(
           const i = objectLookup(ctx);
           if (i < 0) return null;
           if (ctx.shard.config['maxmemory-policy'].includes('lfu')) throw LFU_SELECTED;
-          return Math.floor(idleTime(ctx.db.main.meta![i]!, ctx.now) / 1000);
+          return Math.floor(idleTime(ctx.db.main.metaAt(i), ctx.now) / 1000);
         },
       },
       {
@@ -588,11 +588,11 @@ function restore(ctx: Ctx): Reply {
   // objectSetLRUOrLFU
   const i = db.main.find(key);
   if (ctx.shard.lfu) {
-    if (lfuFreq >= 0) db.main.meta![i] = (((Math.floor(ctx.shard.coarseNow / 60000) & 0xffff) << 8) | lfuFreq) >>> 0;
+    if (lfuFreq >= 0) db.main.setMetaAt(i, (((Math.floor(ctx.shard.coarseNow / 60000) & 0xffff) << 8) | lfuFreq) >>> 0);
   } else if (lruIdle >= 0) {
     let lru = lruClock(ctx.now) - lruIdle;
     if (lru < 0) lru = (lru + LRU_CLOCK_MAX) % LRU_CLOCK_MAX;
-    db.main.meta![i] = lru;
+    db.main.setMetaAt(i, lru);
   }
   ctx.shard.dirty = dirty + 1;
   ctx.notify('g', 'restore', key);

@@ -57,7 +57,7 @@ function spopWithCount(ctx: Ctx): Reply {
       const d = s.dict;
       const picked = distinctRandomIndexes(d, count, true);
       out = new Array<string>(count);
-      for (let i = 0; i < count; i++) out[i] = d.keys[picked[i]!]!;
+      for (let i = 0; i < count; i++) out[i] = d.keyAt(picked[i]!)!;
       for (let i = 0; i < count; i++) s.delete(out[i]!);
     } else {
       out = new Array<string>(count);
@@ -73,7 +73,7 @@ function spopWithCount(ctx: Ctx): Reply {
       const d = s.dict;
       const picked = distinctRandomIndexes(d, remaining, true);
       kept = new RSet(config, LISTPACK);
-      for (let i = 0; i < picked.length; i++) kept.add(d.keys[picked[i]!]!);
+      for (let i = 0; i < picked.length; i++) kept.add(d.keyAt(picked[i]!)!);
       kept.forEach((m) => {
         s.delete(m);
       });
@@ -100,7 +100,7 @@ function srandmemberWithCount(ctx: Ctx): Reply {
   // CASE 1: repeats allowed (or one member): independent uniform picks, in random order.
   if (!uniq || count === 1) {
     const out = new Array<string>(count);
-    for (let i = 0; i < count; i++) out[i] = d.keys[d.randomIndex()]!;
+    for (let i = 0; i < count; i++) out[i] = d.keyAt(d.randomIndex())!;
     return out;
   }
   // CASE 2: asking for at least the whole set returns the whole set.
@@ -108,7 +108,7 @@ function srandmemberWithCount(ctx: Ctx): Reply {
   // CASES 2.5, 3, 4: distinct members; a listpack yields them in its own order, like Redis.
   const picked = distinctRandomIndexes(d, count, s.enc === LISTPACK);
   const out = new Array<string>(picked.length);
-  for (let i = 0; i < picked.length; i++) out[i] = d.keys[picked[i]!]!;
+  for (let i = 0; i < picked.length; i++) out[i] = d.keyAt(picked[i]!)!;
   return out;
 }
 

@@ -634,7 +634,7 @@ function zrandmember(ctx: Ctx): Reply {
   }
   const zs = ctx.db.read<RZSet>(argv[1]!, 'zset');
   if (zs === undefined) return null;
-  return zs.dict.keys[zs.dict.randomIndex()]!;
+  return zs.dict.keyAt(zs.dict.randomIndex())!;
 }
 
 function randomMembers(zs: RZSet, l: number, withscores: boolean, resp3: boolean): Reply[] {
@@ -653,7 +653,7 @@ function randomMembers(zs: RZSet, l: number, withscores: boolean, resp3: boolean
     if (count > MAX_REPLY_ELEMENTS) throw OUT_OF_RANGE;
     for (let i = 0; i < count; i++) {
       const at = dict.randomIndex();
-      push(dict.keys[at]!, dict.vals[at]!);
+      push(dict.keyAt(at)!, dict.valAt(at));
     }
     return out;
   }
@@ -693,10 +693,10 @@ function randomMembers(zs: RZSet, l: number, withscores: boolean, resp3: boolean
   const seen = new Set<string>();
   while (seen.size < count) {
     const at = dict.randomIndex();
-    const ele = dict.keys[at]!;
+    const ele = dict.keyAt(at)!;
     if (seen.has(ele)) continue;
     seen.add(ele);
-    push(ele, dict.vals[at]!);
+    push(ele, dict.valAt(at));
   }
   return out;
 }

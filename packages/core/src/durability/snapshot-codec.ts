@@ -358,14 +358,14 @@ export function* shardRecords(shard: Shard): IterableIterator<SnapshotRecord> {
   if (f !== null) yield f;
   for (const db of shard.dbs) {
     if (db.size === 0) continue;
-    const { keys, vals } = db.main;
+    const main = db.main;
     const hasExpires = db.expires.size > 0;
     // Index walk instead of forEach so this can be a generator; the caller must not write
     // meanwhile (a snapshot of a live shard is taken synchronously).
-    for (let i = 0, n = keys.length; i < n; i++) {
-      const k = keys[i];
+    for (let i = 0, n = main.end; i < n; i++) {
+      const k = main.keyAt(i);
       if (k === undefined) continue;
-      yield encodeKey(db.id, k, vals[i]!, hasExpires ? db.getExpire(k) : -1);
+      yield encodeKey(db.id, k, main.valAt(i), hasExpires ? db.getExpire(k) : -1);
     }
   }
 }

@@ -86,7 +86,7 @@ export function performEvictions(shard: Shard): boolean {
         const db = dbs[nextDb++ % dbs.length]!;
         const dict = volatile ? db.expires : db.main;
         const i = dict.randomIndex();
-        if (i >= 0) victim = { db, key: dict.keys[i]!, score: 0 };
+        if (i >= 0) victim = { db, key: dict.keyAt(i)!, score: 0 };
       }
     } else {
       const pool = shard.evictionPool as Candidate[];
@@ -95,13 +95,13 @@ export function performEvictions(shard: Shard): boolean {
         if (dict.size === 0) continue;
         for (let s = 0; s < samples; s++) {
           const i = dict.randomIndex();
-          const key = dict.keys[i]!;
+          const key = dict.keyAt(i)!;
           let score: number;
-          if (policy === 'volatile-ttl') score = Number.MAX_SAFE_INTEGER - db.expires.vals[i]!;
+          if (policy === 'volatile-ttl') score = Number.MAX_SAFE_INTEGER - db.expires.valAt(i);
           else {
             const mi = volatile ? db.main.find(key) : i;
             if (mi < 0) continue;
-            const word = db.main.meta![mi]!;
+            const word = db.main.metaAt(mi);
             score = shard.lfu ? 255 - lfuDecr(word, shard) : idleTime(word, shard.coarseNow);
           }
           insertCandidate(pool, { db, key, score });

@@ -66,7 +66,7 @@ export class Keyspace {
     }
     this.shard.stats.keyspaceHits++;
     this.touch(i);
-    return main.vals[i];
+    return main.valAt(i);
   }
 
   /** A key's value for a write command: expires it if due and touches LRU/LFU, no hit/miss stats. */
@@ -77,7 +77,7 @@ export class Keyspace {
     if (i < 0) return undefined;
     this.lastWritten = i;
     this.touch(i);
-    return main.vals[i];
+    return main.valAt(i);
   }
 
   /**
@@ -86,7 +86,7 @@ export class Keyspace {
    */
   private entryOf(key: string): number {
     const i = this.lastWritten;
-    return i >= 0 && this.main.keys[i] === key ? i : this.main.find(key);
+    return i >= 0 && this.main.keyAt(i) === key ? i : this.main.find(key);
   }
 
   /** The value without side effects (no expiry, no LRU/LFU touch): for OBJECT, TYPE-less peeks. */
@@ -117,8 +117,8 @@ export class Keyspace {
   private touch(i: number): void {
     const shard = this.shard;
     if (shard.current?.noTouch) return;
-    const meta = this.main.meta!;
-    meta[i] = shard.lfu ? lfuTouch(meta[i]!, shard) : lruClock(shard.coarseNow);
+    const main = this.main;
+    main.setMetaAt(i, shard.lfu ? lfuTouch(main.metaAt(i), shard) : lruClock(shard.coarseNow));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -127,7 +127,7 @@ export class Keyspace {
   /** Adds a key that does not exist (callers looked it up first). */
   add(key: string, value: Value): void {
     const i = this.main.insertNew(key, value);
-    this.main.meta![i] = newKeyMeta(this.shard);
+    this.main.setMetaAt(i, newKeyMeta(this.shard));
     if (this.slots !== null) this.slots.add(key);
     this.shard.used += KEY_OVERHEAD + stringMemory(key) + this.account(value);
     this.signal(key);
@@ -145,9 +145,9 @@ export class Keyspace {
       this.add(key, value);
       return;
     }
-    const old = main.vals[i]!;
+    const old = main.valAt(i);
     this.shard.used += this.account(value) - valueMemory(old);
-    main.vals[i] = value;
+    main.setValAt(i, value);
     if (!keepTTL && this.expires.size > 0) this.removeExpire(key);
     this.signal(key);
   }
@@ -160,8 +160,8 @@ export class Keyspace {
   replaceValue(key: string, value: Value): void {
     const main = this.main;
     const i = main.find(key);
-    const old = main.vals[i]!;
-    main.vals[i] = value;
+    const old = main.valAt(i);
+    main.setValAt(i, value);
     this.shard.used += this.account(value) - valueMemory(old);
   }
 
@@ -170,7 +170,7 @@ export class Keyspace {
     const main = this.main;
     const i = main.find(key);
     if (i < 0) return false;
-    const old = main.vals[i]!;
+    const old = main.valAt(i);
     main.delete(key);
     if (this.slots !== null) this.slots.delete(key);
     this.shard.used -= KEY_OVERHEAD + stringMemory(key) + valueMemory(old);
@@ -353,7 +353,7 @@ export class Keyspace {
     // Redis gives up on expiry after a bounded number of tries when all keys are volatile.
     for (let tries = 0; main.size > 0; tries++) {
       const i = main.randomIndex();
-      const key = main.keys[i]!;
+      const key = main.keyAt(i)!;
       if (this.expires.size > 0 && this.expireIfNeeded(key)) {
         if (tries > 100 && this.expires.size === main.size) return key;
         continue;
@@ -374,7 +374,7 @@ export class Keyspace {
     let n = 0;
     const sample = Math.min(ex.size, 64);
     for (let i = 0; i < sample; i++) {
-      const ttl = ex.vals[ex.randomIndex()]! - now;
+      const ttl = ex.valAt(ex.randomIndex()) - now;
       if (ttl > 0) {
         sum += ttl;
         n++;

@@ -19,7 +19,7 @@ describe('Dict', () => {
     const d = new Dict<number>({ meta: true });
     for (let i = 0; i < 50_000; i++) {
       const idx = d.insertNew(`key:${i}`, i);
-      d.meta![idx] = i;
+      d.setMetaAt(idx, i);
     }
     const big = d.bucketCount;
     for (let i = 0; i < 49_990; i++) d.delete(`key:${i}`);
@@ -27,8 +27,8 @@ describe('Dict', () => {
     expect(d.bucketCount).toBeLessThan(big);
     for (let i = 49_990; i < 50_000; i++) {
       const idx = d.find(`key:${i}`);
-      expect(d.vals[idx]).toBe(i);
-      expect(d.meta![idx]).toBe(i);
+      expect(d.valAt(idx)).toBe(i);
+      expect(d.metaAt(idx)).toBe(i);
     }
   });
 
@@ -38,7 +38,7 @@ describe('Dict', () => {
     for (let i = 0; i < 10; i++) d.delete(`m${i}`);
     const counts = new Map<string, number>();
     for (let i = 0; i < 20_000; i++) {
-      const k = d.keys[d.randomIndex()]!;
+      const k = d.keyAt(d.randomIndex())!;
       counts.set(k, (counts.get(k) ?? 0) + 1);
     }
     expect(counts.size).toBe(10);
@@ -147,5 +147,53 @@ describe('Dict', () => {
     } while (cursor !== 0);
     expect(resizing).toBeGreaterThan(10);
     for (let k = 0; k < stay; k++) expect(seen.has(`s${k}`)).toBe(true);
+  });
+
+  it('keeps entries by index across pages: growth, holes reused, compaction', () => {
+    const d = new Dict<number>({ meta: true, empty: 0 });
+    const at = new Map<string, number>();
+    // Several pages (4096 entries each) past the first one that grows.
+    for (let i = 0; i < 20_000; i++) {
+      const idx = d.insertNew(`p${i}`, i);
+      d.setMetaAt(idx, i * 7);
+      at.set(`p${i}`, idx);
+    }
+    // Growth moved nothing: every index still names its key, value and metadata.
+    for (const [k, idx] of at) {
+      const i = Number(k.slice(1));
+      expect(d.keyAt(idx)).toBe(k);
+      expect(d.valAt(idx)).toBe(i);
+      expect(d.metaAt(idx)).toBe(i * 7);
+      expect(d.find(k)).toBe(idx);
+    }
+    expect(d.end).toBe(20_000);
+    expect(d.hasHoles).toBe(false);
+    // Holes in every page, then reused by new keys.
+    for (let i = 0; i < 20_000; i += 3) d.delete(`p${i}`);
+    expect(d.hasHoles).toBe(true);
+    expect(d.end).toBe(20_000);
+    for (let i = 0; i < 1000; i++) expect(d.insertNew(`q${i}`, -i)).toBeLessThan(20_000);
+    expect(d.keyList().length).toBe(d.size);
+    expect(d.valList().length).toBe(d.size);
+    const seen = new Map<string, number>();
+    d.forEach((k, v, idx) => {
+      expect(d.keyAt(idx)).toBe(k);
+      seen.set(k, v);
+    });
+    expect(seen.size).toBe(d.size);
+    // Down below a quarter live: compaction renumbers densely and keeps values and metadata.
+    for (let i = 0; i < 20_000; i++) if (i % 3 !== 0 && i % 50 !== 1) d.delete(`p${i}`);
+    expect(d.end).toBeLessThan(5000);
+    for (let i = 1; i < 20_000; i += 50) {
+      const idx = d.find(`p${i}`);
+      if (i % 3 === 0) {
+        expect(idx).toBe(-1);
+        continue;
+      }
+      expect(d.valAt(idx)).toBe(i);
+      expect(d.metaAt(idx)).toBe(i * 7);
+    }
+    for (let i = 0; i < 1000; i++) expect(d.get(`q${i}`)).toBe(-i);
+    expect(d.size).toBe(1000 + 400 - 133);
   });
 });

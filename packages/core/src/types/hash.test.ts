@@ -80,7 +80,7 @@ describe('distinctRandomIndexes', () => {
       const r = distinctRandomIndexes(d, Math.min(count, live - 1), ordered);
       expect(r.length).toBe(Math.min(count, live - 1));
       expect(new Set(r).size).toBe(r.length);
-      for (const i of r) expect(d.keys[i]).toBeDefined();
+      for (const i of r) expect(d.keyAt(i)).toBeDefined();
       if (ordered) expect(r).toEqual([...r].sort((a, b) => a - b));
     }
   });

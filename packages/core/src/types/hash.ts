@@ -69,12 +69,12 @@ export class RHash extends RObject {
     }
     const i = d.find(field);
     if (i >= 0) {
-      const old = d.vals[i]!;
-      d.vals[i] = value;
+      const old = d.valAt(i);
+      d.setValAt(i, value);
       this.bytes += stringMemory(value) - stringMemory(old);
       return false;
     }
-    if (this.compact && d.keys.length !== d.size) this.closeHoles();
+    if (this.compact && d.hasHoles) this.closeHoles();
     this.dict.insertNew(field, value);
     this.bytes += ENTRY + stringMemory(field) + stringMemory(value);
     if (this.compact && this.dict.size > this.limits['hash-max-listpack-entries']) this.compact = false;
@@ -86,7 +86,7 @@ export class RHash extends RObject {
     const d = this.dict;
     const i = d.find(field);
     if (i < 0) return false;
-    this.bytes -= ENTRY + stringMemory(field) + stringMemory(d.vals[i]!);
+    this.bytes -= ENTRY + stringMemory(field) + stringMemory(d.valAt(i));
     d.delete(field);
     return true;
   }
@@ -156,14 +156,14 @@ export class RHash extends RObject {
  * - otherwise: random picks, skipping repeats.
  */
 export function distinctRandomIndexes<V>(d: Dict<V>, count: number, ordered: boolean): number[] {
-  const keys = d.keys;
+  const end = d.end;
   const size = d.size;
   const out: number[] = [];
   if (ordered) {
     let need = count;
     let left = size;
-    for (let i = 0, n = keys.length; need > 0 && i < n; i++) {
-      if (keys[i] === undefined) continue;
+    for (let i = 0; need > 0 && i < end; i++) {
+      if (d.keyAt(i) === undefined) continue;
       if (Math.random() * left < need) {
         out.push(i);
         need--;
@@ -173,7 +173,7 @@ export function distinctRandomIndexes<V>(d: Dict<V>, count: number, ordered: boo
     return out;
   }
   if (count * 3 > size) {
-    for (let i = 0, n = keys.length; i < n; i++) if (keys[i] !== undefined) out.push(i);
+    for (let i = 0; i < end; i++) if (d.keyAt(i) !== undefined) out.push(i);
     let len = out.length;
     while (len > count) {
       const r = (Math.random() * len) | 0;

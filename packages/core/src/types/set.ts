@@ -134,7 +134,7 @@ export class RSet extends RObject {
       case LISTPACK:
         if (d.find(m) >= 0) return false;
         if (d.size < limits['set-max-listpack-entries'] && m.length <= limits['set-max-listpack-value']) {
-          if (d.keys.length !== d.size) this.rebuild(d.keyList());
+          if (d.hasHoles) this.rebuild(d.keyList());
         } else {
           this.enc = HASHTABLE;
         }
@@ -157,7 +157,7 @@ export class RSet extends RObject {
   /** Removes and returns a uniformly random member (the set must not be empty). O(1) expected. */
   popRandom(): string {
     const d = this.dict;
-    const m = d.keys[d.randomIndex()]!;
+    const m = d.keyAt(d.randomIndex())!;
     d.delete(m);
     this.bytes -= ENTRY + stringMemory(m);
     return m;
@@ -166,7 +166,7 @@ export class RSet extends RObject {
   /** A uniformly random member (the set must not be empty). O(1) expected. */
   random(): string {
     const d = this.dict;
-    return d.keys[d.randomIndex()]!;
+    return d.keyAt(d.randomIndex())!;
   }
 
   /**
@@ -207,9 +207,9 @@ export class RSet extends RObject {
       for (let i = 0; i < list.length; i++) if (fn(list[i]!) === false) return;
       return;
     }
-    const keys = this.dict.keys;
-    for (let i = 0, n = keys.length; i < n; i++) {
-      const k = keys[i];
+    const d = this.dict;
+    for (let i = 0, n = d.end; i < n; i++) {
+      const k = d.keyAt(i);
       if (k !== undefined && fn(k) === false) return;
     }
   }

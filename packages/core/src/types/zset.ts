@@ -63,7 +63,7 @@ export class RZSet extends RObject {
   /** The member's score, or undefined when it is not in the set. */
   score(member: string): number | undefined {
     const i = this.dict.find(member);
-    return i < 0 ? undefined : this.dict.vals[i];
+    return i < 0 ? undefined : this.dict.valAt(i);
   }
 
   has(member: string): boolean {
@@ -102,8 +102,9 @@ export class RZSet extends RObject {
 
   endBulk(): void {
     this.bulk = false;
-    const { keys, vals } = this.dict;
     // No deletes happened: the entries are dense, 0..size-1.
+    const keys = this.dict.keyList();
+    const vals = this.dict.valList();
     const order = sortedOrder(vals, keys, this.dict.size);
     this.zsl.loadSorted(vals, keys, order);
   }
@@ -131,7 +132,7 @@ export class RZSet extends RObject {
   delete(member: string): boolean {
     const i = this.dict.find(member);
     if (i < 0) return false;
-    const score = this.dict.vals[i]!;
+    const score = this.dict.valAt(i);
     this.dict.delete(member);
     this.zsl.delete(score, member);
     this.bytes -= stringMemory(member) + ZSET_ENTRY;

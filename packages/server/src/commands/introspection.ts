@@ -1787,9 +1787,9 @@ function debugObject(ctx: Ctx, key: string): Reply {
   const db = ctx.db;
   const i = db.main.find(key);
   if (i < 0 || db.isExpired(key)) return err('ERR no such key');
-  const v = db.main.vals[i]!;
+  const v = db.main.valAt(i);
   const encoding = typeof v === 'string' ? stringEncoding(v) : v.encoding();
-  const meta = db.main.meta?.[i] ?? 0;
+  const meta = db.main.metaAt(i);
   const idle = ctx.shard.lfu ? 0 : Math.floor(idleTime(meta, ctx.now) / 1000);
   let extra = '';
   if (encoding === 'quicklist') {
