@@ -8,6 +8,7 @@ import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_pro
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root (memorykv-server runs from here: its bin's path is relative to it). */
@@ -140,8 +141,20 @@ export interface SpawnOptions {
 }
 
 /** Spawns memorykv-server (its bin, from the repository root) without waiting for it. */
+const BIN = 'packages/server/bin/memorykv-server.js';
+
+/**
+ * The node flags the binary's `#!/usr/bin/env -S node ...` line gives it: the server is measured
+ * as `npx memorykv-server` runs it (a profiled bundle gets them too).
+ */
+export function binNodeFlags(): string[] {
+  const first = readFileSync(join(root, BIN), 'latin1').split('\n', 1)[0]!;
+  const m = /^#!\/usr\/bin\/env -S node\b(.*)$/.exec(first);
+  return m === null ? [] : m[1]!.trim().split(/\s+/).filter(Boolean);
+}
+
 export function spawnMemorykv(flags: string[], opts: SpawnOptions = {}): ChildProcess {
-  const argv = [...(opts.nodeArgs ?? []), opts.script ?? 'packages/server/bin/memorykv-server.js', ...flags];
+  const argv = [...binNodeFlags(), ...(opts.nodeArgs ?? []), opts.script ?? BIN, ...flags];
   return track(spawn(process.execPath, argv, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] }));
 }
 
