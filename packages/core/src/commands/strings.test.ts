@@ -725,4 +725,16 @@ describe('parseDouble (bytes.ts): Redis string2d', () => {
       expect(parseDouble(s)).toBeNaN();
     }
   });
+
+  it('writes after FLUSHALL emptied a keyspace that had grown past one page of entries', () => {
+    const { run } = testEngine();
+    for (let i = 0; i < 5000; i++) run('SET', `k${i}`, i);
+    // The last write's entry index is remembered (the keyspace's one-entry cache) ...
+    expect(run('INCR', 'k4999')).toBe(5000);
+    run('FLUSHALL');
+    // ... and is now past the table: a write of another key must not trip over it.
+    expect(run('SET', 'foo', 'BAR')).toBe(OK);
+    expect(run('SET', 'k4999', 'again')).toBe(OK);
+    expect(run('MGET', 'foo', 'k4999', 'k1')).toEqual(['BAR', 'again', null]);
+  });
 });

@@ -168,6 +168,8 @@ describe('Dict', () => {
     }
     expect(d.end).toBe(20_000);
     expect(d.hasHoles).toBe(false);
+    // An index past the table (one remembered from before a clear) names no key.
+    expect(d.keyAt(50_000)).toBeUndefined();
     // Holes in every page, then reused by new keys.
     for (let i = 0; i < 20_000; i += 3) d.delete(`p${i}`);
     expect(d.hasHoles).toBe(true);
@@ -195,5 +197,7 @@ describe('Dict', () => {
     }
     for (let i = 0; i < 1000; i++) expect(d.get(`q${i}`)).toBe(-i);
     expect(d.size).toBe(1000 + 400 - 133);
+    d.clear();
+    expect(d.keyAt(19_999)).toBeUndefined();
   });
 });

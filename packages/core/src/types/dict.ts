@@ -109,8 +109,10 @@ export class Dict<V> {
   // ---------------------------------------------------------------------------------------------
   // Entries by index (from find, insertNew, randomIndex; stable until a delete compacts)
 
+  /** The key at index i; undefined for a free entry or any index past the table (a stale one). */
   keyAt(i: number): string | undefined {
-    return this.kp[i >>> PAGE_BITS]![i & PAGE_MASK];
+    const page = this.kp[i >>> PAGE_BITS];
+    return page === undefined ? undefined : page[i & PAGE_MASK];
   }
 
   valAt(i: number): V {
