@@ -216,17 +216,7 @@ export class Dict<V> {
       this.free = this.nextAt(i);
       this.kp[i >>> PAGE_BITS]![i & PAGE_MASK] = key;
       this.setValAt(i, val);
-    } else {
-      i = this.hwm++;
-      if (i >= this.cap) this.growEntries();
-      const p = i >>> PAGE_BITS;
-      if (p === this.kp.length) {
-        this.kp.push([]);
-        this.vp.push([]);
-      }
-      this.kp[p]!.push(key);
-      this.vp[p]!.push(val);
-    }
+    } else i = this.appendEntry(key, val);
     const p = i >>> PAGE_BITS;
     const o = i & PAGE_MASK;
     if (this.mp !== null) this.mp[p]![o] = 0;
@@ -247,6 +237,20 @@ export class Dict<V> {
     // finishes within as many operations as the table had buckets, long before the next.
     if (++this.size > this.mask + 1) this.resize((this.mask + 1) * 2);
     else if (old !== null) this.rehashStep();
+    return i;
+  }
+
+  /** A new entry after the last (at hwm) with its key and value, the pages made room; its index. */
+  private appendEntry(key: string, val: V): number {
+    const i = this.hwm++;
+    if (i >= this.cap) this.growEntries();
+    const p = i >>> PAGE_BITS;
+    if (p === this.kp.length) {
+      this.kp.push([]);
+      this.vp.push([]);
+    }
+    this.kp[p]!.push(key);
+    this.vp[p]!.push(val);
     return i;
   }
 
@@ -515,26 +519,17 @@ export class Dict<V> {
     const old = { kp: this.kp, vp: this.vp, hp: this.hp, mp: this.mp, hwm: this.hwm };
     this.clear();
     this.size = n;
-    let j = 0;
     for (let i = 0; i < old.hwm; i++) {
       const p = i >>> PAGE_BITS;
       const o = i & PAGE_MASK;
       const k = old.kp[p]![o];
       if (k === undefined) continue;
-      if (j >= this.cap) this.growEntries();
+      const j = this.appendEntry(k, old.vp[p]![o]!);
       const q = j >>> PAGE_BITS;
-      if (q === this.kp.length) {
-        this.kp.push([]);
-        this.vp.push([]);
-      }
-      this.kp[q]!.push(k);
-      this.vp[q]!.push(old.vp[p]![o]!);
       const r = j & PAGE_MASK;
       this.hp[q]![r] = old.hp[p]![o]!;
       if (this.mp !== null) this.mp[q]![r] = old.mp![p]![o]!;
-      j++;
     }
-    this.hwm = n;
     let nb = MIN_BUCKETS;
     while (nb < n) nb *= 2;
     this.rebuildBuckets(nb);
