@@ -239,6 +239,12 @@ export class ShardPool {
         maxThreads: 1,
         idleTimeout: Number.MAX_SAFE_INTEGER,
         atomics: 'disabled',
+        // The young generation memorykv-server's own thread runs with (its #! line's
+        // --max-semi-space-size=2: 2MB semi-spaces, which V8 counts as 6MB here): a shard thread
+        // holds the keyspace, so what its scavenges copy survives, and their pauses grow with it.
+        // (2 shards, bench/shards.ts, two A/B pairs: server SET -P 16 351/417k -> 427/443k, GET
+        // 427/461k -> 493/516k; the heavy commands and the in-process API within the noise.)
+        resourceLimits: { maxYoungGenerationSizeMb: 6 },
       });
       const task = {
         index,
