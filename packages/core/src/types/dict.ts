@@ -164,7 +164,8 @@ export class Dict<V> {
     if (this.oldBuckets === null) i = this.buckets[h & this.mask]!;
     else {
       this.rehashStep();
-      i = this.oldBuckets === null ? this.buckets[h & this.mask]! : this.chainHead(h);
+      const bk = this.chainArray(h);
+      i = bk[h & (bk.length - 1)]!;
     }
     const kp = this.kp;
     const hp = this.hp;
@@ -222,17 +223,12 @@ export class Dict<V> {
     if (this.mp !== null) this.mp[p]![o] = 0;
     const h = hashString(key) | 0;
     this.hp[p]![o] = h;
+    // While resizing, an entry whose old bucket has not moved joins it there, and moves with it.
     const old = this.oldBuckets;
-    if (old !== null && (h & this.oldMask) >= this.rehashIdx) {
-      // Its old bucket has not moved yet: the entry joins it there, and moves with it.
-      const b = h & this.oldMask;
-      this.np[p]![o] = old[b]!;
-      old[b] = i;
-    } else {
-      const b = h & this.mask;
-      this.np[p]![o] = this.buckets[b]!;
-      this.buckets[b] = i;
-    }
+    const bk = this.chainArray(h);
+    const b = h & (bk.length - 1);
+    this.np[p]![o] = bk[b]!;
+    bk[b] = i;
     // Load factor 1, as Redis's dict: chains stay about one entry long. A resize under way
     // finishes within as many operations as the table had buckets, long before the next.
     if (++this.size > this.mask + 1) this.resize((this.mask + 1) * 2);
@@ -254,11 +250,13 @@ export class Dict<V> {
     return i;
   }
 
-  /** The first entry of the chain that holds hash h (old or new array) while resizing. */
-  private chainHead(h: number): number {
-    const old = this.oldBuckets!;
-    const ob = h & this.oldMask;
-    return ob >= this.rehashIdx ? old[ob]! : this.buckets[h & this.mask]!;
+  /**
+   * The bucket array that holds hash h's chain: the old one while a resize has not moved that
+   * bucket yet. Both are powers of two long, so the bucket is h & (length - 1).
+   */
+  private chainArray(h: number): Int32Array {
+    const old = this.oldBuckets;
+    return old !== null && (h & this.oldMask) >= this.rehashIdx ? old : this.buckets;
   }
 
   /**
@@ -327,14 +325,8 @@ export class Dict<V> {
   delete(key: string): boolean {
     const h = hashString(key) | 0;
     if (this.oldBuckets !== null) this.rehashStep();
-    // The array and bucket holding the key's chain (the old one while its bucket has not moved).
-    const old = this.oldBuckets;
-    let bk = this.buckets;
-    let b = h & this.mask;
-    if (old !== null && (h & this.oldMask) >= this.rehashIdx) {
-      bk = old;
-      b = h & this.oldMask;
-    }
+    const bk = this.chainArray(h);
+    const b = h & (bk.length - 1);
     const kp = this.kp;
     const hp = this.hp;
     let prev = -1;
