@@ -102,7 +102,7 @@ export class RZSet extends RObject {
 
   endBulk(): void {
     this.bulk = false;
-    // No deletes happened: the entries are dense, 0..size-1.
+    // The members and scores as flat arrays (the dict keeps pages), position by position alike.
     const keys = this.dict.keyList();
     const vals = this.dict.valList();
     const order = sortedOrder(vals, keys, this.dict.size);
