@@ -200,4 +200,44 @@ describe('Dict', () => {
     d.clear();
     expect(d.keyAt(19_999)).toBeUndefined();
   });
+
+  it('compacts in place to several pages, a full last page or a part of one, and grows on from there', () => {
+    // Live entries left: a partial last page (9000 = 2 pages + 808) and exactly two pages (8192).
+    for (const keep of [9000, 8192]) {
+      const d = new Dict<number>({ meta: true, empty: 0 });
+      const model = new Map<string, number>();
+      // Compaction comes when fewer than a quarter are live: here with `keep` left.
+      for (let i = 0; i < 4 * (keep + 1); i++) {
+        d.setMetaAt(d.insertNew(`k${i}`, i), i + 1);
+        model.set(`k${i}`, i);
+      }
+      // Every other key from the front goes first, so live entries move across pages.
+      const order = [...model.keys()].filter((_, i) => i % 2 === 0).concat([...model.keys()].filter((_, i) => i % 2 === 1));
+      for (const k of order) {
+        if (model.size === keep) break;
+        d.delete(k);
+        model.delete(k);
+      }
+      expect(d.size).toBe(keep);
+      expect(d.end).toBe(keep);
+      expect(d.hasHoles).toBe(false);
+      expect(d.keyAt(keep)).toBeUndefined();
+      for (const [k, v] of model) {
+        const idx = d.find(k);
+        expect(d.valAt(idx)).toBe(v);
+        expect(d.metaAt(idx)).toBe(v + 1);
+      }
+      // New entries append right after the kept ones, across the next page boundary.
+      for (let i = 0; i < 5000; i++) {
+        expect(d.insertNew(`n${i}`, -i)).toBe(keep + i);
+        model.set(`n${i}`, -i);
+      }
+      const seen = new Map<string, number>();
+      d.forEach((k, v, idx) => {
+        expect(d.keyAt(idx)).toBe(k);
+        seen.set(k, v);
+      });
+      expect(seen).toEqual(model);
+    }
+  });
 });
